@@ -1,0 +1,33 @@
+# Two commands do everything on a fresh machine with Python >= 3.11 and make:
+#   make quarter   set up .venv (first time only), run the sample quarter, print its report's path
+#   make test      run the tests in the same environment
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+QUARTER ?= 2027Q1
+KERNEL := salesops
+STAMP := $(VENV)/.installed
+
+.PHONY: quarter test lab setup clean-reports
+
+setup: $(STAMP)
+
+# Reinstalled only when pyproject.toml changes; a second `make quarter` skips straight to the run.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (salesops)"
+	@touch $(STAMP)
+
+quarter: $(STAMP)
+	$(BIN)/salesops run $(QUARTER)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+clean-reports:
+	rm -rf reports/*/ reports/.build-* reports/.old-*

@@ -1,0 +1,70 @@
+"""``docs/data.md`` from the schema, so the documented contract is the enforced one.
+
+    python -m salesops.docs > docs/data.md
+"""
+
+from __future__ import annotations
+
+from . import schema
+
+_KIND = {"string": "text", "int": "whole number", "float": "number", "date": "date", "datetime": "date and time",
+         "bool": "true/false"}
+
+INTRO = """# The data contract
+
+The workbook reads a folder of tables, one file per table: CSV (any of `,` `;` tab `|` as separator,
+UTF-8 with or without a byte-order mark, or the encoding set in `data.encoding`), Parquet, or Excel (first
+sheet). A file is found by its table name (`opportunities.csv`, `opportunities.parquet` or
+`opportunities.xlsx`) or by the name given in `data.files`. Only **opportunities** is required; each of the
+others switches on the analyses that need it.
+
+Names below are canonical. A CRM export keeps its own names: `data.columns` maps them onto these
+(`{Opportunity ID: opportunity_id}`), `data.values` maps values (stage names such as `Closed Won`),
+`data.true_values` / `data.false_values` add yes/no spellings and `data.date_format` gives the date format
+(ISO `2026-03-31` is always read). Columns not listed here are kept as they are.
+
+## Rules every row must meet
+
+- Required columns present, and filled where the table says *not empty*.
+- Dates readable; numbers readable; amounts and counts zero or more; values from the allowed list.
+- Primary keys unique; foreign keys point at a row of the referenced table when that table is provided.
+- Dates in order: an opportunity closes on or after it was created, a lead converts on or after it was
+  created, a rep leaves on or after being hired.
+
+A row that breaks a rule stops the run with a message naming the file, column, rows (numbered as in a
+spreadsheet: the header is row 1) and the fix, or, with `data.on_row_error: quarantine`, is set aside in
+the rejects table that the data-quality section counts and lists. Input files are never modified.
+
+## Stages
+
+Canonical opportunity stages, in funnel order: """
+
+
+def data_contract_markdown() -> str:
+    lines = [INTRO + ", ".join(f"`{s}`" for s in schema.STAGES) + ".", ""]
+    for spec in schema.TABLES.values():
+        key = ", ".join(f"`{c}`" for c in spec.primary_key) or "none"
+        lines += [f"## {spec.name}{' (required)' if spec.required else ''}", "", spec.description, "",
+                  f"Primary key: {key}."]
+        if spec.foreign_keys:
+            links = "; ".join(f"`{fk.column}` → `{fk.ref_table}.{fk.ref_column}`" for fk in spec.foreign_keys)
+            lines.append(f"Links: {links}.")
+        lines += ["", "| column | type | required | meaning | example |", "| --- | --- | --- | --- | --- |"]
+        for column in spec.columns:
+            required = "yes" if column.required else "no"
+            if column.required and not column.nullable:
+                required += ", not empty"
+            meaning = column.description
+            if column.allowed:
+                meaning += " One of: " + ", ".join(f"`{v}`" for v in column.allowed) + "."
+            if column.non_negative:
+                meaning += " Zero or more."
+            if column.personal:
+                meaning += " Never shown on executive pages."
+            lines.append(f"| `{column.name}` | {_KIND[column.kind]} | {required} | {meaning} | `{column.example}` |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(data_contract_markdown(), end="")

@@ -1,0 +1,112 @@
+"""Charts in one house theme (seaborn). Every chart has a title, labelled axes and units.
+
+Functions return a closed matplotlib Figure: a notebook shows it by leaving it as the cell's last
+value, and nothing is drawn twice.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from .present import currency_symbol
+
+PALETTE = ["#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#2e75b6", "#a5a5a5"]
+
+
+def set_theme() -> None:
+    sns.set_theme(style="whitegrid", palette=PALETTE, font_scale=0.95,
+                  rc={"figure.dpi": 100, "savefig.dpi": 100, "axes.titleweight": "bold",
+                      "axes.titlesize": 13, "figure.figsize": (10, 4.2)})
+
+
+def money_axis(ax, currency: str, axis: str = "y") -> None:
+    """Format an axis in compact money: $1.2M, $350k."""
+    symbol = currency_symbol(currency)
+
+    def fmt(value, _pos):
+        for threshold, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+            if abs(value) >= threshold:
+                return f"{symbol}{value / threshold:g}{suffix}"
+        return f"{symbol}{value:g}"
+
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(FuncFormatter(fmt))
+
+
+def _finish(fig, ax, title: str, xlabel: str, ylabel: str):
+    ax.set_title(title, loc="left")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def bookings_trend(monthly: pd.DataFrame, currency: str, title: str = "Bookings per month"):
+    """Bars of monthly bookings (``period``, ``bookings``) with a 3-month moving average line."""
+    fig, ax = plt.subplots()
+    x = monthly["period"]
+    ax.bar(x, monthly["bookings"], width=20, color=PALETTE[0], alpha=0.8, label="Bookings")
+    ax.plot(x, monthly["bookings"].rolling(3, min_periods=1).mean(), color=PALETTE[1], linewidth=2,
+            label="3-month average")
+    money_axis(ax, currency)
+    ax.legend(loc="upper left")
+    return _finish(fig, ax, title, "Month", f"Bookings ({currency})")
+
+
+def daily_bookings(daily: pd.DataFrame, currency: str, title: str = "Bookings per day, last 90 days"):
+    """Daily bookings (``period``, ``bookings``) as bars: shows the end-of-quarter push."""
+    fig, ax = plt.subplots(figsize=(10, 3.4))
+    ax.bar(daily["period"], daily["bookings"], width=0.8, color=PALETTE[0])
+    money_axis(ax, currency)
+    return _finish(fig, ax, title, "Day", f"Bookings ({currency})")
+
+
+def horizontal_bars(frame: pd.DataFrame, value: str, label: str, title: str, xlabel: str,
+                    percent: bool = False, currency: str | None = None, color: str = PALETTE[0]):
+    """One bar per row of ``frame``: ``label`` on the y axis, ``value`` along x."""
+    fig, ax = plt.subplots(figsize=(10, 0.45 * len(frame) + 1.4))
+    sns.barplot(data=frame, x=value, y=label, color=color, ax=ax, orient="h")
+    if percent:
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    if currency:
+        money_axis(ax, currency, axis="x")
+    return _finish(fig, ax, title, xlabel, "")
+
+
+def funnel(stages: pd.DataFrame, title: str = "Stage-to-stage conversion"):
+    """Deals reaching each stage (``stage``, ``reached``, ``conversion``), annotated with conversion."""
+    fig, ax = plt.subplots(figsize=(10, 3.6))
+    sns.barplot(data=stages, x="reached", y="stage", color=PALETTE[0], ax=ax, orient="h")
+    for i, row in enumerate(stages.itertuples()):
+        ax.text(row.reached, i, f"  {row.reached:,.0f} deals · {row.conversion:.0%} go on", va="center", fontsize=9)
+    ax.set_xlim(0, stages["reached"].max() * 1.35)
+    return _finish(fig, ax, title, "Deals that reached the stage (count)", "Stage")
+
+
+def stacked_activity(monthly: pd.DataFrame, columns: list[str], title: str = "Team activity per month"):
+    """Stacked monthly activity counts; ``monthly`` has ``period`` and one column per activity type."""
+    fig, ax = plt.subplots()
+    bottom = None
+    for i, column in enumerate(columns):
+        ax.bar(monthly["period"], monthly[column], width=20, bottom=bottom, label=column.capitalize(),
+               color=PALETTE[i % len(PALETTE)])
+        bottom = monthly[column] if bottom is None else bottom + monthly[column]
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+    ax.legend(loc="upper left", ncol=len(columns))
+    return _finish(fig, ax, title, "Month", "Activities (count)")
+
+
+def completeness_heatmap(completeness: pd.DataFrame, title: str = "How complete each column is"):
+    """Share of filled cells per table and column (``table``, ``column``, ``filled_share``)."""
+    frame = completeness.assign(name=completeness["table"] + "." + completeness["column"])
+    incomplete = frame[frame["filled_share"] < 1].sort_values("filled_share")
+    if incomplete.empty:
+        incomplete = frame.head(1)
+    fig, ax = plt.subplots(figsize=(10, 0.35 * len(incomplete) + 1.4))
+    sns.barplot(data=incomplete, x="filled_share", y="name", color=PALETTE[1], ax=ax, orient="h")
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    return _finish(fig, ax, title + " (columns with gaps)", "Filled cells (% of rows)", "Table.column")

@@ -1,0 +1,133 @@
+"""Formatting for people: numbers as text, formatted tables, headline cards and notes.
+
+Tables are pandas Stylers with the index hidden and every text cell HTML-escaped, so a CRM value
+like ``<script>`` shows as text. Nothing here computes a metric: it only shows one.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+from IPython.display import HTML, Markdown
+
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
+
+
+def currency_symbol(currency: str) -> str:
+    return _SYMBOLS.get(currency.upper(), f"{currency.upper()} ")
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT
+
+
+def money(value, currency: str = "USD", compact: bool = False) -> str:
+    """``1234567`` → ``$1,234,567``; compact: ``$1.23M`` / ``$845k``. Missing → ``–``."""
+    if _missing(value):
+        return "–"
+    sign = "-" if value < 0 else ""
+    value = abs(float(value))
+    symbol = currency_symbol(currency)
+    if compact:
+        for threshold, suffix, digits in ((1e9, "B", 2), (1e6, "M", 2), (1e3, "k", 0)):
+            if value >= threshold:
+                return f"{sign}{symbol}{value / threshold:,.{digits}f}{suffix}"
+    return f"{sign}{symbol}{value:,.0f}"
+
+
+def percent(value, digits: int = 1, signed: bool = False) -> str:
+    """A fraction as a percentage: ``0.234`` → ``23.4%`` (signed: ``+23.4%``). Missing → ``–``."""
+    if _missing(value):
+        return "–"
+    return f"{float(value) * 100:{'+' if signed else ''}.{digits}f}%"
+
+
+def number(value, digits: int = 0) -> str:
+    """Thousands separators: ``12345.6`` → ``12,346``. Missing → ``–``."""
+    if _missing(value):
+        return "–"
+    return f"{float(value):,.{digits}f}"
+
+
+def table(frame: pd.DataFrame, currency: str = "USD", money_columns=(), percent_columns=(), number_columns=(),
+          decimal_columns=(), labels: dict[str, str] | None = None, caption: str | None = None, max_rows: int = 50):
+    """A Styler for display: index hidden, columns renamed by ``labels``, numbers formatted,
+    text escaped. Shows at most ``max_rows`` rows (the caption says when rows were cut)."""
+    shown = frame.head(max_rows)
+    if len(frame) > max_rows:
+        caption = f"{caption + ' · ' if caption else ''}first {max_rows:,} of {len(frame):,} rows"
+    formats = {}
+    formats.update({c: (lambda v, cur=currency: money(v, cur)) for c in money_columns})
+    formats.update({c: percent for c in percent_columns})
+    formats.update({c: number for c in number_columns})
+    formats.update({c: (lambda v: number(v, 1)) for c in decimal_columns})
+    for column in shown.columns:
+        if column in formats:
+            continue
+        dtype = shown[column].dtype
+        if pd.api.types.is_datetime64_any_dtype(dtype):
+            formats[column] = lambda v: "–" if _missing(v) else v.strftime("%Y-%m-%d")
+        elif pd.api.types.is_float_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
+            formats[column] = number
+    styler = shown.style.format(formats, na_rep="–", escape="html").hide(axis="index")
+    styler = styler.format_index(escape="html", axis=1)
+    if labels:
+        styler = styler.relabel_index([labels.get(c, c) for c in shown.columns], axis=1)
+    if caption:
+        styler = styler.set_caption(html.escape(caption))
+    return styler.set_table_styles([{"selector": "caption", "props": "caption-side: top; text-align: left; "
+                                                                      "font-weight: 600; color: #333;"}])
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A headline number: the value, how it reads, and a note on its definition."""
+
+    label: str
+    value: float | None
+    display: str
+    note: str = ""
+
+
+def cards(metrics: list[Metric]) -> HTML:
+    items = "".join(
+        f'<div class="so-card"><div class="so-label">{html.escape(m.label)}</div>'
+        f'<div class="so-value">{html.escape(m.display)}</div>'
+        + (f'<div class="so-note">{html.escape(m.note)}</div>' if m.note else "") + "</div>"
+        for m in metrics
+    )
+    return HTML(f'<div class="so-cards">{items}</div>')
+
+
+def callout(text: str) -> HTML:
+    """A highlighted note; ``text`` is escaped."""
+    return HTML(f'<div class="so-callout">{html.escape(text)}</div>')
+
+
+def bullets(sentences: list[str]) -> Markdown:
+    """Sentences as a Markdown list (Markdown special characters are escaped)."""
+    return Markdown("\n".join(f"- {_escape_markdown(s)}" for s in sentences))
+
+
+def unavailable(what: str, needs: str) -> HTML:
+    """Say what a section would show and which table or columns to add to get it."""
+    return callout(f"This section would show {what}. It needs {needs}; add it to the data folder "
+                   "(see docs/data.md) and run again.")
+
+
+def _escape_markdown(text: str) -> str:
+    text = html.escape(text, quote=False)
+    for char in "\\`*_[]#|":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def rejects(frame: pd.DataFrame, max_rows: int = 30):
+    """The rows set aside by validation, or a note that there were none."""
+    if frame.empty:
+        return callout("No rows were set aside: every row of every table met the data contract.")
+    return table(frame[["table", "row", "column", "problem", "value"]], max_rows=max_rows,
+                 labels={"row": "row in file"}, caption="Rows set aside (quarantined)")

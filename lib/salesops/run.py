@@ -1,0 +1,221 @@
+"""Run a quarter: every step notebook in order with papermill, render the pages, write the manifest
+and the index page.
+
+A run builds in a temporary folder beside the final one and swaps it in only when every step has
+succeeded, so the last good report of the quarter stays in place until a new run succeeds. A failed
+run keeps its evidence in ``reports/<QUARTER>.failed/``: the executed notebook with the error and
+its rendered pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from . import calendar, io, report
+from .errors import StepError
+from .params import dump, load_params, params_files
+from .paths import ProjectPaths, project_paths
+
+KERNEL_NAME = "salesops"
+PACKAGES = ("salesops", "pandas", "numpy", "pyarrow", "pydantic", "matplotlib", "seaborn", "scikit-learn",
+            "statsforecast", "papermill", "nbconvert", "nbclient", "ipykernel", "openpyxl")
+
+
+@dataclass
+class StepResult:
+    step: str
+    seconds: float
+    page: str
+    analyst_page: str
+
+
+def ensure_kernel() -> None:
+    """Make sure the kernel papermill uses, ``salesops``, runs this Python (installed into this
+    environment when missing)."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+    except NoSuchKernel:
+        spec = None
+    if spec is not None:
+        if Path(spec.argv[0]).resolve() == Path(sys.executable).resolve():
+            return
+        if not Path(spec.resource_dir).resolve().is_relative_to(Path(sys.prefix).resolve()):
+            raise StepError(
+                f"a kernel named {KERNEL_NAME!r} in {spec.resource_dir} runs {spec.argv[0]}, not this "
+                f"environment's Python: remove it (jupyter kernelspec remove {KERNEL_NAME}) and run again."
+            )
+    from ipykernel.kernelspec import install
+
+    install(kernel_name=KERNEL_NAME, display_name="Python (salesops)", prefix=sys.prefix)
+
+
+def run_quarter(quarter: str, params_path: str | Path | None = None, data_dir: str | Path | None = None,
+                out_dir: str | Path | None = None, root: Path | None = None,
+                log: Callable[[str], None] = print) -> Path:
+    """Run every step of ``quarter`` and return the path of its ``index.html``.
+
+    Raises ParamsError before anything runs when the params are invalid, and StepError naming
+    the step and the page that shows the error when a step fails.
+    """
+    paths = project_paths(root)
+    params = load_params(quarter, params_path, paths.root)  # fail fast, before any kernel starts
+    notebooks = paths.step_notebooks()
+    if not notebooks:
+        raise StepError(f"no step notebooks (NN_name.ipynb) in {paths.notebooks}")
+    final = Path(out_dir).resolve() if out_dir else paths.report_dir(quarter)
+    build = final.with_name(f".build-{final.name}")
+    failed = final.with_name(f"{final.name}.failed")
+    shutil.rmtree(build, ignore_errors=True)
+    (build / "notebooks").mkdir(parents=True)
+    ensure_kernel()
+    os.environ["SALESOPS_ROOT"] = str(paths.root)
+    parameters = {
+        "quarter": quarter,
+        "params_path": str(Path(params_path).resolve()) if params_path else "",
+        "data_dir": str(Path(data_dir).resolve()) if data_dir else "",
+        "out_dir": str(build / "data"),
+    }
+    results: list[StepResult] = []
+    started = time.perf_counter()
+    for number, notebook in enumerate(notebooks, start=1):
+        step = notebook.stem
+        log(f"[{number}/{len(notebooks)}] {report.step_title(step)} …")
+        began = time.perf_counter()
+        error = _execute(notebook, build / "notebooks" / notebook.name, parameters, paths)
+        page, analyst = _render(build, step, failed=error is not None)
+        seconds = time.perf_counter() - began
+        if error is not None:
+            shutil.rmtree(failed, ignore_errors=True)
+            build.rename(failed)
+            raise StepError(
+                f"step {step} failed after {seconds:.1f} s:\n{error}\n"
+                f"The page showing the error: {failed / analyst}\n"
+                f"The last good report of {quarter}, if any, is unchanged in {final}."
+            )
+        results.append(StepResult(step, seconds, page, analyst))
+        log(f"      done in {seconds:.1f} s")
+    _write_manifest(build, params, params_path, data_dir, results, paths)
+    report.write_index(build / "index.html", _index_context(build, params, results, paths))
+    _swap(build, final)
+    shutil.rmtree(failed, ignore_errors=True)
+    log(f"Quarter {quarter} done in {time.perf_counter() - started:.1f} s.")
+    return final / "index.html"
+
+
+def _execute(notebook: Path, output: Path, parameters: dict, paths: ProjectPaths) -> str | None:
+    """Run one notebook; return None on success, else the error as the reader should see it."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        pm.execute_notebook(
+            str(notebook), str(output), parameters=parameters, kernel_name=KERNEL_NAME,
+            cwd=str(paths.notebooks), progress_bar=False, log_output=False,
+        )
+    except PapermillExecutionError as exc:
+        return f"{exc.ename}: {exc.evalue}"
+    return None
+
+
+def _render(build: Path, step: str, failed: bool) -> tuple[str, str]:
+    executed = build / "notebooks" / f"{step}.ipynb"
+    page, analyst = f"{step}.html", f"analyst/{step}.html"
+    title = report.step_title(step)
+    report.render_page(executed, build / page, executive=True, title=title, failed=failed)
+    report.render_page(executed, build / analyst, executive=False, title=f"{title} (with code)", failed=failed)
+    return page, analyst
+
+
+def _swap(build: Path, final: Path) -> None:
+    old = final.with_name(f".old-{final.name}")
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        final.rename(old)
+    build.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def code_version(root: Path) -> str:
+    """``git describe`` of the checkout when there is one, else the package version."""
+    try:
+        described = subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--tags"], cwd=root, capture_output=True, text=True,
+            timeout=10, check=True,
+        ).stdout.strip()
+        return f"git {described}"
+    except (OSError, subprocess.SubprocessError):
+        return f"salesops {metadata.version('salesops')}"
+
+
+def _versions() -> dict[str, str]:
+    versions = {"python": sys.version.split()[0]}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def _relative(path: Path, root: Path) -> str:
+    path = Path(path).resolve()
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
+def _write_manifest(build, params, params_path, data_dir, results, paths: ProjectPaths) -> None:
+    from .inputs import data_folder
+
+    folder = data_folder(params, paths.root, data_dir)
+    input_files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    manifest = {
+        "quarter": params.quarter,
+        "generated": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "code_version": code_version(paths.root),
+        "params_files": [_relative(p, paths.root) for p in params_files(params.quarter, params_path, paths.root)],
+        "params": dump(params),
+        "inputs": {"folder": _relative(folder, paths.root),
+                   "files": {p.name: io.file_sha256(p) for p in input_files}},
+        "packages": _versions(),
+        "steps": [{"step": r.step, "seconds": round(r.seconds, 2), "page": r.page, "analyst_page": r.analyst_page}
+                  for r in results],
+        "artifacts": {p.name: io.file_sha256(p) for p in sorted((build / "data").glob("*.parquet"))},
+    }
+    io.write_json(manifest, build / "manifest.json")
+
+
+def _index_context(build: Path, params, results: list[StepResult], paths: ProjectPaths) -> dict:
+    steps = []
+    for result in results:
+        summary_path = build / "data" / f"summary_{result.step}.parquet"
+        summary = pd.read_parquet(summary_path) if summary_path.exists() else pd.DataFrame(
+            columns=["kind", "label", "display", "note"])
+        metrics = summary[summary["kind"] == "metric"].fillna("").to_dict("records")
+        findings = summary.loc[summary["kind"] == "finding", "display"].tolist()
+        steps.append({"title": report.step_title(result.step), "page": result.page,
+                      "analyst_page": result.analyst_page, "seconds": f"{result.seconds:.1f} s",
+                      "metrics": metrics, "findings": findings})
+    return {
+        "company": params.company, "quarter": params.quarter, "currency": params.currency,
+        "quarter_start": f"{params.quarter_start:%d %b %Y}", "quarter_end": f"{params.quarter_end:%d %b %Y}",
+        "data_end": f"{params.data_end:%d %b %Y}", "steps": steps,
+        "generated": dt.datetime.now().strftime("%Y-%m-%d %H:%M"), "code_version": code_version(paths.root),
+    }
+
+
+def default_quarter(today: dt.date | None = None, fiscal_year_start_month: int = 1) -> str:
+    """The quarter after the one containing ``today``: the one being planned."""
+    period = pd.Timestamp(today or dt.date.today()).to_period(calendar.quarter_freq(fiscal_year_start_month))
+    return calendar.quarter_label(period + 1)

@@ -1,0 +1,80 @@
+"""What every step notebook does first: quiet the output, load and validate the params, and know
+where its artifacts go. A notebook run by hand in JupyterLab with its default parameters does
+exactly what the runner does.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import io, plots
+from .inputs import Inputs, load_inputs
+from .params import Params, load_params
+from .paths import ProjectPaths, project_paths
+from .present import Metric
+
+SUMMARY_COLUMNS = ["kind", "label", "display", "value", "note"]
+
+
+@dataclass
+class Step:
+    """One step's params and folders. ``out_dir`` holds the artifacts of every step of the run."""
+
+    name: str
+    params: Params
+    paths: ProjectPaths
+    out_dir: Path
+    data_dir: Path | None
+
+    @property
+    def currency(self) -> str:
+        return self.params.currency
+
+    def load_inputs(self) -> Inputs:
+        return load_inputs(self.params, self.paths.root, self.data_dir)
+
+    def write(self, frame: pd.DataFrame, name: str) -> Path:
+        return io.write_artifact(frame, self.out_dir, name)
+
+    def read(self, name: str) -> pd.DataFrame:
+        return io.read_artifact(self.out_dir, name)
+
+    def write_tables(self, tables: dict[str, pd.DataFrame], rejects: pd.DataFrame) -> None:
+        """The validated input tables (``table_<name>``) and the rows set aside (``rejects``), for the
+        later steps, which never read the input files themselves."""
+        for name, frame in tables.items():
+            self.write(frame, f"table_{name}")
+        self.write(rejects, "rejects")
+
+    def read_table(self, name: str) -> pd.DataFrame | None:
+        """A validated input table written by step 1, or None when the table was not provided."""
+        path = self.out_dir / f"table_{name}.parquet"
+        return pd.read_parquet(path) if path.exists() else None
+
+    def write_summary(self, metrics: list[Metric], findings: list[str]) -> Path:
+        """The step's headline numbers and findings, which the quarter's index page shows."""
+        rows = [("metric", m.label, m.display, m.value, m.note) for m in metrics]
+        rows += [("finding", "", text, None, "") for text in findings]
+        frame = pd.DataFrame(rows, columns=SUMMARY_COLUMNS).astype(
+            {"kind": "string", "label": "string", "display": "string", "value": "float64", "note": "string"})
+        return self.write(frame, f"summary_{self.name}")
+
+
+def start(name: str, quarter: str, params_path: str = "", data_dir: str = "", out_dir: str = "") -> Step:
+    """Set up a step notebook. Empty strings mean the defaults: ``params/<quarter>.yaml`` over the
+    defaults, the data source the params name, and ``reports/<quarter>/data`` for artifacts."""
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    logging.getLogger().setLevel(logging.WARNING)
+    pd.set_option("display.max_columns", 50)
+    plots.set_theme()
+    paths = project_paths()
+    params = load_params(quarter, params_path or None, paths.root)
+    artifacts = Path(out_dir) if out_dir else paths.report_dir(quarter) / "data"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    return Step(name, params, paths, artifacts, Path(data_dir) if data_dir else None)

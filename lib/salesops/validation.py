@@ -1,0 +1,476 @@
+"""Turn raw input frames into canonical, typed tables, enforcing the data contract of ``schema.py``.
+
+Table-level problems (missing table or column, empty table) always stop with a DataError.
+Row-level problems (unparseable date, negative amount, duplicate key, orphan key, close before
+create, an unmapped stage ...) follow ``data.on_row_error``: ``error`` collects every problem and
+stops with one message; ``quarantine`` moves the rows to a rejects table (nothing is dropped
+silently) unless more than ``data.max_reject_share`` of a table would go.
+
+Row numbers in messages are as a spreadsheet shows them: the header is row 1, the first data row
+is row 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import schema
+from .errors import DataError
+
+REJECT_COLUMNS = ["table", "row", "column", "problem", "value", "message"]
+_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
+_FALSE = {"false", "f", "no", "n", "0", "0.0"}
+_SHOW_ROWS = 5
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Rows of one table that break one rule."""
+
+    table: str
+    source: str  # file name, for messages
+    column: str
+    code: str
+    rows: pd.Index  # positional row labels of the raw frame
+    values: pd.Series  # offending values, aligned on rows
+    expected: str
+    fix: str
+
+    def row_numbers(self) -> list[int]:
+        return [int(i) + 2 for i in self.rows]
+
+    def message(self) -> str:
+        numbers = self.row_numbers()
+        shown = ", ".join(str(n) for n in numbers[:_SHOW_ROWS])
+        more = f" and {len(numbers) - _SHOW_ROWS:,} more" if len(numbers) > _SHOW_ROWS else ""
+        values = ", ".join(repr(_plain(v)) for v in self.values.iloc[:_SHOW_ROWS])
+        rows = "row" if len(numbers) == 1 else "rows"
+        return (
+            f"{self.source}, column '{self.column}': {len(numbers):,} {rows} {_CODE_TEXT[self.code]} "
+            f"({rows} {shown}{more}; values {values}). Expected: {self.expected}. Fix: {self.fix}"
+        )
+
+
+_CODE_TEXT = {
+    "missing_value": "are empty",
+    "unparseable_date": "hold a date that cannot be read",
+    "invalid_number": "hold something that is not a number",
+    "invalid_value": "hold a value that is not allowed",
+    "unmapped_value": "hold a value absent from the value mapping",
+    "negative_value": "hold a negative number",
+    "duplicate_key": "repeat a key already used on an earlier row",
+    "orphan_key": "point to an id that does not exist",
+    "date_order": "have dates in the wrong order",
+    "contradiction": "contradict the stage",
+}
+
+QUARANTINE_HINT = "or set data.on_row_error: quarantine to set such rows aside and go on."
+
+
+def _plain(value):
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, np.generic):
+        return value.item()
+    return None if pd.isna(value) else value
+
+
+@dataclass
+class ValidationResult:
+    """Canonical tables, the rows set aside, and the problems found (empty in error mode)."""
+
+    tables: dict[str, pd.DataFrame]
+    rejects: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MappingRules:
+    """How a CRM export maps onto the canonical tables (from the ``data`` params)."""
+
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    values: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    date_format: str | None = None
+    true_values: tuple[str, ...] = ()
+    false_values: tuple[str, ...] = ()
+
+    @classmethod
+    def from_params(cls, data_params) -> "MappingRules":
+        return cls(
+            columns=data_params.columns,
+            values=data_params.values,
+            date_format=data_params.date_format,
+            true_values=tuple(data_params.true_values),
+            false_values=tuple(data_params.false_values),
+        )
+
+
+# -- table level --------------------------------------------------------------------------------
+
+
+def map_columns(raw: pd.DataFrame, spec: schema.TableSpec, source: str, rules: MappingRules) -> pd.DataFrame:
+    """Rename export columns to canonical ones and check the required columns and rows are there."""
+    renames = rules.columns.get(spec.name, {})
+    clashes = [f"{src!r} → {dst!r}" for src, dst in renames.items() if src in raw.columns and dst in raw.columns
+               and src != dst]
+    if clashes:
+        raise DataError(
+            f"{source}: the mapping {', '.join(clashes)} renames a column onto one that already exists. "
+            f"Fix: drop one of the two columns, or remove the mapping in data.columns.{spec.name}."
+        )
+    frame = raw.rename(columns=renames)
+    if frame.empty:
+        raise DataError(
+            f"{source} has no data rows (only a header or nothing at all). Expected at least one "
+            f"{spec.name} row. Fix: export the table again with its rows, or remove the file if the table "
+            "is optional."
+        )
+    missing = [name for name in spec.required_columns if name not in frame.columns]
+    if missing:
+        found = [str(c) for c in raw.columns]
+        hints = []
+        for name in missing:
+            guess = _guess_column(name, found)
+            hints.append(f"'{name}'" + (f" (is {guess!r} it? map it with data.columns.{spec.name}: "
+                                        f"{{{guess}: {name}}})" if guess else ""))
+        raise DataError(
+            f"{source}: required column{'s' if len(missing) > 1 else ''} {', '.join(hints)} missing. "
+            f"Found columns: {', '.join(found) or 'none'}. Fix: add the column to the export, or map the "
+            f"export's own name onto it under data.columns.{spec.name} in the params."
+        )
+    return frame
+
+
+def _normalise(name: str) -> str:
+    return "".join(ch for ch in str(name).lower() if ch.isalnum())
+
+
+def _guess_column(name: str, found: list[str]) -> str | None:
+    """The export column most likely meant for canonical ``name`` (e.g. 'Amount USD' for amount)."""
+    key = _normalise(name)
+    containing = [c for c in found if key and key in _normalise(c)]
+    if containing:
+        return min(containing, key=len)
+    by_normalised = {_normalise(c): c for c in found}
+    near = difflib.get_close_matches(key, list(by_normalised), n=1, cutoff=0.6)
+    return by_normalised[near[0]] if near else None
+
+
+# -- row level ----------------------------------------------------------------------------------
+
+
+def coerce_table(frame: pd.DataFrame, spec: schema.TableSpec, source: str, rules: MappingRules
+                 ) -> tuple[pd.DataFrame, list[Problem]]:
+    """Map values, convert every canonical column to its type and check the row rules.
+
+    Returns the typed frame (same index as the input, extra non-canonical columns kept as they
+    were) and the problems found. Rows with problems are still in the frame.
+    """
+    problems: list[Problem] = []
+    columns: dict[str, pd.Series] = {}
+    for column in spec.columns:
+        if column.name not in frame.columns:
+            continue
+        values = _map_values(frame[column.name], spec, column, source, rules, problems)
+        typed = _convert(values, spec, column, source, rules, problems)
+        _check_values(typed, spec, column, source, problems)
+        columns[column.name] = typed
+    typed_frame = frame.assign(**columns)
+    if spec.name == "opportunities":
+        typed_frame = _derive_closed_flags(typed_frame, source, problems)
+    _check_keys_unique(typed_frame, spec, source, problems)
+    _check_date_orders(typed_frame, spec, source, problems)
+    ordered = [c.name for c in spec.columns if c.name in typed_frame.columns]
+    extras = [c for c in typed_frame.columns if c not in ordered]
+    return typed_frame[ordered + extras], problems
+
+
+def _map_values(values: pd.Series, spec, column: schema.ColumnSpec, source, rules, problems) -> pd.Series:
+    mapping = dict(rules.values.get(spec.name, {}).get(column.name, {}))
+    if not mapping:
+        return values
+    if column.allowed:
+        mapping.update({name: name for name in column.allowed})
+    text = values.astype("string").str.strip()
+    mapped = text.map(mapping)
+    unmapped = text.notna() & mapped.isna()
+    if unmapped.any():
+        known = ", ".join(sorted(mapping))
+        problems.append(Problem(
+            spec.name, source, column.name, "unmapped_value", values.index[unmapped], values[unmapped],
+            f"one of the mapped values ({known})",
+            f"add each new value to data.values.{spec.name}.{column.name} in the params "
+            f"(e.g. {{{_plain(values[unmapped].iloc[0])}: {column.allowed[0] if column.allowed else '...'}}}), "
+            + QUARANTINE_HINT,
+        ))
+        mapped = mapped.where(~unmapped, text)
+    return mapped
+
+
+def _convert(values: pd.Series, spec, column: schema.ColumnSpec, source, rules, problems) -> pd.Series:
+    kind = column.kind
+    if kind == "string":
+        if pd.api.types.is_string_dtype(values.dtype) and values.dtype == "string":
+            return values.str.strip().replace("", pd.NA)
+        text = values.astype("string").str.strip()
+        return text.mask(text == "", pd.NA)
+    if kind in ("date", "datetime"):
+        return _convert_dates(values, spec, column, source, rules, problems)
+    if kind in ("int", "float"):
+        return _convert_numbers(values, spec, column, source, problems)
+    if kind == "bool":
+        return _convert_bools(values, spec, column, source, rules, problems)
+    raise ValueError(f"unknown column kind {kind!r}")
+
+
+def _convert_dates(values, spec, column, source, rules, problems) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        parsed = values.dt.tz_localize(None) if getattr(values.dt, "tz", None) is not None else values
+    else:
+        text = values.astype("string").str.strip().mask(lambda s: s == "", pd.NA)
+        present = text.notna()
+        parsed = pd.to_datetime(text.astype(object), format="ISO8601", errors="coerce")
+        if rules.date_format:  # the export's own format first; ISO dates are read either way
+            own = pd.to_datetime(text.astype(object), format=rules.date_format, errors="coerce")
+            parsed = own.where(own.notna(), parsed)
+        bad = present & parsed.isna()
+        if bad.any():
+            expected = f"a date written as {rules.date_format}" if rules.date_format else "an ISO date, YYYY-MM-DD"
+            problems.append(Problem(
+                spec.name, source, column.name, "unparseable_date", values.index[bad], values[bad], expected,
+                "correct the dates in the export, or set data.date_format to the format the file uses "
+                "(e.g. '%d.%m.%Y' for 31.03.2026); " + QUARANTINE_HINT,
+            ))
+    parsed = parsed.astype("datetime64[ns]")
+    return parsed.dt.normalize() if column.kind == "date" else parsed
+
+
+def _convert_numbers(values, spec, column, source, problems) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        numbers = values.astype("float64")
+        present = values.notna()
+    else:
+        text = values.astype("string").str.strip().str.replace(r"[\s\u00a0]", "", regex=True)
+        text = text.mask(text == "", pd.NA)
+        present = text.notna()
+        numbers = pd.to_numeric(text.astype(object), errors="coerce").astype("float64")
+    bad = present & numbers.isna()
+    if column.kind == "int":
+        bad |= numbers.notna() & (numbers != np.round(numbers))
+    if bad.any():
+        what = "a whole number" if column.kind == "int" else "a number with a dot as decimal separator"
+        problems.append(Problem(
+            spec.name, source, column.name, "invalid_number", values.index[bad], values[bad], what,
+            "correct the cells (no currency signs or thousands separators), " + QUARANTINE_HINT,
+        ))
+        numbers = numbers.mask(bad)
+    return numbers.round().astype("Int64") if column.kind == "int" else numbers
+
+
+def _convert_bools(values, spec, column, source, rules, problems) -> pd.Series:
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype("boolean")
+    true_set = _TRUE | {v.lower() for v in rules.true_values}
+    false_set = _FALSE | {v.lower() for v in rules.false_values}
+    text = values.astype("string").str.strip().str.lower()
+    result = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    result[text.isin(true_set).fillna(False).astype(bool)] = True
+    result[text.isin(false_set).fillna(False).astype(bool)] = False
+    bad = text.notna() & (text != "") & result.isna()
+    if bad.any():
+        problems.append(Problem(
+            spec.name, source, column.name, "invalid_value", values.index[bad], values[bad],
+            "true or false (also yes/no, y/n, 1/0)",
+            "correct the cells, or list the export's spellings in data.true_values / data.false_values; "
+            + QUARANTINE_HINT,
+        ))
+    return result
+
+
+def _check_values(typed: pd.Series, spec, column: schema.ColumnSpec, source, problems) -> None:
+    # a cell that failed mapping or conversion is reported once, not again as empty or not allowed
+    already = typed.index.isin([row for p in problems if p.table == spec.name and p.column == column.name
+                                for row in p.rows])
+    if not column.nullable:
+        empty = typed.isna() & ~already
+        if empty.any():
+            problems.append(Problem(
+                spec.name, source, column.name, "missing_value", typed.index[empty], typed[empty],
+                f"a value in every row ({column.description})", "fill the cells in the CRM and export again, "
+                + QUARANTINE_HINT,
+            ))
+    if column.allowed:
+        bad = typed.notna() & ~typed.isin(column.allowed) & ~already
+        if bad.any():
+            problems.append(Problem(
+                spec.name, source, column.name, "invalid_value", typed.index[bad], typed[bad],
+                f"one of {', '.join(column.allowed)}",
+                f"correct the cells or map the export's values with data.values.{spec.name}.{column.name}; "
+                + QUARANTINE_HINT,
+            ))
+    if column.non_negative:
+        negative = typed.notna() & (typed < 0)
+        if negative.any():
+            problems.append(Problem(
+                spec.name, source, column.name, "negative_value", typed.index[negative], typed[negative],
+                "zero or more", "correct the amounts in the CRM (a refund or credit note is not a deal) "
+                "and export again, " + QUARANTINE_HINT,
+            ))
+
+
+def _derive_closed_flags(frame: pd.DataFrame, source: str, problems: list[Problem]) -> pd.DataFrame:
+    stage = frame["stage"]
+    closed_by_stage = stage.isin(schema.CLOSED_STAGES).astype("boolean")
+    won_by_stage = (stage == "closed_won").astype("boolean")
+    derived = {}
+    for name, by_stage in (("is_closed", closed_by_stage), ("is_won", won_by_stage)):
+        if name in frame.columns:
+            given = frame[name]
+            clash = given.notna() & stage.notna() & (given != by_stage)
+            if clash.any():
+                problems.append(Problem(
+                    "opportunities", source, name, "contradiction", frame.index[clash], given[clash],
+                    f"{name} consistent with the stage (closed_won: closed and won; closed_lost: closed, not won; "
+                    "other stages: open)", "correct the stage or the flag, " + QUARANTINE_HINT,
+                ))
+        derived[name] = by_stage
+    return frame.assign(**derived)
+
+
+def _check_keys_unique(frame, spec: schema.TableSpec, source, problems) -> None:
+    key = [c for c in spec.primary_key if c in frame.columns]
+    if not key or len(key) != len(spec.primary_key):
+        return
+    present = frame[key].notna().all(axis=1)
+    repeated = frame[key][present].duplicated(keep="first")
+    rows = repeated[repeated].index
+    if len(rows):
+        shown = frame.loc[rows, key[0]] if len(key) == 1 else frame.loc[rows, key].astype(str).agg(" / ".join, axis=1)
+        problems.append(Problem(
+            spec.name, source, "/".join(key), "duplicate_key", rows, shown,
+            f"each {'/'.join(key)} once (the first row with a key is kept; later rows are the duplicates)",
+            "remove the duplicate rows or give them their own ids in the CRM, " + QUARANTINE_HINT,
+        ))
+
+
+def _check_date_orders(frame, spec: schema.TableSpec, source, problems) -> None:
+    for order in spec.date_orders:
+        if order.earlier not in frame.columns or order.later not in frame.columns:
+            continue
+        wrong = frame[order.later].notna() & frame[order.earlier].notna() & (frame[order.later] < frame[order.earlier])
+        if wrong.any():
+            shown = (frame.loc[wrong, order.later].dt.strftime("%Y-%m-%d") + " < "
+                     + frame.loc[wrong, order.earlier].dt.strftime("%Y-%m-%d") + f" ({order.earlier})")
+            problems.append(Problem(
+                spec.name, source, order.later, "date_order", frame.index[wrong], shown,
+                f"{order.later} on or after {order.earlier}",
+                f"correct {order.later} or {order.earlier} in the CRM and export again, " + QUARANTINE_HINT,
+            ))
+
+
+def check_foreign_keys(tables: dict[str, pd.DataFrame], sources: dict[str, str]) -> list[Problem]:
+    """Rows whose foreign key names an id absent from the referenced table (when that table is present)."""
+    problems = []
+    for name in schema.LOAD_ORDER:
+        if name not in tables:
+            continue
+        frame, spec = tables[name], schema.TABLES[name]
+        for fk in spec.foreign_keys:
+            if fk.column not in frame.columns or fk.ref_table not in tables:
+                continue
+            known = tables[fk.ref_table][fk.ref_column].dropna().unique()
+            values = frame[fk.column]
+            orphan = values.notna() & ~values.isin(known)
+            if orphan.any():
+                problems.append(Problem(
+                    name, sources[name], fk.column, "orphan_key", frame.index[orphan], values[orphan],
+                    f"an id present in {fk.ref_table}.{fk.ref_column} ({sources.get(fk.ref_table, fk.ref_table)})",
+                    f"add the missing {fk.ref_table} rows to the export, correct the ids, or leave the cell empty "
+                    "if the link is unknown; " + QUARANTINE_HINT,
+                ))
+    return problems
+
+
+# -- the whole folder ---------------------------------------------------------------------------
+
+
+def validate_tables(raw_tables: dict[str, pd.DataFrame], sources: dict[str, str], rules: MappingRules,
+                    on_row_error: str = "error", max_reject_share: float = 1.0) -> ValidationResult:
+    """Validate raw frames (keyed by canonical table name) into canonical tables.
+
+    ``sources`` gives each table's file name for messages. Raises DataError for table-level
+    problems, and for row-level ones when ``on_row_error`` is ``error``.
+    """
+    if "opportunities" not in raw_tables:
+        raise DataError("the opportunities table is missing: it is the one table the workbook needs.")
+    typed: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
+    for name in schema.LOAD_ORDER:
+        if name not in raw_tables:
+            continue
+        spec = schema.TABLES[name]
+        frame = map_columns(raw_tables[name].reset_index(drop=True), spec, sources[name], rules)
+        typed[name], found = coerce_table(frame, spec, sources[name], rules)
+        problems += found
+    if on_row_error == "error":
+        problems += check_foreign_keys(typed, sources)
+        if problems:
+            raise DataError(_summarise(problems))
+        return ValidationResult({n: f.reset_index(drop=True) for n, f in typed.items()}, _empty_rejects())
+    clean, rejects = _quarantine(typed, problems, sources, max_reject_share)
+    return ValidationResult(clean, rejects, problems)
+
+
+def _quarantine(typed, problems, sources, max_reject_share):
+    """Drop the rows with problems, then repeat the foreign-key check until nothing more goes
+    (a rejected account makes its opportunities orphans)."""
+    all_problems = list(problems)
+    rejected = {name: set() for name in typed}
+    for problem in problems:
+        rejected[problem.table].update(problem.rows)
+    while True:
+        clean = {name: frame.drop(index=list(rejected[name])) for name, frame in typed.items()}
+        new = [p for p in check_foreign_keys(clean, sources)]
+        if not new:
+            break
+        all_problems += new
+        for problem in new:
+            rejected[problem.table].update(problem.rows)
+    for name, frame in typed.items():
+        share = len(rejected[name]) / len(frame)
+        if share > max_reject_share:
+            raise DataError(
+                f"{sources[name]}: {len(rejected[name]):,} of {len(frame):,} rows ({share:.0%}) break the data "
+                f"contract, more than data.max_reject_share ({max_reject_share:.0%}); this usually means a "
+                f"column is mapped or formatted wrongly. First problems:\n" + _summarise(all_problems)
+            )
+    records = []
+    for problem in all_problems:
+        message = problem.message()
+        for label, value in zip(problem.rows, problem.values):
+            records.append((problem.table, int(label) + 2, problem.column, problem.code,
+                            "" if _plain(value) is None else str(_plain(value)), message))
+    rejects = pd.DataFrame(records, columns=REJECT_COLUMNS).astype(
+        {"table": "string", "row": "int64", "column": "string", "problem": "string", "value": "string",
+         "message": "string"})
+    rejects = rejects.sort_values(["table", "row", "column", "problem"], kind="stable").reset_index(drop=True)
+    if clean["opportunities"].empty:
+        raise DataError("every opportunities row was rejected, nothing is left to plan with:\n"
+                        + _summarise(all_problems))
+    return {n: f.reset_index(drop=True) for n, f in clean.items()}, rejects
+
+
+def _summarise(problems: list[Problem]) -> str:
+    total = sum(len(p.rows) for p in problems)
+    lines = [f"the input data breaks {len(problems)} rule{'s' if len(problems) > 1 else ''} "
+             f"({total:,} row{'s' if total > 1 else ''} in all):"]
+    lines += [f"  - {p.message()}" for p in problems]
+    return "\n".join(lines)
+
+
+def _empty_rejects() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "string") for c in REJECT_COLUMNS})

@@ -1,0 +1,131 @@
+"""The runner end to end: pages, manifest, byte-identical artifacts, failure handling, quarantine.
+
+Each run starts a real kernel, so runs are shared between tests through module-scoped fixtures.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+import yaml
+
+from salesops import io
+from salesops.errors import StepError
+from salesops.run import run_quarter
+
+from conftest import ROOT, tiny_export, write_export
+
+QUARTER = "2027Q1"
+
+
+def hashes(folder):
+    return {p.name: io.file_sha256(p) for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("tiny")
+    export = write_export(base / "export", tiny_export())
+    before = hashes(export)
+    index = run_quarter(QUARTER, data_dir=export, out_dir=base / "report", log=lambda _: None)
+    return {"base": base, "export": export, "before": before, "index": index, "report": base / "report"}
+
+
+def test_run_writes_pages_manifest_and_artifacts(tiny_run):
+    report = tiny_run["report"]
+    assert tiny_run["index"] == report / "index.html"
+    for page in ("index.html", "01_collect.html", "analyst/01_collect.html", "notebooks/01_collect.ipynb"):
+        assert (report / page).exists(), page
+    manifest = json.loads((report / "manifest.json").read_text())
+    assert manifest["quarter"] == QUARTER
+    assert manifest["inputs"]["files"] == tiny_run["before"]
+    assert manifest["params"]["data"]["on_row_error"] == "error"
+    assert [s["step"] for s in manifest["steps"]] == ["01_collect"]
+    assert manifest["steps"][0]["seconds"] > 0
+    assert {"pandas", "papermill", "statsforecast", "python"} <= set(manifest["packages"])
+    assert "table_opportunities.parquet" in manifest["artifacts"]
+    assert not (report.parent / ".build-report").exists()
+
+
+def test_input_files_are_never_modified(tiny_run):
+    assert hashes(tiny_run["export"]) == tiny_run["before"]
+
+
+def test_executive_page_has_no_code_noise_or_outside_links(tiny_run):
+    page = (tiny_run["report"] / "01_collect.html").read_text()
+    assert not re.search(r'class="[^"]*jp-InputArea-editor', page) and "from salesops" not in page
+    assert "Traceback" not in page and "Warning" not in page
+    assert 'class="jp-OutputArea-output" data-mime-type="application/vnd.jupyter.stderr"' not in page
+    for html_file in ("01_collect.html", "analyst/01_collect.html", "index.html"):
+        text = (tiny_run["report"] / html_file).read_text()
+        outside = re.findall(r"""(?:src|href)\s*=\s*["']?((?:https?:)?//[^"' >]+)""", text)
+        assert outside == [], f"{html_file} refers outside the page: {outside[:3]}"
+    assert "<script>alert(1)" not in page  # CRM text is escaped
+    assert "What to fix first" in page and page.count("data:image/png;base64") >= 4
+
+
+def test_analyst_page_shows_code(tiny_run):
+    page = (tiny_run["report"] / "analyst" / "01_collect.html").read_text()
+    assert re.search(r'class="[^"]*jp-InputArea-editor', page) and "headline_kpis" in page
+
+
+def test_index_summarises_and_links(tiny_run):
+    index = (tiny_run["report"] / "index.html").read_text()
+    assert 'href="01_collect.html"' in index and 'href="analyst/01_collect.html"' in index
+    assert "Win rate" in index and "Sales operations plan for 2027Q1" in index
+    # hand check: closed in the 12 months to 2026-12-31: won O1 (10,000) and O3 (40,000), lost O2 -> 2/3
+    assert "66.7%" in index
+
+
+def test_rerun_gives_byte_identical_artifacts(tiny_run, tmp_path):
+    run_quarter(QUARTER, data_dir=tiny_run["export"], out_dir=tmp_path / "again", log=lambda _: None)
+    first, second = hashes(tiny_run["report"] / "data"), hashes(tmp_path / "again" / "data")
+    assert first == second and len(first) > 10
+
+
+def test_failed_step_keeps_last_good_report_and_shows_the_error(tiny_run, tmp_path):
+    report = tmp_path / "report"
+    run_quarter(QUARTER, data_dir=tiny_run["export"], out_dir=report, log=lambda _: None)
+    good = hashes(report)
+    broken = write_export(tmp_path / "broken", tiny_export())
+    frame = pd.read_csv(broken / "opportunities.csv", dtype=str)
+    frame.loc[2, "amount"] = "-40000"
+    frame.to_csv(broken / "opportunities.csv", index=False)
+    with pytest.raises(StepError) as error:
+        run_quarter(QUARTER, data_dir=broken, out_dir=report, log=lambda _: None)
+    message = str(error.value)
+    assert "step 01_collect failed" in message and "negative number" in message
+    failed_page = tmp_path / "report.failed" / "analyst" / "01_collect.html"
+    assert str(failed_page) in message
+    assert "opportunities.csv, column &#x27;amount&#x27;" in failed_page.read_text() or \
+        "opportunities.csv, column 'amount'" in failed_page.read_text()
+    assert "negative number" in (tmp_path / "report.failed" / "01_collect.html").read_text()
+    assert hashes(report) == good  # the last good report is untouched
+    run_quarter(QUARTER, data_dir=tiny_run["export"], out_dir=report, log=lambda _: None)
+    assert not (tmp_path / "report.failed").exists()  # a success clears the failed evidence
+
+
+def test_quarantine_lists_rejected_rows_on_the_page(tmp_path):
+    tables = tiny_export()
+    tables["opportunities"].loc[4, "close_date"] = "2026-01-01"  # before its created date
+    export = write_export(tmp_path / "export", tables)
+    params = tmp_path / "q.yaml"
+    params.write_text(yaml.safe_dump({"data": {"on_row_error": "quarantine", "max_reject_share": 0.5}}))
+    run_quarter(QUARTER, params_path=params, data_dir=export, out_dir=tmp_path / "report", log=lambda _: None)
+    rejects = pd.read_parquet(tmp_path / "report" / "data" / "rejects.parquet")
+    assert rejects[["table", "row", "problem"]].values.tolist() == [
+        ["activities", 5, "orphan_key"], ["opportunities", 6, "date_order"]]
+    page = (tmp_path / "report" / "01_collect.html").read_text()
+    assert "Rows set aside (quarantined)" in page and "date_order" in page
+
+
+def test_cli_reports_bad_quarter_and_exits_non_zero():
+    result = subprocess.run([sys.executable, "-m", "salesops.cli", "run", "2027-Q1"], capture_output=True, text=True,
+                            cwd=ROOT)
+    assert result.returncode == 1
+    assert "is not a quarter label: write YYYYQn, e.g. 2027Q1" in result.stderr

@@ -1,0 +1,65 @@
+"""The project's own promises: conda and pip name the same dependencies; committed notebooks carry no
+outputs, define no functions or classes and have a parameters cell; docs/data.md matches the schema."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import nbformat
+import pytest
+import yaml
+
+from salesops import schema
+from salesops.docs import data_contract_markdown
+
+from conftest import ROOT
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def _requirements_pyproject() -> set[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = project["dependencies"] + project["optional-dependencies"]["test"]
+    return {re.sub(r"\s+", "", r).lower() for r in requirements}
+
+
+def _requirements_conda() -> set[str]:
+    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
+    plain = [d for d in environment["dependencies"] if isinstance(d, str) and not d.startswith(("python", "pip"))]
+    return {re.sub(r"\s+", "", d).lower() for d in plain}
+
+
+def test_environment_yml_matches_pyproject():
+    assert _requirements_conda() == _requirements_pyproject()
+    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert "conda-forge" in environment["channels"]
+    assert {"pip": ["-e ."]} in environment["dependencies"]
+
+
+def test_every_dependency_has_a_bounded_range():
+    for requirement in _requirements_pyproject():
+        assert ">=" in requirement and "<" in requirement, f"{requirement} needs a lower and an upper bound"
+
+
+def test_there_are_step_notebooks():
+    assert [p.name for p in NOTEBOOKS][:1] == ["01_collect.ipynb"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_notebook_is_clean(path):
+    notebook = nbformat.read(path, as_version=4)
+    code_cells = [c for c in notebook.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code_cells), "clear the outputs before committing"
+    assert not [c for c in code_cells if re.search(r"^\s*(def|class)\s", c.source, re.M)], "logic belongs in lib"
+    parameters = [c for c in code_cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(parameters) == 1
+    assert notebook.metadata.kernelspec.name == "salesops"
+
+
+def test_docs_data_md_matches_schema():
+    text = (ROOT / "docs" / "data.md").read_text(encoding="utf-8")
+    assert data_contract_markdown() in text, "regenerate: python -m salesops.docs > docs/data.md"
+    for spec in schema.TABLES.values():
+        for column in spec.columns:
+            assert f"`{column.name}`" in text
