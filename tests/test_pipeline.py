@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 
+import nbformat
 import pandas as pd
 import pytest
 import yaml
+from nbclient import NotebookClient
 
 from salesops import io
 from salesops.errors import StepError
@@ -129,3 +132,35 @@ def test_cli_reports_bad_quarter_and_exits_non_zero():
                             cwd=ROOT)
     assert result.returncode == 1
     assert "is not a quarter label: write YYYYQn, e.g. 2027Q1" in result.stderr
+
+
+def test_cli_runs_the_sample_company_end_to_end(tmp_path):
+    params = tmp_path / "small.yaml"
+    params.write_text("sample:\n  scale: 0.2\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "salesops.cli", "run", QUARTER, "--params", str(params), "--out", str(tmp_path / "r")],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "[1/" in result.stdout and "done in" in result.stdout
+    assert result.stdout.strip().endswith(f"Report: {tmp_path / 'r' / 'index.html'}")
+    assert result.stderr == ""  # no kernel or library noise on the terminal
+    page = (tmp_path / "r" / "01_collect.html").read_text()
+    assert "stale_open_opportunities" in page and "Rows set aside" not in page
+
+
+def test_notebook_run_by_hand_matches_the_runner(tmp_path, monkeypatch):
+    root = tmp_path / "project"
+    shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    shutil.copytree(ROOT / "params", root / "params")
+    (root / "pyproject.toml").write_text("", encoding="utf-8")
+    (root / "params" / "2027Q1.yaml").write_text("sample:\n  scale: 0.2\n", encoding="utf-8")
+    monkeypatch.setenv("SALESOPS_ROOT", str(root))
+    run_quarter(QUARTER, root=root, log=lambda _: None)
+    data = root / "reports" / QUARTER / "data"
+    by_runner = hashes(data)
+    shutil.rmtree(data)
+    # as in JupyterLab: the committed notebook as it is, default parameters, run top to bottom
+    notebook = nbformat.read(root / "notebooks" / "01_collect.ipynb", as_version=4)
+    NotebookClient(notebook, kernel_name="salesops", resources={"metadata": {"path": str(root / "notebooks")}}).execute()
+    assert hashes(data) == by_runner

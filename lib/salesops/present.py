@@ -54,8 +54,9 @@ def number(value, digits: int = 0) -> str:
 
 def table(frame: pd.DataFrame, currency: str = "USD", money_columns=(), percent_columns=(), number_columns=(),
           decimal_columns=(), labels: dict[str, str] | None = None, caption: str | None = None, max_rows: int = 50):
-    """A Styler for display: index hidden, columns renamed by ``labels``, numbers formatted,
-    text escaped. Shows at most ``max_rows`` rows (the caption says when rows were cut)."""
+    """A Styler for display: index hidden, columns renamed by ``labels`` (others: underscores read as
+    spaces), numbers formatted and right-aligned, text escaped and left-aligned. Shows at most
+    ``max_rows`` rows (the caption says when rows were cut)."""
     shown = frame.head(max_rows)
     if len(frame) > max_rows:
         caption = f"{caption + ' · ' if caption else ''}first {max_rows:,} of {len(frame):,} rows"
@@ -72,10 +73,12 @@ def table(frame: pd.DataFrame, currency: str = "USD", money_columns=(), percent_
             formats[column] = lambda v: "–" if _missing(v) else v.strftime("%Y-%m-%d")
         elif pd.api.types.is_float_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
             formats[column] = number
+    text_columns = [c for c in shown.columns if c not in formats]
     styler = shown.style.format(formats, na_rep="–", escape="html").hide(axis="index")
-    styler = styler.format_index(escape="html", axis=1)
-    if labels:
-        styler = styler.relabel_index([labels.get(c, c) for c in shown.columns], axis=1)
+    styler = styler.set_properties(subset=text_columns, **{"text-align": "left"})
+    labels = labels or {}
+    styler = styler.relabel_index([html.escape(labels.get(c, str(c).replace("_", " "))) for c in shown.columns],
+                                  axis=1)
     if caption:
         styler = styler.set_caption(html.escape(caption))
     return styler.set_table_styles([{"selector": "caption", "props": "caption-side: top; text-align: left; "

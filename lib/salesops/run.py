@@ -115,6 +115,19 @@ def run_quarter(quarter: str, params_path: str | Path | None = None, data_dir: s
     return final / "index.html"
 
 
+def _kernel_manager_class(log_path: Path):
+    """A kernel manager whose kernel writes its own log lines to ``log_path``, not to the terminal."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class LoggingKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            with open(log_path, "ab") as log_file:
+                kw.setdefault("stderr", log_file)
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return LoggingKernelManager
+
+
 def _execute(notebook: Path, output: Path, parameters: dict, paths: ProjectPaths) -> str | None:
     """Run one notebook; return None on success, else the error as the reader should see it."""
     import papermill as pm
@@ -124,6 +137,7 @@ def _execute(notebook: Path, output: Path, parameters: dict, paths: ProjectPaths
         pm.execute_notebook(
             str(notebook), str(output), parameters=parameters, kernel_name=KERNEL_NAME,
             cwd=str(paths.notebooks), progress_bar=False, log_output=False,
+            kernel_manager_class=_kernel_manager_class(output.parent / "kernel.log"),
         )
     except PapermillExecutionError as exc:
         return f"{exc.ename}: {exc.evalue}"

@@ -96,7 +96,7 @@ REVENUE_PER_EMPLOYEE = np.array([250e3, 400e3, 220e3, 200e3, 150e3, 160e3, 90e3,
 # Leads
 LEAD_SOURCED_SHARE = 0.60  # share of opportunities that come from a converted lead
 LEAD_CONVERSION = 0.17  # mean conversion probability the lead volume is sized for
-LEAD_CONVERSION_INTERCEPT = -2.65
+LEAD_CONVERSION_INTERCEPT = -2.4
 LEAD_INTEREST_CONVERSION = 1.3  # logit per s.d. of latent interest
 LEAD_ICP_CONVERSION = 0.9  # logit per point of ICP fit
 SOURCES = ("web", "paid_search", "content", "webinar", "event", "referral", "partner", "outbound")
@@ -133,14 +133,14 @@ CYCLE_MEDIAN = np.array([30.0, 60.0, 120.0])  # days from creation to a win, by 
 CYCLE_SIGMA = 0.45
 STAGE_SHARE = np.array([0.15, 0.20, 0.25, 0.20, 0.20])  # share of the cycle spent in each open stage
 GATE_LOGIT = np.array([1.10, 1.39, 1.10, 1.39, 1.73])  # pass qualify, discover, demo, proposal, negotiate
-SEGMENT_GATE_OFFSET = np.array([0.05, -0.13, -0.33])
-ICP_WIN = 0.25  # gate logit per point of ICP fit
+SEGMENT_GATE_OFFSET = np.array([-0.03, -0.46, -0.58])
+ICP_WIN = 0.35  # gate logit per point of ICP fit
 INTENSITY_SIGMA = 0.35  # s.d. of log activity intensity per deal
 INTENSITY_WIN = 0.5  # gate logit per unit of log intensity
 LEAD_INTEREST_WIN = 0.15
 MONTH_SEASONALITY = np.array([0.92, 0.97, 1.04, 1.00, 1.02, 1.00, 0.82, 0.78, 1.05, 1.08, 1.12, 1.00])
-SUMMER_SLIP = 0.30  # won deals due in Jul/Aug that slip into September
-DECEMBER_PULL = 0.18  # won deals due in Oct/Nov that land in December instead
+SUMMER_SLIP = 0.25  # won deals due in Jul/Aug that slip into September
+DECEMBER_PULL = 0.35  # won deals due in Oct/Nov that land in December instead
 QUARTER_END_PUSH = 0.50  # won deals due 2-6 weeks before quarter end that close in its last two weeks
 LOST_CLEANUP = 0.25  # lost deals due in the last month closed out in the quarter's final week
 CLOSE_ON_DEPARTURE = 0.35  # running deals of a leaving AE closed lost (the rest are reassigned)
@@ -275,7 +275,7 @@ def generate_sample(
     lead_ids, frames["leads"] = _leads_frame(rng, clock, leads, accounts, rep_ids, account_ids)
     opp_ids, frames["opportunities"] = _opportunities_frame(rng, opps, accounts, rep_ids, account_ids, lead_ids)
     frames["activities"] = _activities_frame(activities, rep_ids, opp_ids)
-    frames["products"] = _products_frame(orders, clock)
+    frames["products"] = _products_frame(orders)
     frames["orders"] = _orders_frame(orders)
     frames["forecast_submissions"] = _submissions_frame(submissions, rep_ids)
     return {name: frames[name] for name in schema.TABLES}
@@ -356,14 +356,19 @@ class _Clock:
 
 
 def _ids(prefix: str, n: int, width: int) -> np.ndarray:
-    """``prefix`` + 1..n zero-padded to ``width`` digits (wider when needed), as an object array."""
+    """``prefix`` + 1..n zero-padded to ``width`` digits (wider when needed), as an object array of str."""
     width = max(width, len(str(n)))
-    nums = np.arange(1, n + 1, dtype=np.int64)
-    digits = (nums[:, None] // 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)) % 10 + ord("0")
-    raw = np.empty((n, len(prefix) + width), dtype=np.uint8)
-    raw[:, : len(prefix)] = np.frombuffer(prefix.encode(), dtype=np.uint8)
-    raw[:, len(prefix):] = digits
-    return raw.view(f"S{len(prefix) + width}").ravel().astype(f"U{len(prefix) + width}").astype(object)
+    size = len(prefix) + width
+    out = np.empty(n, dtype=object)
+    chunk = 500_000
+    for lo in range(0, n, chunk):  # in chunks, to bound the temporary byte arrays
+        nums = np.arange(lo + 1, min(n, lo + chunk) + 1, dtype=np.int64)
+        raw = np.empty((len(nums), size), dtype=np.uint8)
+        raw[:, : len(prefix)] = np.frombuffer(prefix.encode(), dtype=np.uint8)
+        for k in range(width):
+            raw[:, size - 1 - k] = nums // 10**k % 10 + ord("0")
+        out[lo: lo + len(nums)] = raw.view(f"S{size}").ravel().astype(f"U{size}")
+    return out
 
 
 def _lookup(values: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -408,13 +413,20 @@ def _size_fit(employees: np.ndarray) -> np.ndarray:
     return np.select([employees < 50, employees < 200, employees < 2000], [-0.4, 0.1, 0.35], 0.0)
 
 
-def _segment_of(employees: np.ndarray) -> np.ndarray:
-    return np.select([employees < 200, employees < 2000], [0, 1], 2)
-
-
 # --------------------------------------------------------------------------------------------------------
 # Reps
 # --------------------------------------------------------------------------------------------------------
+
+
+def _hire_cells(rng, n_hire: int, counts: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """Cells (segment x region, or region) for new hires: each goes where the team is most under its share."""
+    counts = counts.astype(float).copy()
+    cells = np.empty(n_hire, dtype=np.int64)
+    for i in range(n_hire):  # one step per hire
+        deficit = shares * (counts.sum() + 1) - counts + 0.05 * rng.random(len(shares))
+        cells[i] = np.argmax(deficit)
+        counts[cells[i]] += 1
+    return cells
 
 
 def _simulate_reps(rng, clock: _Clock, scale: float) -> dict[str, np.ndarray]:
@@ -426,36 +438,31 @@ def _simulate_reps(rng, clock: _Clock, scale: float) -> dict[str, np.ndarray]:
         target = np.maximum(MIN_HEADCOUNT[role], np.round(n_end * TEAM_GROWTH ** -years_before_end)).astype(int)
         target[-1] = n_end
         p_leave = 1.0 - (1.0 - ANNUAL_ATTRITION[role]) ** (1.0 / 12.0)
-        is_ae = role == "AE"
+        # AEs are placed in segment x region cells, everyone else in a region
+        shares = np.outer(AE_SEGMENT_SHARE, REGION_SHARE).ravel() if role == "AE" else REGION_SHARE
+        n_regions = len(REGIONS)
 
         n0 = target[0]
         hire = clock.month_start[0] - rng.integers(30, 5 * 365, n0)
         leave = np.full(n0, NO_END)
-        segment = _draw(rng, SEGMENTS, AE_SEGMENT_SHARE, n0) if is_ae else np.full(n0, -1)
-        if is_ae:
-            segment[:3] = [0, 1, 2]  # every segment staffed from the start
-        region = _draw(rng, REGIONS, REGION_SHARE, n0)
+        cell = _hire_cells(rng, n0, np.zeros(len(shares)), shares)
         for m in range(clock.n_months):
             ms, ml = clock.month_start[m], clock.month_last[m]
             last_leave = min(ml, clock.end - 1)
-            leavers = np.zeros(len(hire), dtype=bool)
             if last_leave >= ms:
                 eligible = (leave == NO_END) & (hire <= ms - MIN_TENURE_BEFORE_LEAVING)
                 leavers = eligible & (rng.random(len(hire)) < p_leave)
                 leave[leavers] = ms + rng.integers(0, last_leave - ms + 1, leavers.sum())
-            n_hire = int(max(0, target[m] - (leave == NO_END).sum()))
+            staff = leave == NO_END
+            n_hire = int(max(0, target[m] - staff.sum()))
             if n_hire == 0:
                 continue
-            backfill = np.flatnonzero(leavers)[:n_hire]
-            new_segment = _draw(rng, SEGMENTS, AE_SEGMENT_SHARE, n_hire) if is_ae else np.full(n_hire, -1)
-            new_region = _draw(rng, REGIONS, REGION_SHARE, n_hire)
-            new_segment[: len(backfill)] = segment[backfill]
-            new_region[: len(backfill)] = region[backfill]
+            counts = np.bincount(cell[staff], minlength=len(shares))
+            cell = np.concatenate([cell, _hire_cells(rng, n_hire, counts, shares)])
             hire = np.concatenate([hire, ms + rng.integers(0, ml - ms + 1, n_hire)])
             leave = np.concatenate([leave, np.full(n_hire, NO_END)])
-            segment = np.concatenate([segment, new_segment])
-            region = np.concatenate([region, new_region])
-        parts.append((np.full(len(hire), role_index), hire, leave, segment, region))
+        segment = cell // n_regions if role == "AE" else np.full(len(cell), -1)
+        parts.append((np.full(len(hire), role_index), hire, leave, segment, cell % n_regions))
 
     role, hire, leave, segment, region = (np.concatenate(column) for column in zip(*parts))
     order = np.lexsort((role, hire))
@@ -611,9 +618,11 @@ def _make_leads(rng, clock: _Clock, reps, accounts, expected: np.ndarray) -> dic
         fallback = _pick_weighted(rng, np.zeros(len(rows), np.int64), np.zeros(len(cands), np.int64),
                                   np.ones(len(cands)))
         pick = np.where(pick >= 0, pick, fallback)
-        owner[rows] = np.where(pick >= 0, cands[np.maximum(pick, 0)] if len(cands) else -1, -1)
-    title_choice = rng.integers(0, 5, n) % np.array([len(t) for t in TITLES])[seniority]
-    title_table = np.array([[t[i % len(t)] for i in range(5)] for t in TITLES], dtype=object)
+        if len(cands):
+            owner[rows] = np.where(pick >= 0, cands[np.maximum(pick, 0)], -1)
+    n_titles = np.array([len(t) for t in TITLES])
+    title_choice = np.floor(rng.random(n) * n_titles[seniority]).astype(np.int64)
+    title_table = np.array([list(t) + [None] * (n_titles.max() - len(t)) for t in TITLES], dtype=object)
     employees = np.maximum(1, np.round(accounts["employees"][account] * rng.lognormal(0, 0.1, n))).astype(np.int64)
     return {
         "created": created, "account": account, "source": source, "seniority": seniority,
@@ -709,7 +718,7 @@ def _seasonal_close(rng, close: np.ndarray, won: np.ndarray) -> np.ndarray:
     moy = month % 12 + 1
     january = month - (moy - 1)
     summer = won & ((moy == 7) | (moy == 8)) & (rng.random(n) < SUMMER_SLIP)
-    close = np.where(summer, _first_day(january + 8) + rng.integers(9, 30, n), close)
+    close = np.where(summer, _first_day(january + 8) + rng.integers(0, 20, n), close)
     autumn = won & ((moy == 10) | (moy == 11)) & (rng.random(n) < DECEMBER_PULL)
     close = np.where(autumn, _first_day(january + 11) + rng.integers(4, 31, n), close)
     quarter_end = _first_day((_month_of(close) // 3 + 1) * 3) - 1
@@ -813,7 +822,10 @@ def _make_activities(rng, clock: _Clock, reps, opps) -> dict[str, np.ndarray]:
     level = SEGMENT_ACTIVITY[opps["segment"][idx]] * opps["intensity"][idx]
     starts, durations = opps["stage_start"][idx], opps["duration"][idx]
 
-    opp_parts, type_parts, day_parts = [np.arange(len(idx))], [(rng.random(len(idx)) < 0.5).astype(np.int64)], [created]
+    # a first e-mail or call on the day the deal is created, then activities stage by stage
+    opp_parts = [np.arange(len(idx))]
+    type_parts = [(rng.random(len(idx)) < 0.5).astype(np.int64)]
+    day_parts = [created]
     for s in range(5):  # one step per stage
         lo = created + starts[:, s]
         nxt = created + starts[:, s + 1] - 1 if s < 4 else np.full(len(idx), NO_END)
@@ -889,8 +901,8 @@ def _make_forecast_submissions(rng, clock: _Clock, reps, opps) -> dict[str, np.n
               & (reps["leave"][ae] >= submitted))
         months_in = (submitted - reps["hire"][ae]) / 30.44
         ramp = np.clip(months_in / RAMP_MONTHS[reps["segment"][ae]], 0.05, 1.0)
-        expected = 0.8 * actual + 0.2 * reps["quota"][ae] * ramp
-        commit = expected * reps["forecast_bias"][ae] * rng.lognormal(0.0, 0.15, len(ae))
+        expected = 0.9 * actual + 0.1 * reps["quota"][ae] * ramp
+        commit = expected * reps["forecast_bias"][ae] * rng.lognormal(0.0, 0.1, len(ae))
         best = commit * rng.uniform(1.15, 1.5, len(ae)) + 0.1 * reps["quota"][ae] * ramp
         parts.append((ae[ok], np.full(ok.sum(), q), submitted[ok], np.round(commit[ok], -3),
                       np.round(best[ok], -3)))
@@ -981,9 +993,10 @@ def _finish_accounts(rng, clock: _Clock, reps, accounts, leads, opps) -> np.ndar
                                                        np.ones(len(ae))))
     owner = np.where(owner >= 0, ae[np.maximum(owner, 0)], ae[rng.integers(0, len(ae), total)])
     kept = np.flatnonzero(opps["keep"])
-    kept = kept[np.lexsort((kept, opps["created"][kept]))]
+    kept = kept[np.lexsort((kept, opps["created"][kept], opps["account"][kept]))]
+    last_of_account = np.append(opps["account"][kept][1:] != opps["account"][kept][:-1], True)
     latest_rep = np.full(total, -1, dtype=np.int64)
-    latest_rep[opps["account"][kept]] = opps["rep"][kept]  # later deals overwrite earlier ones
+    latest_rep[opps["account"][kept[last_of_account]]] = opps["rep"][kept[last_of_account]]
     still_there = (latest_rep >= 0) & (reps["leave"][np.maximum(latest_rep, 0)] == NO_END)
     accounts["owner"] = np.where(still_there, latest_rep, owner)
     return np.lexsort((np.arange(total), created))
@@ -1059,19 +1072,19 @@ def _leads_frame(rng, clock: _Clock, leads, accounts, rep_ids, account_ids):
     created = leads["created"][keep]
     recent = created > clock.end - OPEN_LEAD_DAYS
     engaged = (leads["email_clicks"][keep] + leads["form_fills"][keep]) > 0
-    status = np.where(converted, "converted", np.where(recent | (leads["will_convert"][keep]),
-                                                       np.where(engaged, "working", "open"), "disqualified"))
+    status = np.where(converted, 0, np.where(recent | leads["will_convert"][keep], np.where(engaged, 1, 2), 3))
+    status = np.array(["converted", "working", "open", "disqualified"], dtype=object)[status]
     company = accounts["name"][account]
-    lower = rng.random(n) < 0.05
-    company = np.where(lower, np.char.lower(company.astype(str)).astype(object), company)
-    slug = pd.Series(accounts["name"]).str.lower().str.replace(r"[^a-z0-9]", "", regex=True).to_numpy(object)
-    first = np.array(FIRST_NAMES, dtype=object)[leads["first"][keep]]
-    last = np.array(LAST_NAMES, dtype=object)[leads["last"][keep]]
-    local = pd.Series(first + "." + last).str.lower().str.normalize("NFKD").str.encode(
-        "ascii", "ignore").str.decode("ascii").to_numpy(object)
-    email = local + "@" + slug[account] + ".example"
-    phone = ("+1 555 01" + pd.Series(rng.integers(0, 100, n)).astype(str).str.zfill(2)
-             + " ext " + pd.Series(rng.integers(100, 1000, n)).astype(str)).to_numpy(object)
+    lower = np.flatnonzero(rng.random(n) < 0.05)  # typed in lower case
+    company[lower] = np.char.lower(company[lower].astype(str)).astype(object)
+    domain = ("@" + pd.Series(accounts["name"]).str.lower().str.replace(r"[^a-z0-9]", "", regex=True)
+              + ".example").to_numpy(object)
+    local = (pd.Series(np.repeat(np.array(FIRST_NAMES, dtype=object), len(LAST_NAMES)))
+             + "." + np.tile(np.array(LAST_NAMES, dtype=object), len(FIRST_NAMES)))
+    local = local.str.lower().str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
+    email = local.to_numpy(object)[leads["first"][keep] * len(LAST_NAMES) + leads["last"][keep]] + domain[account]
+    phones = np.array([f"+1 555 01{i // 900:02d} ext {100 + i % 900}" for i in range(90_000)], dtype=object)
+    phone = phones[rng.integers(0, len(phones), n)]
     # duplicate leads: the same contact entered again later (same e-mail and phone as the previous lead)
     by_account = np.lexsort((np.arange(n), account))
     same = np.flatnonzero(account[by_account][1:] == account[by_account][:-1]) + 1
@@ -1086,7 +1099,7 @@ def _leads_frame(rng, clock: _Clock, leads, accounts, rep_ids, account_ids):
         "employees": leads["employees"][keep], "region": _names(REGIONS, accounts["region"][account]),
         "title": leads["title"][keep],
         **{col: leads[col][keep] for col in ENGAGEMENT},
-        "status": status.astype(object), "converted": converted,
+        "status": status, "converted": converted,
         "converted_date": _dates(np.where(converted, leads["convert_day"][keep], NO_END)),
         "owner_rep_id": _lookup(rep_ids, leads["owner"][keep]), "email": email, "phone": phone,
     })
@@ -1131,7 +1144,7 @@ def _activities_frame(activities, rep_ids, opp_ids) -> pd.DataFrame:
     })
 
 
-def _products_frame(orders, clock) -> pd.DataFrame:
+def _products_frame(orders) -> pd.DataFrame:
     hardware = np.array([p[2] == "hardware" for p in PRODUCTS])
     return _frame("products", {
         "product": [p[0] for p in PRODUCTS], "family": [p[1] for p in PRODUCTS], "kind": [p[2] for p in PRODUCTS],

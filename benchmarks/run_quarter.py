@@ -1,0 +1,85 @@
+"""Wall time and peak memory of a whole quarter run on the sample company, with each step's share.
+
+    .venv/bin/python benchmarks/run_quarter.py [--scales 1 10] [--quarter 2027Q1]
+
+Each scale runs twice as a separate `salesops run` process: cold (the sample company is generated
+first) and warm (the cached sample is reused). Peak memory is the largest resident set of the
+runner or of any process it started (the notebook kernels), read from the operating system.
+Prints a Markdown table for benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_once(quarter: str, scale: float, workdir: Path, cold: bool) -> dict:
+    params = workdir / f"scale{scale:g}.yaml"
+    params.write_text(f"sample:\n  scale: {scale}\n", encoding="utf-8")
+    out = workdir / f"report-{scale:g}"
+    if cold:
+        for cached in (ROOT / ".cache" / "sample").glob(f"*_scale{scale:g}_*"):
+            shutil.rmtree(cached)
+    script = (
+        "import resource, sys; from salesops.cli import main; code = main(sys.argv[1:]); "
+        "own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
+        "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss; "
+        "print('PEAK_KB', max(own, kids), file=sys.stderr); sys.exit(code)"
+    )
+    began = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-c", script, "run", quarter, "--params", str(params), "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    seconds = time.perf_counter() - began
+    if result.returncode != 0:
+        raise SystemExit(f"run at scale {scale} failed:\n{result.stderr}")
+    peak_kb = int(next(line.split()[1] for line in result.stderr.splitlines() if line.startswith("PEAK_KB")))
+    manifest = json.loads((out / "manifest.json").read_text())
+    steps = {s["step"]: s["seconds"] for s in manifest["steps"]}
+    rows = {name: len(pd.read_parquet(out / "data" / f"table_{name}.parquet"))
+            for name in ("opportunities", "activities", "leads")}
+    return {"scale": scale, "cold": cold, "seconds": seconds, "peak_mb": peak_kb / 1024, "steps": steps, "rows": rows}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", nargs="+", type=float, default=[1.0, 10.0])
+    parser.add_argument("--quarter", default="2027Q1")
+    args = parser.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for scale in args.scales:
+            for cold in (True, False):
+                result = run_once(args.quarter, scale, Path(tmp), cold)
+                results.append(result)
+                print(f"scale {scale:g} {'cold' if cold else 'warm'}: {result['seconds']:.1f} s, "
+                      f"peak {result['peak_mb']:.0f} MB, steps {result['steps']}", file=sys.stderr)
+    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, {platform.system()}\n")
+    print("| scale | sample | opportunities | activities | leads | wall time | peak memory | step shares |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in results:
+        total = sum(r["steps"].values()) or 1
+        shares = ", ".join(f"{step} {seconds / r['seconds']:.0%}" for step, seconds in r["steps"].items())
+        other = 1 - total / r["seconds"]
+        print(f"| {r['scale']:g} | {'generated' if r['cold'] else 'cached'} | {r['rows']['opportunities']:,} | "
+              f"{r['rows']['activities']:,} | {r['rows']['leads']:,} | {r['seconds']:.1f} s | {r['peak_mb']:,.0f} MB | "
+              f"{shares}, set-up and rendering of the index {other:.0%} |")
+
+
+if __name__ == "__main__":
+    main()
