@@ -147,6 +147,9 @@ def test_cli_runs_the_sample_company_end_to_end(tmp_path):
     assert result.stderr == ""  # no kernel or library noise on the terminal
     page = (tmp_path / "r" / "01_collect.html").read_text()
     assert "stale_open_opportunities" in page and "Rows set aside" not in page
+    leads = pd.read_parquet(tmp_path / "r" / "data" / "table_leads.parquet")
+    personal = leads["email"].dropna().tolist() + leads["phone"].dropna().tolist()
+    assert personal and not [value for value in personal if value in page]  # no personal data of leads
 
 
 def test_notebook_run_by_hand_matches_the_runner(tmp_path, monkeypatch):

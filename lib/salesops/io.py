@@ -13,8 +13,11 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from .errors import DataError
+from .schema import TEXT_DTYPE
 
 SUFFIXES: tuple[str, ...] = (".csv", ".parquet", ".xlsx", ".xls")
 _SEPARATORS = ",;\t|"
@@ -54,7 +57,8 @@ def read_table_file(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        return pd.read_parquet(path)
+        text_types = {pa.string(): TEXT_DTYPE, pa.large_string(): TEXT_DTYPE}
+        return pq.read_table(path).to_pandas(types_mapper=text_types.get)
     if suffix in (".xlsx", ".xls"):
         frame = pd.read_excel(path, sheet_name=0, dtype=object, keep_default_na=False, na_values=[""])
         return frame.rename(columns=lambda c: str(c).strip())
@@ -64,7 +68,7 @@ def read_table_file(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
     if not text.strip():
         return pd.DataFrame()
     frame = pd.read_csv(
-        _io.StringIO(text), sep=_sniff_separator(text), dtype=str, keep_default_na=False, na_values=[""],
+        _io.StringIO(text), sep=_sniff_separator(text), dtype=TEXT_DTYPE, keep_default_na=False, na_values=[""],
         skipinitialspace=True,
     )
     return frame.rename(columns=lambda c: str(c).strip())

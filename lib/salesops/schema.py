@@ -5,7 +5,7 @@ Every name here is canonical: a CRM export's own column and value names are mapp
 the `data.columns` / `data.values` params before validation.
 
 Types (``ColumnSpec.kind``):
-    string    free text (kept as pandas ``string`` dtype)
+    string    free text (pandas ``string`` dtype, Arrow-backed: ``TEXT_DTYPE``)
     int       whole number (nullable ``Int64``)
     float     decimal number (``float64``); money is in the company currency, not cents
     date      calendar date (``datetime64[ns]`` at midnight)
@@ -15,7 +15,13 @@ Types (``ColumnSpec.kind``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+import pandas as pd
+
+#: dtype of text columns once loaded: Arrow-backed strings take a fraction of the memory of Python
+#: string objects (3.4 million activities: hundreds of MB less) and compare faster.
+TEXT_DTYPE = pd.StringDtype("pyarrow")
 
 #: Canonical opportunity stages, in funnel order. The two closed stages end the funnel.
 OPEN_STAGES: tuple[str, ...] = ("qualify", "discover", "demo", "proposal", "negotiate")
