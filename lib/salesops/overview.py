@@ -118,7 +118,7 @@ def headline_metrics(headline: pd.DataFrame, coverage: pd.DataFrame, target: flo
         Metric(f"Pipeline coverage {params.quarter}", total.loc["total", "coverage"],
                f"{total.loc['total', 'coverage']:.1f}×",
                f"open pipeline closing in {params.quarter} ÷ target; commit {total.loc['commit', 'coverage']:.1f}×"),
-        Metric("Data quality", overall_quality, f"{overall_quality:.0f} / 100", "row-weighted score of all tables"),
+        Metric("Data quality", overall_quality, f"{int(overall_quality + 0.5)} / 100", "row-weighted score of all tables"),
     ]
 
 

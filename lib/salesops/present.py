@@ -76,6 +76,8 @@ def table(frame: pd.DataFrame, currency: str = "USD", money_columns=(), percent_
     text_columns = [c for c in shown.columns if c not in formats]
     styler = shown.style.format(formats, na_rep="–", escape="html").hide(axis="index")
     styler = styler.set_properties(subset=text_columns, **{"text-align": "left"})
+    styler = styler.set_properties(subset=[c for c in shown.columns if c not in text_columns],
+                                   **{"white-space": "nowrap"})
     labels = labels or {}
     styler = styler.relabel_index([html.escape(labels.get(c, str(c).replace("_", " "))) for c in shown.columns],
                                   axis=1)

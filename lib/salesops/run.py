@@ -92,7 +92,6 @@ def run_quarter(quarter: str, params_path: str | Path | None = None, data_dir: s
     started = time.perf_counter()
     for number, notebook in enumerate(notebooks, start=1):
         step = notebook.stem
-        log(f"[{number}/{len(notebooks)}] {report.step_title(step)} …")
         began = time.perf_counter()
         error = _execute(notebook, build / "notebooks" / notebook.name, parameters, paths)
         page, analyst = _render(build, step, failed=error is not None)
@@ -106,7 +105,7 @@ def run_quarter(quarter: str, params_path: str | Path | None = None, data_dir: s
                 f"The last good report of {quarter}, if any, is unchanged in {final}."
             )
         results.append(StepResult(step, seconds, page, analyst))
-        log(f"      done in {seconds:.1f} s")
+        log(f"[{number}/{len(notebooks)}] {report.step_title(step)}: done in {seconds:.1f} s")
     _write_manifest(build, params, params_path, data_dir, results, paths)
     report.write_index(build / "index.html", _index_context(build, params, results, paths))
     _swap(build, final)

@@ -1,0 +1,45 @@
+"""Formatting for people: numbers as text, escaped tables."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from salesops import present
+
+
+def test_money_percent_number():
+    assert present.money(1234567.4) == "$1,234,567"
+    assert present.money(1234567, compact=True) == "$1.23M"
+    assert present.money(845_300, "EUR", compact=True) == "€845k"
+    assert present.money(-2_500_000_000, compact=True) == "-$2.50B"
+    assert present.money(999, "SEK") == "SEK 999"
+    assert present.money(math.nan) == "–"
+    assert present.percent(0.2345) == "23.4%" and present.percent(0.05, 0, signed=True) == "+5%"
+    assert present.percent(None) == "–"
+    assert present.number(12345.6) == "12,346" and present.number(pd.NA) == "–"
+
+
+def test_table_escapes_crm_text_and_formats_numbers():
+    frame = pd.DataFrame({"account_name": ["<script>alert(1)</script>"], "amount": [1234.5], "win_rate": [0.5]})
+    html = present.table(frame, money_columns=["amount"], percent_columns=["win_rate"]).to_html()
+    assert "<script>alert(1)" not in html and "&lt;script&gt;" in html
+    assert "$1,234" in html and "50.0%" in html
+    assert "account name" in html  # underscores read as spaces in headers
+
+
+def test_table_says_when_rows_were_cut():
+    html = present.table(pd.DataFrame({"x": range(60)}), max_rows=50, caption="Many").to_html()
+    assert "Many · first 50 of 60 rows" in html
+
+
+def test_cards_and_bullets_escape_text():
+    card = present.cards([present.Metric("<b>", 1.0, "1 & 2", "note <i>")]).data
+    assert "&lt;b&gt;" in card and "1 &amp; 2" in card and "note &lt;i&gt;" in card
+    assert present.bullets(["a *b* <c>"]).data == "- a \\*b\\* &lt;c&gt;"
+
+
+def test_rejects_section_says_when_nothing_was_set_aside():
+    empty = pd.DataFrame(columns=["table", "row", "column", "problem", "value", "message"])
+    assert "No rows were set aside" in present.rejects(empty).data
