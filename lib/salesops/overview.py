@@ -13,7 +13,8 @@ import pandas as pd
 
 from . import calendar, collect
 from .params import Params
-from .present import Metric, money, percent
+from .formats import money, percent
+from .present import Metric
 
 #: Employee bands that define the segments when a rep's segment is not known.
 SEGMENT_BANDS = ((0, 200, "SMB"), (200, 2000, "MM"), (2000, math.inf, "ENT"))

@@ -18,6 +18,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from . import calendar, schema
+from .accuracy import AccuracySettings
+from .icp import IcpSettings
+from .performers import PerformerSettings
 from .paths import project_paths
 
 
@@ -103,6 +106,9 @@ class Params(_Strict):
     data: DataParams = Field(default_factory=DataParams)
     sample: SampleParams = Field(default_factory=SampleParams)
     collect: CollectParams = Field(default_factory=CollectParams)
+    icp: IcpSettings = Field(default_factory=IcpSettings)
+    performers: PerformerSettings = Field(default_factory=PerformerSettings)
+    accuracy: AccuracySettings = Field(default_factory=AccuracySettings)
 
     @field_validator("quarter")
     @classmethod

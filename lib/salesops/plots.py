@@ -11,7 +11,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from .present import currency_symbol
+from .formats import currency_symbol
 
 PALETTE = ["#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#2e75b6", "#a5a5a5"]
 
@@ -110,3 +110,17 @@ def completeness_heatmap(completeness: pd.DataFrame, title: str = "How complete 
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     return _finish(fig, ax, title + " (columns with gaps)", "Filled cells (% of rows)", "Table.column")
+
+
+def accuracy_trend(trend: pd.DataFrame, title: str = "Forecast accuracy of the team per quarter"):
+    """Team bias and median absolute error of the reps' forecasts per quarter (``quarter``,
+    ``team_bias``, ``median_absolute_percentage_error``), as percentages."""
+    fig, ax = plt.subplots(figsize=(10, 3.8))
+    ax.axhline(0, color="#555", linewidth=0.8)
+    ax.plot(trend["quarter"], trend["team_bias"], marker="o", color=PALETTE[1],
+            label="Team bias (forecast ÷ actual − 1)")
+    ax.plot(trend["quarter"], trend["median_absolute_percentage_error"], marker="s", color=PALETTE[0],
+            label="Median absolute error per rep")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.legend(loc="upper left")
+    return _finish(fig, ax, title, "Quarter", "% of actual bookings")

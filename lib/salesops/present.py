@@ -7,50 +7,12 @@ like ``<script>`` shows as text. Nothing here computes a metric: it only shows o
 from __future__ import annotations
 
 import html
-import math
 from dataclasses import dataclass
 
 import pandas as pd
 from IPython.display import HTML, Markdown
 
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
-
-
-def currency_symbol(currency: str) -> str:
-    return _SYMBOLS.get(currency.upper(), f"{currency.upper()} ")
-
-
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT
-
-
-def money(value, currency: str = "USD", compact: bool = False) -> str:
-    """``1234567`` → ``$1,234,567``; compact: ``$1.23M`` / ``$845k``. Missing → ``–``."""
-    if _missing(value):
-        return "–"
-    sign = "-" if value < 0 else ""
-    value = abs(float(value))
-    symbol = currency_symbol(currency)
-    if compact:
-        for threshold, suffix, digits in ((1e9, "B", 2), (1e6, "M", 2), (1e3, "k", 0)):
-            if value >= threshold:
-                return f"{sign}{symbol}{value / threshold:,.{digits}f}{suffix}"
-    return f"{sign}{symbol}{value:,.0f}"
-
-
-def percent(value, digits: int = 1, signed: bool = False) -> str:
-    """A fraction as a percentage: ``0.234`` → ``23.4%`` (signed: ``+23.4%``). Missing → ``–``."""
-    if _missing(value):
-        return "–"
-    return f"{float(value) * 100:{'+' if signed else ''}.{digits}f}%"
-
-
-def number(value, digits: int = 0) -> str:
-    """Thousands separators: ``12345.6`` → ``12,346``. Missing → ``–``."""
-    if _missing(value):
-        return "–"
-    return f"{float(value):,.{digits}f}"
-
+from .formats import currency_symbol, is_missing, money, number, percent  # noqa: F401  (re-exported)
 
 def table(frame: pd.DataFrame, currency: str = "USD", money_columns=(), percent_columns=(), number_columns=(),
           decimal_columns=(), labels: dict[str, str] | None = None, caption: str | None = None, max_rows: int = 50):
@@ -70,7 +32,7 @@ def table(frame: pd.DataFrame, currency: str = "USD", money_columns=(), percent_
             continue
         dtype = shown[column].dtype
         if pd.api.types.is_datetime64_any_dtype(dtype):
-            formats[column] = lambda v: "–" if _missing(v) else v.strftime("%Y-%m-%d")
+            formats[column] = lambda v: "–" if is_missing(v) else v.strftime("%Y-%m-%d")
         elif pd.api.types.is_float_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
             formats[column] = number
     text_columns = [c for c in shown.columns if c not in formats]

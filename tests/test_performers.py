@@ -1,0 +1,405 @@
+"""Unit tests of salesops.performers on tiny hand-made frames; every expectation is computed by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+from pydantic import ValidationError
+
+from salesops import performers
+from salesops.performers import PerformerSettings
+from salesops.sample import generate_sample
+from salesops.schema import TEXT_DTYPE
+
+AS_OF = pd.Timestamp("2026-03-31")
+#: 3 one-month slots (Jan, Feb, Mar 2026); ramped 2 months after hiring; one ramped month is enough.
+SETTINGS = PerformerSettings(window_months=3, ramped_after_months=2, min_ramped_months=1, quartile=0.25, min_reps=2)
+W, L = "closed_won", "closed_lost"
+
+
+# --------------------------------------------------------------------------------------------------
+# builders
+
+
+def make_reps(rows) -> pd.DataFrame:
+    """rows: (rep_id, name, role, segment, hire_date, end_date)."""
+    frame = pd.DataFrame(rows, columns=["rep_id", "name", "role", "segment", "hire_date", "end_date"])
+    for column in ("rep_id", "name", "role", "segment"):
+        frame[column] = frame[column].astype(TEXT_DTYPE)
+    for column in ("hire_date", "end_date"):
+        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+    return frame
+
+
+def make_opportunities(rows) -> pd.DataFrame:
+    """rows: (opportunity_id, rep_id, created_date, close_date, stage, max_stage, amount)."""
+    frame = pd.DataFrame(rows, columns=["opportunity_id", "rep_id", "created_date", "close_date", "stage",
+                                        "max_stage", "amount"])
+    for column in ("opportunity_id", "rep_id", "stage", "max_stage"):
+        frame[column] = frame[column].astype(TEXT_DTYPE)
+    for column in ("created_date", "close_date"):
+        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+    frame["amount"] = frame["amount"].astype("float64")
+    frame["is_closed"] = frame["stage"].isin([W, L]).astype("boolean")
+    frame["is_won"] = (frame["stage"] == W).astype("boolean")
+    return frame
+
+
+def make_activities(rows) -> pd.DataFrame:
+    """rows: (activity_id, rep_id, timestamp, type, duration_minutes)."""
+    frame = pd.DataFrame(rows, columns=["activity_id", "rep_id", "timestamp", "type", "duration_minutes"])
+    for column in ("activity_id", "rep_id", "type"):
+        frame[column] = frame[column].astype(TEXT_DTYPE)
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"]).astype("datetime64[ns]")
+    frame["duration_minutes"] = frame["duration_minutes"].astype("float64")
+    return frame
+
+
+@pytest.fixture
+def reps() -> pd.DataFrame:
+    """With SETTINGS and AS_OF the slots start 2026-01-01, 02-01 and 03-01:
+
+    A1 SMB hired 2024       ramped 3 months, interval (2025-12-31, 2026-03-31] = 90 days
+    A2 SMB hired 2025-12-01 ramped on 2026-02-01, exactly the first day of the Feb slot: 2 months,
+                            interval (2026-01-31, 2026-03-31] = 59 days
+    A3 SMB hired 2026-01-15 ramped on 2026-03-15, after the Mar slot starts: 0 months -> left out (new hire)
+    A4 SMB left 2026-02-15  not employed on as_of -> left out
+    M1 manager              not an AE -> left out
+    B1 MM  no hire date     taken as ramped: 3 months, 90 days
+    B2 MM  hired 2023       3 months, 90 days
+    """
+    return make_reps([
+        ("A1", "Ann", "AE", "SMB", "2024-01-01", None),
+        ("A2", "Ben", "AE", "SMB", "2025-12-01", None),
+        ("A3", "Cat", "AE", "SMB", "2026-01-15", None),
+        ("A4", "Dan", "AE", "SMB", "2022-01-01", "2026-02-15"),
+        ("M1", "Mia", "MANAGER", None, "2020-01-01", None),
+        ("B1", "Eve", "AE", "MM", None, None),
+        ("B2", "Fay", "AE", "MM", "2023-06-01", None),
+    ])
+
+
+@pytest.fixture
+def opportunities() -> pd.DataFrame:
+    return make_opportunities([
+        ("O1", "A1", "2025-12-01", "2026-01-20", W, "negotiate", 3000),  # won, cycle 50 days
+        ("O2", "A1", "2026-01-05", "2026-02-10", L, "demo", 1000),  # lost at demo
+        ("O3", "A1", "2026-02-01", "2026-03-02", W, "negotiate", 6000),  # won, cycle 29 days
+        ("O4", "A1", "2026-03-10", "2026-05-01", "qualify", None, 500),  # open: created in window only
+        ("O5", "A1", "2025-11-01", "2025-12-20", W, "negotiate", 9999),  # closed before the window
+        ("O6", "A2", "2026-01-10", "2026-01-25", W, "negotiate", 2000),  # closed while A2 ramped: not counted
+        ("O7", "A2", "2026-02-03", "2026-03-15", L, "qualify", 500),  # lost at qualify
+        ("O8", "A2", "2026-02-05", "2026-03-20", W, "negotiate", 1000),  # won, cycle 43 days
+        ("O9", "A3", "2026-02-01", "2026-03-20", W, "negotiate", 100),  # new hire: left out
+        ("O10", "B1", "2025-11-01", "2026-02-28", W, "negotiate", 30000),  # won, cycle 119 days
+        ("O11", "B1", "2026-01-01", "2026-03-31", L, "proposal", 20000),  # lost at proposal, on as_of
+        ("O12", "B2", "2026-01-10", "2026-02-20", L, "discover", 10000),  # lost at discover
+        ("O13", "B2", "2026-01-02", "2026-03-31", W, "negotiate", 12000),  # won, cycle 88 days
+    ])
+
+
+@pytest.fixture
+def activities() -> pd.DataFrame:
+    return make_activities([
+        ("X1", "A1", "2026-01-02 10:00", "email", 6),
+        ("X2", "A1", "2026-02-10 11:00", "demo", 60),
+        ("X3", "A1", "2026-03-31 16:00", "demo", 60),  # afternoon of as_of: counted
+        ("X4", "A1", "2025-12-31 23:00", "call", 30),  # before the window
+        ("X5", "A1", "2026-04-01 09:00", "meeting", 30),  # after as_of
+        ("X6", "A2", "2026-01-20 09:00", "call", 15),  # while ramping: not counted
+        ("X7", "A2", "2026-02-01 08:00", "call", 15),  # first ramped day
+        ("X8", "A2", "2026-03-01 09:00", "demo", 45),
+        ("X9", "B1", "2026-03-01 09:00", "proposal", 90),
+        ("X10", "A3", "2026-03-20 09:00", "demo", 60),  # new hire: left out
+    ])
+
+
+def expected_performance(with_activities: bool = True) -> pd.DataFrame:
+    nan = np.nan
+    frame = pd.DataFrame({
+        "rep_id": pd.array(["A1", "A2", "B1", "B2"], dtype=TEXT_DTYPE),
+        "name": pd.array(["Ann", "Ben", "Eve", "Fay"], dtype=TEXT_DTYPE),
+        "segment": pd.array(["SMB", "SMB", "MM", "MM"], dtype=TEXT_DTYPE),
+        "ramped_months": pd.array([3, 2, 3, 3], dtype="Int64"),
+        # A1: O1, O2, O3; A2: O7, O8 (O6 closed while ramping); B1: O10, O11; B2: O12, O13
+        "deals_closed": pd.array([3, 2, 2, 2], dtype="Int64"),
+        # won / ramped months: A1 (3000 + 6000) / 3; A2 1000 / 2; B1 30000 / 3; B2 12000 / 3
+        "bookings_per_month": [3000.0, 500.0, 10000.0, 4000.0],
+        "win_rate": [2 / 3, 0.5, 0.5, 0.5],
+        "average_deal_size": [4500.0, 1000.0, 30000.0, 12000.0],
+        "median_cycle_days": [39.5, 43.0, 119.0, 88.0],  # A1 median(50, 29)
+        # created in the interval: A1 O2, O3, O4 = 3 in 3 months; A2 O7, O8 = 2 in 2; B1 O11 = 1 in 3; B2 2 in 3
+        "opportunities_per_month": [1.0, 1.0, 1 / 3, 2 / 3],
+        # A1: 1 e-mail, 2 demos in 90 days; A2: 1 call, 1 demo in 59 days; B1: 1 proposal in 90 days
+        "emails_per_week": [7 / 90, 0.0, 0.0, 0.0],
+        "calls_per_week": [0.0, 7 / 59, 0.0, 0.0],
+        "meetings_per_week": [0.0, 0.0, 0.0, 0.0],
+        "demos_per_week": [14 / 90, 7 / 59, 0.0, 0.0],
+        "proposals_per_week": [0.0, 0.0, 7 / 90, 0.0],
+        # hours: A1 126 min = 2.1 h; A2 60 min = 1 h; B1 90 min = 1.5 h; B2 none
+        "selling_hours_per_week": [2.1 * 7 / 90, 7 / 59, 1.5 * 7 / 90, 0.0],
+        "time_share_email": [6 / 126, 0.0, 0.0, nan],
+        "time_share_call": [0.0, 15 / 60, 0.0, nan],
+        "time_share_meeting": [0.0, 0.0, 0.0, nan],
+        "time_share_demo": [120 / 126, 45 / 60, 0.0, nan],
+        "time_share_proposal": [0.0, 0.0, 1.0, nan],
+        # demos / opportunities created: A1 2 / 3, A2 1 / 2, B1 0 / 1, B2 0 / 2
+        "demos_per_opportunity": [2 / 3, 0.5, 0.0, 0.0],
+        # furthest stage (0 qualify .. 4 negotiate, 5 won): A1 5, 2, 5; A2 0, 5; B1 5, 3; B2 1, 5
+        "conversion_qualify": [3 / 3, 1 / 2, 2 / 2, 2 / 2],
+        "conversion_discover": [3 / 3, 1 / 1, 2 / 2, 1 / 2],
+        "conversion_demo": [2 / 3, 1 / 1, 2 / 2, 1 / 1],
+        "conversion_proposal": [2 / 2, 1 / 1, 1 / 2, 1 / 1],
+        "conversion_negotiate": [2 / 2, 1 / 1, 1 / 1, 1 / 1],
+        # within the segment: SMB A1 3000 > A2 500; MM B1 10000 > B2 4000; k = floor(0.25 x 2 + 0.5) = 1
+        "group": pd.array(["top", "bottom", "top", "bottom"], dtype=TEXT_DTYPE),
+    })
+    if not with_activities:
+        for column in performers.ACTIVITY_METRICS:
+            frame[column] = nan
+    return frame
+
+
+# --------------------------------------------------------------------------------------------------
+# settings
+
+
+def test_default_settings():
+    settings = PerformerSettings()
+    assert (settings.window_months, settings.ramped_after_months, settings.min_ramped_months, settings.quartile,
+            settings.min_reps) == (12, 6, 3, 0.25, 8)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"window_months": 0}, "window_months must be between 1 and 60"),
+        ({"window_months": 1.5}, "window_months must be a whole number"),
+        ({"ramped_after_months": -1}, "ramped_after_months must be between 0 and 36"),
+        ({"min_reps": True}, "min_reps must be a whole number"),
+        ({"min_reps": 1}, "min_reps must be between 2"),
+        ({"quartile": 0}, "quartile must be a fraction greater than 0 and at most 0.5"),
+        ({"quartile": 0.6}, "quartile must be a fraction"),
+        ({"quartile": "a quarter"}, "quartile must be a fraction"),
+        ({"window_months": 3, "min_ramped_months": 4}, r"min_ramped_months \(4\) must not exceed window_months \(3\)"),
+        ({"windows_months": 12}, "Extra inputs are not permitted"),
+    ],
+)
+def test_bad_settings_are_clear_errors(kwargs, message):
+    with pytest.raises(ValidationError, match=message):
+        PerformerSettings(**kwargs)
+
+
+def test_settings_are_frozen():
+    with pytest.raises(ValidationError):
+        PerformerSettings().quartile = 0.3
+
+
+# --------------------------------------------------------------------------------------------------
+# rep_performance
+
+
+def test_rep_performance_hand_computed(opportunities, activities, reps):
+    out = performers.rep_performance(opportunities, activities, reps, AS_OF, SETTINGS)
+    assert_frame_equal(out, expected_performance())
+    assert out.attrs["comparison_note"] == ""
+
+
+def test_new_hire_and_leaver_are_never_ranked(opportunities, activities, reps):
+    """A3 booked least of the SMB reps but is still ramping: not in the table, so never bottom."""
+    out = performers.rep_performance(opportunities, activities, reps, AS_OF, SETTINGS)
+    assert not {"A3", "A4", "M1"} & set(out["rep_id"])
+    # hired 2026-01-01 instead, A3 ramps on 2026-03-01, the first day of the Mar slot: one ramped month, ranked
+    hired_earlier = reps.assign(hire_date=reps["hire_date"].where(reps["rep_id"] != "A3", pd.Timestamp("2026-01-01")))
+    out = performers.rep_performance(opportunities, activities, hired_earlier, AS_OF, SETTINGS)
+    a3 = out.loc[out["rep_id"] == "A3"].iloc[0]
+    assert a3["ramped_months"] == 1 and a3["bookings_per_month"] == 100.0  # O9 closed 2026-03-20
+    # SMB now A1 3000, A2 500, A3 100: k = floor(0.75 + 0.5) = 1 -> A3 bottom, A2 middle
+    assert dict(zip(out["rep_id"], out["group"])) == {"A1": "top", "A2": "middle", "A3": "bottom", "B1": "top",
+                                                      "B2": "bottom"}
+    # with two ramped months required, A3 is left out again
+    strict = SETTINGS.model_copy(update={"min_ramped_months": 2})
+    out = performers.rep_performance(opportunities, activities, hired_earlier, AS_OF, strict)
+    assert "A3" not in set(out["rep_id"])
+
+
+def test_without_activities_the_activity_columns_are_nan(opportunities, reps):
+    out = performers.rep_performance(opportunities, None, reps, AS_OF, SETTINGS)
+    assert_frame_equal(out, expected_performance(with_activities=False))
+    table = performers.coaching_table(performers.compare_groups(out), n=50)
+    assert len(table) > 0 and not set(table["metric"]) & set(performers.ACTIVITY_METRICS)
+
+
+def test_without_durations_only_hours_and_shares_are_nan(opportunities, activities, reps):
+    out = performers.rep_performance(opportunities, activities.drop(columns="duration_minutes"), reps, AS_OF,
+                                     SETTINGS)
+    expected = expected_performance()
+    for column in ("selling_hours_per_week", *performers.TIME_SHARE_COLUMNS.values()):
+        expected[column] = np.nan
+    assert_frame_equal(out, expected)
+
+
+def test_inputs_are_not_modified(opportunities, activities, reps):
+    before = [frame.copy() for frame in (opportunities, activities, reps)]
+    performance = performers.rep_performance(opportunities, activities, reps, AS_OF, SETTINGS)
+    performance_before = performance.copy()
+    comparison = performers.compare_groups(performance)
+    comparison_before = comparison.copy()
+    performers.coaching_findings(comparison)
+    performers.coaching_table(comparison)
+    for frame, copy in zip((opportunities, activities, reps, performance, comparison),
+                           (*before, performance_before, comparison_before)):
+        assert_frame_equal(frame, copy)
+
+
+def test_groups_within_segment_quartiles_and_ties():
+    """Six SMB reps and one ENT rep, one won deal each (bookings per month = amount / 3)."""
+    reps = make_reps([(f"S{i}", f"S{i}", "AE", "SMB", "2020-01-01", None) for i in range(1, 7)]
+                     + [("E1", "E1", "AE", "ENT", "2020-01-01", None)])
+    amounts = {"S1": 600, "S2": 500, "S3": 500, "S4": 300, "S5": 200, "S6": 100, "E1": 50}
+    opportunities = make_opportunities([(f"O{rep}", rep, "2026-01-05", "2026-02-05", W, "negotiate", amount)
+                                        for rep, amount in amounts.items()])
+    out = performers.rep_performance(opportunities, None, reps, AS_OF, SETTINGS)
+    # SMB: k = floor(0.25 x 6 + 0.5) = 2 -> S1, and S2 before S3 on the tie by rep_id; bottom S5, S6.
+    # ENT: one rep, k = min(floor(0.75), 1 // 2) = 0 -> middle (a lone rep is not compared).
+    assert list(out["rep_id"]) == ["S1", "S2", "S3", "S4", "S5", "S6", "E1"]
+    assert list(out["group"]) == ["top", "top", "middle", "middle", "bottom", "bottom", "middle"]
+
+
+def test_too_few_reps_no_comparison_with_a_reason(opportunities, activities, reps):
+    settings = SETTINGS.model_copy(update={"min_reps": 5})
+    out = performers.rep_performance(opportunities, activities, reps, AS_OF, settings)
+    assert out["group"].isna().all() and len(out) == 4
+    note = out.attrs["comparison_note"]
+    assert "only 4 AE(s)" in note and "at least 5 (performers.min_reps)" in note
+    comparison = performers.compare_groups(out)
+    assert len(comparison) == 0 and list(comparison.columns) == list(performers.COMPARISON_COLUMNS)
+    assert performers.coaching_findings(comparison) == [note]
+    assert len(performers.coaching_table(comparison)) == 0
+
+
+def test_rep_performance_bad_arguments(opportunities, reps):
+    with pytest.raises(ValueError, match="as_of must be a date"):
+        performers.rep_performance(opportunities, None, reps, "not a date", SETTINGS)
+    with pytest.raises(ValueError, match=r"activities is missing required column\(s\) \['type'\]"):
+        performers.rep_performance(opportunities, make_activities([]).drop(columns="type"), reps, AS_OF, SETTINGS)
+
+
+# --------------------------------------------------------------------------------------------------
+# compare_groups, coaching_findings, coaching_table
+
+
+def test_compare_groups_hand_computed():
+    performance = pd.DataFrame({
+        "rep_id": pd.array(["T1", "T2", "M1", "B1", "B2"], dtype=TEXT_DTYPE),
+        "bookings_per_month": [100.0, 80.0, 50.0, 20.0, 10.0],
+        "median_cycle_days": [30.0, 50.0, 0.0, 60.0, 60.0],
+        "emails_per_week": [np.nan, np.nan, np.nan, np.nan, np.nan],  # e.g. no activities table
+        "demos_per_opportunity": [1.0, 2.0, 9.0, 0.5, np.nan],  # NaN skipped: bottom mean is 0.5
+        "win_rate": [0.0, 0.0, 0.5, 0.1, 0.1],  # top mean 0: relative difference undefined
+        "group": pd.array(["top", "top", "middle", "bottom", "bottom"], dtype=TEXT_DTYPE),
+    })
+    expected = pd.DataFrame({
+        "metric": pd.array(["bookings_per_month", "win_rate", "median_cycle_days", "emails_per_week",
+                            "demos_per_opportunity"], dtype=TEXT_DTYPE),
+        "top": [90.0, 0.0, 40.0, np.nan, 1.5],
+        "bottom": [15.0, 0.1, 60.0, np.nan, 0.5],
+        "difference": [-75.0, 0.1, 20.0, np.nan, -1.0],
+        # (15 - 90) / 90; 0.1 / 0 undefined; 20 / 40; NaN; -1 / 1.5
+        "relative_difference": [-75 / 90, np.nan, 0.5, np.nan, -1 / 1.5],
+    })
+    assert_frame_equal(performers.compare_groups(performance), expected)
+
+
+@pytest.fixture
+def comparison() -> pd.DataFrame:
+    return pd.DataFrame({
+        "metric": pd.array(["bookings_per_month", "win_rate", "average_deal_size", "median_cycle_days",
+                            "emails_per_week", "demos_per_opportunity", "conversion_demo", "calls_per_week"],
+                           dtype=TEXT_DTYPE),
+        "top": [9000.0, 0.30, 20000.0, 40.0, 20.0, 1.5, 0.80, np.nan],
+        "bottom": [3000.0, 0.27, 15000.0, 50.0, 24.0, 0.9, 0.80, np.nan],
+        "difference": [-6000.0, -0.03, -5000.0, 10.0, 4.0, -0.6, 0.0, np.nan],
+        # -6000 / 9000; -0.03 / 0.30; -5000 / 20000; 10 / 40; 4 / 20; -0.6 / 1.5; 0; NaN
+        "relative_difference": [-2 / 3, -0.1, -0.25, 0.25, 0.2, -0.4, 0.0, np.nan],
+    })
+
+
+def test_coaching_findings_largest_gaps_in_words(comparison):
+    findings = performers.coaching_findings(comparison, n=4)
+    # bookings_per_month (the grouping itself), the zero gap and the NaN gap are skipped; |gaps| 0.4, 0.25 (deal
+    # size before cycle: report order), 0.25, 0.2
+    assert findings == [
+        "Bottom-quartile reps' demos per opportunity is 40% lower than top-quartile reps' (0.90 vs 1.50): "
+        "coach demo discipline — no deal past discovery without a demo.",
+        "Bottom-quartile reps win deals 25% smaller than top-quartile reps (15,000 vs 20,000 on average): "
+        "coach value selling and multi-product bundles to raise deal size.",
+        "Bottom-quartile reps' won deals take 25% longer to close than top-quartile reps' (50 days vs 40 days, "
+        "median): coach deal velocity — mutual close plans with dated next steps, and clear out stalled deals.",
+        "Bottom-quartile reps log 20% more e-mails per week than top-quartile reps (24.0 vs 20.0): shift time "
+        "from e-mail to calls and meetings — top reps write less and talk more.",
+    ]
+    assert performers.coaching_findings(comparison, n=5)[-1] == (
+        "Bottom-quartile reps convert 10% fewer of their deals to a win overall (win rate) than top-quartile reps "
+        "(27% vs 30%): hold weekly manager reviews of late-stage deals and train closing."
+    )
+    assert len(performers.coaching_findings(comparison, n=50)) == 5
+
+
+def test_every_metric_family_has_a_template_and_every_compared_metric_a_training():
+    assert set(performers.COMPARED_METRICS) - {"bookings_per_month"} == set(performers.COACHING)
+    assert {spec["family"] for spec in performers.COACHING.values()} == set(performers.FAMILY_TEMPLATES)
+
+
+def test_coaching_table(comparison):
+    expected = pd.DataFrame({
+        "metric": pd.array(["demos_per_opportunity", "average_deal_size"], dtype=TEXT_DTYPE),
+        "family": pd.array(["activity mix", "deal size"], dtype=TEXT_DTYPE),
+        "gap": [-0.4, -0.25],
+        "suggested_training": pd.array([
+            "coach demo discipline — no deal past discovery without a demo",
+            "coach value selling and multi-product bundles to raise deal size",
+        ], dtype=TEXT_DTYPE),
+    })
+    assert_frame_equal(performers.coaching_table(comparison, n=2), expected)
+
+
+@pytest.mark.parametrize("n", [0, -1, 2.5, True])
+def test_coaching_bad_n(comparison, n):
+    with pytest.raises(ValueError, match="n must be a whole number of findings"):
+        performers.coaching_findings(comparison, n=n)
+
+
+# --------------------------------------------------------------------------------------------------
+# the sample company: the planted signal is found
+
+
+@pytest.fixture(scope="module")
+def sample() -> dict[str, pd.DataFrame]:
+    return generate_sample(end_date="2026-12-31", scale=0.3)
+
+
+def test_sample_top_reps_hold_more_demos_per_opportunity(sample):
+    performance = performers.rep_performance(sample["opportunities"], sample["activities"], sample["reps"],
+                                             "2026-12-31", PerformerSettings())
+    assert performance.attrs["comparison_note"] == ""
+    assert set(performance["group"]) == {"top", "middle", "bottom"}
+    comparison = performers.compare_groups(performance)
+    demos = comparison.loc[comparison["metric"] == "demos_per_opportunity"].iloc[0]
+    assert demos["top"] > demos["bottom"] * 1.2
+    findings = performers.coaching_findings(comparison)
+    assert len(findings) == 5 and all(f.startswith("Bottom-quartile reps") for f in findings)
+
+
+def test_readable_comparison_formats_each_metric_in_its_unit():
+    from salesops.performers import readable_comparison
+
+    comparison = pd.DataFrame({"metric": ["bookings_per_month", "win_rate", "demos_per_week"],
+                               "top": [150_000.0, 0.336, 4.8], "bottom": [54_079.0, 0.189, 1.4],
+                               "difference": [-95_921.0, -0.147, -3.4], "relative_difference": [-0.64, -0.44, -0.71]})
+    readable = readable_comparison(comparison, "EUR")
+    assert readable["metric"].tolist() == ["bookings per ramped month", "win rate (by count)", "demos per week"]
+    assert readable["top quartile"].tolist() == ["€150,000", "33.6%", "4.8"]
+    assert readable["bottom quartile"].tolist() == ["€54,079", "18.9%", "1.4"]
