@@ -43,3 +43,9 @@ def test_cards_and_bullets_escape_text():
 def test_rejects_section_says_when_nothing_was_set_aside():
     empty = pd.DataFrame(columns=["table", "row", "column", "problem", "value", "message"])
     assert "No rows were set aside" in present.rejects(empty).data
+
+
+def test_float_columns_get_readable_decimals():
+    frame = pd.DataFrame({"auc": [0.8123], "ratio": [12.345], "amount": [1234.5]})
+    html = present.table(frame).to_html()
+    assert "0.81" in html and "12.3" in html and "1,234" in html and "1,234.5" not in html

@@ -164,3 +164,41 @@ def findings(headline: pd.DataFrame, segments: pd.DataFrame, funnel: pd.DataFram
         top = fixes.iloc[0]
         sentences.append(f"Data to fix first: {top['problem'][0].lower()}{top['problem'][1:]}.")
     return sentences
+
+
+def score_leads_or_reason(leads: pd.DataFrame | None, as_of, settings) -> tuple[object | None, str]:
+    """``scoring.score_leads`` when it can run, else None and the reason in one sentence (no leads
+    table, too few leads with a known outcome ...), so the page explains instead of failing."""
+    if leads is None:
+        return None, "There is no leads table, so no lead can be scored: add leads (see docs/data.md)."
+    from . import scoring
+
+    try:
+        return scoring.score_leads(leads, as_of, settings), ""
+    except ValueError as error:
+        return None, f"The leads could not be scored: {error}"
+
+
+def scoring_cards(result, currency: str = "USD") -> list[Metric]:
+    """Headline numbers of the lead scoring: accuracy of both scores on later leads, and open leads by grade."""
+    by_score = result.metrics.set_index("score")
+    grades = result.scores["grade"].value_counts()
+    return [
+        Metric("Model accuracy (AUC)", by_score.loc["model", "roc_auc"], f"{by_score.loc['model', 'roc_auc']:.2f}",
+               f"on {result.test_leads:,} later leads; 0.5 is a coin toss, 1 perfect"),
+        Metric("Rule score accuracy (AUC)", by_score.loc["rule", "roc_auc"], f"{by_score.loc['rule', 'roc_auc']:.2f}",
+               "points for fit and engagement, same leads"),
+        Metric("Top-decile lift", by_score.loc["model", "top_decile_lift"],
+               f"{by_score.loc['model', 'top_decile_lift']:.1f}×",
+               "conversion of the top 10% by model score ÷ average"),
+        Metric("Open leads graded A", float(grades.get("A", 0)), f"{int(grades.get('A', 0)):,}",
+               f"B {int(grades.get('B', 0)):,} · C {int(grades.get('C', 0)):,} · D {int(grades.get('D', 0)):,}"),
+    ]
+
+
+def grade_summary(scores: pd.DataFrame) -> pd.DataFrame:
+    """Open leads per grade with their average model probability of converting (a fraction)."""
+    table = (scores.groupby("grade", observed=True)
+             .agg(open_leads=("lead_id", "size"), average_probability=("probability", "mean"))
+             .reindex(["A", "B", "C", "D"]).fillna({"open_leads": 0}).reset_index())
+    return table.astype({"open_leads": "int64"})

@@ -21,6 +21,7 @@ from . import calendar, schema
 from .accuracy import AccuracySettings
 from .icp import IcpSettings
 from .performers import PerformerSettings
+from .scoring import ScoringSettings
 from .paths import project_paths
 
 
@@ -107,6 +108,7 @@ class Params(_Strict):
     sample: SampleParams = Field(default_factory=SampleParams)
     collect: CollectParams = Field(default_factory=CollectParams)
     icp: IcpSettings = Field(default_factory=IcpSettings)
+    scoring: ScoringSettings = Field(default_factory=ScoringSettings)
     performers: PerformerSettings = Field(default_factory=PerformerSettings)
     accuracy: AccuracySettings = Field(default_factory=AccuracySettings)
 

@@ -124,3 +124,18 @@ def accuracy_trend(trend: pd.DataFrame, title: str = "Forecast accuracy of the t
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.legend(loc="upper left")
     return _finish(fig, ax, title, "Quarter", "% of actual bookings")
+
+
+def calibration(table: pd.DataFrame, title: str = "Does a predicted probability come true?"):
+    """Predicted against observed conversion per probability bin (``predicted``, ``observed``,
+    ``leads``); points on the diagonal mean the probabilities can be taken at face value."""
+    fig, ax = plt.subplots(figsize=(6.5, 5))
+    ax.plot([0, 1], [0, 1], color="#999", linestyle="--", linewidth=1, label="Perfect calibration")
+    ax.scatter(table["predicted"], table["observed"], s=20 + 180 * table["leads"] / table["leads"].max(),
+               color=PALETTE[0], alpha=0.85, label="Test leads per bin (size = count)")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.legend(loc="upper left")
+    return _finish(fig, ax, title, "Predicted probability of converting", "Share that converted")

@@ -33,8 +33,10 @@ def table(frame: pd.DataFrame, currency: str = "USD", money_columns=(), percent_
         dtype = shown[column].dtype
         if pd.api.types.is_datetime64_any_dtype(dtype):
             formats[column] = lambda v: "–" if is_missing(v) else v.strftime("%Y-%m-%d")
-        elif pd.api.types.is_float_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
+        elif pd.api.types.is_integer_dtype(dtype):
             formats[column] = number
+        elif pd.api.types.is_float_dtype(dtype):
+            formats[column] = lambda v, digits=_decimals(shown[column]): number(v, digits)
     text_columns = [c for c in shown.columns if c not in formats]
     styler = shown.style.format(formats, na_rep="–", escape="html").hide(axis="index")
     styler = styler.set_properties(subset=text_columns, **{"text-align": "left"})
@@ -47,6 +49,14 @@ def table(frame: pd.DataFrame, currency: str = "USD", money_columns=(), percent_
         styler = styler.set_caption(html.escape(caption))
     return styler.set_table_styles([{"selector": "caption", "props": "caption-side: top; text-align: left; "
                                                                       "font-weight: 600; color: #333;"}])
+
+
+def _decimals(values: pd.Series) -> int:
+    """Decimals that keep small numbers readable: 2 below 10, 1 below 100, else none."""
+    largest = values.abs().max()
+    if pd.isna(largest) or largest >= 100:
+        return 0
+    return 1 if largest >= 10 else 2
 
 
 @dataclass(frozen=True)
