@@ -33,6 +33,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from . import calendar, collect
+from .checks import as_timestamp
 from .formats import money
 from .schema import SUBMISSION_CATEGORIES, TEXT_DTYPE
 
@@ -149,7 +150,7 @@ def forecast_vs_actual(
     settings = AccuracySettings() if settings is None else settings
     collect._check_opportunities(opportunities)
     collect._check_columns(opportunities, ("rep_id",), "opportunities")
-    as_of = collect._as_timestamp(as_of, "as_of")
+    as_of = as_timestamp(as_of, "as_of")
     last = collect._last_complete_quarter(as_of, fiscal_year_start_month)
     shown = [calendar.quarter_label(last - back) for back in range(settings.quarters - 1, -1, -1)]
     if submissions is None:

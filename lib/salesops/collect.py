@@ -32,6 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .checks import as_timestamp
 from .calendar import quarter_freq, quarter_label, quarter_labels
 from .schema import OPEN_STAGES
 
@@ -98,16 +99,6 @@ def _check_columns(frame: pd.DataFrame, columns: Sequence[str], table: str) -> N
         raise ValueError(f"{table} is missing required column(s) {missing}; it has {list(frame.columns)}")
 
 
-def _as_timestamp(value, name: str) -> pd.Timestamp:
-    try:
-        stamp = pd.Timestamp(value) if value is not None else pd.NaT
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a date such as '2026-03-31'; got {value!r}") from exc
-    if pd.isna(stamp):
-        raise ValueError(f"{name} must be a date such as '2026-03-31'; got {value!r}")
-    if stamp.tzinfo is not None:
-        raise ValueError(f"{name} must be a date without time zone (company local time); got {value!r}")
-    return stamp
 
 
 _OPPORTUNITY_COLUMNS = ("created_date", "close_date", "stage", "amount", "is_closed", "is_won")
@@ -283,8 +274,8 @@ def bookings_by_period(
     _check_opportunities(opportunities)
     freq = _check_freq(freq)
     period_freq = _pandas_period(freq, fiscal_year_start_month)
-    start = None if start is None else _as_timestamp(start, "start")
-    end = None if end is None else _as_timestamp(end, "end")
+    start = None if start is None else as_timestamp(start, "start")
+    end = None if end is None else as_timestamp(end, "end")
     if start is not None and end is not None and start > end:
         raise ValueError(f"start ({start.date()}) must not be after end ({end.date()})")
 
@@ -339,7 +330,7 @@ def growth_by_quarter(opportunities: pd.DataFrame, fiscal_year_start_month: int 
     if as_of is None:
         table = bookings_by_period(opportunities, "Q", fiscal_year_start_month=fiscal_year_start_month)
     else:
-        as_of = _as_timestamp(as_of, "as_of")
+        as_of = as_timestamp(as_of, "as_of")
         table = bookings_by_period(opportunities, "Q", end=as_of, fiscal_year_start_month=fiscal_year_start_month)
         last_complete = _last_complete_quarter(as_of, fiscal_year_start_month)
         table = table.loc[table["period"] <= last_complete.start_time]
@@ -375,7 +366,7 @@ def win_rates(
     _check_opportunities(opportunities)
     keys = _check_by(by, opportunities=opportunities)
     window_months = _check_window(window_months)
-    as_of = _as_timestamp(as_of, "as_of")
+    as_of = as_timestamp(as_of, "as_of")
 
     closed = _closed_in_window(opportunities, as_of, window_months)
     won = _won_mask(closed)
@@ -412,7 +403,7 @@ def deal_size_and_cycle(
     _check_opportunities(opportunities)
     keys = _check_by(by, opportunities=opportunities)
     window_months = _check_window(window_months)
-    as_of = _as_timestamp(as_of, "as_of")
+    as_of = as_timestamp(as_of, "as_of")
 
     closed = _closed_in_window(opportunities, as_of, window_months)
     won = _won_mask(closed)
@@ -447,7 +438,7 @@ def stage_funnel(opportunities: pd.DataFrame, as_of, window_months: int = 12) ->
     """
     _check_opportunities(opportunities)
     window_months = _check_window(window_months)
-    as_of = _as_timestamp(as_of, "as_of")
+    as_of = as_timestamp(as_of, "as_of")
 
     progress = _stage_progress(_closed_in_window(opportunities, as_of, window_months))
     reached = np.array([(progress >= index).sum() for index in range(len(OPEN_STAGES))], dtype="int64")
@@ -473,7 +464,7 @@ def pipeline_velocity(opportunities: pd.DataFrame, as_of, window_months: int = 1
     ``velocity_per_month`` = velocity_per_day x 30.4375 (average days per month, 365.25 / 12).
     """
     _check_opportunities(opportunities)
-    as_of = _as_timestamp(as_of, "as_of")
+    as_of = as_timestamp(as_of, "as_of")
     rates = win_rates(opportunities, as_of, window_months)
     sizes = deal_size_and_cycle(opportunities, as_of, window_months)
 
@@ -515,8 +506,8 @@ def pipeline_coverage(opportunities: pd.DataFrame, period_start, period_end, tar
     close date slipped before ``period_start`` are not counted. ``as_of`` only bounds ``won_to_date``.
     """
     _check_opportunities(opportunities)
-    start = _as_timestamp(period_start, "period_start")
-    end = _as_timestamp(period_end, "period_end")
+    start = as_timestamp(period_start, "period_start")
+    end = as_timestamp(period_end, "period_end")
     if start > end:
         raise ValueError(f"period_start ({start.date()}) must not be after period_end ({end.date()})")
     if (
@@ -526,7 +517,7 @@ def pipeline_coverage(opportunities: pd.DataFrame, period_start, period_end, tar
         or target <= 0
     ):
         raise ValueError(f"target must be a bookings amount greater than 0 (company currency); got {target!r}")
-    won_until = end if as_of is None else min(end, _as_timestamp(as_of, "as_of"))
+    won_until = end if as_of is None else min(end, as_timestamp(as_of, "as_of"))
 
     close = opportunities["close_date"]
     in_period = ((close >= start) & (close <= end)).to_numpy(dtype=bool)
@@ -582,7 +573,7 @@ def headline_kpis(
     * ``open_pipeline_value``: amount of the deals open at ``as_of`` (company currency).
     """
     _check_opportunities(opportunities)
-    as_of = _as_timestamp(as_of, "as_of")
+    as_of = as_timestamp(as_of, "as_of")
     window_months = _check_window(window_months)
 
     last_quarter = quarter_label(_last_complete_quarter(as_of, fiscal_year_start_month))

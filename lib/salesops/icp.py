@@ -28,7 +28,8 @@ Conventions shared by every function in this module (the same as ``collect.py``)
   lead-side ones are missing (so no segment is eligible and there is no ICP). ``opportunities`` is required.
 * Bad arguments raise ``ValueError`` naming the argument and what is accepted.
 
-Only pandas, numpy and pydantic are imported, so ``params.py`` can embed ``IcpSettings`` without a cycle.
+Only pandas, numpy, pydantic and the light ``schema``/``checks`` modules are imported, so ``params.py`` can
+embed ``IcpSettings`` without a cycle.
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-#: dtype of text columns (the same as ``schema.TEXT_DTYPE``: Arrow-backed strings).
-TEXT_DTYPE = pd.StringDtype("pyarrow")
+from .checks import as_timestamp
+from .schema import TEXT_DTYPE
 
 #: Dimensions a segment can be cut by.
 DIMENSIONS: tuple[str, ...] = ("industry", "size_band", "region", "country", "source")
@@ -186,16 +187,6 @@ def _check_table(frame: Any, table: str, required: bool) -> None:
         raise ValueError(f"{table} must be a DataFrame (or None when the table is absent); got {type(frame).__name__}")
 
 
-def _as_timestamp(value, name: str) -> pd.Timestamp:
-    try:
-        stamp = pd.Timestamp(value) if value is not None else pd.NaT
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a date such as '2026-12-31'; got {value!r}") from exc
-    if pd.isna(stamp):
-        raise ValueError(f"{name} must be a date such as '2026-12-31'; got {value!r}")
-    if stamp.tzinfo is not None:
-        raise ValueError(f"{name} must be a date without time zone (company local time); got {value!r}")
-    return stamp
 
 
 def _window_start(as_of: pd.Timestamp, window_months: int) -> pd.Timestamp:
@@ -436,7 +427,7 @@ def segment_stats(leads: pd.DataFrame | None, opportunities: pd.DataFrame, accou
     _check_columns(opportunities, _OPPORTUNITY_COLUMNS, "opportunities")
     if leads is not None:
         _check_columns(leads, ("created_date",), "leads")
-    as_of = _as_timestamp(as_of, "as_of")
+    as_of = as_timestamp(as_of, "as_of")
     start = _window_start(as_of, settings.window_months)
     keys = [*settings.dimensions, "segment"]
 
@@ -679,7 +670,7 @@ def rep_segment_wins(opportunities: pd.DataFrame, leads: pd.DataFrame | None, ac
     if dimension is not None:
         _check_dimension(dimension, "dimension: ")
         settings = settings.model_copy(update={"dimensions": (dimension,)})
-    as_of = _as_timestamp(as_of, "as_of")
+    as_of = as_timestamp(as_of, "as_of")
     start = _window_start(as_of, settings.window_months)
     dims = list(settings.dimensions)
     keys = [*dims, "segment"]

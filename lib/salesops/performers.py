@@ -47,6 +47,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from . import collect
+from .checks import as_timestamp
 from .formats import money, number, percent
 from .schema import ACTIVITY_TYPES, OPEN_STAGES, SEGMENTS, TEXT_DTYPE
 
@@ -182,7 +183,7 @@ def rep_performance(
     collect._check_columns(reps, ("rep_id",), "reps")
     if activities is not None:
         collect._check_columns(activities, ("rep_id", "timestamp", "type"), "activities")
-    as_of = collect._as_timestamp(as_of, "as_of")
+    as_of = as_timestamp(as_of, "as_of")
     window = settings.window_months
 
     roster = _ramped_roster(reps, as_of, settings)

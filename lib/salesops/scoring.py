@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .checks import as_timestamp
 from .schema import TEXT_DTYPE
 
 # --------------------------------------------------------------------------------------------------
@@ -292,16 +293,6 @@ def _check_settings(settings) -> ScoringSettings:
     return settings
 
 
-def _timestamp(value, name: str) -> pd.Timestamp:
-    try:
-        stamp = pd.Timestamp(value) if value is not None else pd.NaT
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a date such as '2026-12-31'; got {value!r}") from exc
-    if pd.isna(stamp):
-        raise ValueError(f"{name} must be a date such as '2026-12-31'; got {value!r}")
-    if stamp.tzinfo is not None:
-        raise ValueError(f"{name} must be a date without time zone (company local time); got {value!r}")
-    return stamp
 
 
 def _check_leads(leads, columns: Sequence[str], name: str = "leads") -> None:
@@ -348,7 +339,7 @@ def converted_by(leads: pd.DataFrame, date, outcome_days: int = 90) -> np.ndarra
     in the order of ``leads``.
     """
     _check_leads(leads, ["created_date"])
-    day = _timestamp(date, "date")
+    day = as_timestamp(date, "date")
     return (_conversion_dates(leads, outcome_days) <= day).to_numpy(dtype=bool)
 
 
@@ -458,7 +449,7 @@ def rule_scores(leads: pd.DataFrame, as_of, settings: ScoringSettings | None = N
     if as_of is None:
         age = np.zeros(len(leads))
     else:
-        day = _timestamp(as_of, "as_of")
+        day = as_timestamp(as_of, "as_of")
         age = (day - created).dt.days.to_numpy(dtype=float)
         if (age < 0).any():
             later = leads.loc[age < 0, "lead_id"].astype(object).head(3).tolist()
@@ -543,7 +534,7 @@ def time_windows(as_of, settings: ScoringSettings | None = None) -> TimeWindows:
     2026-04-03 .. 2026-10-02, train cut-off 2026-04-02, train leads created up to 2026-01-02.
     """
     settings = _check_settings(settings)
-    day = _timestamp(as_of, "as_of").normalize()
+    day = as_timestamp(as_of, "as_of").normalize()
     outcome_days = pd.Timedelta(days=settings.outcome_days)
     outcome_cutoff = day - outcome_days
     train_cutoff = outcome_cutoff - pd.DateOffset(months=settings.test_months)
@@ -952,7 +943,7 @@ def open_leads_mask(leads: pd.DataFrame, as_of, settings: ScoringSettings | None
     current one, except that "converted" is ignored for a lead that converted after ``as_of``."""
     settings = _check_settings(settings)
     _check_leads(leads, ["created_date"])
-    day = _timestamp(as_of, "as_of")
+    day = as_timestamp(as_of, "as_of")
     conversion = _conversion_dates(leads, settings.outcome_days)
     created = (_created(leads) <= day).to_numpy(dtype=bool)
     converted = (conversion <= day).to_numpy(dtype=bool)
@@ -1097,7 +1088,7 @@ def score_leads(leads: pd.DataFrame, as_of, settings: ScoringSettings | None = N
     """
     settings = _check_settings(settings)
     _check_leads(leads, ["lead_id", "created_date"])
-    day = _timestamp(as_of, "as_of").normalize()
+    day = as_timestamp(as_of, "as_of").normalize()
     if "converted" not in leads.columns and "converted_date" not in leads.columns:
         raise ValueError("leads has neither a converted nor a converted_date column: there is no outcome to learn "
                          "from. Map the CRM's conversion flag onto leads.converted (data.columns.leads)")
