@@ -2,6 +2,7 @@
 
     salesops run QUARTER [--params FILE] [--data DIR] [--out DIR]
     salesops new-quarter
+    salesops check [--data DIR] [--params FILE] [--quarter QUARTER]
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--data", help="folder of input tables (default: as the params say; the sample company)")
     run.add_argument("--out", help="report folder (default: reports/QUARTER)")
     commands.add_parser("new-quarter", help="write the next quarter's params file from the latest one")
+    check = commands.add_parser("check", help="validate a data folder against the data contract, without running")
+    check.add_argument("--data", help="folder of input tables (default: as the params say)")
+    check.add_argument("--params", help="params file merged over params/defaults.yaml")
+    check.add_argument("--quarter", help="quarter whose params to use (default: the one being planned)")
     return parser
 
 
@@ -36,6 +41,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Report: {index}")
         elif args.command == "new-quarter":
             print(f"Wrote {new_quarter_file()}")
+        elif args.command == "check":
+            from .check import check_data
+            from .params import load_params
+            from .run import default_quarter
+
+            report = check_data(load_params(args.quarter or default_quarter(), args.params), data_dir=args.data)
+            print(report.text())
+            return 0 if report.ok else 1
     except (ParamsError, DataError, StepError) as exc:
         print(f"salesops: {exc}", file=sys.stderr)
         return 1

@@ -17,12 +17,14 @@ from .validation import MappingRules, validate_tables
 
 @dataclass
 class Inputs:
-    """Validated canonical tables, the rows set aside, and where each table came from."""
+    """Validated canonical tables, the rows set aside, where each table came from, and the documented
+    rules applied to them (derived tables, unified spellings: ``derive.py``)."""
 
     tables: dict[str, pd.DataFrame]
     rejects: pd.DataFrame
     files: dict[str, Path]
     folder: Path
+    adjustments: pd.DataFrame
 
     def file_hashes(self) -> dict[str, str]:
         """SHA-256 of each input file, keyed by file name."""
@@ -30,6 +32,16 @@ class Inputs:
 
     def has(self, table: str) -> bool:
         return table in self.tables
+
+    @property
+    def provided(self) -> dict[str, pd.DataFrame]:
+        """The tables read from files (derived ones left out: their gaps are not the data's fault)."""
+        return {name: frame for name, frame in self.tables.items() if name in self.files}
+
+    @property
+    def derived(self) -> set[str]:
+        """Tables built from the opportunities because no file held them (``derive.py``)."""
+        return set(self.tables) - set(self.files)
 
 
 def data_folder(params: Params, root: Path | None = None, data_dir: Path | str | None = None) -> Path:
@@ -63,8 +75,11 @@ def ensure_sample(params: Params, root: Path | None = None) -> Path:
     return folder
 
 
-def load_inputs(params: Params, root: Path | None = None, data_dir: Path | str | None = None) -> Inputs:
-    """Read every table present in the data folder and validate them against the contract."""
+def locate_files(params: Params, root: Path | None = None, data_dir: Path | str | None = None
+                 ) -> tuple[Path, dict[str, Path], bool]:
+    """The data folder, the file of each table found in it, and whether it is the sample company.
+
+    Raises DataError when the folder or the opportunities table is missing."""
     folder = data_folder(params, root, data_dir)
     if not folder.is_dir():
         raise DataError(f"the data folder {folder} does not exist: set data.dir in the params or pass --data DIR")
@@ -81,13 +96,23 @@ def load_inputs(params: Params, root: Path | None = None, data_dir: Path | str |
             f"no opportunities table in {folder}: expected a file named opportunities.csv, opportunities.parquet "
             f"or opportunities.xlsx, or one named in data.files.opportunities. Files there: {present}."
         )
+    return folder, files, using_sample
+
+
+def mapping_rules(params: Params, using_sample: bool) -> MappingRules:
+    """The sample company is canonical already; any other folder is read through the params' mapping."""
+    return MappingRules() if using_sample else MappingRules.from_params(params.data)
+
+
+def load_inputs(params: Params, root: Path | None = None, data_dir: Path | str | None = None) -> Inputs:
+    """Read every table present in the data folder and validate them against the contract."""
+    folder, files, using_sample = locate_files(params, root, data_dir)
     raw = {table: io.read_table_file(path, params.data.encoding) for table, path in files.items()}
-    rules = MappingRules() if using_sample else MappingRules.from_params(params.data)
     result = validate_tables(
-        raw, {t: p.name for t, p in files.items()}, rules,
+        raw, {t: p.name for t, p in files.items()}, mapping_rules(params, using_sample),
         on_row_error=params.data.on_row_error, max_reject_share=params.data.max_reject_share,
     )
-    return Inputs(result.tables, result.rejects, files, folder)
+    return Inputs(result.tables, result.rejects, files, folder, result.adjustments)
 
 
 #: Per table: the date column that spans its history, and what the table makes possible.
@@ -114,7 +139,8 @@ def inventory(inputs: Inputs) -> pd.DataFrame:
             rows.append((table, "not provided", 0, 0, pd.NaT, pd.NaT, used_for))
             continue
         dates = frame[date_column] if date_column and date_column in frame.columns else pd.Series(dtype="datetime64[ns]")
-        rows.append((table, inputs.files[table].name, len(frame), int(rejected.get(table, 0)),
+        source = inputs.files[table].name if table in inputs.files else "derived from opportunities"
+        rows.append((table, source, len(frame), int(rejected.get(table, 0)),
                      dates.min(), dates.max(), used_for))
     return pd.DataFrame(rows, columns=["table", "file", "rows", "rows_set_aside", "from", "to", "used_for"]).astype(
         {"rows": "int64", "rows_set_aside": "int64", "from": "datetime64[ns]", "to": "datetime64[ns]"})

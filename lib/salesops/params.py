@@ -38,6 +38,7 @@ class DataParams(_Strict):
 
     source: Literal["sample", "folder"] = "sample"
     dir: str | None = None
+    preset: Literal["salesforce", "hubspot", "pipedrive"] | None = None
     on_row_error: Literal["error", "quarantine"] = "error"
     max_reject_share: float = Field(0.2, ge=0, le=1)
     encoding: str = "utf-8"

@@ -104,8 +104,8 @@ _CHECKS: dict[str, _CheckSpec] = {
         ("open_opportunities_zero_amount", _CheckSpec(
             "opportunities", "medium",
             "open opportunities with an amount of zero (or no amount)",
-            "{n} open opportunity has an amount of 0",
-            "{n} open opportunities have an amount of 0",
+            "{n} open opportunity has no amount (or 0)",
+            "{n} open opportunities have no amount (or 0)",
             "Owners should enter the expected deal value; deals without a value are left out of pipeline "
             "coverage.")),
         ("opportunities_without_activity", _CheckSpec(
@@ -215,6 +215,28 @@ _SINGULAR = {
     "activities": "activity", "products": "product", "orders": "order",
     "forecast_submissions": "forecast submission",
 }
+
+
+#: Documented rules applied by ``derive.apply_rules``, reported as low-severity checks.
+_CHECKS.update({
+    "reps_derived": _CheckSpec(
+        "reps", "low", "no reps table: reps derived from the owners named on opportunities",
+        "{n} rep was derived from the owners on opportunities (no reps table)",
+        "{n} reps were derived from the owners on opportunities (no reps table)",
+        "Export the users or reps table too (role, region, segment, hire date, quota) for capacity and "
+        "performer analyses."),
+    "accounts_derived": _CheckSpec(
+        "accounts", "low", "no accounts table: accounts derived from the accounts named on opportunities",
+        "{n} account was derived from the opportunities (no accounts table)",
+        "{n} accounts were derived from the opportunities (no accounts table)",
+        "Export the accounts table too (industry, employees, region) for segments and the ideal customer "
+        "profile."),
+    "product_spellings_unified": _CheckSpec(
+        "opportunities", "low", "product names spelled more than one way, unified to one spelling",
+        "{n} row had a product name spelled another way; it was unified",
+        "{n} rows had product names spelled other ways; they were unified",
+        "Sales ops should merge the duplicate product entries in the CRM's product list."),
+})
 
 
 def _join_or(words: list[str]) -> str:
@@ -497,7 +519,7 @@ def _activity_checks(activities: pd.DataFrame) -> list[dict]:
 
 
 def audit_checks(tables: Mapping[str, pd.DataFrame], rejects: pd.DataFrame | None, as_of,
-                 stale_grace_days: int = 0) -> pd.DataFrame:
+                 stale_grace_days: int = 0, adjustments: pd.DataFrame | None = None) -> pd.DataFrame:
     """Run every data-quality check; one row per check, including checks that found nothing.
 
     Columns:
@@ -534,6 +556,8 @@ def audit_checks(tables: Mapping[str, pd.DataFrame], rejects: pd.DataFrame | Non
     * reps: ``aes_without_quota`` (medium) — role AE with a missing or zero quota;
       ``reps_without_region`` (low); both count only current reps (no ``end_date`` before ``as_of``);
     * activities: ``activities_zero_duration`` (low) — duration zero or missing.
+    * documented rules applied on load (``adjustments`` from ``derive.apply_rules``; low):
+      ``reps_derived``, ``accounts_derived``, ``product_spellings_unified`` — one row per rule applied.
 
     Rows are ordered by table (schema order), rejects first, then the checks in the order above.
     """
@@ -570,6 +594,11 @@ def audit_checks(tables: Mapping[str, pd.DataFrame], rejects: pd.DataFrame | Non
             records += _rep_checks(frame, as_of)
         elif name == "activities":
             records += _activity_checks(frame)
+    for row in (adjustments.itertuples(index=False) if adjustments is not None else ()):
+        total = len(tables[row.table]) if tables.get(row.table) is not None else int(row.rows)
+        records.append({"table": row.table, "check": row.rule, "severity": "low", "rows_affected": int(row.rows),
+                        "rows_total": total, "share": row.rows / total if total else 0.0, "example_ids": row.detail,
+                        "description": _CHECKS[row.rule].description})
     out = pd.DataFrame.from_records(records, columns=CHECK_COLUMNS)
     return out.astype({"rows_affected": "int64", "rows_total": "int64", "share": "float64"})
 

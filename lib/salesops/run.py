@@ -217,9 +217,10 @@ def _index_context(build: Path, params, results: list[StepResult], paths: Projec
             columns=["kind", "label", "display", "note"])
         metrics = summary[summary["kind"] == "metric"].fillna("").to_dict("records")
         findings = summary.loc[summary["kind"] == "finding", "display"].tolist()
+        skipped = summary.loc[summary["kind"] == "skipped", "display"].tolist()
         steps.append({"title": report.step_title(result.step), "page": result.page,
                       "analyst_page": result.analyst_page, "seconds": f"{result.seconds:.1f} s",
-                      "metrics": metrics, "findings": findings})
+                      "metrics": metrics, "findings": findings, "skipped": skipped})
     return {
         "company": params.company, "quarter": params.quarter, "currency": params.currency,
         "quarter_start": f"{params.quarter_start:%d %b %Y}", "quarter_end": f"{params.quarter_end:%d %b %Y}",

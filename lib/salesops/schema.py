@@ -182,14 +182,15 @@ OPPORTUNITIES = TableSpec(
         _c("rep_id", "string", True, "Owner (account executive).", "R0001", nullable=False),
         _c("product", "string", False, "Main product of the deal.", "Platform"),
         _c("created_date", "date", True, "When the deal was created.", "2026-01-15", nullable=False),
-        _c("close_date", "date", True, "Actual close date of a closed deal; expected close date of an open one.",
+        _c("close_date", "date", True, "Actual close date of a closed deal (needed); expected close date of an "
+           "open one (may be empty: counted by the data-quality audit).",
            "2026-03-27"),
         _c("stage", "string", True, "Current stage, mapped onto the canonical stages.", "proposal",
            nullable=False, allowed=STAGES),
         _c("max_stage", "string", False, "Furthest open stage the deal reached (a lost deal: where it was lost).",
            "demo", allowed=OPEN_STAGES),
-        _c("amount", "float", True, "Deal value, company currency (first-year contract value).", "24000",
-           nullable=False, non_negative=True),
+        _c("amount", "float", True, "Deal value, company currency (first-year contract value). May be empty on "
+           "an open deal (counted by the data-quality audit); a won deal needs one.", "24000", non_negative=True),
         _c("is_closed", "bool", False, "Closed (won or lost); derived from the stage when absent.", "false"),
         _c("is_won", "bool", False, "Won; derived from the stage when absent.", "false"),
         _c("forecast_category", "string", False, "Rep's forecast category.", "commit",

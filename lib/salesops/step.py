@@ -56,10 +56,12 @@ class Step:
         path = self.out_dir / f"table_{name}.parquet"
         return pd.read_parquet(path) if path.exists() else None
 
-    def write_summary(self, metrics: list[Metric], findings: list[str]) -> Path:
-        """The step's headline numbers and findings, which the quarter's index page shows."""
+    def write_summary(self, metrics: list[Metric], findings: list[str], skipped: list[str] = ()) -> Path:
+        """The step's headline numbers, findings and skipped analyses (each with what to add), which
+        the quarter's index page shows."""
         rows = [("metric", m.label, m.display, m.value, m.note) for m in metrics]
         rows += [("finding", "", text, None, "") for text in findings]
+        rows += [("skipped", "", text, None, "") for text in skipped]
         frame = pd.DataFrame(rows, columns=SUMMARY_COLUMNS).astype(
             {"kind": "string", "label": "string", "display": "string", "value": "float64", "note": "string"})
         return self.write(frame, f"summary_{self.name}")

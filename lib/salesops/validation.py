@@ -20,8 +20,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import schema
+from . import derive, schema
 from .errors import DataError
+from .presets import PRESETS, Preset
 
 REJECT_COLUMNS = ["table", "row", "column", "problem", "value", "message"]
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
@@ -83,32 +84,56 @@ def _plain(value):
 
 @dataclass
 class ValidationResult:
-    """Canonical tables, the rows set aside, and the problems found (empty in error mode)."""
+    """Canonical tables, the rows set aside, the problems found (empty in error mode) and the documented
+    rules applied (``derive.apply_rules``: derived reps/accounts, unified product spellings)."""
 
     tables: dict[str, pd.DataFrame]
     rejects: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
+    adjustments: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=derive.ADJUSTMENT_COLUMNS))
 
 
 @dataclass(frozen=True)
 class MappingRules:
-    """How a CRM export maps onto the canonical tables (from the ``data`` params)."""
+    """How a CRM export maps onto the canonical tables: the ``data`` params over an optional preset."""
 
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
     values: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     date_format: str | None = None
     true_values: tuple[str, ...] = ()
     false_values: tuple[str, ...] = ()
+    preset: Preset | None = None
 
     @classmethod
     def from_params(cls, data_params) -> "MappingRules":
+        preset = PRESETS[data_params.preset] if data_params.preset else None
+        values = data_params.values
+        if preset is not None:  # the params' own value mappings win over the preset's
+            values = {table: {column: {**preset.values.get(table, {}).get(column, {}),
+                                       **data_params.values.get(table, {}).get(column, {})}
+                              for column in {*preset.values.get(table, {}), *data_params.values.get(table, {})}}
+                      for table in {*preset.values, *data_params.values}}
         return cls(
             columns=data_params.columns,
-            values=data_params.values,
-            date_format=data_params.date_format,
+            values=values,
+            date_format=data_params.date_format or (preset.date_format if preset else None),
             true_values=tuple(data_params.true_values),
             false_values=tuple(data_params.false_values),
+            preset=preset,
         )
+
+    def renames(self, table: str, present: list[str]) -> dict[str, str]:
+        """Export column → canonical column for ``table``: the params' own mapping, then, for canonical
+        columns still missing, the first of the preset's names that is present."""
+        renames = dict(self.columns.get(table, {}))
+        if self.preset is not None:
+            for canonical, names in self.preset.columns.get(table, {}).items():
+                if canonical in present or canonical in renames.values():
+                    continue
+                found = next((name for name in names if name in present), None)
+                if found is not None and found not in renames:
+                    renames[found] = canonical
+        return renames
 
 
 # -- table level --------------------------------------------------------------------------------
@@ -116,7 +141,7 @@ class MappingRules:
 
 def map_columns(raw: pd.DataFrame, spec: schema.TableSpec, source: str, rules: MappingRules) -> pd.DataFrame:
     """Rename export columns to canonical ones and check the required columns and rows are there."""
-    renames = rules.columns.get(spec.name, {})
+    renames = rules.renames(spec.name, [str(c) for c in raw.columns])
     clashes = [f"{src!r} → {dst!r}" for src, dst in renames.items() if src in raw.columns and dst in raw.columns
                and src != dst]
     if clashes:
@@ -125,6 +150,8 @@ def map_columns(raw: pd.DataFrame, spec: schema.TableSpec, source: str, rules: M
             f"Fix: drop one of the two columns, or remove the mapping in data.columns.{spec.name}."
         )
     frame = raw.rename(columns=renames)
+    if rules.preset is not None and rules.preset.prepare is not None and spec.name == "opportunities":
+        frame = rules.preset.prepare(frame)
     if frame.empty:
         raise DataError(
             f"{source} has no data rows (only a header or nothing at all). Expected at least one "
@@ -184,6 +211,7 @@ def coerce_table(frame: pd.DataFrame, spec: schema.TableSpec, source: str, rules
     typed_frame = frame.assign(**columns)
     if spec.name == "opportunities":
         typed_frame = _derive_closed_flags(typed_frame, source, problems)
+        _check_closed_deals(typed_frame, source, problems)
     _check_keys_unique(typed_frame, spec, source, problems)
     _check_date_orders(typed_frame, spec, source, problems)
     ordered = [c.name for c in spec.columns if c.name in typed_frame.columns]
@@ -255,6 +283,10 @@ def _convert_numbers(values, spec, column, source, problems) -> pd.Series:
         present = values.notna()
     else:
         text = values.astype("string").str.strip().str.replace(r"[\s\u00a0]", "", regex=True)
+        # "$1,234.50", "USD 1,234.50", "1,234": currency marks and comma thousands separators go
+        text = text.str.replace(r"^[A-Z]{3}|[$€£¥]", "", regex=True)
+        text = text.where(~text.str.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?").fillna(False),
+                          text.str.replace(",", "", regex=False))
         text = text.mask(text == "", pd.NA)
         present = text.notna()
         numbers = pd.to_numeric(text.astype(object), errors="coerce").astype("float64")
@@ -339,6 +371,19 @@ def _derive_closed_flags(frame: pd.DataFrame, source: str, problems: list[Proble
                 ))
         derived[name] = by_stage
     return frame.assign(**derived)
+
+
+def _check_closed_deals(frame: pd.DataFrame, source: str, problems: list[Problem]) -> None:
+    """A closed deal needs its close date, a won deal its amount (open deals may lack either)."""
+    for column, needs, what in (("close_date", frame["is_closed"], "closed"), ("amount", frame["is_won"], "won")):
+        missing = needs.fillna(False).to_numpy(dtype=bool) & frame[column].isna().to_numpy()
+        if missing.any():
+            problems.append(Problem(
+                "opportunities", source, column, "missing_value", frame.index[missing], frame.loc[missing, "stage"],
+                f"a {column.replace('_', ' ')} on every {what} deal (the values shown are the stages)",
+                f"fill in the {column.replace('_', ' ')} of the {what} deals in the CRM and export again, "
+                + QUARANTINE_HINT,
+            ))
 
 
 def _check_keys_unique(frame, spec: schema.TableSpec, source, problems) -> None:
@@ -426,18 +471,22 @@ def validate_tables(raw_tables: dict[str, pd.DataFrame], sources: dict[str, str]
         frame = map_columns(raw_tables[name].reset_index(drop=True), spec, sources[name], rules)
         typed[name], found = coerce_table(frame, spec, sources[name], rules)
         problems += found
+    typed, adjustments = derive.apply_rules(typed)
+    sources = {**{name: f"{name} (derived from opportunities)" for name in typed}, **sources}
     if on_row_error == "error":
         problems += check_foreign_keys(typed, sources)
         if problems:
             raise DataError(_summarise(problems))
-        return ValidationResult({n: f.reset_index(drop=True) for n, f in typed.items()}, _empty_rejects())
-    clean, rejects = _quarantine(typed, problems, sources, max_reject_share)
-    return ValidationResult(clean, rejects, problems)
+        return ValidationResult({n: f.reset_index(drop=True) for n, f in typed.items()}, _empty_rejects(),
+                                adjustments=adjustments)
+    clean, rejects, problems = _quarantine(typed, problems, sources, max_reject_share)
+    return ValidationResult(clean, rejects, problems, adjustments)
 
 
 def _quarantine(typed, problems, sources, max_reject_share):
     """Drop the rows with problems, then repeat the foreign-key check until nothing more goes
-    (a rejected account makes its opportunities orphans)."""
+    (a rejected account makes its opportunities orphans). Returns the clean tables, the rejects
+    and every problem found, foreign-key ones included."""
     all_problems = list(problems)
     rejected = {name: set() for name in typed}
     for problem in problems:
@@ -471,7 +520,7 @@ def _quarantine(typed, problems, sources, max_reject_share):
     if clean["opportunities"].empty:
         raise DataError("every opportunities row was rejected, nothing is left to plan with:\n"
                         + _summarise(all_problems))
-    return {n: f.reset_index(drop=True) for n, f in clean.items()}, rejects
+    return {n: f.reset_index(drop=True) for n, f in clean.items()}, rejects, all_problems
 
 
 def _summarise(problems: list[Problem]) -> str:

@@ -1,0 +1,81 @@
+"""Which analyses the data supports: every analysis of the workbook, what it shows and what it needs.
+
+A page section whose needs are not met says so in one sentence (what it would show, what to add), the
+quarter's index lists what was skipped and why, and ``salesops check`` prints the same table before a run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """``needs``: (table, columns) pairs; a column counts when present with at least one value, and a
+    derived table (built from the opportunities) does not count as provided."""
+
+    name: str
+    step: str
+    shows: str
+    needs: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+ANALYSES: tuple[Analysis, ...] = (
+    Analysis("Data-quality audit", "01_collect", "completeness, duplicates, stale deals and the fixes to ask for",
+             (("opportunities", ()),)),
+    Analysis("Bookings and pipeline KPIs", "01_collect",
+             "bookings, growth, win rate, deal size, cycle, funnel, velocity and coverage",
+             (("opportunities", ("created_date", "close_date", "stage", "amount")),)),
+    Analysis("Segments", "01_collect", "win rate, deal size and cycle by SMB / mid-market / enterprise",
+             (("accounts", ("employees",)),)),
+    Analysis("Activity KPIs", "01_collect", "emails, calls, meetings, demos, proposals and selling time per rep",
+             (("activities", ("rep_id", "timestamp", "type")),)),
+    Analysis("Ideal customer profile", "01_collect", "the segments whose leads are worth the most",
+             (("leads", ("created_date",)), ("accounts", ("industry", "employees")))),
+    Analysis("Lead scoring", "01_collect", "a score and grade for every open lead, and how accurate they are",
+             (("leads", ("created_date", "converted")),)),
+    Analysis("Top vs bottom performers", "01_collect", "what top reps do differently, and the coaching it suggests",
+             (("reps", ("role", "hire_date")), ("activities", ("rep_id", "type")))),
+    Analysis("Forecast accuracy", "01_collect", "how far reps' forecasts were from what they closed",
+             (("forecast_submissions", ("rep_id", "period", "amount")),)),
+)
+
+
+def _has_values(frame: pd.DataFrame, column: str) -> bool:
+    return column in frame.columns and bool(frame[column].notna().any())
+
+
+def availability(tables: dict[str, pd.DataFrame], derived: set[str] | frozenset[str] = frozenset()) -> pd.DataFrame:
+    """One row per analysis: ``analysis``, ``step``, ``shows``, ``available`` (bool) and ``missing``
+    (what to add, empty when available)."""
+    rows = []
+    for analysis in ANALYSES:
+        missing = []
+        for table, columns in analysis.needs:
+            if table not in tables or table in derived:
+                missing.append(f"the {table} table")
+                continue
+            absent = [c for c in columns if not _has_values(tables[table], c)]
+            if absent:
+                missing.append(f"{', '.join(absent)} in {table}")
+        rows.append((analysis.name, analysis.step, analysis.shows, not missing, " and ".join(missing)))
+    return pd.DataFrame(rows, columns=["analysis", "step", "shows", "available", "missing"])
+
+
+def skipped_sentences(available: pd.DataFrame) -> list[str]:
+    """For each analysis that cannot run: what it would show and what to add, in one sentence."""
+    return [f"{row.analysis} would show {row.shows}; add {row.missing}."
+            for row in available.itertuples() if not row.available]
+
+
+def missing_sentence(available: pd.DataFrame, name: str) -> str:
+    """The one sentence a page shows instead of analysis ``name`` ("" when it can run)."""
+    row = available.set_index("analysis").loc[name]
+    return "" if row["available"] else f"This section would show {row['shows']}. Add {row['missing']} to see it."
+
+
+def first_findings(available: pd.DataFrame, sentences: dict[str, list[str]]) -> list[str]:
+    """The first sentence of each analysis that could run (``sentences``: analysis name → its sentences)."""
+    return [texts[0] for name, texts in sentences.items() if texts and not missing_sentence(available, name)]

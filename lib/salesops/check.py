@@ -1,0 +1,96 @@
+"""``salesops check``: validate a data folder against the contract without running the notebooks.
+
+Reports which tables were found and how each export column was mapped, row counts and date ranges,
+which analyses the data supports, and every problem with the same messages as a run. The data can run
+when no table-level problem was found and either no row breaks a rule or the params set rows aside
+(``data.on_row_error: quarantine``) within ``data.max_reject_share``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import analyses, io, schema
+from .errors import DataError
+from .inputs import Inputs, inventory, locate_files, mapping_rules
+from .params import Params
+from .validation import validate_tables
+
+
+@dataclass
+class CheckReport:
+    """What ``check_data`` found; ``ok`` is whether ``salesops run`` can run on this data."""
+
+    ok: bool
+    sections: list[tuple[str, list[str]]] = field(default_factory=list)
+
+    def text(self) -> str:
+        parts = []
+        for title, lines in self.sections:
+            parts.append(title)
+            parts += [f"  {line}" for line in lines] or ["  (none)"]
+        parts.append("The data can run." if self.ok else "The data cannot run as it is: fix the problems above.")
+        return "\n".join(parts)
+
+
+def _frame_lines(frame: pd.DataFrame) -> list[str]:
+    shown = frame.assign(**{c: frame[c].dt.strftime("%Y-%m-%d").fillna("–")
+                            for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])})
+    return shown.to_string(index=False).splitlines()
+
+
+def check_data(params: Params, root: Path | None = None, data_dir: Path | str | None = None) -> CheckReport:
+    """Check the data the params (or ``data_dir``) point at; never raises for bad data."""
+    try:
+        folder, files, using_sample = locate_files(params, root, data_dir)
+    except DataError as error:
+        return CheckReport(False, [("Problems:", [str(error)])])
+    rules = mapping_rules(params, using_sample)
+    sections = [("Data folder:", [str(folder)])]
+    raw: dict[str, pd.DataFrame] = {}
+    mapping_lines = []
+    for table, path in files.items():
+        try:
+            raw[table] = io.read_table_file(path, params.data.encoding)
+        except DataError as error:
+            return CheckReport(False, sections + [("Problems:", [str(error)])])
+        present = [str(c) for c in raw[table].columns]
+        renames = rules.renames(table, present)
+        canonical = schema.TABLES[table].column_names
+        mapped = [f"{src} → {dst}" for src, dst in renames.items() if src in present]
+        as_is = [c for c in present if c in canonical and c not in renames.values()]
+        ignored = [c for c in present if c not in renames and c not in canonical]
+        mapping_lines.append(f"{table} ({path.name}): " + "; ".join(
+            part for part in (
+                f"mapped {', '.join(mapped)}" if mapped else "",
+                f"canonical {', '.join(as_is)}" if as_is else "",
+                f"kept as extra columns {', '.join(ignored)}" if ignored else "",
+            ) if part))
+    sections.append(("Tables and columns:", mapping_lines))
+    try:
+        result = validate_tables(raw, {t: p.name for t, p in files.items()}, rules, on_row_error="quarantine",
+                                 max_reject_share=1.0)
+    except DataError as error:
+        return CheckReport(False, sections + [("Problems:", [str(error)])])
+    inputs = Inputs(result.tables, result.rejects, files, folder, result.adjustments)
+    sections.append(("Rows and dates:", _frame_lines(inventory(inputs).drop(columns="used_for"))))
+    supported = analyses.availability(result.tables, inputs.derived)
+    sections.append(("Analyses:", [f"{'yes' if row.available else 'no '}  {row.analysis}"
+                                   + ("" if row.available else f" (add {row.missing})")
+                                   for row in supported.itertuples()]))
+    if len(result.adjustments):
+        sections.append(("Rules applied:", [f"{row.table}.{row.column}: {row.detail} ({row.rows:,} rows)"
+                                            for row in result.adjustments.itertuples()]))
+    problems = [problem.message() for problem in result.problems]
+    sections.append(("Problems:", problems))
+    ok = not problems
+    if problems and params.data.on_row_error == "quarantine":
+        shares = {name: result.rejects.loc[result.rejects["table"] == name, "row"].nunique() / len(raw[name])
+                  for name in raw}
+        ok = all(share <= params.data.max_reject_share for share in shares.values())
+        sections.append(("With data.on_row_error: quarantine these rows would be set aside:",
+                         [f"{name}: {share:.1%} of the rows" for name, share in shares.items() if share]))
+    return CheckReport(ok, sections)
