@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from . import calendar, schema
 from .accuracy import AccuracySettings
+from .demand import DemandSettings
 from .icp import IcpSettings
 from .performers import PerformerSettings
 from .scoring import ScoringSettings
@@ -112,6 +113,7 @@ class Params(_Strict):
     scoring: ScoringSettings = Field(default_factory=ScoringSettings)
     performers: PerformerSettings = Field(default_factory=PerformerSettings)
     accuracy: AccuracySettings = Field(default_factory=AccuracySettings)
+    demand: DemandSettings = Field(default_factory=DemandSettings)
 
     @field_validator("quarter")
     @classmethod
