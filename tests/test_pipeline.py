@@ -24,6 +24,7 @@ from salesops.run import run_quarter
 from conftest import ROOT, tiny_export, write_export
 
 QUARTER = "2027Q1"
+STEPS = [p.stem for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))]
 
 
 def hashes(folder):
@@ -42,13 +43,15 @@ def tiny_run(tmp_path_factory):
 def test_run_writes_pages_manifest_and_artifacts(tiny_run):
     report = tiny_run["report"]
     assert tiny_run["index"] == report / "index.html"
-    for page in ("index.html", "01_collect.html", "analyst/01_collect.html", "notebooks/01_collect.ipynb"):
-        assert (report / page).exists(), page
+    for step in STEPS:
+        for page in (f"{step}.html", f"analyst/{step}.html", f"notebooks/{step}.ipynb"):
+            assert (report / page).exists(), page
+    assert (report / "index.html").exists()
     manifest = json.loads((report / "manifest.json").read_text())
     assert manifest["quarter"] == QUARTER
     assert manifest["inputs"]["files"] == tiny_run["before"]
     assert manifest["params"]["data"]["on_row_error"] == "error"
-    assert [s["step"] for s in manifest["steps"]] == ["01_collect"]
+    assert [s["step"] for s in manifest["steps"]] == STEPS and STEPS[:2] == ["01_collect", "02_demand"]
     assert manifest["steps"][0]["seconds"] > 0
     assert {"pandas", "papermill", "statsforecast", "python"} <= set(manifest["packages"])
     assert "table_opportunities.parquet" in manifest["artifacts"]
@@ -59,16 +62,22 @@ def test_input_files_are_never_modified(tiny_run):
     assert hashes(tiny_run["export"]) == tiny_run["before"]
 
 
-def test_executive_page_has_no_code_noise_or_outside_links(tiny_run):
-    page = (tiny_run["report"] / "01_collect.html").read_text()
+@pytest.mark.parametrize("step", STEPS)
+def test_executive_pages_have_no_code_noise_or_outside_links(tiny_run, step):
+    page = (tiny_run["report"] / f"{step}.html").read_text()
     assert not re.search(r'class="[^"]*jp-InputArea-editor', page) and "from salesops" not in page
     assert "Traceback" not in page and "Warning" not in page
     assert 'class="jp-OutputArea-output" data-mime-type="application/vnd.jupyter.stderr"' not in page
-    for html_file in ("01_collect.html", "analyst/01_collect.html", "index.html"):
+    assert page.count("data:image/png;base64") >= 2
+    for html_file in (f"{step}.html", f"analyst/{step}.html", "index.html"):
         text = (tiny_run["report"] / html_file).read_text()
         outside = re.findall(r"""(?:src|href)\s*=\s*["']?((?:https?:)?//[^"' >]+)""", text)
         assert outside == [], f"{html_file} refers outside the page: {outside[:3]}"
     assert "<script>alert(1)" not in page  # CRM text is escaped
+
+
+def test_collect_page_reads_as_a_report(tiny_run):
+    page = (tiny_run["report"] / "01_collect.html").read_text()
     assert "What to fix first" in page and page.count("data:image/png;base64") >= 4
 
 
@@ -163,7 +172,9 @@ def test_notebook_run_by_hand_matches_the_runner(tmp_path, monkeypatch):
     data = root / "reports" / QUARTER / "data"
     by_runner = hashes(data)
     shutil.rmtree(data)
-    # as in JupyterLab: the committed notebook as it is, default parameters, run top to bottom
-    notebook = nbformat.read(root / "notebooks" / "01_collect.ipynb", as_version=4)
-    NotebookClient(notebook, kernel_name="salesops", resources={"metadata": {"path": str(root / "notebooks")}}).execute()
+    # as in JupyterLab: each committed notebook as it is, default parameters, run top to bottom, in order
+    for step in STEPS:
+        notebook = nbformat.read(root / "notebooks" / f"{step}.ipynb", as_version=4)
+        NotebookClient(notebook, kernel_name="salesops",
+                       resources={"metadata": {"path": str(root / "notebooks")}}).execute()
     assert hashes(data) == by_runner

@@ -43,7 +43,7 @@ def test_every_dependency_has_a_bounded_range():
 
 
 def test_there_are_step_notebooks():
-    assert [p.name for p in NOTEBOOKS][:1] == ["01_collect.ipynb"]
+    assert [p.name for p in NOTEBOOKS][:2] == ["01_collect.ipynb", "02_demand.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from . import calendar, schema
 from .accuracy import AccuracySettings
 from .demand import DemandSettings
+from .forecast import ForecastSettings
 from .icp import IcpSettings
 from .performers import PerformerSettings
 from .scoring import ScoringSettings
@@ -113,6 +114,7 @@ class Params(_Strict):
     scoring: ScoringSettings = Field(default_factory=ScoringSettings)
     performers: PerformerSettings = Field(default_factory=PerformerSettings)
     accuracy: AccuracySettings = Field(default_factory=AccuracySettings)
+    forecast: ForecastSettings = Field(default_factory=ForecastSettings)
     demand: DemandSettings = Field(default_factory=DemandSettings)
 
     @field_validator("quarter")

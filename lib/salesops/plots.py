@@ -139,3 +139,34 @@ def calibration(table: pd.DataFrame, title: str = "Does a predicted probability 
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.legend(loc="upper left")
     return _finish(fig, ax, title, "Predicted probability of converting", "Share that converted")
+
+
+def forecast_fan(history: pd.DataFrame, forecast: pd.DataFrame, title: str, ylabel: str,
+                 currency: str | None = None, history_months: int = 36):
+    """History (``ds``, ``y``) then the forecast (``ds``, ``mean``, ``lo-80``, ``hi-80`` and, when
+    present, ``lo-95``, ``hi-95``) as a line with its 80% and 95% bands."""
+    fig, ax = plt.subplots()
+    recent = history.tail(history_months)
+    ax.plot(recent["ds"], recent["y"], color=PALETTE[0], linewidth=1.8, label="Actual")
+    if {"lo-95", "hi-95"} <= set(forecast.columns):
+        ax.fill_between(forecast["ds"], forecast["lo-95"], forecast["hi-95"], color=PALETTE[1], alpha=0.15,
+                        label="95% interval")
+    ax.fill_between(forecast["ds"], forecast["lo-80"], forecast["hi-80"], color=PALETTE[1], alpha=0.3,
+                    label="80% interval (downside – upside)")
+    ax.plot(forecast["ds"], forecast["mean"], color=PALETTE[1], linewidth=2, label="Forecast (base)")
+    if currency:
+        money_axis(ax, currency)
+    else:
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+    ax.legend(loc="upper left")
+    return _finish(fig, ax, title, "Month", ylabel)
+
+
+def scenario_bars(comparison: pd.DataFrame, currency: str, title: str):
+    """Bookings per method (``method``) and scenario (``scenario``: downside, base, upside)."""
+    fig, ax = plt.subplots(figsize=(10, 3.8))
+    sns.barplot(data=comparison, x="method", y="bookings", hue="scenario", ax=ax,
+                hue_order=["downside", "base", "upside"], palette=[PALETTE[6], PALETTE[0], PALETTE[2]])
+    money_axis(ax, currency)
+    ax.legend(title="Scenario", loc="upper left")
+    return _finish(fig, ax, title, "Method", f"Bookings ({currency})")

@@ -51,10 +51,13 @@ class Step:
             self.write(frame, f"table_{name}")
         self.write(rejects, "rejects")
 
-    def read_table(self, name: str) -> pd.DataFrame | None:
-        """A validated input table written by step 1, or None when the table was not provided."""
-        path = self.out_dir / f"table_{name}.parquet"
-        return pd.read_parquet(path) if path.exists() else None
+    def read_tables(self) -> dict[str, pd.DataFrame]:
+        """The validated input tables step 1 wrote (``table_<name>``), keyed by table name."""
+        tables = {path.stem.removeprefix("table_"): pd.read_parquet(path)
+                  for path in sorted(self.out_dir.glob("table_*.parquet"))}
+        if "opportunities" not in tables:
+            io.read_artifact(self.out_dir, "table_opportunities")  # raises: step 1 has not run
+        return tables
 
     def write_summary(self, metrics: list[Metric], findings: list[str], skipped: list[str] = ()) -> Path:
         """The step's headline numbers, findings and skipped analyses (each with what to add), which

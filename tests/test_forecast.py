@@ -1,0 +1,290 @@
+"""Statistical forecast (salesops.forecast): hand-made frames with hand-computed expectations, a pure
+seasonal series, exact reconciliation, clear errors, and the dask engine against the local one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+from pydantic import ValidationError
+
+from salesops import forecast as fc, schema
+from salesops.forecast import ForecastSettings
+
+T = schema.TEXT_DTYPE
+PATTERN = np.array([100, 120, 150, 90, 80, 110, 60, 55, 130, 140, 170, 200], dtype=float)
+
+
+def text(values) -> pd.array:
+    return pd.array(values, dtype=T)
+
+
+def seasonal_series(years: int = 4, uid: str = "total") -> pd.DataFrame:
+    ds = pd.date_range("2022-01-01", periods=12 * years, freq="MS")
+    return pd.DataFrame({"unique_id": uid, "ds": ds, "y": np.tile(PATTERN, years)})
+
+
+def hierarchy_series(seed: int = 7, months: int = 40) -> pd.DataFrame:
+    """Bookings of 2 regions x 2 segments: seasonal, growing, noisy, from synthetic won deals."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for r, region in enumerate(["EMEA", "NA"]):
+        for s, segment in enumerate(["MM", "SMB"]):
+            for month in pd.date_range("2023-01-01", periods=months, freq="MS"):
+                level = (1 + r) * (2 + s) * 1000 * (1 + 0.3 * np.sin(2 * np.pi * month.month / 12))
+                for _ in range(3):
+                    day = month + pd.Timedelta(days=int(rng.integers(0, 28)))
+                    rows.append((region, segment, day, max(0.0, level / 3 * rng.lognormal(0, 0.3))))
+    deals = pd.DataFrame(rows, columns=["region", "segment", "close_date", "amount"])
+    deals["is_won"] = True
+    return fc.series_from_bookings(deals, end=deals["close_date"].max())
+
+
+# --------------------------------------------------------------------------------------------------
+# settings
+
+
+def test_defaults_and_derived_values():
+    settings = ForecastSettings()
+    assert settings.levels == ((), ("region",), ("region", "segment"))
+    assert settings.models == ("AutoETS", "AutoARIMA", "AutoTheta", "SeasonalNaive", "Ensemble")
+    assert (settings.season, settings.horizon, settings.cv_h, settings.cv_test_size) == (12, 12, 3, 9)
+    weekly = ForecastSettings(freq="W", models=["MSTL", "SeasonalNaive"], horizon_quarters=0)
+    assert (weekly.season, weekly.horizon, weekly.cv_step_periods) == (52, 13, 13)
+    # levels are sorted top to bottom whatever order they are given in
+    assert ForecastSettings(levels=[["region", "segment"], []]).levels == ((), ("region", "segment"))
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"horizon_quarters": -1}, "gives a horizon of 0 quarters; the horizon must be at least 1 quarter"),
+    ({"models": ["AutoETZ", "SeasonalNaive"]}, "unknown model 'AutoETZ' (did you mean 'AutoETS'?)"),
+    ({"models": ["autotheta"]}, "did you mean 'AutoTheta'?"),
+    ({"models": ["MSTL", "SeasonalNaive"]}, "MSTL is for weekly series only"),
+    ({"models": ["AutoETS", "Ensemble"]}, "needs at least two of them"),
+    ({"levels": [[], ["region", 3]]}, "3 is not a column name"),
+    ({"levels": ["region"]}, "must be a list of column names"),
+    ({"levels": [["region"], ["segment"]]}, "must contain every column the other levels use"),
+    ({"reconciliation": "bottomup"}, "did you mean 'bottom_up'?"),
+    ({"freq": "Q"}, "freq must be 'M'"),
+    ({"cv_windows": 0}, "cv_windows must be a whole number >= 1"),
+    ({"levels_pct": [80, 100]}, "between 1 and 99"),
+    ({"horizon": 4}, "Extra inputs are not permitted"),
+])
+def test_bad_settings_say_what_to_do(changes, message):
+    with pytest.raises(ValidationError) as caught:
+        ForecastSettings(**changes)
+    assert message in str(caught.value)
+
+
+# --------------------------------------------------------------------------------------------------
+# series
+
+
+def test_series_from_bookings_on_a_tiny_frame():
+    opportunities = pd.DataFrame({
+        "opportunity_id": text(["O1", "O2", "O3", "O4", "O5"]),
+        "region": text(["EMEA", "NA", "EMEA", "NA", None]),
+        "close_date": pd.to_datetime(["2026-01-15", "2026-01-20", "2026-03-02", "2026-03-31", "2026-02-10"]),
+        "amount": [100.0, 50.0, 30.0, 999.0, 7.0],
+        "is_won": pd.array([True, True, True, False, True], dtype="boolean"),
+    })
+    series = fc.series_from_bookings(opportunities, levels=[[], ["region"]], start="2026-01-01", end="2026-03-31")
+    months = pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01"] * 4)
+    expected = pd.DataFrame({
+        "unique_id": text(["total"] * 3 + ["region=EMEA"] * 3 + ["region=NA"] * 3 + ["region=Unknown"] * 3),
+        "ds": pd.Series(months, dtype="datetime64[ns]"),
+        "y": [150.0, 7.0, 30.0, 100.0, 0.0, 30.0, 50.0, 0.0, 0.0, 0.0, 7.0, 0.0],
+        "region": text([None] * 3 + ["EMEA"] * 3 + ["NA"] * 3 + ["Unknown"] * 3),
+    })
+    assert_frame_equal(series, expected)
+
+
+def test_series_from_counts_with_a_lookup_and_weekly_periods():
+    leads = pd.DataFrame({"created_date": pd.to_datetime(["2026-01-05", "2026-01-11", "2026-01-12", "2026-01-26"]),
+                          "rep_id": ["R1", "R2", "R1", "R1"]})
+    reps = pd.DataFrame({"rep_id": ["R1", "R2"], "region": ["NA", "EMEA"]})
+    series = fc.series_from_counts(leads, "created_date", levels=[["region"]], freq="W", segment_columns=reps)
+    weeks = pd.to_datetime(["2026-01-05", "2026-01-12", "2026-01-19", "2026-01-26"] * 2)  # Mondays
+    expected = pd.DataFrame({
+        "unique_id": text(["region=EMEA"] * 4 + ["region=NA"] * 4),
+        "ds": pd.Series(weeks, dtype="datetime64[ns]"),
+        "y": [1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0],
+        "region": text(["EMEA"] * 4 + ["NA"] * 4),
+    })
+    assert_frame_equal(series, expected)
+
+
+def test_a_missing_level_column_names_it_and_the_columns_there_are():
+    opportunities = pd.DataFrame({"close_date": pd.to_datetime(["2026-01-15"]), "amount": [1.0], "is_won": [True],
+                                  "region": ["NA"]})
+    with pytest.raises(ValueError, match=r"column 'segmnt' .*not in the opportunities table.*available columns: "
+                                         r"\['close_date', 'amount', 'is_won', 'region'\]"):
+        fc.series_from_bookings(opportunities, levels=[[], ["region", "segmnt"]])
+
+
+def test_series_with_a_gap_or_missing_values_are_refused():
+    series = seasonal_series(3)
+    with pytest.raises(ValueError, match="gap between 2023-02-01 and 2023-04-01 in unique_id .total."):
+        fc.cross_validate(series.drop(index=[14]), ForecastSettings(models=["SeasonalNaive"]))
+    with pytest.raises(ValueError, match="missing or non-numeric"):
+        fc.forecast(series.assign(y=np.where(series.index == 3, np.nan, series["y"])), ForecastSettings(),
+                    pd.DataFrame({"unique_id": ["total"], "model": ["SeasonalNaive"]}))
+
+
+# --------------------------------------------------------------------------------------------------
+# metrics and selection
+
+
+def test_cv_metrics_against_hand_computation():
+    # history 1..6 with season 2: seasonal differences |3-1|, |4-2| ... all 2, so the scale is 2
+    series = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2026-01-01", periods=8, freq="MS"),
+                           "y": [1.0, 2, 3, 4, 5, 6, 10, 4]})
+    cv = pd.DataFrame({
+        "unique_id": "a",
+        "ds": pd.to_datetime(["2026-06-01", "2026-07-01", "2026-07-01", "2026-08-01"]),
+        "cutoff": pd.to_datetime(["2026-05-01", "2026-05-01", "2026-06-01", "2026-06-01"]),
+        "y": [6.0, 10.0, 10.0, 4.0],
+        "M": [5.0, 12.0, 10.0, 6.0],
+    })
+    metrics = fc.cv_metrics(cv, series, season_length=2)
+    # window 1 (history 1..5): scale mean(|3-1|,|4-2|,|5-3|) = 2, MAE (1 + 2) / 2 = 1.5 -> 0.75
+    # window 2 (history 1..6): scale 2, MAE (0 + 2) / 2 = 1 -> 0.5; MASE = mean(0.75, 0.5) = 0.625
+    smape = np.mean([2 * 1 / 11, 2 * 2 / 22, 0.0, 2 * 2 / 10])
+    bias = (np.mean([5, 12, 10, 6]) - np.mean([6, 10, 10, 4])) / np.mean([6, 10, 10, 4])
+    expected = pd.DataFrame({"unique_id": text(["a"]), "model": text(["M"]), "mase": [0.625], "smape": [smape],
+                             "bias": [bias], "windows": np.array([2], dtype="int64")})
+    assert_frame_equal(metrics, expected)
+
+
+def test_select_models_takes_the_lowest_mase_and_breaks_ties_by_simplicity():
+    metrics = pd.DataFrame({
+        "unique_id": ["a", "a", "a", "b", "b", "b", "c"],
+        "model": ["AutoETS", "AutoARIMA", "SeasonalNaive", "Ensemble", "AutoETS", "SeasonalNaive", "HistoricAverage"],
+        "mase": [0.8, 0.7, 0.9, 0.5, 0.5 * (1 + 1e-9), 0.9, np.nan],
+        "candidate": [True, True, False, True, True, True, True],
+        "note": ["", "", "", "", "", "", "short history"],
+    })
+    expected = pd.DataFrame({"unique_id": text(["a", "b", "c"]),
+                             "model": text(["AutoARIMA", "AutoETS", "HistoricAverage"]),
+                             "note": text(["", "", "short history"])})
+    assert_frame_equal(fc.select_models(metrics), expected)
+
+
+# --------------------------------------------------------------------------------------------------
+# forecasting
+
+
+def test_a_pure_seasonal_series_is_forecast_by_its_season():
+    series = seasonal_series(4)
+    settings = ForecastSettings(levels=[[]], n_jobs=1)
+    result = fc.forecast_step(series, settings)
+    assert result.selection["model"].tolist() == ["SeasonalNaive"]
+    forecasts = result.reconciled
+    assert forecasts.columns.tolist() == ["unique_id", "ds", "model", "mean", "lo-80", "hi-80", "lo-95", "hi-95"]
+    assert forecasts["ds"].tolist() == list(pd.date_range("2026-01-01", periods=12, freq="MS"))
+    np.testing.assert_allclose(forecasts["mean"].to_numpy(), PATTERN, rtol=0.01)
+    assert result.backtest.loc[0, "mase"] == 0.0
+    assert result.scenarios.columns.tolist() == ["unique_id", "ds", "downside", "base", "upside"]
+
+
+def test_reconciled_levels_add_up_with_every_method():
+    series = hierarchy_series()
+    settings = ForecastSettings(models=["AutoTheta", "SeasonalNaive", "Ensemble"], n_jobs=1)
+    metrics = fc.cross_validate(series, settings)
+    assert set(metrics["unique_id"]) == set(series["unique_id"])  # 1 total + 2 regions + 4 region x segment
+    selection = fc.select_models(metrics)
+    raw = fc.forecast(series, settings, selection)
+    assert len(raw) == 7 * 12
+    for method in fc.RECONCILIATIONS:
+        out = fc.reconcile(raw, series, settings.model_copy(update={"reconciliation": method}))
+        means = out.pivot(index="ds", columns="unique_id", values="mean")
+        regions = means[["region=EMEA", "region=NA"]].sum(axis=1)
+        bottom = means[[c for c in means.columns if "segment=" in c]].sum(axis=1)
+        np.testing.assert_allclose(means["total"], regions, rtol=1e-12, err_msg=method)
+        np.testing.assert_allclose(means["total"], bottom, rtol=1e-12, err_msg=method)
+        np.testing.assert_allclose(means["region=EMEA"], means["region=EMEA/segment=MM"]
+                                   + means["region=EMEA/segment=SMB"], rtol=1e-12, err_msg=method)
+        assert (out["lo-80"] <= out["mean"] + 1e-9).all() and (out["mean"] <= out["hi-80"] + 1e-9).all()
+    bottom_up = fc.reconcile(raw, series, settings)
+    bottom_rows = bottom_up["unique_id"].str.contains("segment=")
+    assert_frame_equal(bottom_up.loc[bottom_rows], raw.loc[bottom_rows])  # bottom-up keeps the bottom forecasts
+
+    table = fc.backtest_table(metrics, selection)
+    assert table.columns.tolist() == ["unique_id", "model", "mase", "smape", "bias", "seasonal_naive_mase",
+                                      "improvement_vs_naive", "windows", "note"]
+    expected = 1 - table["mase"] / table["seasonal_naive_mase"]
+    np.testing.assert_allclose(table["improvement_vs_naive"], expected)
+
+
+def test_reconcile_by_hand():
+    # history: A sold 1 and 3, B sold 3 and 1 in the last season (season_length 2): shares 4/8 and 4/8
+    ds = pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01"])
+    series = pd.DataFrame({
+        "unique_id": text(["total"] * 3 + ["region=A"] * 3 + ["region=B"] * 3), "ds": list(ds) * 3,
+        "y": [9.0, 4, 4, 9, 1, 3, 0, 3, 1], "region": text([None] * 3 + ["A"] * 3 + ["B"] * 3)})
+    forecasts = pd.DataFrame({
+        "unique_id": text(["total", "region=A", "region=B"]), "ds": pd.to_datetime(["2026-04-01"] * 3),
+        "model": text(["AutoETS"] * 3), "mean": [12.0, 4.0, 6.0], "lo-80": [9.0, 2.0, 3.0], "hi-80": [15.0, 6.0, 9.0]})
+    settings = ForecastSettings(levels=[[], ["region"]], season_length=2, levels_pct=[80])
+
+    def means(method):
+        out = fc.reconcile(forecasts, series, settings.model_copy(update={"reconciliation": method}))
+        return out.set_index("unique_id")["mean"].to_dict(), out
+
+    bottom_up, out = means("bottom_up")
+    assert bottom_up == {"total": 10.0, "region=A": 4.0, "region=B": 6.0}
+    # the total's bounds keep their width relative to its mean: x 10/12
+    assert out.loc[0, "lo-80"] == pytest.approx(7.5) and out.loc[0, "hi-80"] == pytest.approx(12.5)
+    assert means("top_down")[0] == {"total": 12.0, "region=A": 6.0, "region=B": 6.0}
+    # MinT (structural): S = [[1, 1], [1, 0], [0, 1]], W = diag(2, 1, 1): bottom = (4.5, 6.5)
+    min_trace = means("min_trace")[0]
+    assert min_trace == pytest.approx({"total": 11.0, "region=A": 4.5, "region=B": 6.5})
+
+
+def test_short_series_fall_back_with_a_note():
+    long = seasonal_series(3, "long")
+    # 14 months of history after leading zeros: seasonal naive; 5 months: the mean of its history
+    medium = seasonal_series(3, "medium").assign(y=lambda f: np.where(f.index < 22, 0.0, f["y"]))
+    short = seasonal_series(3, "short").assign(y=lambda f: np.where(f.index < 31, 0.0, 10.0))
+    series = pd.concat([long, medium, short], ignore_index=True)
+    settings = ForecastSettings(models=["SeasonalNaive", "AutoTheta"], levels=[[]], n_jobs=1)
+    metrics = fc.cross_validate(series, settings)
+    selection = fc.select_models(metrics)
+    chosen = dict(zip(selection["unique_id"], selection["model"]))
+    assert chosen == {"long": "SeasonalNaive", "medium": "SeasonalNaive", "short": "HistoricAverage"}
+    notes = dict(zip(selection["unique_id"], selection["note"]))
+    assert notes["short"].startswith("short history (5 months, needs 24")
+    assert "seasonal naive" in notes["medium"] and notes["long"] == ""
+    out = fc.forecast(series, settings, selection)
+    np.testing.assert_allclose(out.loc[out["unique_id"] == "short", "mean"], 10.0)
+
+
+def test_scenarios_are_the_80_percent_band_with_the_downside_clipped():
+    forecasts = pd.DataFrame({"unique_id": text(["a", "a"]), "ds": pd.to_datetime(["2027-01-01", "2027-02-01"]),
+                              "model": text(["AutoETS"] * 2), "mean": [10.0, 4.0], "lo-80": [6.0, -1.0],
+                              "hi-80": [14.0, 9.0], "lo-95": [4.0, -3.0], "hi-95": [16.0, 11.0]})
+    expected = pd.DataFrame({"unique_id": text(["a", "a"]), "ds": pd.to_datetime(["2027-01-01", "2027-02-01"]),
+                             "downside": [6.0, 0.0], "base": [10.0, 4.0], "upside": [14.0, 9.0]})
+    assert_frame_equal(fc.scenarios(forecasts), expected)
+    with pytest.raises(ValueError, match="level 90 is not among its interval levels"):
+        fc.scenarios(forecasts, level=90)
+
+
+def test_dask_engine_equals_the_local_engine():
+    pytest.importorskip("distributed", reason="dask.distributed is not installed: pip install 'dask[distributed]'")
+    pytest.importorskip("dask.dataframe", reason="dask.dataframe is not installed: pip install 'dask[dataframe]'")
+    from distributed import LocalCluster
+
+    series = hierarchy_series(seed=3, months=36)
+    local = ForecastSettings(models=["AutoETS", "AutoTheta", "SeasonalNaive", "Ensemble"], n_jobs=1)
+    metrics = fc.cross_validate(series, local)
+    selection = fc.select_models(metrics)
+    expected = fc.forecast(series, local, selection)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        distributed = local.model_copy(update={"engine": "dask", "dask_address": cluster.scheduler_address})
+        with fc.open_engine(distributed) as engine:
+            dask_metrics = fc.cross_validate(series, distributed, engine=engine)
+            got = fc.forecast(series, distributed, selection, engine=engine)
+    assert_frame_equal(fc.select_models(dask_metrics), selection)
+    assert_frame_equal(got, expected, check_exact=False, rtol=1e-6, atol=1e-6)
