@@ -1,0 +1,44 @@
+"""Step 2's composed views, on tiny hand-made frames."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from salesops import demand_overview
+from salesops.params import load_params
+
+from conftest import ROOT
+
+
+def test_history_end_drops_a_partial_month():
+    assert demand_overview.history_end("2026-12-31") == pd.Timestamp("2026-12-31")
+    assert demand_overview.history_end("2027-02-15") == pd.Timestamp("2027-01-31")
+
+
+def test_blended_by_segment_scales_each_scenario_to_the_blend():
+    params = load_params("2027Q1", root=ROOT)
+    months = pd.to_datetime(["2027-01-01", "2027-02-01"])
+    scenarios = pd.DataFrame({
+        "unique_id": ["total"] * 2 + ["region=NA/segment=SMB"] * 2 + ["region=EMEA/segment=SMB"] * 2
+                     + ["region=NA/segment=ENT"] * 2,
+        "ds": list(months) * 4,
+        "downside": [80.0, 80.0, 20.0, 20.0, 10.0, 10.0, 50.0, 50.0],
+        "base": [100.0, 100.0, 30.0, 30.0, 10.0, 10.0, 60.0, 60.0],
+        "upside": [120.0, 120.0, 40.0, 40.0, 10.0, 10.0, 70.0, 70.0],
+    })
+    comparison = pd.DataFrame({"method": ["statistical"] * 3 + ["blended"] * 3,
+                               "scenario": ["downside", "base", "upside"] * 2,
+                               "bookings": [160.0, 200.0, 240.0, 160.0, 150.0, 240.0]})
+    result = demand_overview.blended_by_segment(scenarios, comparison, params)
+    # SMB = NA + EMEA; base scaled by 150 / 200 = 0.75, downside and upside by 1
+    smb = result[result["segment"] == "SMB"]
+    assert smb["base"].tolist() == [30.0, 30.0] and smb["downside"].tolist() == [30.0, 30.0]
+    assert result[result["segment"] == "ENT"]["base"].tolist() == [45.0, 45.0]
+
+
+def test_backtest_errors_only_when_the_total_was_backtested():
+    table = pd.DataFrame({"unique_id": ["total", "region=NA"], "smape": [0.25, 0.4]})
+    assert demand_overview.backtest_errors(table) == {"statistical": 0.25}
+    assert demand_overview.backtest_errors(table.assign(smape=[math.nan, 0.4])) is None
