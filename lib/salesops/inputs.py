@@ -26,13 +26,6 @@ class Inputs:
     folder: Path
     adjustments: pd.DataFrame
 
-    def file_hashes(self) -> dict[str, str]:
-        """SHA-256 of each input file, keyed by file name."""
-        return {path.name: io.file_sha256(path) for path in sorted(self.files.values())}
-
-    def has(self, table: str) -> bool:
-        return table in self.tables
-
     @property
     def provided(self) -> dict[str, pd.DataFrame]:
         """The tables read from files (derived ones left out: their gaps are not the data's fault)."""

@@ -89,12 +89,6 @@ def bullets(sentences: list[str]) -> Markdown:
     return Markdown("\n".join(f"- {_escape_markdown(s)}" for s in sentences))
 
 
-def unavailable(what: str, needs: str) -> HTML:
-    """Say what a section would show and which table or columns to add to get it."""
-    return callout(f"This section would show {what}. It needs {needs}; add it to the data folder "
-                   "(see docs/data.md) and run again.")
-
-
 def _escape_markdown(text: str) -> str:
     text = html.escape(text, quote=False)
     for char in "\\`*_[]#|":

@@ -6,7 +6,6 @@ prompts, no printed output, warnings, logs or tracebacks) and an analyst page (w
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import nbformat
@@ -81,7 +80,3 @@ def write_index(path: Path, context: dict) -> Path:
     page = env.get_template("index.html.j2").render(**context)
     path.write_text(page, encoding="utf-8")
     return path
-
-
-def escape(text: object) -> str:
-    return html.escape(str(text), quote=True)
