@@ -217,6 +217,14 @@ def test_reconciled_levels_add_up_with_every_method():
     np.testing.assert_allclose(table["improvement_vs_naive"], expected)
 
 
+def test_a_shared_engine_uses_the_settings_of_each_call():
+    series = seasonal_series(4)
+    with fc.open_engine(ForecastSettings()) as engine:
+        metrics = fc.cross_validate(series, ForecastSettings(models=["SeasonalNaive"], cv_windows=2, n_jobs=1),
+                                    engine=engine)
+    assert metrics["windows"].tolist() == [2]
+
+
 def test_reconcile_by_hand():
     # history: A sold 1 and 3, B sold 3 and 1 in the last season (season_length 2): shares 4/8 and 4/8
     ds = pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01"])

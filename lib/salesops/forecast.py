@@ -106,10 +106,14 @@ dask.distributed cluster (``dask_address``, or a LocalCluster with one single-th
 ensemble, reconciliation) is the same code, so the results equal the local engine's up to the Fugue
 backend's float32 output (relative differences around 1e-7).
 
-**Speed.** The default candidates cost about 0.9 s of one core per series (3 backtest windows + the
-forecast; AutoARIMA is 3/4 of it): 1,000 series take minutes on two cores, 10,000 more than an hour.
-For thousands of series use ``FAST_PROFILE`` (AutoETS, AutoTheta, SeasonalNaive and their ensemble, 2
-windows), see ``benchmarks/forecast_speed.py`` and its README section for the measured trade-off.
+**Speed** (``benchmarks/forecast_speed.py``, 2 cores, 36–48 months per series). The default candidates cost
+about 0.75 s of one core per series (3 backtest windows re-estimated at each + the forecast; AutoARIMA is
+most of it): 2.7 series/s, so 1,000 series take 6 minutes and 10,000 about an hour. ``cv_refit=False``
+(estimate once in the backtest) gives 5.5–6.6 series/s (10,000 in 30 minutes) for a 1 % worse holdout
+MASE. For thousands of series use ``FAST_PROFILE`` (AutoETS, AutoTheta, SeasonalNaive and their ensemble,
+estimated once): about 13x faster than the default (10,000 series in about 5 minutes), for a holdout MASE
+about 6 % worse on the synthetic benchmark series (AutoARIMA is the model they lose), still well below
+seasonal naive's.
 
 Only pandas, numpy and pydantic are imported at module level (statsforecast, scipy and dask are imported
 when used), so ``params.py`` can embed ``ForecastSettings`` cheaply.
@@ -697,9 +701,8 @@ class Engine:
     """Runs statsforecast locally or through its Fugue backend on a dask.distributed client; get one from
     ``open_engine``."""
 
-    def __init__(self, settings: ForecastSettings, client=None):
-        self.settings = settings
-        self.client = client
+    def __init__(self, client=None):
+        self.client = client  # a dask.distributed Client, or None for the local engine
 
     def _frame(self, df: pd.DataFrame):
         if self.client is None:
@@ -709,14 +712,14 @@ class Engine:
         workers = max(1, sum(self.client.nthreads().values()))
         return dd.from_pandas(df, npartitions=max(1, min(df["unique_id"].nunique(), 2 * workers)))
 
-    def _statsforecast(self, names: Sequence[str], fallback: bool):
+    def _statsforecast(self, names: Sequence[str], settings: ForecastSettings, fallback: bool):
         from statsforecast import StatsForecast
 
         return StatsForecast(
-            models=[_model(name, self.settings) for name in names],
-            freq=_STATSFORECAST_FREQ[self.settings.freq],
-            n_jobs=self.settings.n_jobs if self.client is None else 1,
-            fallback_model=_model(BASELINE, self.settings) if fallback else None,
+            models=[_model(name, settings) for name in names],
+            freq=_STATSFORECAST_FREQ[settings.freq],
+            n_jobs=settings.n_jobs if self.client is None else 1,
+            fallback_model=_model(BASELINE, settings) if fallback else None,
         )
 
     @staticmethod
@@ -733,19 +736,17 @@ class Engine:
                 out[column] = pd.Series(out[column]).to_numpy(dtype="float64", na_value=np.nan)
         return out
 
-    def cross_validation(self, df: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
-        s = self.settings
+    def cross_validation(self, df: pd.DataFrame, names: Sequence[str], s: ForecastSettings) -> pd.DataFrame:
         with _quiet():
-            result = self._statsforecast(names, fallback=True).cross_validation(
+            result = self._statsforecast(names, s, fallback=True).cross_validation(
                 h=s.cv_h, df=self._frame(df), n_windows=s.cv_windows, step_size=s.cv_step_periods,
                 refit=s.cv_refit)
             return self._local(result).sort_values(["unique_id", "cutoff", "ds"], kind="stable").reset_index(drop=True)
 
-    def forecast(self, df: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
-        s = self.settings
+    def forecast(self, df: pd.DataFrame, names: Sequence[str], s: ForecastSettings) -> pd.DataFrame:
         fallback = MEAN_MODEL not in names
         with _quiet():
-            result = self._statsforecast(names, fallback=fallback).forecast(
+            result = self._statsforecast(names, s, fallback=fallback).forecast(
                 h=s.horizon, df=self._frame(df), level=list(s.levels_pct))
             return self._local(result).sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
 
@@ -770,13 +771,14 @@ def _quiet() -> Iterator[None]:
 def open_engine(settings: ForecastSettings | None = None) -> Iterator[Engine]:
     """The engine of ``settings``: local, or a dask.distributed client (to ``dask_address``, else a new
     LocalCluster with one single-threaded worker process per core) closed on exit. The public functions
-    open one themselves; pass the one yielded here as ``engine=`` to share a cluster between calls.
+    open one themselves; pass the one yielded here as ``engine=`` to share a cluster between calls (the
+    engine only runs statsforecast: every other setting comes from the ``settings`` given to each call).
 
     A LocalCluster starts worker processes that import the calling script again: in a script (not a
     notebook) call this under ``if __name__ == "__main__":``, as dask requires."""
     settings = _settings(settings)
     if settings.engine == "local":
-        yield Engine(settings)
+        yield Engine()
         return
     try:
         from distributed import Client, LocalCluster
@@ -802,7 +804,7 @@ def open_engine(settings: ForecastSettings | None = None) -> Iterator[Engine]:
             client = Client(cluster, set_as_default=True)
     try:
         with client.as_current():
-            yield Engine(settings, client)
+            yield Engine(client)
     finally:
         with _quiet():
             client.close()
@@ -955,7 +957,7 @@ def cross_validate(series: pd.DataFrame, settings: ForecastSettings | None = Non
     pieces = []
     if len(long_enough):
         with _engine(settings, engine) as runner:
-            cv = runner.cross_validation(long_enough, names)
+            cv = runner.cross_validation(long_enough, names, settings)
         cv = cv.drop(columns="y").merge(long_enough[["unique_id", "ds", "y"]], on=["unique_id", "ds"], how="left")
         if "Ensemble" in settings.models:
             cv["Ensemble"] = cv[list(settings.candidates)].mean(axis=1, skipna=False)
@@ -1067,7 +1069,7 @@ def forecast(series: pd.DataFrame, settings: ForecastSettings | None = None,
     with _engine(settings, engine) as runner:
         for names, ids in groups.items():
             subset = frame.loc[frame["unique_id"].isin(ids).to_numpy()]
-            result = runner.forecast(subset, names)
+            result = runner.forecast(subset, names, settings)
             stacked = []
             for name in names:
                 columns = {name: "mean", **{f"{name}-{b}": b for b in bounds}}
