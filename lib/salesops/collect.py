@@ -178,14 +178,19 @@ def _stage_progress(opportunities: pd.DataFrame) -> np.ndarray:
     Not won: the furthest of ``max_stage`` and the current stage when that is open; a deal with neither
     (e.g. lost with no ``max_stage``) counts as having reached only the first stage.
     """
+    return np.where(_won_mask(opportunities), len(OPEN_STAGES), furthest_open_stage(opportunities)).astype("int64")
+
+
+def furthest_open_stage(opportunities: pd.DataFrame) -> np.ndarray:
+    """Index into ``OPEN_STAGES`` of the furthest open stage each deal reached: the furthest of its current
+    stage (when open) and ``max_stage``; 0 (the first stage) when neither is known. The outcome is ignored."""
     order = {stage: float(index) for index, stage in enumerate(OPEN_STAGES)}
     current = opportunities["stage"].astype(object).map(order).to_numpy(dtype=float)
     if "max_stage" in opportunities.columns:
         furthest = opportunities["max_stage"].astype(object).map(order).to_numpy(dtype=float)
     else:
         furthest = np.full(len(opportunities), np.nan)
-    reached = np.nan_to_num(np.fmax(current, furthest), nan=0.0)
-    return np.where(_won_mask(opportunities), len(OPEN_STAGES), reached).astype("int64")
+    return np.nan_to_num(np.fmax(current, furthest), nan=0.0).astype(np.int64)
 
 
 # --------------------------------------------------------------------------------------------------

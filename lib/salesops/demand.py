@@ -373,13 +373,7 @@ def _text(values) -> pd.arrays.ArrowStringArray:
 def _furthest_open_stage(deals: pd.DataFrame) -> np.ndarray:
     """Index into OPEN_STAGES of the furthest open stage each deal reached (current stage or ``max_stage``),
     ignoring the outcome: a deal open at a past as_of and closed since is valued at the stage it got to."""
-    order = {stage: float(index) for index, stage in enumerate(OPEN_STAGES)}
-    current = deals["stage"].astype(object).map(order).to_numpy(dtype=float)
-    if "max_stage" in deals.columns:
-        furthest = deals["max_stage"].astype(object).map(order).to_numpy(dtype=float)
-    else:
-        furthest = np.full(len(deals), np.nan)
-    return np.nan_to_num(np.fmax(current, furthest), nan=0.0).astype(np.int64)
+    return collect.furthest_open_stage(deals)
 
 
 def _lookup(table: pd.Series, keys: pd.MultiIndex | pd.Index) -> np.ndarray:
