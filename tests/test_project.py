@@ -18,16 +18,21 @@ from conftest import ROOT
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
+def _normalise(requirement: str) -> str:
+    """Name and version range, without spaces or pip extras (conda packages carry no extras)."""
+    return re.sub(r"\[[^\]]*\]", "", re.sub(r"\s+", "", requirement)).lower()
+
+
 def _requirements_pyproject() -> set[str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     requirements = project["dependencies"] + project["optional-dependencies"]["test"]
-    return {re.sub(r"\s+", "", r).lower() for r in requirements}
+    return {_normalise(r) for r in requirements}
 
 
 def _requirements_conda() -> set[str]:
     environment = yaml.safe_load((ROOT / "environment.yml").read_text())
     plain = [d for d in environment["dependencies"] if isinstance(d, str) and not d.startswith(("python", "pip"))]
-    return {re.sub(r"\s+", "", d).lower() for d in plain}
+    return {_normalise(d) for d in plain}
 
 
 def test_environment_yml_matches_pyproject():
