@@ -50,6 +50,7 @@ def test_defaults_and_derived_values():
     assert settings.levels == ((), ("region",), ("region", "segment"))
     assert settings.models == ("AutoETS", "AutoARIMA", "AutoTheta", "SeasonalNaive", "Ensemble")
     assert (settings.season, settings.horizon, settings.cv_h, settings.cv_test_size) == (12, 12, 3, 9)
+    assert settings.full_cv_min_periods == 12 + 6 + 36  # auto: the full horizon from 54 months of history
     weekly = ForecastSettings(freq="W", models=["MSTL", "SeasonalNaive"], horizon_quarters=0)
     assert (weekly.season, weekly.horizon, weekly.cv_step_periods) == (52, 13, 13)
     # levels are sorted top to bottom whatever order they are given in
@@ -212,9 +213,17 @@ def test_reconciled_levels_add_up_with_every_method():
 
     table = fc.backtest_table(metrics, selection)
     assert table.columns.tolist() == ["unique_id", "model", "mase", "smape", "bias", "seasonal_naive_mase",
-                                      "improvement_vs_naive", "windows", "note"]
+                                      "improvement_vs_naive", "windows", "cv_h", "note"]
     expected = 1 - table["mase"] / table["seasonal_naive_mase"]
     np.testing.assert_allclose(table["improvement_vs_naive"], expected)
+
+
+def test_auto_backtests_the_full_horizon_only_on_long_histories():
+    series = pd.concat([seasonal_series(5, "five years"), seasonal_series(4, "four years")], ignore_index=True)
+    metrics = fc.cross_validate(series, ForecastSettings(models=["SeasonalNaive"], levels=[[]], n_jobs=1))
+    assert dict(zip(metrics["unique_id"], metrics["cv_h"])) == {"five years": 12, "four years": 3}
+    quarter = fc.cross_validate(series, ForecastSettings(models=["SeasonalNaive"], cv_horizon="quarter", n_jobs=1))
+    assert quarter["cv_h"].tolist() == [3, 3]
 
 
 def test_a_shared_engine_uses_the_settings_of_each_call():
