@@ -1,0 +1,288 @@
+"""Unit tests of salesops.compensation on tiny hand-made frames; every expectation is computed by hand.
+
+The default AE plan throughout: pay mix 0.5, tiers [0, 1.0) x1.0, [1.0, 1.5) x1.5, [1.5, open) x2.0, cap 3.0.
+With OTE 120,000 and quota 100,000: target variable TV = 120,000 x 0.5 / 4 = 15,000, commission rate r = 0.15.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from pydantic import ValidationError
+
+from salesops import compensation
+from salesops.compensation import CompensationPlan, CompensationSettings
+
+PLAN = CompensationPlan()
+QUOTA, TV = 100_000.0, 15_000.0
+
+
+def tiers(*bands):
+    return [{"from_attainment": start, "to_attainment": end, "rate_multiplier": rate} for start, end, rate in bands]
+
+
+def make_reps(rows) -> pd.DataFrame:
+    """rows: (rep_id, name, role, segment, hire_date, end_date, quota, ote)."""
+    frame = pd.DataFrame(rows, columns=["rep_id", "name", "role", "segment", "hire_date", "end_date", "quota", "ote"])
+    for column in ("rep_id", "name", "role", "segment"):
+        frame[column] = frame[column].astype("string")
+    for column in ("hire_date", "end_date"):
+        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+    return frame.astype({"quota": "float64", "ote": "float64"})
+
+
+def make_opportunities(rows) -> pd.DataFrame:
+    """rows: (rep_id, close_date, is_won, amount)."""
+    frame = pd.DataFrame(rows, columns=["rep_id", "close_date", "is_won", "amount"])
+    frame["rep_id"] = frame["rep_id"].astype("string")
+    frame["close_date"] = pd.to_datetime(frame["close_date"]).astype("datetime64[ns]")
+    frame["is_won"] = frame["is_won"].astype("boolean")
+    frame["amount"] = frame["amount"].astype("float64")
+    return frame
+
+
+# --------------------------------------------------------------------------------------------------
+# settings
+
+
+def test_default_plan_is_a_saas_ae_plan():
+    settings = CompensationSettings()
+    assert list(settings.plans) == ["AE"]
+    plan = settings.plans["AE"]
+    assert plan.ote is None and plan.pay_mix == 0.5 and plan.cap_attainment == 3.0
+    assert [(t.from_attainment, t.to_attainment, t.rate_multiplier) for t in plan.tiers] == [
+        (0.0, 1.0, 1.0), (1.0, 1.5, 1.5), (1.5, None, 2.0)]
+    with pytest.raises(ValidationError):
+        plan.pay_mix = 0.6
+
+
+@pytest.mark.parametrize("bad_tiers, words", [
+    (tiers((0, 1.0, 1.0), (1.2, None, 1.5)), ["gap between tier 1 (ends at 1.0) and tier 2 (starts at 1.2)",
+                                             "start tier 2 at 1.0"]),
+    (tiers((0, 1.0, 1.0), (0.8, None, 1.5)), ["must not overlap", "tier 2 starts at 0.8", "start tier 2 at 1.0"]),
+    (tiers((0, 1.0, 1.0), (1.0, 0.5, 1.5), (0.5, None, 2.0)), ["ascending", "tier 2 ends at 0.5"]),
+    (tiers((0, 1.0, 1.0), (1.0, None, -0.5)), ["rate_multiplier must be a number of 0 or more", "-0.5"]),
+    (tiers((0.5, None, 1.0)), ["start at attainment 0", "tier 1 starts at 0.5"]),
+    (tiers((0, None, 1.0), (1.0, None, 2.0)), ["only the last tier may be open-ended", "tier 1"]),
+    (tiers((0, 1.0, 1.0), (1.0, 2.0, 1.5)), ["last tier must be open-ended", "tier 2 ends at 2.0"]),
+    ([], ["at least one tier"]),
+])
+def test_bad_tiers_say_what_is_wrong(bad_tiers, words):
+    with pytest.raises(ValidationError) as error:
+        CompensationPlan(tiers=bad_tiers)
+    for word in words:
+        assert word in str(error.value)
+
+
+@pytest.mark.parametrize("bad, words", [
+    ({"pay_mix": 1.5}, ["pay_mix", "fraction from 0 to 1"]),
+    ({"ote": 0}, ["ote must be an annual amount above 0"]),
+    ({"cap_attainment": -1}, ["cap_attainment"]),
+    ({"pay_mixx": 0.5}, ["pay_mixx", "Extra inputs are not permitted"]),
+])
+def test_bad_plan_values(bad, words):
+    with pytest.raises(ValidationError) as error:
+        CompensationPlan(**bad)
+    for word in words:
+        assert word in str(error.value)
+
+
+def test_bad_settings():
+    with pytest.raises(ValidationError, match="unknown role"):
+        CompensationSettings(plans={"Hunter": {}})
+    with pytest.raises(ValidationError, match="simulation_draws must be a whole number from 100"):
+        CompensationSettings(simulation_draws=5)
+
+
+# --------------------------------------------------------------------------------------------------
+# commission
+
+
+@pytest.mark.parametrize("bookings, expected", [
+    (0.0, 0.0),
+    (80_000.0, 0.15 * 80_000),                                      # below quota: 12,000
+    (100_000.0, 15_000.0),                                          # at quota: TV
+    (130_000.0, 15_000 + 0.15 * 1.5 * 30_000),                      # 21,750
+    (200_000.0, 15_000 + 0.15 * 1.5 * 50_000 + 0.15 * 2 * 50_000),  # 41,250
+    (300_000.0, 15_000 + 11_250 + 0.15 * 2 * 150_000),              # at the cap: 71,250
+    (400_000.0, 71_250.0),                                          # above the cap: no more
+])
+def test_commission_against_hand_computation(bookings, expected):
+    assert compensation.commission(bookings, QUOTA, TV, PLAN) == pytest.approx(expected)
+
+
+def test_commission_is_vectorised_and_uncapped_plans_keep_growing():
+    payouts = compensation.commission(np.array([80_000.0, 130_000.0]), QUOTA, TV, PLAN)
+    np.testing.assert_allclose(payouts, [12_000.0, 21_750.0])
+    uncapped = PLAN.model_copy(update={"cap_attainment": None})
+    assert compensation.commission(400_000.0, QUOTA, TV, uncapped) == pytest.approx(
+        15_000 + 11_250 + 0.15 * 2 * 250_000)  # 101,250
+
+
+def test_plan_ote_overrides_the_reps_ote():
+    plan = CompensationPlan(ote=200_000, pay_mix=0.4)
+    assert compensation.target_variable(120_000.0, plan) == pytest.approx(20_000.0)  # 200,000 x 0.4 / 4
+    np.testing.assert_allclose(compensation.target_variable(np.array([120_000.0]), PLAN), [15_000.0])
+
+
+@pytest.mark.parametrize("args, message", [
+    ((-1.0, QUOTA, TV), "bookings must be bookings amounts of 0 or more"),
+    ((1.0, 0.0, TV), "quota must be quarterly quotas above 0"),
+    ((1.0, QUOTA, float("nan")), "target_variable"),
+    (([1.0, 2.0], [QUOTA, QUOTA, QUOTA], TV), "arrays of one length"),
+])
+def test_commission_bad_arguments(args, message):
+    with pytest.raises(ValueError, match=message):
+        compensation.commission(*args, PLAN)
+    with pytest.raises(ValueError, match="plan must be a CompensationPlan"):
+        compensation.commission(1.0, QUOTA, TV, {"pay_mix": 0.5})
+
+
+# --------------------------------------------------------------------------------------------------
+# statement
+
+
+@pytest.fixture
+def reps() -> pd.DataFrame:
+    return make_reps([
+        ("R1", "Ann", "AE", "SMB", "2024-01-01", None, 100_000, 120_000),   # 130,000 booked
+        ("R2", "Bo", "AE", "MM", "2024-01-01", None, 200_000, 160_000),     # nothing booked
+        ("R3", "Cy", "AE", "SMB", "2024-01-01", None, 100_000, 120_000),    # 400,000: above the cap
+        ("R4", "Di", "AE", "SMB", "2024-01-01", None, None, 120_000),       # no quota
+        ("S1", "Ed", "SDR", None, "2024-01-01", None, None, 80_000),        # no plan for SDRs
+        ("R5", "Fa", "AE", "SMB", "2024-01-01", "2026-09-30", 100_000, 120_000),  # left before 2026Q4
+    ])
+
+
+def test_statement_per_rep_and_totals(reps):
+    bookings = pd.DataFrame({"rep_id": ["R1", "R3", "R5"], "bookings": [130_000.0, 400_000.0, 50_000.0]})
+    statement = compensation.commission_statement(reps, bookings, "2026Q4")
+    assert list(statement.columns) == [*compensation.STATEMENT_COLUMNS, "payout_tier_1", "payout_tier_2",
+                                       "payout_tier_3", *compensation.STATEMENT_TAIL_COLUMNS]
+    assert list(statement["rep_id"]) == ["R1", "R2", "R3", "R4"]
+    rows = statement.set_index("rep_id")
+    # R1: TV 15,000, r 0.15; tier 1 15,000, tier 2 0.15 x 1.5 x 30,000 = 6,750
+    assert rows.loc["R1", "attainment"] == pytest.approx(1.3)
+    assert rows.loc["R1", "commission_rate"] == pytest.approx(0.15)
+    assert rows.loc["R1", ["payout_tier_1", "payout_tier_2", "payout_tier_3"]].tolist() == pytest.approx(
+        [15_000, 6_750, 0])
+    assert rows.loc["R1", "total_payout"] == pytest.approx(21_750)
+    # R2: TV 160,000 x 0.5 / 4 = 20,000 on quota 200,000: rate 0.1, booked 0
+    assert rows.loc["R2", "commission_rate"] == pytest.approx(0.1)
+    assert rows.loc["R2", "total_payout"] == 0 and not rows.loc["R2", "capped"]
+    # R3: attainment 4.0, capped at 3.0: 15,000 + 11,250 + 45,000
+    assert rows.loc["R3", ["payout_tier_1", "payout_tier_2", "payout_tier_3"]].tolist() == pytest.approx(
+        [15_000, 11_250, 45_000])
+    assert rows.loc["R3", "capped"]
+    # R4: no quota -> NaN payout and a note
+    assert np.isnan(rows.loc["R4", "total_payout"]) and "no quota" in rows.loc["R4", "note"]
+    assert statement["total_payout"].sum() == pytest.approx(21_750 + 0 + 71_250)
+    assert statement["bookings"].sum() == pytest.approx(530_000)
+
+
+def test_statement_counts_a_leaver_in_the_quarter_they_left(reps):
+    bookings = pd.DataFrame({"rep_id": ["R5"], "bookings": [50_000.0]})
+    statement = compensation.commission_statement(reps, bookings, "2026Q3")
+    assert statement.set_index("rep_id").loc["R5", "total_payout"] == pytest.approx(7_500)  # 0.15 x 50,000
+
+
+def test_statement_rejects_duplicate_bookings_rows(reps):
+    bookings = pd.DataFrame({"rep_id": ["R1", "R1"], "bookings": [1.0, 2.0]})
+    with pytest.raises(ValueError, match="one row per rep"):
+        compensation.commission_statement(reps, bookings, "2026Q4")
+    with pytest.raises(ValueError, match="bookings_by_rep is missing required column"):
+        compensation.commission_statement(reps, bookings.drop(columns="bookings"), "2026Q4")
+
+
+# --------------------------------------------------------------------------------------------------
+# historic attainment
+
+
+def test_finished_quarters():
+    assert compensation.finished_quarters("2026-12-31", 3) == ["2026Q2", "2026Q3", "2026Q4"]
+    assert compensation.finished_quarters("2026-12-30", 2) == ["2026Q2", "2026Q3"]  # 2026Q4 not finished
+    with pytest.raises(ValueError, match="count must be a whole number"):
+        compensation.finished_quarters("2026-12-31", 0)
+
+
+def test_historic_attainment(reps):
+    opportunities = make_opportunities([
+        ("R1", "2026-10-05", True, 60_000),
+        ("R1", "2026-12-31", True, 40_000),   # last day of 2026Q4 counts
+        ("R1", "2026-11-01", False, 99_000),  # lost: not a booking
+        ("R1", "2027-01-01", True, 50_000),   # next quarter
+        ("R2", "2026-08-01", True, 100_000),  # 2026Q3
+        ("R4", "2026-10-10", True, 10_000),   # no quota: left out
+    ])
+    table = compensation.historic_attainment(opportunities, reps, ["2026Q3", "2026Q4"])
+    assert list(table.columns) == list(compensation.ATTAINMENT_COLUMNS)
+    # 2026Q3: R1, R2, R3, R5 (R5 left on 2026-09-30, the last day: whole quarter); 2026Q4: R5 is gone
+    assert list(zip(table["quarter"], table["rep_id"])) == [
+        ("2026Q3", "R1"), ("2026Q3", "R2"), ("2026Q3", "R3"), ("2026Q3", "R5"),
+        ("2026Q4", "R1"), ("2026Q4", "R2"), ("2026Q4", "R3")]
+    got = table.set_index(["quarter", "rep_id"])["attainment"]
+    assert got[("2026Q4", "R1")] == pytest.approx(1.0)    # 100,000 / 100,000
+    assert got[("2026Q3", "R2")] == pytest.approx(0.5)    # 100,000 / 200,000
+    assert got[("2026Q4", "R3")] == 0
+    assert "2 rep(s) without a quota" in table.attrs["note"]  # R4 and S1
+
+
+def test_historic_attainment_leaves_out_partial_quarters(reps):
+    hired_mid_quarter = make_reps([("R9", "Gi", "AE", "SMB", "2026-11-15", None, 100_000, 120_000)])
+    opportunities = make_opportunities([("R9", "2026-12-01", True, 10_000)])
+    table = compensation.historic_attainment(opportunities, hired_mid_quarter, ["2026Q4", "2027Q1"])
+    assert list(table["quarter"]) == ["2027Q1"]
+    with pytest.raises(ValueError, match="quarters must be a list of quarter labels"):
+        compensation.historic_attainment(opportunities, reps, "2026Q4")
+
+
+# --------------------------------------------------------------------------------------------------
+# simulation
+
+
+def test_simulation_with_one_attainment_equals_hand_arithmetic():
+    quotas = pd.DataFrame({"rep_id": ["R1", "R2"], "quota": [100_000.0, 200_000.0], "ote": [120_000.0, 160_000.0]})
+    result = compensation.simulate_payouts([1.3], quotas, PLAN, n_draws=50, seed=1)
+    assert list(result.columns) == list(compensation.SIMULATION_COLUMNS)
+    rows = result.set_index("rep_id")
+    # R1: 130,000 booked, payout 21,750; R2: TV 20,000, 260,000 booked, payout 20,000 + 0.1 x 1.5 x 60,000 = 29,000
+    assert rows.loc["R1", ["expected_bookings", "expected_payout", "payout_p10", "payout_p90"]].tolist() == \
+        pytest.approx([130_000, 21_750, 21_750, 21_750])
+    assert rows.loc["R2", "expected_payout"] == pytest.approx(29_000)
+    assert rows.loc["total", "expected_bookings"] == pytest.approx(390_000)
+    assert rows.loc["total", "payout_p50"] == pytest.approx(50_750)
+    assert rows.loc["total", "cost_of_sales"] == pytest.approx(50_750 / 390_000)
+    assert rows.loc["R1", "cost_of_sales"] == pytest.approx(21_750 / 130_000)
+    assert rows.loc["total", "expected_attainment"] == pytest.approx(1.3)
+
+
+def test_simulation_is_deterministic_with_a_seed_and_draws_from_the_sample():
+    quotas = pd.DataFrame({"rep_id": ["R1", "R2", "R3"], "quota": [100_000.0] * 3, "ote": [120_000.0] * 3})
+    sample = [0.2, 0.9, 1.4, 2.5]
+    first = compensation.simulate_payouts(sample, quotas, PLAN, n_draws=500, seed=7)
+    again = compensation.simulate_payouts(sample, quotas, PLAN, n_draws=500, seed=7)
+    other = compensation.simulate_payouts(sample, quotas, PLAN, n_draws=500, seed=8)
+    pd.testing.assert_frame_equal(first, again)
+    assert not first["expected_payout"].equals(other["expected_payout"])
+    # each rep's payouts lie between those of the lowest and highest sampled attainment: 0.15 x 20,000 = 3,000
+    # and 15,000 + 11,250 + 0.15 x 2 x 100,000 = 56,250; the draws spread over the sample (p10 < p90)
+    assert (first.loc[:2, "payout_p10"] >= 3_000).all() and (first.loc[:2, "payout_p90"] <= 56_250).all()
+    assert (first.loc[:2, "payout_p10"] < first.loc[:2, "payout_p90"]).all()
+    # the mean attainment of many draws is near the sample's mean, (0.2 + 0.9 + 1.4 + 2.5) / 4 = 1.25
+    assert first.loc[3, "expected_attainment"] == pytest.approx(1.25, abs=0.05)
+    assert first.loc[3, "payout_p10"] <= first.loc[3, "payout_p50"] <= first.loc[3, "payout_p90"]
+
+
+def test_simulation_bad_arguments():
+    quotas = pd.DataFrame({"rep_id": ["R1"], "quota": [100_000.0]})
+    with pytest.raises(ValueError, match="quotas is missing required column.*ote"):
+        compensation.simulate_payouts([1.0], quotas, PLAN)
+    with pytest.raises(ValueError, match="attainment_sample is empty"):
+        compensation.simulate_payouts([], quotas, CompensationPlan(ote=100_000))
+    with pytest.raises(ValueError, match="attainment_sample must be"):
+        compensation.simulate_payouts([-0.5], quotas, CompensationPlan(ote=100_000))
+    with pytest.raises(ValueError, match="quotas.ote is missing for \\['R1'\\]"):
+        compensation.simulate_payouts([1.0], quotas.assign(ote=np.nan), PLAN)
+    with pytest.raises(ValueError, match="n_draws must be a whole number"):
+        compensation.simulate_payouts([1.0], quotas, CompensationPlan(ote=100_000), n_draws=0)
