@@ -230,6 +230,8 @@ def test_pipeline_forecast_on_three_deals_by_hand(three_deals):
         "weighted_value": [24_000.0],
         "slip_share": [0.25],
         "expected_pipeline": [18_000.0],
+        "expected_new_deals": [0.0],  # no past quarter: the data start after the history window's first origin
+        "new_deal_periods": np.array([0], dtype="int64"),
         "won_to_date": [0.0],
         "downside": [18_000.0 - z(0.5) * sd],
         "base": [18_000.0],
@@ -314,6 +316,94 @@ def test_pipeline_forecast_counts_won_to_date_inside_the_period(three_deals):
     assert out["won_to_date"].iloc[0] == 5_000.0 and out["base"].iloc[0] == pytest.approx(23_000.0)
     assert out["stale_value"].iloc[0] == 10_000.0 and out["open_deals"].iloc[0] == 2
     assert out["downside"].iloc[0] >= 5_000.0 and out["upside"].iloc[0] <= 5_000.0 + 60_000.0
+
+
+@pytest.fixture
+def new_deal_world() -> pd.DataFrame:
+    """Deals created and won inside the past quarters of 2026 (the past periods of 2027Q1 in a 12-month window:
+    origins 2026-09-30, 06-30, 03-31 and 2025-12-31, each followed by its quarter), and one open deal.
+
+    N1 SMB created 10-05 after the Q4 origin, won 11-20: 1,000 (Q4; November stands for February)
+    N2 SMB created 09-15, before the Q4 origin, won 10-10: 500 — in that quarter's pipeline, not new
+    N9 SMB created 09-30, on the Q4 origin (open at it, as a deal created on as_of is), won 10-20: not new
+    N3 SMB created 07-10, won 09-01: 2,000 (Q3; September stands for March)
+    N4 ENT created 04-02, won 06-30: 3,000 (Q2; June stands for March)
+    N5 SMB created 01-05, lost 02-01: not won
+    N7 SMB created 02-01, won 03-15: 600 (Q1; March)
+    N8 SMB created 2025-06-01, won 2025-08-01: before the window; the earliest created_date (so Q1 counts)
+    P1 SMB open at qualify, due 2027-01-15: 1,000
+    """
+    return make_opportunities([
+        _o(1, "SMB", "2026-10-05", "2026-11-20", W, "negotiate", 1_000.0),
+        _o(2, "SMB", "2026-09-15", "2026-10-10", W, "negotiate", 500.0),
+        _o(9, "SMB", "2026-09-30", "2026-10-20", W, "negotiate", 400.0),
+        _o(3, "SMB", "2026-07-10", "2026-09-01", W, "negotiate", 2_000.0),
+        _o(4, "ENT", "2026-04-02", "2026-06-30", W, "negotiate", 3_000.0),
+        _o(5, "SMB", "2026-01-05", "2026-02-01", L, "demo", 800.0),
+        _o(7, "SMB", "2026-02-01", "2026-03-15", W, "negotiate", 600.0),
+        _o(8, "SMB", "2025-06-01", "2025-08-01", W, "negotiate", 900.0),
+        _o(11, "SMB", "2026-12-01", "2027-01-15", "qualify", "qualify", 1_000.0),
+    ])
+
+
+def test_new_deals_by_hand(new_deal_world):
+    opps = new_deal_world
+    history = demand.new_deal_history(opps, AS_OF, START, END)
+    smb = history.loc[history["unique_id"] == "segment=SMB"]
+    assert smb["origin"].dt.strftime("%Y-%m-%d").tolist() == ["2026-09-30", "2026-06-30", "2026-03-31",
+                                                             "2025-12-31"]
+    assert smb["period_start"].dt.strftime("%Y-%m-%d").tolist() == ["2026-10-01", "2026-07-01", "2026-04-01",
+                                                                   "2026-01-01"]
+    assert smb["period_end"].dt.strftime("%Y-%m-%d").tolist() == ["2026-12-31", "2026-09-30", "2026-06-30",
+                                                                 "2026-03-31"]
+    assert smb["new_deal_bookings"].tolist() == [1_000.0, 2_000.0, 0.0, 600.0]
+    assert smb["won_deals"].tolist() == [1, 1, 0, 1]
+    assert history.loc[history["unique_id"] == "segment=ENT", "new_deal_bookings"].tolist() == [0, 0, 3_000.0, 0]
+    assert history.loc[history["unique_id"] == "total", "new_deal_bookings"].tolist() == [1_000.0, 2_000.0,
+                                                                                          3_000.0, 600.0]
+
+    # SMB: mean (1,000 + 2,000 + 0 + 600) / 4 = 900; s² = (100² + 1,100² + 900² + 300²) / 3 = 706,666.7,
+    #      widened × (1 + 1/4) = 883,333.3. The open deal adds 1,000 × 0.2 = 200 (variance 1,000² × 0.2 × 0.8).
+    # ENT: mean 750; s² = (3 × 750² + 2,250²) / 3 = 2,250,000 -> 2,812,500.
+    # total: mean 1,650; s² = (650² + 350² + 1,350² + 1,050²) / 3 = 1,156,666.7 -> 1,445,833.3; + 200 in hand.
+    settings = DemandSettings(interval=0.5)
+    out = demand.pipeline_forecast(opps, AS_OF, START, END, settings, close_rates=RATES, slip_share=0.0)
+    assert out["unique_id"].tolist() == ["segment=SMB", "segment=ENT", "total"]
+    assert out["expected_pipeline"].tolist() == pytest.approx([200.0, 0.0, 200.0])
+    assert out["expected_new_deals"].tolist() == pytest.approx([900.0, 750.0, 1_650.0])
+    assert out["new_deal_periods"].tolist() == [4, 4, 4]
+    assert out["base"].tolist() == pytest.approx([1_100.0, 750.0, 1_850.0])
+    sd = np.sqrt([160_000 + 2_120_000 / 3 * 1.25, 6_750_000 / 3 * 1.25, 160_000 + 3_470_000 / 3 * 1.25])
+    assert out["downside"].tolist() == pytest.approx(np.clip([1_100.0, 750.0, 1_850.0] - z(0.5) * sd, 0, None))
+    assert out["upside"].tolist() == pytest.approx([1_100.0, 750.0, 1_850.0] + z(0.5) * sd)
+
+    # by month (the past quarters' months stand for the planned ones): February SMB (1,000 + 0 + 0 + 0) / 4 =
+    # 250; March SMB (0 + 2,000 + 0 + 600) / 4 = 650, ENT 3,000 / 4 = 750; January only the open deal's 200
+    monthly = demand.pipeline_forecast_by_month(opps, AS_OF, START, END, settings, close_rates=RATES,
+                                                slip_share=0.0)
+    new = monthly.set_index(["unique_id", monthly["ds"].dt.month])["expected_new_deals"]
+    assert new.loc["segment=SMB"].tolist() == pytest.approx([0.0, 250.0, 650.0])
+    assert new.loc["segment=ENT"].tolist() == pytest.approx([0.0, 0.0, 750.0])
+    assert new.loc["total"].tolist() == pytest.approx([0.0, 250.0, 1_400.0])
+    assert monthly.loc[monthly["unique_id"] == "total", "base"].tolist() == pytest.approx([200.0, 250.0, 1_400.0])
+
+    # switched off: the pipeline in hand only
+    off = demand.pipeline_forecast(opps, AS_OF, START, END, DemandSettings(pipeline_new_deals=False),
+                                   close_rates=RATES, slip_share=0.0)
+    assert off["expected_new_deals"].tolist() == [0.0, 0.0, 0.0] and off["base"].tolist() == pytest.approx(
+        [200.0, 0.0, 200.0])
+
+    # a 3-month window holds one past quarter (Q4): SMB 1,000, spread sqrt(1,000²) (compound Poisson)
+    one = demand.pipeline_forecast(opps, AS_OF, START, END, DemandSettings(history_months=3, interval=0.5),
+                                   close_rates=RATES, slip_share=0.0).set_index("unique_id").loc["segment=SMB"]
+    assert one["new_deal_periods"] == 1 and one["expected_new_deals"] == pytest.approx(1_000.0)
+    assert one["upside"] == pytest.approx(1_200.0 + z(0.5) * math.sqrt(160_000 + 1_000.0**2))
+
+    # without N8 the data start on 2026-01-05, after the first origin 2025-12-31: three past quarters
+    later = demand.pipeline_forecast(opps.loc[opps["opportunity_id"] != "O8"], AS_OF, START, END,
+                                     close_rates=RATES, slip_share=0.0).set_index("unique_id")
+    assert later.loc["segment=SMB", "new_deal_periods"] == 3
+    assert later.loc["segment=SMB", "expected_new_deals"] == pytest.approx(1_000.0)  # (1,000 + 2,000 + 0) / 3
 
 
 # --------------------------------------------------------------------------------------------------
@@ -414,6 +504,27 @@ def test_lead_forecast_by_month_and_new_lead_volume(lead_world):
     assert new["upside"] == pytest.approx(NEW_WINS * 10 * 4000 + z(0.8) * sd)
     with pytest.raises(ValueError, match=r"expected_new_leads has no row for month\(s\) \['2027-03'\]"):
         demand.lead_forecast(leads, scores, opps, AS_OF, START, END, settings, expected_new_leads=volume.iloc[:2])
+
+
+def test_weekly_forecasts_count_the_days_of_each_week_inside_the_period(lead_world):
+    # forecast.py's freq W: weeks start on Monday. 2026-12-28 .. 2027-01-03 has 3 days in 2027Q1 (Jan 1-3),
+    # 2027-01-04 all 7, 2027-03-29 .. 04-04 has 3 (Mar 29-31), 2027-04-05 none: 700 × 3/7 + 70 + 700 × 3/7 = 670
+    weekly = pd.DataFrame({"unique_id": "total",
+                           "ds": pd.to_datetime(["2026-12-28", "2027-01-04", "2027-03-29", "2027-04-05"]),
+                           "downside": [700.0, 70.0, 700.0, 700.0], "base": [700.0, 70.0, 700.0, 700.0],
+                           "upside": [700.0, 70.0, 700.0, 700.0]})
+    comparison = demand.compare_forecasts(weekly, None, None, period_start=START, period_end=END)
+    assert comparison.set_index(["method", "scenario"]).loc[("statistical", "base"), "bookings"] == pytest.approx(670)
+
+    # a weekly lead volume of 7 a week is one lead a day: the same as 31, 28 and 31 leads a month
+    leads, scores, opps = lead_world
+    weeks = pd.date_range("2026-12-28", "2027-04-05", freq="W-MON")
+    by_week = pd.DataFrame({"unique_id": "total", "ds": weeks, "base": 7.0})
+    by_month = pd.DataFrame({"unique_id": "total", "ds": pd.to_datetime(["2027-01-01", "2027-02-01", "2027-03-01"]),
+                             "base": [31.0, 28.0, 31.0]})
+    from_weeks = demand.lead_forecast(leads, scores, opps, AS_OF, START, END, expected_new_leads=by_week)
+    from_months = demand.lead_forecast(leads, scores, opps, AS_OF, START, END, expected_new_leads=by_month)
+    assert_frame_equal(from_weeks, from_months)
 
 
 def test_lead_forecast_needs_lead_history(lead_world):

@@ -9,7 +9,8 @@ them:
 * :func:`stage_close_rates`, :func:`close_date_slippage` — what the pipeline history says about conversion
   and timing.
 * :func:`pipeline_forecast` / :func:`pipeline_forecast_by_month` — the open pipeline due in the period, at
-  measured close rates, less the share expected to slip.
+  measured close rates, less the share expected to slip, plus the deals still to be created and won in the
+  period (:func:`new_deal_history`).
 * :func:`lead_forecast` / :func:`lead_forecast_by_month` — open (scored) leads and expected new leads, at
   measured conversion, win rate, deal size and lead-to-booking lag.
 * :func:`compare_forecasts`, :func:`method_weights`, :func:`explain_differences` — the three methods side by
@@ -58,9 +59,30 @@ Estimators — measured in the data, never the CRM's default stage probabilities
   created_date. An open lead of age a gets the share of the lags longer than a that land in the period
   (conditional on not having booked yet); a new lead created on day d the share of all lags with d + lag in
   the period.
+* **New deals** (deals still to be created): the open pipeline cannot hold the deals that will be created
+  *and* won inside the planned period (an SMB cycle is about five weeks). Their value is measured the way it
+  would have looked at the start of each *past period* like the planned one: the planned period, its
+  ``as_of`` and the day it starts shifted back by 1, 2, ... times its length in whole calendar months (a
+  quarter: 3, 6, 9, 12 months), as long as the shifted ``as_of`` (the *origin*) is inside the history window
+  ``[as_of - history_months months, as_of]``, the shifted period has ended by ``as_of`` and the origin is not
+  before the earliest ``created_date`` in the data. A past period's *new-deal bookings* are the amounts of
+  the deals created after its origin and won in it (from the day after the origin to its end). The
+  expected new-deal bookings of the planned period are their mean over the past periods (per segment, and
+  for the total), split by month as the past periods' months were; no trend or seasonality is applied.
+  Their spread is the past periods' standard deviation s (n periods, n - 1 degrees of freedom) widened for
+  a new period, s × sqrt(1 + 1/n); with a single past period, a compound-Poisson guess, sqrt(sum of
+  amount²). The spread adds to the pipeline's variance (new deals taken as independent of the open ones).
+  What neither part sees: open deals due outside the period that close in it, and stale deals that still
+  close.
 * **Blend weights**: ``settings.blend_weights`` when set; else inverse backtest error, w_m = (1/e_m) /
   sum_k (1/e_k) over the methods available (a method with no backtest error is given the largest error
   measured: untested counts as no better than the worst tested); equal weights when no errors are given.
+  In the workbook only the statistical forecast has a backtest error, so the default blend is **equal
+  weights**: the pipeline and lead methods cannot be backtested honestly, because the data keep no history of
+  stages, expected close dates or lead scores. Rebuilding the pipeline open at a past quarter start from the
+  closed deals would value each deal by the stage it finally reached and select it by the date it actually
+  closed: both known only after the fact, so such a backtest would flatter the pipeline method. Stored
+  pipeline snapshots would make it possible.
 """
 
 from __future__ import annotations
@@ -107,12 +129,16 @@ DEFAULT_DELIVERY_HOURS: dict[str, float] = {
 
 PIPELINE_COLUMNS: tuple[str, ...] = (
     "unique_id", "segment", "open_deals", "open_value", "commit_value", "best_case_value", "weighted_value",
-    "slip_share", "expected_pipeline", "won_to_date", "downside", "base", "upside", "commit_total",
+    "slip_share", "expected_pipeline", "expected_new_deals", "new_deal_periods", "won_to_date", "downside", "base",
+    "upside", "commit_total",
     "best_case_total", "stale_deals", "stale_value", "target", "coverage", "expected_attainment",
 )
 PIPELINE_MONTH_COLUMNS: tuple[str, ...] = (
-    "unique_id", "segment", "ds", "open_deals", "open_value", "weighted_value", "expected_pipeline", "won_to_date",
-    "downside", "base", "upside",
+    "unique_id", "segment", "ds", "open_deals", "open_value", "weighted_value", "expected_pipeline",
+    "expected_new_deals", "won_to_date", "downside", "base", "upside",
+)
+NEW_DEAL_COLUMNS: tuple[str, ...] = (
+    "unique_id", "segment", "origin", "period_start", "period_end", "won_deals", "new_deal_bookings",
 )
 LEAD_COLUMNS: tuple[str, ...] = (
     "unique_id", "leads", "mean_probability", "expected_opportunities", "expected_wins", "share_in_period",
@@ -158,6 +184,12 @@ class DemandSettings(BaseModel):
         description="true: the pipeline forecast takes off the measured share of due deals that slip past their "
                     "expected close date (see close_date_slippage); false: every deal due in the period is "
                     "assumed to close in it (at its close rate).",
+    )
+    pipeline_new_deals: bool = Field(
+        True,
+        description="true: the pipeline forecast adds the deals still to be created and won inside the planned "
+                    "period, at the mean of the same-length past periods of the history window (see "
+                    "new_deal_history); false: only the pipeline in hand (deals open at as_of).",
     )
     blend_weights: dict[str, float] | None = Field(
         None,
@@ -337,6 +369,26 @@ def _months(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
 
 def _month_start(dates: pd.Series) -> pd.Series:
     return dates.dt.to_period("M").dt.start_time.astype("datetime64[ns]")
+
+
+def _period_lengths(ds: pd.Series) -> np.ndarray:
+    """Days each row's period lasts: a calendar month when every ``ds`` is a month's first day (monthly rows),
+    else a week of 7 days from ``ds`` (weekly rows, ``forecast.py``'s ``freq: W``)."""
+    ds = pd.to_datetime(pd.Series(ds))
+    if (ds.dt.day == 1).all():
+        return ds.dt.days_in_month.to_numpy(dtype=np.int64)
+    return np.full(len(ds), 7, dtype=np.int64)
+
+
+def _share_inside(ds: pd.Series, start: pd.Timestamp | None, end: pd.Timestamp | None) -> np.ndarray:
+    """Share of each row's period (:func:`_period_lengths`) whose days fall in ``[start, end]`` (1 where a
+    bound is None)."""
+    first = _days(ds)
+    length = _period_lengths(ds)
+    last = first + length - 1
+    lo = first if start is None else np.maximum(first, _days([start])[0])
+    hi = last if end is None else np.minimum(last, _days([end])[0])
+    return np.clip(hi - lo + 1, 0, None) / length
 
 
 def _days(dates) -> np.ndarray:
@@ -575,6 +627,112 @@ def _measured_slip(opportunities, as_of, settings, segment, slip_share) -> tuple
     return total, by_segment
 
 
+def _past_periods(opportunities: pd.DataFrame, as_of: pd.Timestamp, start: pd.Timestamp, end: pd.Timestamp,
+                  settings: DemandSettings) -> list[tuple[int, pd.Timestamp, pd.Timestamp, pd.Timestamp]]:
+    """(shift in months, origin, first bookable day, last day) of each past period like the planned one, most
+    recent first (rules under "New deals" in the module docstring)."""
+    step = len(_months(start, end))
+    window_start = collect._window_start(as_of, settings.history_months)
+    earliest = opportunities["created_date"].min()
+    first_day = max(start, as_of + pd.Timedelta(days=1))
+    periods = []
+    shift = step
+    while (origin := collect._window_start(as_of, shift)) >= window_start:
+        last_day = collect._window_start(end, shift)
+        if last_day <= as_of and not (pd.isna(earliest) or origin < earliest):
+            periods.append((shift, origin, collect._window_start(first_day, shift), last_day))
+        shift += step
+    return periods
+
+
+def _new_deal_items(opportunities: pd.DataFrame, labels: pd.Series, as_of, start, end, settings, include=True):
+    """(won deals created and won inside each past period: ``segment, _period, ds, amount`` with ``ds`` the
+    *planned* month the deal's month stands for; the past periods). ``include`` false: none."""
+    periods = _past_periods(opportunities, as_of, start, end, settings) if include else []
+    won = collect._won_mask(opportunities)
+    created, close = opportunities["created_date"], opportunities["close_date"]
+    pieces = []
+    for index, (shift, origin, first_day, last_day) in enumerate(periods):
+        inside = won & ((created > origin) & (close >= first_day) & (close <= last_day)).to_numpy(dtype=bool)
+        pieces.append(pd.DataFrame({
+            "segment": labels[inside].to_numpy(dtype=object),
+            "_period": index,
+            "ds": (_month_start(close[inside]) + pd.DateOffset(months=shift)).to_numpy(dtype="datetime64[ns]"),
+            "amount": opportunities.loc[inside, "amount"].to_numpy(dtype=float),
+        }))
+    empty = pd.DataFrame({"segment": pd.Series(dtype=object), "_period": pd.Series(dtype="int64"),
+                          "ds": pd.Series(dtype="datetime64[ns]"), "amount": pd.Series(dtype=float)})
+    return pd.concat([empty, *pieces], ignore_index=True), periods
+
+
+def _new_deal_expectation(new: pd.DataFrame, n_periods: int, keys: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, variance) per row of ``keys`` (``unique_id``, or ``unique_id, ds``) of the new-deal bookings over
+    the past periods (module docstring); zeros without a past period."""
+    if n_periods == 0:
+        return np.zeros(len(keys)), np.zeros(len(keys))
+    names = list(keys.names)
+    per_period = (new.groupby([*names, "_period"])["amount"].sum().unstack("_period")
+                  .reindex(index=keys, columns=range(n_periods)).fillna(0.0))
+    mean = per_period.mean(axis=1).to_numpy(dtype=float)
+    if n_periods >= 2:
+        variance = per_period.var(axis=1, ddof=1).to_numpy(dtype=float) * (1 + 1 / n_periods)
+    else:  # one period: compound Poisson, sum of amount²
+        variance = (new.assign(_square=new["amount"] ** 2).groupby(names)["_square"].sum()
+                    .reindex(keys, fill_value=0.0).to_numpy(dtype=float))
+    return mean, variance
+
+
+def new_deal_history(
+    opportunities: pd.DataFrame,
+    as_of,
+    period_start,
+    period_end,
+    settings: DemandSettings | None = None,
+    *,
+    segment_column: str | None = "segment",
+) -> pd.DataFrame:
+    """The deals created and won inside each past period like the planned one: what the pipeline forecast adds
+    for the deals still to be created (``expected_new_deals`` = the mean of ``new_deal_bookings`` over these
+    periods; the rules are under "New deals" in the module docstring).
+
+    One row per ``unique_id`` (``segment=<s>`` for every segment of ``segment_column``, then ``total``; only
+    ``total`` without that column) × past period, most recent period first. Columns: ``origin`` (the past
+    period's stand-in for ``as_of``: deals created after it count), ``period_start``, ``period_end`` (the days
+    a deal had to be won in, both included), ``won_deals`` (count) and ``new_deal_bookings`` (their amount,
+    company currency). No row when no past period fits in the history window.
+    """
+    settings = _check_settings(settings)
+    _check_opportunities(opportunities)
+    as_of, start, end = _check_period(as_of, period_start, period_end)
+    segment = _segment_values(opportunities, segment_column)
+    labels = pd.Series(TOTAL, index=opportunities.index) if segment is None else segment
+    new, periods = _new_deal_items(opportunities, labels, as_of, start, end, settings)
+    ids, names = _series_ids(segment)
+    grid = pd.MultiIndex.from_product([ids, range(len(periods))], names=["unique_id", "_period"])
+    table = (_with_total(new.assign(_deals=1), segment is not None).groupby(["unique_id", "_period"])
+             [["_deals", "amount"]].sum().reindex(grid, fill_value=0))
+    period_index = grid.get_level_values("_period")
+    out = pd.DataFrame({
+        "unique_id": _text(grid.get_level_values("unique_id")),
+        "segment": _text(names[i] for i in grid.get_level_values("unique_id")),
+        "origin": pd.DatetimeIndex([periods[i][1] for i in period_index]).astype("datetime64[ns]"),
+        "period_start": pd.DatetimeIndex([periods[i][2] for i in period_index]).astype("datetime64[ns]"),
+        "period_end": pd.DatetimeIndex([periods[i][3] for i in period_index]).astype("datetime64[ns]"),
+        "won_deals": table["_deals"].to_numpy(dtype=np.int64),
+        "new_deal_bookings": table["amount"].to_numpy(dtype=float),
+    })
+    return out[list(NEW_DEAL_COLUMNS)]
+
+
+def _series_ids(segment: pd.Series | None) -> tuple[list[str], dict[str, str]]:
+    """(``unique_id`` values in order, {unique_id: segment label}): the segments then ``total``."""
+    if segment is None:
+        return [TOTAL], {TOTAL: TOTAL}
+    order = _segment_order(segment)
+    return [*(_segment_id(name) for name in order), TOTAL], {**{_segment_id(name): name for name in order},
+                                                              TOTAL: TOTAL}
+
+
 def _pipeline_parts(opportunities, as_of, period_start, period_end, settings, segment_column, close_rates,
                     slip_share):
     """Deal-level pieces of the pipeline forecast: (items due in the period, won in the period to date, stale
@@ -644,13 +802,9 @@ def _pipeline_parts(opportunities, as_of, period_start, period_end, settings, se
         "stale_deals": np.ones(int(stale_mask.sum()), dtype=np.int64),
         "stale_value": opportunities.loc[stale_mask, "amount"].to_numpy(dtype=float),
     })
-    if segment is None:
-        ids, names = [TOTAL], {TOTAL: TOTAL}
-    else:
-        order = _segment_order(segment)
-        ids = [*(_segment_id(name) for name in order), TOTAL]
-        names = {**{_segment_id(name): name for name in order}, TOTAL: TOTAL}
-    return items, won, stale, ids, names, _months(start, end), settings
+    new, periods = _new_deal_items(opportunities, labels, as_of, start, end, settings, settings.pipeline_new_deals)
+    ids, names = _series_ids(segment)
+    return items, won, stale, (new, len(periods)), ids, names, _months(start, end), settings
 
 
 def _with_total(frame: pd.DataFrame, has_segments: bool) -> pd.DataFrame:
@@ -665,6 +819,15 @@ def _scenarios(base: np.ndarray, sd: np.ndarray, floor: np.ndarray, ceiling: np.
     downside = np.clip(base - z * sd, floor, None)
     upside = np.minimum(base + z * sd, ceiling)
     return downside, np.maximum(upside, base)
+
+
+def _pipeline_scenarios(base, pipeline_variance, won_to_date, open_value, new_mean, new_variance,
+                        settings: DemandSettings):
+    """(downside, upside) of the pipeline forecast: base ∓ z × sqrt(pipeline variance + new-deal variance),
+    never below what is won, never above won + every open deal + the new deals' own upside."""
+    z = _z(settings.interval)
+    ceiling = won_to_date + open_value + new_mean + z * np.sqrt(new_variance)
+    return _scenarios(base, np.sqrt(pipeline_variance + new_variance), won_to_date, ceiling, z)
 
 
 def pipeline_forecast(
@@ -690,6 +853,10 @@ def pipeline_forecast(
     ignored when ``settings.slippage`` is false) replace the measured values, e.g. for a what-if. For a past
     ``as_of`` the stages and dates are today's, so a backtest of this method is optimistic.
 
+    With ``settings.pipeline_new_deals`` (default) the deals still to be created and won in the period are added:
+    ``expected_new_deals``, the mean over the past periods of :func:`new_deal_history` (module docstring, "New
+    deals").
+
     One row per ``unique_id`` (``segment=<s>`` for every segment of ``segment_column``, then ``total``; only
     ``total`` without that column). Columns, money in company currency:
 
@@ -697,11 +864,16 @@ def pipeline_forecast(
       ``best_case_value``: their amount in forecast category commit (an open deal marked ``closed`` counts as
       commit) and best_case.
     * ``weighted_value`` = sum of amount × close rate; ``slip_share`` = 1 − expected_pipeline / weighted_value
-      (the value share taken off for slippage); ``expected_pipeline`` = sum of amount × close rate × (1 − slip).
+      (the value share taken off for slippage); ``expected_pipeline`` = sum of amount × close rate × (1 − slip):
+      the pipeline in hand.
+    * ``expected_new_deals``: bookings expected from deals created after ``as_of`` and won in the period (0
+      with ``pipeline_new_deals`` false or no past period); ``new_deal_periods``: the number of past periods
+      it is the mean of.
     * ``won_to_date``: amount won with close_date in ``[period_start, min(period_end, as_of)]`` (0 before the
       period starts).
-    * ``base`` = won_to_date + expected_pipeline; ``downside`` / ``upside``: the ``settings.interval`` bounds
-      (module docstring), within [won_to_date, won_to_date + open_value].
+    * ``base`` = won_to_date + expected_pipeline + expected_new_deals; ``downside`` / ``upside``: the
+      ``settings.interval`` bounds (module docstring: the open deals' and the new deals' spreads combined),
+      never below won_to_date nor above won_to_date + open_value + the new deals' own upside.
     * ``commit_total`` = won_to_date + commit_value; ``best_case_total`` = commit_total + best_case_value: the
       reps' own view.
     * ``stale_deals``, ``stale_value``: open deals whose expected date is already past (left out above).
@@ -712,12 +884,14 @@ def pipeline_forecast(
     unless a ``total`` key is given).
     """
     targets = _check_target(target)
-    items, won, stale, ids, names, _, settings = _pipeline_parts(
+    items, won, stale, (new, n_periods), ids, names, _, settings = _pipeline_parts(
         opportunities, as_of, period_start, period_end, settings, segment_column, close_rates, slip_share)
     has_segments = len(ids) > 1
     sums = ["open_deals", "open_value", "commit_value", "best_case_value", "weighted_value", "expected_pipeline",
             "_variance"]
     table = _with_total(items, has_segments).groupby("unique_id")[sums].sum().reindex(ids, fill_value=0)
+    new_mean, new_variance = _new_deal_expectation(_with_total(new, has_segments), n_periods,
+                                                   pd.Index(ids, name="unique_id"))
     table["won_to_date"] = _with_total(won, has_segments).groupby("unique_id")["won_to_date"].sum().reindex(
         ids, fill_value=0.0)
     stale_sums = _with_total(stale, has_segments).groupby("unique_id")[["stale_deals", "stale_value"]].sum()
@@ -725,9 +899,9 @@ def pipeline_forecast(
 
     won_to_date = table["won_to_date"].to_numpy(dtype=float)
     open_value = table["open_value"].to_numpy(dtype=float)
-    base = won_to_date + table["expected_pipeline"].to_numpy(dtype=float)
-    downside, upside = _scenarios(base, np.sqrt(table["_variance"].to_numpy(dtype=float)), won_to_date,
-                                  won_to_date + open_value, _z(settings.interval))
+    base = won_to_date + table["expected_pipeline"].to_numpy(dtype=float) + new_mean
+    downside, upside = _pipeline_scenarios(base, table["_variance"].to_numpy(dtype=float), won_to_date,
+                                           open_value, new_mean, new_variance, settings)
     weighted = table["weighted_value"].astype("float64")
     unknown = sorted(set(targets or {}) - set(ids))
     if unknown:
@@ -743,6 +917,8 @@ def pipeline_forecast(
         "weighted_value": weighted.to_numpy(),
         "slip_share": (1.0 - collect._ratio(table["expected_pipeline"], weighted)).to_numpy(dtype=float),
         "expected_pipeline": table["expected_pipeline"].to_numpy(dtype=float),
+        "expected_new_deals": new_mean,
+        "new_deal_periods": np.full(len(ids), n_periods, dtype=np.int64),
         "won_to_date": won_to_date,
         "downside": downside,
         "base": base,
@@ -771,9 +947,10 @@ def pipeline_forecast_by_month(
     """:func:`pipeline_forecast` split by the month of each deal's expected close date (``won_to_date`` by the
     month it was won), one row per ``unique_id`` × month ``ds`` of the planned period, zeros where nothing is
     due. Columns ``unique_id, segment, ds, open_deals, open_value, weighted_value, expected_pipeline,
-    won_to_date, downside, base, upside`` with the same definitions, month by month (the months' downsides do
-    not add up to the period's: a bad month and a good one partly cancel)."""
-    items, won, _, ids, names, months, settings = _pipeline_parts(
+    expected_new_deals, won_to_date, downside, base, upside`` with the same definitions, month by month (the new
+    deals by the month they were won in the past periods; the months' downsides do not add up to the period's: a
+    bad month and a good one partly cancel)."""
+    items, won, _, (new, n_periods), ids, names, months, settings = _pipeline_parts(
         opportunities, as_of, period_start, period_end, settings, segment_column, close_rates, slip_share)
     has_segments = len(ids) > 1
     grid = pd.MultiIndex.from_product([ids, months], names=["unique_id", "ds"])
@@ -781,11 +958,12 @@ def pipeline_forecast_by_month(
     table = _with_total(items, has_segments).groupby(["unique_id", "ds"])[sums].sum().reindex(grid, fill_value=0)
     table["won_to_date"] = (_with_total(won, has_segments).groupby(["unique_id", "ds"])["won_to_date"].sum()
                             .reindex(grid, fill_value=0.0))
+    new_mean, new_variance = _new_deal_expectation(_with_total(new, has_segments), n_periods, grid)
     won_to_date = table["won_to_date"].to_numpy(dtype=float)
     open_value = table["open_value"].to_numpy(dtype=float)
-    base = won_to_date + table["expected_pipeline"].to_numpy(dtype=float)
-    downside, upside = _scenarios(base, np.sqrt(table["_variance"].to_numpy(dtype=float)), won_to_date,
-                                  won_to_date + open_value, _z(settings.interval))
+    base = won_to_date + table["expected_pipeline"].to_numpy(dtype=float) + new_mean
+    downside, upside = _pipeline_scenarios(base, table["_variance"].to_numpy(dtype=float), won_to_date,
+                                           open_value, new_mean, new_variance, settings)
     unique_ids = grid.get_level_values("unique_id")
     out = pd.DataFrame({
         "unique_id": _text(unique_ids),
@@ -795,6 +973,7 @@ def pipeline_forecast_by_month(
         "open_value": open_value,
         "weighted_value": table["weighted_value"].to_numpy(dtype=float),
         "expected_pipeline": table["expected_pipeline"].to_numpy(dtype=float),
+        "expected_new_deals": new_mean,
         "won_to_date": won_to_date,
         "downside": downside,
         "base": base,
@@ -944,15 +1123,23 @@ class _LeadModel:
                     raise ValueError(f"expected_new_leads has several unique_id values {list(ids)[:5]} and no "
                                      f"'{TOTAL}': pass the rows of one series")
                 frame = frame.loc[frame["unique_id"].astype(object).eq(TOTAL).to_numpy(dtype=bool)]
-        ds = pd.to_datetime(frame["ds"]).dt.to_period("M").dt.start_time
-        if ds.duplicated().any():
-            raise ValueError("expected_new_leads has more than one row for some month (ds): one row per month")
+        ds = pd.to_datetime(frame["ds"]).astype("datetime64[ns]")
+        weekly = not (ds.dt.day == 1).all()
+        if ds.duplicated().any() or (not weekly and ds.dt.to_period("M").duplicated().any()):
+            raise ValueError("expected_new_leads has more than one row for some period (ds): one row per month "
+                             "(or per week)")
         out = {}
         for scenario in SCENARIOS:
             column = scenario if scenario in frame.columns else "base"
             values = pd.Series(frame[column].to_numpy(dtype=float), index=pd.DatetimeIndex(ds))
             if values.isna().any() or (values < 0).any():
                 raise ValueError(f"expected_new_leads.{column} must be lead counts of 0 or more with no missing value")
+            if weekly:  # a week's leads spread evenly over its 7 days, then summed per calendar month
+                days = values.index.repeat(7) + pd.to_timedelta(np.tile(np.arange(7), len(values)), unit="D")
+                daily = pd.Series(np.repeat(values.to_numpy() / 7, 7), index=days)
+                values = daily.groupby(daily.index.to_period("M").start_time).sum()
+            else:
+                values.index = values.index.to_period("M").start_time
             out[scenario] = values
         missing = needed.difference(out["base"].index)
         if len(missing):
@@ -988,7 +1175,8 @@ def lead_forecast(
       P(convert), checked for calibration on held-out leads in step 1) is used directly. Expected wins in the
       period = probability × win_rate × share of the lags longer than the lead's age that land in the period.
     * **New leads**: created each day from the day after ``as_of`` to ``period_end``; per month
-      ``expected_new_leads`` (columns ``ds`` (month), ``base`` and optionally ``downside``/``upside``; with a
+      ``expected_new_leads`` (columns ``ds`` (month, or week: spread evenly over its days), ``base`` and
+      optionally ``downside``/``upside``; with a
       ``unique_id`` column of several series the ``total`` rows), else the trailing average (leads created in
       the window / history_months) for every scenario. Expected wins = leads × conversion × win_rate × share of
       all lags landing in the period.
@@ -1106,14 +1294,10 @@ def _method_total(frame, name: str, unique_id: str, start, end) -> tuple[dict[st
     """(scenario totals, extra columns of the row when ``frame`` is period-level) of one method."""
     _check_frame(frame, name, ("unique_id", *SCENARIOS))
     rows = frame.loc[frame["unique_id"].astype(object).eq(unique_id).to_numpy(dtype=bool)]
-    if "ds" in frame.columns:
-        ds = pd.to_datetime(rows["ds"])
-        keep = np.ones(len(rows), dtype=bool)
-        if start is not None:
-            keep &= (ds >= start).to_numpy(dtype=bool)
-        if end is not None:
-            keep &= (ds <= end).to_numpy(dtype=bool)
-        rows = rows.loc[keep]
+    if "ds" in frame.columns:  # the share of each month's (week's) days inside the period
+        share = _share_inside(rows["ds"], start, end)
+        rows = rows.loc[share > 0]
+        rows = rows.assign(**{s: rows[s].astype("float64") * share[share > 0] for s in SCENARIOS})
     elif len(rows) > 1:
         raise ValueError(f"{name} has {len(rows)} rows for unique_id {unique_id!r} and no ds column: give one row "
                          "per series for the period, or monthly rows with ds")
@@ -1217,7 +1401,12 @@ def _reason(method: str, base: float, reference: str | None, reference_base: flo
             if open_value is not None and not pd.isna(open_value):
                 text += (f" — open deals due in the {period} total {money(open_value, currency, compact=True)}, "
                          f"{open_value / reference_base:.1f}× the {reference_name} forecast before close rates")
-            text += f", and deals still to be created in the {period} are not in the pipeline yet"
+            new = extras.get("expected_new_deals")
+            if new is not None and not pd.isna(new) and new > 0:
+                text += (f"; deals still to be created add {money(new, currency, compact=True)} at the rate of past "
+                         f"{period}s")
+            else:
+                text += f", and deals still to be created in the {period} are not counted"
             slip = extras.get("slip_share")
             if slip is not None and not pd.isna(slip) and slip >= 0.2:
                 text += f"; {percent(slip, 0)} of the due value is expected to slip"
@@ -1262,9 +1451,9 @@ def compare_forecasts(
     """The three forecasts of the planned period side by side, and their blend.
 
     Each forecast is a frame with ``unique_id, downside, base, upside``: one row per series for the period
-    (:func:`pipeline_forecast`, :func:`lead_forecast`) or monthly rows with ``ds`` (``forecast.py``,
-    the ``_by_month`` functions), summed over the months in ``[period_start, period_end]`` (every row when not
-    given). The row(s) of ``unique_id`` (default ``total``) are used; a method given as None is left out.
+    (:func:`pipeline_forecast`, :func:`lead_forecast`) or monthly (or weekly) rows with ``ds`` (``forecast.py``,
+    the ``_by_month`` functions), summed over ``[period_start, period_end]`` (every row when not given), each
+    row weighted by the share of its month's (week's) days inside it. The row(s) of ``unique_id`` (default ``total``) are used; a method given as None is left out.
 
     Rows: ``method`` statistical, pipeline, leads (those given), then ``blended``, each with ``scenario``
     downside, base, upside. Columns: ``bookings`` (company currency; blended = sum of weight × bookings of the

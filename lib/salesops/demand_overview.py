@@ -17,10 +17,15 @@ from .present import Metric
 SCENARIOS = ("downside", "base", "upside")
 
 
-def history_end(as_of) -> pd.Timestamp:
-    """Last day of the last complete month on or before ``as_of``: a partial month would look like a
-    drop in bookings to the forecasting models."""
+def history_end(as_of, freq: str = "M") -> pd.Timestamp:
+    """Last day of the last complete period on or before ``as_of``: with ``freq`` ``"M"`` the last complete
+    month, with ``"W"`` the last complete week (Monday to Sunday, so a Sunday). A partial period would look
+    like a drop in bookings to the forecasting models."""
     as_of = pd.Timestamp(as_of).normalize()
+    if freq == "W":
+        return as_of - pd.Timedelta(days=(as_of.dayofweek + 1) % 7)
+    if freq != "M":
+        raise ValueError(f"freq must be 'M' (months) or 'W' (weeks starting Monday); got {freq!r}")
     month_end = as_of + pd.offsets.MonthEnd(0)
     return as_of if as_of == month_end else as_of - pd.offsets.MonthEnd(1)
 
