@@ -40,6 +40,12 @@ ANALYSES: tuple[Analysis, ...] = (
              (("reps", ("role", "hire_date")), ("activities", ("rep_id", "type")))),
     Analysis("Forecast accuracy", "01_collect", "how far reps' forecasts were from what they closed",
              (("forecast_submissions", ("rep_id", "period", "amount")),)),
+    Analysis("Ramp and attrition", "03_supply", "capacity that counts each rep's ramp by tenure, and the attrition seen",
+             (("reps", ("role", "hire_date")),)),
+    Analysis("Supporting roles", "03_supply", "SDRs, sales engineers, customer success and support staff needed",
+             (("reps", ("role",)),)),
+    Analysis("Hardware inventory", "03_supply", "safety stock, reorder point, units to order and stock-out risk",
+             (("orders", ("order_date", "product", "units")), ("products", ("kind",)))),
 )
 
 

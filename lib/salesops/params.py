@@ -24,6 +24,7 @@ from .forecast import ForecastSettings
 from .icp import IcpSettings
 from .performers import PerformerSettings
 from .scoring import ScoringSettings
+from .supply_settings import InventorySettings, SupplySettings
 from .paths import project_paths
 
 
@@ -116,6 +117,8 @@ class Params(_Strict):
     accuracy: AccuracySettings = Field(default_factory=AccuracySettings)
     forecast: ForecastSettings = Field(default_factory=ForecastSettings)
     demand: DemandSettings = Field(default_factory=DemandSettings)
+    supply: SupplySettings = Field(default_factory=SupplySettings)
+    inventory: InventorySettings = Field(default_factory=InventorySettings)
 
     @field_validator("quarter")
     @classmethod

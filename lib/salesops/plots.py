@@ -170,3 +170,46 @@ def scenario_bars(comparison: pd.DataFrame, currency: str, title: str):
     money_axis(ax, currency)
     ax.legend(title="Scenario", loc="upper left")
     return _finish(fig, ax, title, "Method", f"Bookings ({currency})")
+
+
+def capacity_vs_demand(gaps: pd.DataFrame, currency: str, title: str):
+    """Per segment (one panel each) and quarter: capacity of today's team plus what the planned hires add
+    (stacked bars, ``capacity``, ``added_capacity``) against base demand (dot) with the downside–upside range
+    (line). ``gaps``: hiring.GAP_COLUMNS rows of the three scenarios; capacity and hires of the base scenario."""
+    segments = list(dict.fromkeys(gaps["segment"].astype(str)))
+    fig, axes = plt.subplots(1, len(segments), figsize=(10, 4.2), sharey=True, squeeze=False)
+    demand = gaps.pivot_table(index=["segment", "quarter"], columns="scenario", values="demand", aggfunc="sum")
+    base = gaps[gaps["scenario"] == "base"]
+    for ax, segment in zip(axes[0], segments):
+        rows = base[base["segment"].astype(str) == segment]
+        x = list(rows["quarter"].astype(str))
+        ax.bar(x, rows["capacity"], color=PALETTE[0], alpha=0.85, label="Capacity of today's team")
+        ax.bar(x, rows["added_capacity"], bottom=rows["capacity"], color=PALETTE[5], alpha=0.85,
+               label="Added by planned hires (base)")
+        d = demand.loc[segment].reindex(x)
+        ax.vlines(x, d["downside"], d["upside"], color=PALETTE[1], linewidth=2, label="Demand, downside – upside")
+        ax.plot(x, d["base"], "o", color=PALETTE[1], label="Demand, base")
+        ax.set_title(segment, loc="left", fontsize=11)
+        ax.set_xlabel("Quarter")
+        ax.tick_params(axis="x", rotation=0)
+        money_axis(ax, currency)
+    axes[0][0].set_ylabel(f"Bookings per quarter ({currency})")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, frameon=False)
+    fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=13)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    plt.close(fig)
+    return fig
+
+
+def team_over_time(team: pd.DataFrame, title: str):
+    """Account executives per month (``ds``): expected headcount and ramped equivalents (``headcount``,
+    ``ramped_equivalents``), summed over segments."""
+    totals = team.groupby("ds")[["headcount", "ramped_equivalents"]].sum()
+    fig, ax = plt.subplots(figsize=(10, 3.6))
+    ax.plot(totals.index, totals["headcount"], color=PALETTE[0], linewidth=2, label="Headcount (expected)")
+    ax.plot(totals.index, totals["ramped_equivalents"], color=PALETTE[2], linewidth=2,
+            label="Ramped equivalents")
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="lower left")
+    return _finish(fig, ax, title, "Month", "Account executives (people)")
