@@ -19,12 +19,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from . import calendar, schema
 from .accuracy import AccuracySettings
+from .actions import ActionSettings
+from .compensation import CompensationSettings
 from .demand import DemandSettings
 from .forecast import ForecastSettings
 from .icp import IcpSettings
+from .organisation import OrganisationSettings
 from .performers import PerformerSettings
+from .quotas import QuotaSettings
+from .routing import RoutingSettings
 from .scoring import ScoringSettings
 from .supply_settings import InventorySettings, SupplySettings
+from .territories import TerritorySettings
+from .tooling import ToolingSettings
 from .paths import project_paths
 
 
@@ -119,6 +126,13 @@ class Params(_Strict):
     demand: DemandSettings = Field(default_factory=DemandSettings)
     supply: SupplySettings = Field(default_factory=SupplySettings)
     inventory: InventorySettings = Field(default_factory=InventorySettings)
+    quotas: QuotaSettings = Field(default_factory=QuotaSettings)
+    territories: TerritorySettings = Field(default_factory=TerritorySettings)
+    routing: RoutingSettings = Field(default_factory=RoutingSettings)
+    compensation: CompensationSettings = Field(default_factory=CompensationSettings)
+    organisation: OrganisationSettings = Field(default_factory=OrganisationSettings)
+    tooling: ToolingSettings = Field(default_factory=ToolingSettings)
+    actions: ActionSettings = Field(default_factory=ActionSettings)
 
     @field_validator("quarter")
     @classmethod
