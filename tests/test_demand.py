@@ -599,6 +599,10 @@ def test_blend_with_backtest_weights(three_forecasts):
                                            {"statistical": 0.1, "pipeline": 0.2})
     assert weights == pytest.approx({"statistical": 0.5, "pipeline": 0.25, "leads": 0.25})
     assert "leads not backtested" in basis
+    # only the statistical forecast backtested (the workbook's case): the others get its error, so equal weights
+    weights, basis = demand.method_weights(["statistical", "pipeline", "leads"], None, {"statistical": 0.2})
+    assert weights == pytest.approx({"statistical": 1 / 3, "pipeline": 1 / 3, "leads": 1 / 3})
+    assert basis.startswith("equal weights: only statistical was backtested; pipeline, leads could not be")
     # no errors: equal weights
     weights, basis = demand.method_weights(["pipeline", "leads"])
     assert weights == {"pipeline": 0.5, "leads": 0.5} and basis.startswith("equal weights")

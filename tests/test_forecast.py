@@ -57,6 +57,26 @@ def test_defaults_and_derived_values():
     assert ForecastSettings(levels=[["region", "segment"], []]).levels == ((), ("region", "segment"))
 
 
+def test_the_auto_profile_drops_autoarima_above_the_series_threshold():
+    settings = ForecastSettings()
+    assert settings.profile == "auto" and settings.fast_above_series == 1000
+    assert settings.for_series(1000) == settings.model_copy(update={"profile": "full"})
+    fast = settings.for_series(1001)
+    assert (fast.profile, fast.models, fast.cv_refit) == ("fast", fc.FAST_PROFILE["models"], False)
+    assert fast.for_series(5) == fast  # resolved settings stay as they are
+    assert ForecastSettings(profile="full").for_series(10**6).models == settings.models
+    # the ensemble needs two members: without AutoARIMA only SeasonalNaive is left
+    assert ForecastSettings(profile="fast", models=["AutoARIMA", "SeasonalNaive", "Ensemble"]).for_series(1).models \
+        == ("SeasonalNaive",)
+
+    # forecast_step resolves the profile once, for the number of series: 2 series > 1 -> fast, no AutoARIMA
+    series = pd.concat([seasonal_series(uid="a"), seasonal_series(uid="b")], ignore_index=True)
+    result = fc.forecast_step(series, ForecastSettings(levels=[[]], fast_above_series=1, n_jobs=1),
+                              reconcile_levels=False)
+    assert result.settings.profile == "fast" and not result.settings.cv_refit
+    assert "AutoARIMA" not in set(result.cv_metrics["model"].astype(str))
+
+
 @pytest.mark.parametrize(("changes", "message"), [
     ({"horizon_quarters": -1}, "gives a horizon of 0 quarters; the horizon must be at least 1 quarter"),
     ({"models": ["AutoETZ", "SeasonalNaive"]}, "unknown model 'AutoETZ' (did you mean 'AutoETS'?)"),
@@ -71,6 +91,8 @@ def test_defaults_and_derived_values():
     ({"cv_windows": 0}, "cv_windows must be a whole number >= 1"),
     ({"levels_pct": [80, 100]}, "between 1 and 99"),
     ({"horizon": 4}, "Extra inputs are not permitted"),
+    ({"profile": "fastest"}, "did you mean 'fast'?"),
+    ({"fast_above_series": -1}, "fast_above_series must be a whole number >= 0"),
 ])
 def test_bad_settings_say_what_to_do(changes, message):
     with pytest.raises(ValidationError) as caught:
@@ -257,6 +279,42 @@ def test_reconcile_by_hand():
     # MinT (structural): S = [[1, 1], [1, 0], [0, 1]], W = diag(2, 1, 1): bottom = (4.5, 6.5)
     min_trace = means("min_trace")[0]
     assert min_trace == pytest.approx({"total": 11.0, "region=A": 4.5, "region=B": 6.5})
+
+
+def test_the_weekly_path_end_to_end():
+    """freq W through forecast_step: weekly bookings of two regions (130 weeks), MSTL among the candidates."""
+    from salesops.demand_overview import history_end
+
+    rng = np.random.default_rng(3)
+    rows = []
+    for region, base in (("EMEA", 500.0), ("NA", 900.0)):
+        for day in pd.date_range("2024-01-01", "2026-07-01", freq="D"):
+            if rng.random() < 0.5:
+                season = 1 + 0.3 * np.sin(2 * np.pi * day.dayofyear / 365.25)
+                rows.append((region, day, base * season * rng.lognormal(0, 0.2)))
+    deals = pd.DataFrame(rows, columns=["region", "close_date", "amount"]).assign(is_won=True)
+    end = history_end("2026-07-01", "W")  # a Wednesday: the last complete week ends on Sunday 2026-06-28
+    assert end == pd.Timestamp("2026-06-28")
+    series = fc.series_from_bookings(deals, levels=[[], ["region"]], freq="W", end=end)
+    assert series["ds"].max() == pd.Timestamp("2026-06-22") and (series["ds"].dt.dayofweek == 0).all()
+    settings = ForecastSettings(freq="W", levels=[[], ["region"]], n_jobs=1,
+                                models=["AutoETS", "SeasonalNaive", "MSTL", "Ensemble"])
+    result = fc.forecast_step(series, settings)
+
+    assert set(result.cv_metrics["model"].astype(str)) == {"AutoETS", "SeasonalNaive", "MSTL", "Ensemble"}
+    assert (result.backtest["cv_h"] == 13).all() and (result.backtest["windows"] == 3).all()  # a quarter, 13 weeks
+    assert result.backtest["mase"].notna().all()
+    forecasts = result.reconciled
+    weeks = pd.date_range("2026-06-29", periods=52, freq="W-MON")
+    for uid in ("total", "region=EMEA", "region=NA"):
+        assert forecasts.loc[forecasts["unique_id"] == uid, "ds"].tolist() == list(weeks)
+    wide = forecasts.pivot(index="ds", columns="unique_id", values="mean")
+    assert np.allclose(wide["total"], wide["region=EMEA"] + wide["region=NA"])
+    # the same bookings a week as the history's last year, roughly (1,400 × 7 × 0.5 a week, seasonal ±30 %)
+    last_year = series.loc[series["unique_id"] == "total", "y"].tail(52).sum()
+    assert 0.8 < wide["total"].sum() / last_year < 1.25
+    scenarios = result.scenarios
+    assert (scenarios["downside"] <= scenarios["base"]).all() and (scenarios["base"] <= scenarios["upside"]).all()
 
 
 def test_short_series_fall_back_with_a_note():

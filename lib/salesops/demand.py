@@ -1371,9 +1371,15 @@ def method_weights(available: Sequence[str], settings: DemandSettings | None = N
         else:
             raw = {m: 1.0 / e for m, e in used.items()}
         untested = [m for m in available if m not in errors]
-        basis = ("weights inverse to backtest error ("
-                 + ", ".join(f"{m} {used[m]:.3g}" for m in available) + ")"
-                 + (f"; {', '.join(untested)} not backtested: given the largest error" if untested else ""))
+        tested = [m for m in available if m in errors]
+        if untested and len(set(used.values())) == 1:  # e.g. only the statistical forecast has a backtest
+            basis = (f"equal weights: only {', '.join(tested) or 'none of them'} was backtested; "
+                     f"{', '.join(untested)} could not be (the data keep no history of stages, expected close "
+                     "dates or lead scores to backtest them on)")
+        else:
+            basis = ("weights inverse to backtest error ("
+                     + ", ".join(f"{m} {used[m]:.3g}" for m in available) + ")"
+                     + (f"; {', '.join(untested)} not backtested: given the largest error" if untested else ""))
     else:
         raw = {m: 1.0 for m in available}
         basis = "equal weights (no backtest errors given)"

@@ -119,14 +119,19 @@ dask.distributed cluster (``dask_address``, or a LocalCluster with one single-th
 ensemble, reconciliation) is the same code, so the results equal the local engine's up to the Fugue
 backend's float32 output (relative differences around 1e-7).
 
-**Speed** (``benchmarks/forecast_speed.py``, 2 cores, 36–48 months per series). The default candidates cost
-about 0.75 s of one core per series (3 backtest windows re-estimated at each + the forecast; AutoARIMA is
-most of it): 2.7 series/s, so 1,000 series take 6 minutes and 10,000 about an hour. ``cv_refit=False``
-(estimate once in the backtest) gives 5.5–6.6 series/s (10,000 in 30 minutes) for a 1 % worse holdout
-MASE. For thousands of series use ``FAST_PROFILE`` (AutoETS, AutoTheta, SeasonalNaive and their ensemble,
-estimated once): about 13x faster than the default (10,000 series in about 5 minutes), for a holdout MASE
-about 6 % worse on the synthetic benchmark series (AutoARIMA is the model they lose), still well below
-seasonal naive's.
+**Speed** (``benchmarks/forecast_speed.py``, 2 cores, 36–48 months per series). The full candidate set costs
+about 0.75 s of one core per series (3 backtest windows re-estimated at each + the forecast): 2.7 series/s,
+so 1,000 series take 6 minutes and 10,000 about an hour. Profiled per model on 200 series (backtest +
+forecast, wall time on 2 cores): AutoARIMA 362 ms a series, AutoETS 61, AutoTheta 10, SeasonalNaive 2 — the
+ARIMA order search is 80 % of the time, and its ``approximation`` option does not shorten it (350 ms).
+``cv_refit=False`` (estimate once in the backtest) gives 5.5–6.6 series/s (10,000 in 30 minutes) for a 1 %
+worse holdout MASE. Hence ``profile`` (default ``"auto"``): the *full* profile up to ``fast_above_series``
+(1,000) series, above it the *fast* one (``FAST_PROFILE`` for the default candidates: AutoETS, AutoTheta,
+SeasonalNaive and their ensemble, estimated once), about 13x faster — 10,000 series in about 5 minutes — for
+a holdout MASE about 6 % worse on the synthetic benchmark series (AutoARIMA is the model they lose), still
+well below seasonal naive's. ``cross_validate`` and ``forecast`` resolve the profile on the number of series
+they are given (``ForecastSettings.for_series``); ``forecast_step`` resolves it once and reports it in
+``ForecastResult.settings``.
 
 Only pandas, numpy and pydantic are imported at module level (statsforecast, scipy and dask are imported
 when used), so ``params.py`` can embed ``ForecastSettings`` cheaply.
@@ -181,8 +186,15 @@ DEFAULT_MODELS: tuple[str, ...] = ("AutoETS", "AutoARIMA", "AutoTheta", "Seasona
 
 #: Settings for thousands of series: about 1/13 of the default's time (no AutoARIMA, models estimated once in
 #: the backtest): 10,000 series in about 5 minutes on 2 cores. benchmarks/forecast_speed.py shows the accuracy
-#: it gives up.
+#: it gives up. What ``profile: fast`` makes of the default candidates.
 FAST_PROFILE: dict[str, Any] = {"models": ("AutoETS", "AutoTheta", "SeasonalNaive", "Ensemble"), "cv_refit": False}
+
+#: ``ForecastSettings.profile`` values.
+PROFILES: tuple[str, ...] = ("auto", "full", "fast")
+
+#: The model the fast profile leaves out: most of the full profile's time (AutoARIMA: about 360 ms per series on
+#: 2 cores, AutoETS 60, AutoTheta 10, SeasonalNaive 2; 3 re-estimated backtest windows + the forecast).
+_SLOW_MODEL = "AutoARIMA"
 
 FREQS: tuple[str, ...] = ("M", "W")
 _PANDAS_PERIOD = {"M": "M", "W": "W-SUN"}  # a week ends on Sunday, so it starts on Monday
@@ -271,6 +283,12 @@ class ForecastSettings(BaseModel):
     * ``min_history`` (24): months of history (from the first non-zero value) a series needs to be
       cross-validated; shorter ones fall back to SeasonalNaive or the mean of their history.
     * ``nonnegative`` (true): clip forecasts and bounds at 0 (money and counts).
+    * ``profile`` (``"auto"``): ``"full"`` uses ``models`` and ``cv_refit`` as set; ``"fast"`` leaves
+      AutoARIMA out of ``models`` (and Ensemble when fewer than two other models remain) and estimates the
+      models once in the backtest (``cv_refit`` false); ``"auto"``: full for up to ``fast_above_series``
+      series, fast above (see :meth:`for_series` and "Speed" in the module notes).
+    * ``fast_above_series`` (1000): with ``profile: auto``, the number of series above which the fast
+      profile is used.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -292,6 +310,23 @@ class ForecastSettings(BaseModel):
     dask_address: str | None = Field(None, description="Dask scheduler address; null = start a LocalCluster.")
     min_history: int = Field(24, description="Months of history a series needs to be cross-validated.")
     nonnegative: bool = Field(True, description="Clip forecasts and bounds at 0.")
+    profile: str = Field("auto", description="'full', 'fast' (no AutoARIMA, estimated once) or 'auto' (fast above "
+                                             "fast_above_series series).")
+    fast_above_series: int = Field(1000, description="With profile auto: series above which the fast profile runs.")
+
+    @field_validator("profile")
+    @classmethod
+    def _profile(cls, value: str) -> str:
+        if value not in PROFILES:
+            raise ValueError(f"profile must be 'auto' (full up to fast_above_series series, fast above), 'full' "
+                             f"(models as listed) or 'fast' (no AutoARIMA, models estimated once in the backtest)"
+                             f"{_nearest(value, PROFILES)}; got {value!r}")
+        return value
+
+    @field_validator("fast_above_series", mode="before")
+    @classmethod
+    def _fast_above(cls, value: Any) -> int:
+        return _whole(value, "fast_above_series", 0, 1000)
 
     @field_validator("freq", mode="before")
     @classmethod
@@ -456,6 +491,20 @@ class ForecastSettings(BaseModel):
     def candidates(self) -> tuple[str, ...]:
         """The statsforecast models listed (``models`` without Ensemble)."""
         return tuple(name for name in self.models if name != "Ensemble")
+
+    def for_series(self, n_series: int) -> "ForecastSettings":
+        """The settings that run on ``n_series`` series: ``profile`` resolved to ``"full"`` (these settings as
+        they are) or ``"fast"`` (``models`` without AutoARIMA, and without Ensemble when fewer than two other
+        models remain, unless that leaves no model; ``cv_refit`` false). Resolved settings resolve to themselves.
+        """
+        n_series = _whole(n_series, "n_series", 0, 100)
+        fast = self.profile == "fast" or (self.profile == "auto" and n_series > self.fast_above_series)
+        if not fast:
+            return self if self.profile == "full" else self.model_copy(update={"profile": "full"})
+        models = [name for name in self.models if name != _SLOW_MODEL] or list(self.models)
+        if "Ensemble" in models and len(models) < 3:
+            models.remove("Ensemble")
+        return self.model_copy(update={"profile": "fast", "models": tuple(models), "cv_refit": False})
 
 
 def _months_to_periods(months: int, freq: str) -> int:
@@ -970,8 +1019,8 @@ def cross_validate(series: pd.DataFrame, settings: ForecastSettings | None = Non
     listed); a series too short to backtest has one row, its fallback model, with NaN metrics, 0 windows
     and a ``note`` saying why. Sorted by unique_id, then model in ``settings.models`` order.
     """
-    settings = _settings(settings)
     frame = _check_series(series)
+    settings = _settings(settings).for_series(frame["unique_id"].nunique())
     _check_regular(frame, settings.freq)
     frame = _trim(frame)
     long_enough, fallbacks = _split_short(frame, settings)
@@ -1091,8 +1140,8 @@ def forecast(series: pd.DataFrame, settings: ForecastSettings | None = None,
     Columns: ``unique_id, ds, model, mean, lo-80, hi-80, lo-95, hi-95`` (one lo/hi pair per
     ``levels_pct``), in the series' unit; clipped at 0 with ``nonnegative``. Sorted by unique_id, ds.
     """
-    settings = _settings(settings)
     frame = _check_series(series)
+    settings = _settings(settings).for_series(frame["unique_id"].nunique())
     _check_regular(frame, settings.freq)
     frame = _trim(frame)
     chosen = _check_selection(selection, frame, settings)
@@ -1362,13 +1411,15 @@ class ForecastResult:
     reconciled: pd.DataFrame
     scenarios: pd.DataFrame
     backtest: pd.DataFrame
+    settings: ForecastSettings | None = None  # as run: ``profile`` resolved (ForecastSettings.for_series)
 
 
 def forecast_step(series: pd.DataFrame, settings: ForecastSettings | None = None,
                   reconcile_levels: bool = True) -> ForecastResult:
     """Cross-validate, select, forecast, reconcile (unless ``reconcile_levels`` is False, e.g. for series
-    that are not a hierarchy), and derive the scenarios and the backtest table, on one engine."""
-    settings = _settings(settings)
+    that are not a hierarchy), and derive the scenarios and the backtest table, on one engine, with the
+    profile resolved once for the number of series (``ForecastResult.settings``)."""
+    settings = _settings(settings).for_series(_check_series(series)["unique_id"].nunique())
     with open_engine(settings) as runner:
         metrics = cross_validate(series, settings, engine=runner)
         selection = select_models(metrics)
@@ -1376,4 +1427,4 @@ def forecast_step(series: pd.DataFrame, settings: ForecastSettings | None = None
     coherent = reconcile(raw, series, settings) if reconcile_levels else raw.copy()
     low = 80 if 80 in settings.levels_pct else settings.levels_pct[0]
     return ForecastResult(metrics, selection, raw, coherent,
-                          scenarios(coherent, low, settings.nonnegative), backtest_table(metrics, selection))
+                          scenarios(coherent, low, settings.nonnegative), backtest_table(metrics, selection), settings)
