@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 import nbformat
+import openpyxl
 import pandas as pd
 import pytest
 import yaml
@@ -86,12 +87,29 @@ def test_analyst_page_shows_code(tiny_run):
     assert re.search(r'class="[^"]*jp-InputArea-editor', page) and "headline_kpis" in page
 
 
-def test_index_summarises_and_links(tiny_run):
+def test_index_is_the_executive_summary(tiny_run):
     index = (tiny_run["report"] / "index.html").read_text()
-    assert 'href="01_collect.html"' in index and 'href="analyst/01_collect.html"' in index
-    assert "Win rate" in index and "Sales operations plan for 2027Q1" in index
-    # hand check: closed in the 12 months to 2026-12-31: won O1 (10,000) and O3 (40,000), lost O2 -> 2/3
-    assert "66.7%" in index
+    for step in STEPS:
+        assert f'href="{step}.html"' in index and f'href="analyst/{step}.html"' in index
+    assert "Sales operations plan for 2027Q1" in index
+    for card in ("Forecast 2027Q1, base", "Target 2027Q1", "Capacity gap 2027Q1", "Hires (base)"):
+        assert card in index
+    assert "Top actions" in index and 'href="plan.xlsx"' in index
+    # hand check on step 1's page: closed in the 12 months to 2026-12-31: won O1 (10,000) and O3 (40,000),
+    # lost O2 -> 2/3
+    assert "66.7%" in (tiny_run["report"] / "01_collect.html").read_text()
+
+
+def test_plan_adds_up(tiny_run):
+    data = tiny_run["report"] / "data"
+    target = pd.read_parquet(data / "planning_target.parquet")["target"].iloc[0]
+    quotas = pd.read_parquet(data / "quotas.parquet")
+    assert quotas["quota"].sum() == round(target * 1.15)  # over-assignment 15% by default
+    assignment = pd.read_parquet(data / "territory_assignment.parquet")
+    accounts = pd.read_parquet(data / "table_accounts.parquet")
+    assert sorted(assignment["account_id"]) == sorted(accounts["account_id"])  # each account exactly once
+    workbook = openpyxl.load_workbook(tiny_run["report"] / "plan.xlsx", read_only=True)
+    assert {"Quotas", "Territories", "Hiring plan", "Compensation plan", "Actions"} <= set(workbook.sheetnames)
 
 
 def test_rerun_gives_byte_identical_artifacts(tiny_run, tmp_path):

@@ -239,7 +239,8 @@ def actions_from_hiring(hiring_plan: pd.DataFrame, currency: str = "USD") -> pd.
     ``hiring_plan`` columns: ``role`` (AE, SDR, ...), ``segment`` (may be missing), ``month`` (the month the
     hires start: any date in it), ``hires`` (people, > 0; fractions allowed for part-time), ``cost`` (what the
     hires cost in the plan, currency); optional ``impact`` (bookings capacity they add this quarter,
-    currency). ``due_date`` is the first day of the start month: the hires must be on board by then.
+    currency) and ``last_month`` (hires spread from ``month`` to this month: "to start from March to October
+    2027"). ``due_date`` is the first day of the (first) start month: the hires must be on board by then.
     """
     _check_frame(hiring_plan, "hiring_plan", ("role", "segment", "month", "hires", "cost"))
     hires = hiring_plan["hires"].astype("float64").to_numpy()
@@ -258,8 +259,12 @@ def actions_from_hiring(hiring_plan: pd.DataFrame, currency: str = "USD") -> pd.
         plural = "s" if hires[index] != 1 else ""
         segment = "" if pd.isna(row.segment) else f" for {row.segment}"
         month = starts.iloc[index].strftime("%B %Y")
+        last = pd.Timestamp(getattr(row, "last_month", None) or starts.iloc[index]).to_period("M").start_time
+        when = (f"in {month}" if last == starts.iloc[index] else
+                f"from {starts.iloc[index]:%B} to {last:%B %Y}" if last.year == starts.iloc[index].year else
+                f"from {month} to {last:%B %Y}")
         records.append({
-            "title": f"Hire {hires[index]:g} {row.role}{plural}{segment} to start in {month}",
+            "title": f"Hire {hires[index]:g} {row.role}{plural}{segment} to start {when}",
             "kind": "hiring",
             "metric": f"{row.role} capacity",
             "expected_effect": f"{hires[index]:g} more {row.role}{plural}{segment} from {month}, at a cost of "

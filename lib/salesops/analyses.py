@@ -46,6 +46,12 @@ ANALYSES: tuple[Analysis, ...] = (
              (("reps", ("role",)),)),
     Analysis("Hardware inventory", "03_supply", "safety stock, reorder point, units to order and stock-out risk",
              (("orders", ("order_date", "product", "units")), ("products", ("kind",)))),
+    Analysis("Territories", "04_align", "every account assigned to one rep, balanced by potential",
+             (("accounts", ("employees", "region")),)),
+    Analysis("Lead routing", "04_align", "open leads routed to reps by rules, and the conversions to expect",
+             (("leads", ("created_date", "converted", "owner_rep_id")),)),
+    Analysis("Compensation", "04_align", "payouts simulated from past attainment, and commission statements",
+             (("reps", ("role", "quota", "ote")),)),
 )
 
 

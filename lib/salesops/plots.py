@@ -213,3 +213,28 @@ def team_over_time(team: pd.DataFrame, title: str):
     ax.set_ylim(bottom=0)
     ax.legend(loc="lower left")
     return _finish(fig, ax, title, "Month", "Account executives (people)")
+
+
+def territory_balance(balance: pd.DataFrame, currency: str, title: str):
+    """Potential held per rep (``potential_before``, ``potential_after``), each sorted from most to least:
+    a flatter line is a more even book."""
+    fig, ax = plt.subplots(figsize=(10, 3.8))
+    ranks = range(1, len(balance) + 1)
+    ax.plot(ranks, balance["potential_before"].sort_values(ascending=False).to_numpy(), color=PALETTE[6],
+            linewidth=2, label="Before")
+    ax.plot(ranks, balance["potential_after"].sort_values(ascending=False).to_numpy(), color=PALETTE[0],
+            linewidth=2, label="After")
+    money_axis(ax, currency)
+    ax.legend(loc="upper right")
+    return _finish(fig, ax, title, "Reps, from most to least potential", f"Territory potential ({currency})")
+
+
+def payout_curve(curve: pd.DataFrame, title: str):
+    """Payout as a share of target variable pay (``payout_share``) against attainment (``attainment``), both
+    fractions: the tiers show as steeper stretches, the cap as the flat end."""
+    fig, ax = plt.subplots(figsize=(10, 3.8))
+    ax.plot(curve["attainment"], curve["payout_share"], color=PALETTE[0], linewidth=2.2)
+    ax.axvline(1.0, color=PALETTE[6], linestyle="--", linewidth=1)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    return _finish(fig, ax, title, "Attainment (bookings ÷ quota)", "Payout (% of target variable pay)")

@@ -31,7 +31,9 @@ def table(frame: pd.DataFrame, currency: str = "USD", money_columns=(), percent_
         if column in formats:
             continue
         dtype = shown[column].dtype
-        if pd.api.types.is_datetime64_any_dtype(dtype):
+        if pd.api.types.is_bool_dtype(dtype):
+            formats[column] = lambda v: "–" if is_missing(v) else ("yes" if v else "no")
+        elif pd.api.types.is_datetime64_any_dtype(dtype):
             formats[column] = lambda v: "–" if is_missing(v) else v.strftime("%Y-%m-%d")
         elif pd.api.types.is_integer_dtype(dtype):
             formats[column] = number
@@ -47,8 +49,11 @@ def table(frame: pd.DataFrame, currency: str = "USD", money_columns=(), percent_
                                   axis=1)
     if caption:
         styler = styler.set_caption(html.escape(caption))
+    left_headers = [{"selector": f"th.col_heading.col{i}", "props": "text-align: left;"}
+                    for i, c in enumerate(shown.columns) if c in text_columns]
     return styler.set_table_styles([{"selector": "caption", "props": "caption-side: top; text-align: left; "
-                                                                      "font-weight: 600; color: #333;"}])
+                                                                      "font-weight: 600; color: #333;"}]
+                                   + left_headers)
 
 
 def _decimals(values: pd.Series) -> int:
@@ -102,3 +107,10 @@ def rejects(frame: pd.DataFrame, max_rows: int = 30):
         return callout("No rows were set aside: every row of every table met the data contract.")
     return table(frame[["table", "row", "column", "problem", "value"]], max_rows=max_rows,
                  labels={"row": "row in file"}, caption="Rows set aside (quarantined)")
+
+
+def drop_blank(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    """``frame`` without those of ``columns`` that say nothing: every value missing, empty text or false."""
+    def blank(values: pd.Series) -> bool:
+        return bool(values.isna().all() or values.dropna().astype(str).isin(["", "False", "0"]).all())
+    return frame.drop(columns=[c for c in columns if c in frame and blank(frame[c])])

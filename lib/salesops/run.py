@@ -28,6 +28,8 @@ from .params import dump, load_params, params_files
 from .paths import ProjectPaths, project_paths
 
 KERNEL_NAME = "salesops"
+#: The step whose summary is the quarter's executive summary on the index page.
+SUMMARY_STEP = "04_align"
 PACKAGES = ("salesops", "pandas", "numpy", "pyarrow", "pydantic", "matplotlib", "seaborn", "scikit-learn",
             "statsforecast", "papermill", "nbconvert", "nbclient", "ipykernel", "openpyxl")
 
@@ -210,6 +212,8 @@ def _write_manifest(build, params, params_path, data_dir, results, paths: Projec
 
 
 def _index_context(build: Path, params, results: list[StepResult], paths: ProjectPaths) -> dict:
+    """What the index shows: step 4's executive summary (cards, sentences, top actions) when it ran, else
+    every step's headline numbers; skipped analyses; the pages."""
     steps = []
     for result in results:
         summary_path = build / "data" / f"summary_{result.step}.parquet"
@@ -221,7 +225,16 @@ def _index_context(build: Path, params, results: list[StepResult], paths: Projec
         steps.append({"title": report.step_title(result.step), "page": result.page,
                       "analyst_page": result.analyst_page, "seconds": f"{result.seconds:.1f} s",
                       "metrics": metrics, "findings": findings, "skipped": skipped})
+    summary = next((s for s in steps if s["title"] == report.step_title(SUMMARY_STEP)), None)
+    actions_path = build / "data" / "actions.parquet"
+    top_actions = []
+    if summary is not None and actions_path.exists():
+        actions = pd.read_parquet(actions_path)
+        top_actions = [{"title": a.title, "owner": a.owner, "due": f"{a.due_date:%d %b %Y}", "metric": a.metric,
+                        "effect": a.expected_effect} for a in actions[actions["on_summary"]].itertuples()]
     return {
+        "summary": summary, "top_actions": top_actions,
+        "workbook": "plan.xlsx" if (build / "plan.xlsx").exists() else None,
         "company": params.company, "quarter": params.quarter, "currency": params.currency,
         "quarter_start": f"{params.quarter_start:%d %b %Y}", "quarter_end": f"{params.quarter_end:%d %b %Y}",
         "data_end": f"{params.data_end:%d %b %Y}", "steps": steps,
