@@ -225,3 +225,11 @@ def test_run_on_opportunities_only_explains_every_skipped_section(tmp_path):
     assert "Not shown this quarter" in summary
     assert "Lead scoring would show a score and grade for every open lead" in summary
     assert "derived from opportunities" in page
+    for step, sentence in (("03_supply", "This section would show safety stock, reorder point"),
+                           ("03_supply", "This section would show capacity that counts each rep's ramp"),
+                           ("04_align", "This section would show every account assigned to one rep"),
+                           ("04_align", "This section would show open leads routed to reps"),
+                           ("04_align", "This section would show payouts simulated from past attainment")):
+        assert sentence in (tmp_path / "report" / f"{step}.html").read_text(), (step, sentence)
+    assert "Territories would show every account assigned to one rep" in summary
+    assert (tmp_path / "report" / "plan.xlsx").exists()
