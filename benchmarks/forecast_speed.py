@@ -15,10 +15,11 @@ harmonics and a random phase, and 5–25 % multiplicative noise. Twelve more mon
 the table shows the mean MASE of each profile's 12-month forecast on them (scale: in-sample seasonal naive
 MAE), so the speed of a profile can be weighed against its accuracy.
 
-Profiles: ``default`` (``ForecastSettings()``: AutoETS, AutoARIMA, AutoTheta, SeasonalNaive, Ensemble; 3
-backtest windows, models re-estimated at each), ``estimate-once`` (the same models, estimated once in the
-backtest: ``cv_refit=False``) and ``fast`` (``forecast.FAST_PROFILE``: no AutoARIMA, estimated once). Each
-(profile, size) runs in a fresh process, so the peak memory (largest resident set of the process or of one of
+Profiles: ``default`` (``ForecastSettings()``, what the workbook runs: ``profile: auto``, i.e. ``full`` up to
+``fast_above_series`` = 1,000 series and ``fast`` above), ``full`` (AutoETS, AutoARIMA, AutoTheta,
+SeasonalNaive, Ensemble; 3 backtest windows, models re-estimated at each), ``estimate-once`` (the same models,
+estimated once in the backtest: ``cv_refit=False``) and ``fast`` (``profile: fast``, i.e.
+``forecast.FAST_PROFILE``: no AutoARIMA, estimated once). Each (profile, size) runs in a fresh process, so the peak memory (largest resident set of the process or of one of
 its workers) is its own. The target is 10,000 series in under 10 minutes on 2 cores; a profile whose
 1,000-series rate puts it past 30 minutes is not run on 10,000 (the estimate is printed instead) unless
 ``--full`` is given. The synthetic histories (36–48 months) are shorter than ``cv_horizon="auto"``'s 54, so
@@ -46,7 +47,8 @@ SEED = 20261126
 HOLDOUT = 12
 TARGET_SECONDS = 600
 TARGET_SERIES = 10_000
-PROFILES = {"default": {}, "estimate-once": {"cv_refit": False}, "fast": dict(fc.FAST_PROFILE)}
+PROFILES = {"default": {}, "full": {"profile": "full"}, "estimate-once": {"profile": "full", "cv_refit": False},
+            "fast": {"profile": "fast"}}
 
 
 def synthetic_series(n: int, seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -140,17 +142,20 @@ def main() -> None:
     print(f"Machine: {machine()}", flush=True)
     rows, notes = [], []
     for profile in args.profiles:
-        rate = None
+        rates: dict[str, tuple[int, float]] = {}  # resolved profile -> (series, series/s) of its last run
         for n in sorted(args.sizes):
+            resolved = fc.ForecastSettings(**PROFILES[profile]).for_series(n).profile
+            measured, rate = rates.get(resolved, (0, None))
             estimate = n / rate if rate else None
             if estimate is not None and estimate > 3 * TARGET_SECONDS and not args.full:
-                notes.append(f"`{profile}` on {n:,} series not run: the {rows[-1]['series']:,}-series rate "
+                notes.append(f"`{profile}` on {n:,} series not run: the {measured:,}-series rate "
                              f"({rate:.1f} series/s) puts it at about {estimate / 60:.0f} minutes "
                              f"(target {TARGET_SECONDS // 60}); `--full` runs it anyway.")
                 print(notes[-1], flush=True)
                 continue
             result = in_fresh_process(profile, n)
             rate = result["series"] / result["seconds"]
+            rates[resolved] = (n, rate)
             rows.append(result)
             print(f"{profile:8s} {n:>6,} series: {result['seconds']:8.1f} s ({rate:7.1f} series/s, backtest "
                   f"{result['cv_seconds']:.1f} s), peak {result['peak_mb']:,.0f} MB, holdout MASE {result['mase']:.3f} "
@@ -161,9 +166,10 @@ def main() -> None:
           "12-month holdout MASE (seasonal naive) |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for row in rows:
-        settings = fc.ForecastSettings(**PROFILES[row["profile"]])
+        settings = fc.ForecastSettings(**PROFILES[row["profile"]]).for_series(row["series"])
         refit = "each" if settings.cv_refit else "once"
-        print(f"| {row['profile']} | {', '.join(settings.models)} | {settings.cv_windows} ({refit}) | "
+        name = f"{row['profile']} ({settings.profile})" if row["profile"] == "default" else row["profile"]
+        print(f"| {name} | {', '.join(settings.models)} | {settings.cv_windows} ({refit}) | "
               f"{row['series']:,} | "
               f"{_duration(row['seconds'])} | {row['series'] / row['seconds']:,.1f} | {row['peak_mb']:,.0f} MB | "
               f"{row['mase']:.3f} ({row['naive_mase']:.3f}) |")
