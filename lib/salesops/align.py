@@ -207,6 +207,7 @@ def hiring_actions_input(hiring_plan: pd.DataFrame) -> pd.DataFrame:
     plan = hiring_plan.rename(columns={"ds": "month", "cost_in_horizon": "cost"})
     columns = ["role", "segment", "month", "last_month", "hires", "cost"]
     sellers = plan[plan["role"] == "AE"].assign(last_month=plan["month"])[columns]
+    sellers = sellers.assign(segment=sellers["segment"].astype(object).where(sellers["segment"] != UNKNOWN, None))
     support = (plan[plan["role"] != "AE"].groupby("role", sort=False, as_index=False)
                .agg(month=("month", "min"), last_month=("month", "max"), hires=("hires", "sum"), cost=("cost", "sum")))
     support["role"] = support["role"].map(lambda role: ROLE_NAMES.get(role, role))

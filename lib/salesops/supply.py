@@ -151,7 +151,7 @@ def _scenario_costs(hires: pd.DataFrame, cover: pd.DataFrame, orders: pd.DataFra
             int(by_role.get("AE", 0)),
             int(by_role.drop("AE", errors="ignore").sum()),
             ", ".join(f"{n} {role}" for role, n in by_role.items() if n) or "none",
-            float(h["cost_in_horizon"].sum()),
+            float(h["cost_in_horizon"].sum(min_count=1)) if len(h) else 0.0,  # NaN: hires of unknown cost
             float(c["contractor_hours"].sum()),
             float(c["contractor_cost"].sum()),
             float(o["units_to_order"].sum()),

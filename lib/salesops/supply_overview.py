@@ -49,8 +49,10 @@ def supply_metrics(plan: SupplyPlan, params: Params) -> list[Metric]:
                number(cost["ae_hires"] + cost["support_hires"]),
                f"{number(cost['ae_hires'])} account executives"),
         Metric("Added cost in the horizon", float(cost["added_payroll"] + cost["contractor_cost"]),
-               money(float(cost["added_payroll"] + cost["contractor_cost"]), currency, compact=True),
-               "payroll of hires + contractors"),
+               money(float(cost["added_payroll"] + cost["contractor_cost"]), currency, compact=True)
+               if pd.notna(cost["added_payroll"]) else "unknown",
+               "payroll of hires + contractors" if pd.notna(cost["added_payroll"]) else
+               "no on-target earnings to cost the hires"),
     ]
     return metrics
 
@@ -120,8 +122,10 @@ def scenario_sentences(plan: SupplyPlan, params: Params) -> list[str]:
     cost = plan.costs.set_index("scenario")
 
     def describe(row) -> str:
-        text = (f"hires {row['hires_by_role']} (payroll {money(row['added_payroll'], currency, compact=True)} in "
-                f"the horizon), {number(row['contractor_hours'])} contractor hours")
+        payroll = ("payroll unknown: add on-target earnings to the reps table or supply.annual_cost"
+                   if pd.isna(row["added_payroll"]) else
+                   f"payroll {money(row['added_payroll'], currency, compact=True)} in the horizon")
+        text = f"hires {row['hires_by_role']} ({payroll}), {number(row['contractor_hours'])} contractor hours"
         if row["inventory_units"]:
             text += f", {number(row['inventory_units'])} hardware units to order"
         if row["horizon_gap"] > 0:

@@ -1,0 +1,47 @@
+"""Step 3 put together: earliest start, costs per role, and the whole plan on a small team."""
+
+import pandas as pd
+import pytest
+
+from salesops import supply
+from salesops.params import load_params
+from salesops.supply_settings import SupplySettings
+
+from conftest import ROOT
+
+
+def test_earliest_start_counts_whole_months_after_the_last_known_month():
+    assert supply.earliest_start("2026-12-31", 0) == pd.Timestamp("2027-01-01")
+    assert supply.earliest_start("2026-12-15", 2) == pd.Timestamp("2027-03-01")
+
+
+def test_annual_costs_from_params_or_loaded_ote():
+    reps = pd.DataFrame({"role": ["AE", "AE", "SE"], "ote": [100_000.0, 140_000.0, 150_000.0]})
+    costs = supply.annual_costs(reps, SupplySettings(annual_cost={"SE": 99_000.0}, loaded_cost_factor=1.2))
+    assert costs["AE"] == pytest.approx(120_000 * 1.2)  # median OTE × factor
+    assert costs["SE"] == 99_000.0  # from the params
+    assert pd.isna(costs["SDR"]) and pd.isna(costs["CONSULTANT"])  # nobody to measure, nothing given
+    assert supply.annual_costs(reps, SupplySettings())["CONSULTANT"] == 130_000.0  # the default
+
+
+def test_plan_on_a_small_team_needs_hires_of_unknown_cost_when_there_is_no_ote():
+    params = load_params("2027Q1", None, ROOT)
+    reps = pd.DataFrame({"rep_id": ["A1"], "role": ["AE"], "segment": ["SMB"], "region": ["NA"],
+                         "hire_date": pd.to_datetime(["2020-01-01"]), "end_date": pd.NaT, "quota": [30_000.0]})
+    opportunities = pd.DataFrame({"opportunity_id": ["O1"], "rep_id": ["A1"], "account_id": ["X"],
+                                  "created_date": pd.to_datetime(["2026-05-01"]),
+                                  "close_date": pd.to_datetime(["2026-06-01"]), "is_won": [True],
+                                  "amount": [120_000.0]})  # 10k a ramped month over 12 months
+    months = pd.date_range("2027-01-01", periods=12, freq="MS")
+    demand = pd.DataFrame({"segment": "SMB", "ds": months, "downside": 10_000.0, "base": 20_000.0,
+                           "upside": 30_000.0})
+    drivers = pd.DataFrame({"scenario": "base", "segment": "SMB", "ds": months, "qualified_leads": 0.0,
+                            "opportunities": 0.0, "new_customers": 0.0, "support_tickets": 0.0,
+                            "delivery_hours": 0.0})
+    plan = supply.plan_supply({"reps": reps, "opportunities": opportunities}, demand, drivers, None, params)
+    assert plan.productivity["productivity"].tolist() == pytest.approx([10_000.0])
+    costs = plan.costs.set_index("scenario")
+    assert costs.loc["downside", "ae_hires"] == 0 and costs.loc["base", "ae_hires"] >= 1
+    assert costs.loc["upside", "ae_hires"] > costs.loc["base", "ae_hires"]
+    assert pd.isna(costs.loc["base", "added_payroll"])  # no OTE: cost unknown, not zero
+    assert plan.inventory.empty
