@@ -3,6 +3,7 @@ the previous report is found, the sentences, and two consecutive sample quarters
 
 from __future__ import annotations
 
+import html
 import math
 
 import pandas as pd
@@ -10,7 +11,6 @@ import pytest
 import yaml
 
 from salesops import loop
-from salesops.forecast import FAST_PROFILE
 from salesops.run import run_quarter
 
 Q_START, Q_END = pd.Timestamp("2027-01-01"), pd.Timestamp("2027-03-31")
@@ -365,9 +365,7 @@ def test_no_previous_report_gives_no_findings_and_the_first_quarter_sentence(opp
 def two_quarters(tmp_path_factory):
     base = tmp_path_factory.mktemp("loop")
     params = base / "fast.yaml"  # a small company and the fast forecast candidates: about 25 s a quarter
-    params.write_text(yaml.safe_dump({"sample": {"scale": 0.2},
-                                      "forecast": {"models": list(FAST_PROFILE["models"]),
-                                                   "cv_refit": FAST_PROFILE["cv_refit"]}}), encoding="utf-8")
+    params.write_text(yaml.safe_dump({"sample": {"scale": 0.2}, "forecast": {"profile": "fast"}}), encoding="utf-8")
     for quarter in ("2027Q1", "2027Q2"):
         run_quarter(quarter, params_path=params, out_dir=base / "reports" / quarter, log=lambda _: None)
     return {quarter: base / "reports" / quarter for quarter in ("2027Q1", "2027Q2")}
@@ -415,14 +413,9 @@ def test_second_quarter_compares_the_first_ones_hires_with_who_started(two_quart
         two_quarters["2027Q2"] / "01_collect.html").read_text()
 
 
-def test_second_quarter_measures_quota_attainment_once_step_4_writes_quotas(two_quarters):
+def test_second_quarter_measures_quota_attainment_of_the_first_ones_quotas(two_quarters):
     first, second = two_quarters["2027Q1"] / "data", two_quarters["2027Q2"] / "data"
     findings = pd.read_parquet(second / "summary_01_collect.parquet").query("kind == 'finding'")["display"].tolist()
-    if not (first / "quotas.parquet").exists():  # step 4 is not part of the run yet
-        assert not (second / "plan_review_attainment.parquet").exists()
-        assert ("Quota attainment in 2027Q1 cannot be measured: the 2027Q1 report has no quotas, so it was made "
-                "without step 4, which writes it.") in findings
-        return
     quotas = pd.read_parquet(first / "quotas.parquet")
     per_rep = pd.read_parquet(second / "plan_review_attainment.parquet")
     team = pd.read_parquet(second / "plan_review_attainment_team.parquet").iloc[0]
@@ -433,3 +426,10 @@ def test_second_quarter_measures_quota_attainment_once_step_4_writes_quotas(two_
     made = f"{int(team['reps_at_or_above_quota'])} of {int(team['reps'])} reps made quota"
     assert any(text.startswith(made) for text in findings), findings
     assert "2027Q1: quota attainment of the team" in (two_quarters["2027Q2"] / "01_collect.html").read_text()
+
+
+def test_second_quarters_executive_summary_shows_the_first_ones_plan_against_actuals(two_quarters):
+    review = pd.read_parquet(two_quarters["2027Q2"] / "data" / "last_quarter_review.parquet")["sentence"]
+    index = (two_quarters["2027Q2"] / "index.html").read_text()
+    assert review.iloc[0].startswith("2027Q1: booked") and html.escape(review.iloc[0]) in index
+    assert "2027Q1: booked" not in (two_quarters["2027Q1"] / "index.html").read_text()
