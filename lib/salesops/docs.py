@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from . import schema
+from . import analyses, schema
 
 _KIND = {"string": "text", "int": "whole number", "float": "number", "date": "date", "datetime": "date and time",
          "bool": "true/false"}
@@ -63,6 +63,15 @@ def data_contract_markdown() -> str:
                 meaning += " Never shown on executive pages."
             lines.append(f"| `{column.name}` | {_KIND[column.kind]} | {required} | {meaning} | `{column.example}` |")
         lines.append("")
+    lines += ["## What each analysis needs", "",
+              "Every step runs on opportunities alone; a section whose needs are not met says in one sentence what "
+              "it would show and what to add (a table derived from the opportunities does not count as provided).",
+              "", "| step | analysis | shows | needs |", "| --- | --- | --- | --- |"]
+    for analysis in analyses.ANALYSES:
+        needs = "; ".join(f"`{table}`" + (f" ({', '.join(f'`{c}`' for c in columns)})" if columns else "")
+                          for table, columns in analysis.needs)
+        lines.append(f"| {int(analysis.step[:2])} | {analysis.name} | {analysis.shows} | {needs} |")
+    lines.append("")
     return "\n".join(lines)
 
 
