@@ -460,7 +460,9 @@ def test_lead_forecast_by_hand(lead_world):
     leads, scores, opps = lead_world
     settings = DemandSettings(lead_forecast_scope="lead_sourced")
     out = demand.lead_forecast(leads, scores, opps, AS_OF, START, END, settings)
-    assert out["unique_id"].tolist() == ["grade=A", "grade=B", "new_leads", "total"]
+    # no deal from a lead is open at as_of: the converted_open row is empty
+    assert out["unique_id"].tolist() == ["grade=A", "grade=B", "converted_open", "new_leads", "total"]
+    out = out.loc[out["unique_id"] != "converted_open"].reset_index(drop=True)
     assert out["leads"].tolist() == pytest.approx([1.0, 1.0, 1.5, 3.5])  # 0.5 new leads a month × 3 months
     assert out["expected_opportunities"].tolist() == pytest.approx([0.8, 0.5, 1.5 * 0.75, 1.3 + 1.125])
     wins = [OPEN_WINS["A"], OPEN_WINS["B"], NEW_WINS, OPEN_WINS["A"] + OPEN_WINS["B"] + NEW_WINS]
@@ -468,6 +470,7 @@ def test_lead_forecast_by_hand(lead_world):
     assert out["expected_wins"].tolist() == pytest.approx(wins)
     assert out["lead_sourced_bookings"].tolist() == pytest.approx([w * 4000 for w in wins])
     assert out["base"].tolist() == pytest.approx([w * 4000 for w in wins])  # scope lead_sourced: no gross-up
+    assert out["converted_open_bookings"].tolist() == [0.0] * 4
     assert out["share_in_period"].tolist() == pytest.approx([1.0, 1.0, NEW_LEAD_DAYS / 1.5, wins[3] / (2.425 * 2 / 3)])
     assert out["win_rate"].iloc[0] == pytest.approx(2 / 3)
     assert out["average_deal_size"].iloc[0] == 4000.0
@@ -481,7 +484,98 @@ def test_lead_forecast_by_hand(lead_world):
 
     # scope all_bookings (default): grossed up by the lead-sourced share 2/3, i.e. × 1.5
     grossed = demand.lead_forecast(leads, scores, opps, AS_OF, START, END)
+    grossed = grossed.loc[grossed["unique_id"] != "converted_open"]
     assert grossed["base"].tolist() == pytest.approx([w * 4000 * 1.5 for w in wins])
+
+
+@pytest.fixture
+def funnel_world():
+    """Three leads, one at each lead-funnel stage that can still book in 2027Q1:
+
+    K1 created 2026-02-09, converted 2026-03-11 into O1, won 2026-04-10 for 6,000: lead-to-booking lag 60 days
+       (19 + 31 + 10), conversion-to-booking lag 30 days (20 + 10).
+    K2 created 2026-11-01, converted 2026-12-21 into O2, still open at as_of: stage demo, amount 100,000, expected
+       to close 2027-03-15 (the pipeline's view; the lead method must use none of the three).
+    K3 created 2026-12-11, open, scored P(convert) 0.5, grade A.
+    Deals not from a lead: S1 won 4,000; S2 lost at demo (so the pipeline's demo close rate is 2/3, not 1).
+
+    Lead deals closed in 2026: O1 only -> win rate 1/1, average deal size 6,000, lead lags [60], conversion lags
+    [30]; lead-sourced share of won value 6,000 / 10,000 = 0.6. New-lead conversion: leads created in
+    (2025-10-02, 2026-10-02]: K1, converted -> 1.0. Trailing volume: 3 leads created in 2026 / 12 = 0.25 a month.
+    """
+    leads = make_leads([
+        ("K1", "2026-02-09", True, "2026-03-11", "converted"),
+        ("K2", "2026-11-01", True, "2026-12-21", "converted"),
+        ("K3", "2026-12-11", False, None, "open"),
+    ])
+    opps = make_opportunities([
+        _o(1, "SMB", "2026-03-11", "2026-04-10", W, "negotiate", 6000.0, lead="K1"),
+        _o(2, "SMB", "2026-12-21", "2027-03-15", "demo", "demo", 100_000.0, lead="K2"),
+        _o(3, "SMB", "2026-05-01", "2026-06-01", W, "negotiate", 4000.0),
+        _o(4, "SMB", "2026-06-01", "2026-07-01", L, "demo", 2000.0),
+    ])
+    scores = pd.DataFrame({"lead_id": pd.array(["K3"], dtype="string[pyarrow]"), "probability": [0.5],
+                           "grade": pd.array(["A"], dtype="string[pyarrow]")})
+    return leads, scores, opps
+
+
+def test_lead_forecast_counts_converted_leads_with_an_open_deal_by_hand(funnel_world):
+    leads, scores, opps = funnel_world
+    settings = DemandSettings(lead_forecast_scope="lead_sourced")
+    out = demand.lead_forecast(leads, scores, opps, AS_OF, START, END, settings).set_index("unique_id")
+    assert out.index.tolist() == ["grade=A", "converted_open", "new_leads", "total"]
+    # (a) K3, age 20: the lead lag 60 > 20 books 2026-12-11 + 60 = 2027-02-09 -> 0.5 × 1 × 1 = 0.5 wins
+    # (c) O2, age 10 since conversion: the conversion lag 30 > 10 books 2026-12-21 + 30 = 2027-01-20
+    #     -> 1 (converted) × 1 (win rate) × 1 = 1 win, valued at the lead deals' 6,000 (not O2's 100,000, not the
+    #     pipeline's demo close rate 2/3)
+    # (b) 0.25 new leads a month from 2027-01-01; d + 60 <= 03-31 for d <= 01-30: 30 days × 0.25 / 31 × 1 × 1
+    new = 30 * 0.25 / 31
+    wins = {"grade=A": 0.5, "converted_open": 1.0, "new_leads": new, "total": 1.5 + new}
+    assert out["expected_wins"].to_dict() == pytest.approx(wins)
+    assert out["lead_sourced_bookings"].to_dict() == pytest.approx({k: w * 6000 for k, w in wins.items()})
+    assert out["base"].to_dict() == pytest.approx({k: w * 6000 for k, w in wins.items()})
+    assert out["converted_open_bookings"].to_dict() == pytest.approx(
+        {"grade=A": 0.0, "converted_open": 6000.0, "new_leads": 0.0, "total": 6000.0})
+    assert out.loc["converted_open", ["leads", "mean_probability", "expected_opportunities", "share_in_period"]
+                   ].tolist() == pytest.approx([1.0, 1.0, 1.0, 1.0])
+    assert out.loc["total", "leads"] == pytest.approx(2.75)  # 1 open + 1 converted + 0.75 new
+    assert out.loc["total", "expected_opportunities"] == pytest.approx(0.5 + 1 + 0.75)
+    assert out.loc["total", ["win_rate", "average_deal_size", "median_lag_days", "median_conversion_lag_days",
+                             "lead_sourced_share"]].tolist() == pytest.approx([1.0, 6000.0, 60.0, 30.0, 0.6])
+    # O2 is certain to be won in the period at win rate 1 (q = 1, no variance): the spread is K3's and the new leads'
+    sd = 6000 * math.sqrt(0.5 * 0.5 + new)
+    assert out.loc["total", "upside"] == pytest.approx((1.5 + new) * 6000 + z(0.8) * sd)
+
+    # by month: O2 books in January (conversion lag), K3 in February (lead lag), new leads in March
+    monthly = demand.lead_forecast_by_month(leads, scores, opps, AS_OF, START, END, settings)
+    total = monthly.loc[monthly["unique_id"] == "total"]
+    assert total["expected_wins"].tolist() == pytest.approx([1.0, 0.5, new])
+    assert total["converted_open_bookings"].tolist() == pytest.approx([6000.0, 0.0, 0.0])
+
+    # all_bookings: every part is lead-sourced and grossed up once by 1 / 0.6; nothing added twice
+    grossed = demand.lead_forecast(leads, scores, opps, AS_OF, START, END).set_index("unique_id")
+    assert grossed["base"].to_dict() == pytest.approx({k: w * 6000 / 0.6 for k, w in wins.items()})
+    assert grossed.loc["total", "converted_open_bookings"] == pytest.approx(10_000.0)
+
+    # a lead both scored as open and holding an open deal counts once, as an open lead
+    both = pd.concat([scores, pd.DataFrame({"lead_id": pd.array(["K2"], dtype="string[pyarrow]"),
+                                            "probability": [0.2], "grade": pd.array(["B"], dtype="string[pyarrow]")})])
+    once = demand.lead_forecast(leads, both, opps, AS_OF, START, END, settings).set_index("unique_id")
+    assert once.loc["converted_open", "leads"] == 0 and once.loc["total", "leads"] == pytest.approx(2.75)
+
+
+def test_converted_open_deals_are_won_at_the_lead_deals_win_rate(lead_world):
+    # lead_world plus L7, converted 2026-12-26 into an open deal (age 5). Conversion lags: O1 03-05 -> 03-11 = 6,
+    # O2 05-05 -> 06-10 = 36 days, both longer than 5: 12-26 + 6 = 2027-01-01, + 36 = 01-31, both in January.
+    # Wins = 1 × win rate 2/3 × 1; bookings 2/3 × 4,000, grossed up by 1.5 = 4,000
+    leads, scores, opps = lead_world
+    leads = pd.concat([leads, make_leads([("L7", "2026-12-01", True, "2026-12-26", "converted")])], ignore_index=True)
+    opps = pd.concat([opps, make_opportunities([_o(7, "SMB", "2026-12-26", "2027-02-01", "qualify", "qualify",
+                                                   50_000.0, lead="L7")])], ignore_index=True)
+    out = demand.lead_forecast(leads, scores, opps, AS_OF, START, END).set_index("unique_id")
+    assert out.loc["converted_open", "expected_wins"] == pytest.approx(2 / 3)
+    assert out.loc["converted_open", "base"] == pytest.approx(2 / 3 * 4000 * 1.5)
+    assert out.loc["total", "median_conversion_lag_days"] == pytest.approx(21.0)  # median of [6, 36]
 
 
 def test_lead_forecast_by_month_and_new_lead_volume(lead_world):

@@ -11,8 +11,9 @@ them:
 * :func:`pipeline_forecast` / :func:`pipeline_forecast_by_month` — the open pipeline due in the period, at
   measured close rates, less the share expected to slip, plus the deals still to be created and won in the
   period (:func:`new_deal_history`).
-* :func:`lead_forecast` / :func:`lead_forecast_by_month` — open (scored) leads and expected new leads, at
-  measured conversion, win rate, deal size and lead-to-booking lag.
+* :func:`lead_forecast` / :func:`lead_forecast_by_month` — the lead funnel's view of the period: open (scored)
+  leads, leads already converted whose deal is still open, and expected new leads, at measured conversion, win
+  rate, deal size and lags (lead to booking, conversion to booking).
 * :func:`compare_forecasts`, :func:`method_weights`, :func:`explain_differences` — the three methods side by
   side and blended, and why they differ.
 * :func:`demand_drivers`, :func:`hardware_units` — demand turned into deals, opportunities, leads, customers,
@@ -29,7 +30,7 @@ Conventions (those of ``collect.py`` unless said otherwise):
 * **Months**: ``ds`` is the first day (midnight) of a calendar month, as in ``forecast.py``. A month only
   partly inside the planned period counts only its days inside it.
 * **Series ids**: ``unique_id`` is ``"total"`` or ``"segment=<segment>"`` (pipeline, as ``forecast.py``) and
-  ``"grade=<grade>"`` or ``"new_leads"`` (lead forecast). Segments come from the ``segment`` column that
+  ``"grade=<grade>"``, ``"converted_open"`` or ``"new_leads"`` (lead forecast). Segments come from the ``segment`` column that
   ``overview.attach_segments`` adds; without it there is only the total.
 * **Scenarios**: ``base`` is the expected value. ``downside`` and ``upside`` bound the central
   ``settings.interval`` (80 % by default) of a normal approximation to the chance of which deals (leads) are
@@ -58,7 +59,9 @@ Estimators — measured in the data, never the CRM's default stage probabilities
 * **Lead-to-booking lag**: for the lead-sourced deals won in the history window, close_date minus the lead's
   created_date. An open lead of age a gets the share of the lags longer than a that land in the period
   (conditional on not having booked yet); a new lead created on day d the share of all lags with d + lag in
-  the period.
+  the period. **Conversion-to-booking lag**: for the same deals, close_date minus the deal's created_date (the day
+  its lead converted); a converted lead whose deal is open at ``as_of`` at age a gets the share of these lags
+  longer than a that land in the period.
 * **New deals** (deals still to be created): the open pipeline cannot hold the deals that will be created
   *and* won inside the planned period (an SMB cycle is about five weeks). Their value is measured the way it
   would have looked at the start of each *past period* like the planned one: the planned period, its
@@ -114,6 +117,8 @@ METHOD_LABELS: dict[str, str] = {"statistical": "statistical", "pipeline": "pipe
 TOTAL = "total"
 #: ``unique_id`` of the lead forecast's expected new leads.
 NEW_LEADS = "new_leads"
+#: ``unique_id`` of the lead forecast's leads already converted whose deal is still open.
+CONVERTED_OPEN = "converted_open"
 #: Segment (or region) of a deal that has none.
 UNKNOWN = "Unknown"
 
@@ -142,11 +147,12 @@ NEW_DEAL_COLUMNS: tuple[str, ...] = (
 )
 LEAD_COLUMNS: tuple[str, ...] = (
     "unique_id", "leads", "mean_probability", "expected_opportunities", "expected_wins", "share_in_period",
-    "lead_sourced_bookings", "downside", "base", "upside", "win_rate", "average_deal_size", "median_lag_days",
-    "lead_sourced_share",
+    "lead_sourced_bookings", "converted_open_bookings", "downside", "base", "upside", "win_rate",
+    "average_deal_size", "median_lag_days", "median_conversion_lag_days", "lead_sourced_share",
 )
 LEAD_MONTH_COLUMNS: tuple[str, ...] = (
-    "unique_id", "ds", "expected_wins", "lead_sourced_bookings", "downside", "base", "upside",
+    "unique_id", "ds", "expected_wins", "lead_sourced_bookings", "converted_open_bookings", "downside", "base",
+    "upside",
 )
 COMPARISON_COLUMNS: tuple[str, ...] = (
     "method", "scenario", "bookings", "weight", "vs_reference", "weight_basis", "reason",
@@ -233,9 +239,11 @@ class DemandSettings(BaseModel):
     )
     lead_forecast_scope: Literal["all_bookings", "lead_sourced"] = Field(
         "all_bookings",
-        description="'all_bookings' (default): the lead forecast is grossed up by the measured share of won value "
-                    "that came from leads, so it is comparable with the other methods; 'lead_sourced': only the "
-                    "bookings of deals that come from leads.",
+        description="'all_bookings' (default): the lead forecast (open leads, converted leads whose deal is "
+                    "still open, new leads: all lead-sourced) is grossed up by the measured share of won value that "
+                    "came from leads, so it is comparable with the other methods; the gross-up stands in only for "
+                    "deals not from a lead, so nothing is counted twice. 'lead_sourced': only the bookings of deals "
+                    "that come from leads.",
     )
     agreement_tolerance: float = Field(
         0.1,
@@ -1057,6 +1065,10 @@ class _LeadModel:
                              "lead-to-booking lag cannot be measured. Check that opportunities.lead_id matches "
                              "leads.lead_id, or widen demand.history_months")
         self.median_lag_days = float(np.median(self.lags))
+        # conversion (the day the lead became the deal: its created_date) to booking, same won deals
+        conversion_lag = (lead_won["close_date"] - lead_won["created_date"]).dt.days.dropna().to_numpy(dtype=float)
+        self.conversion_lags = np.sort(np.clip(conversion_lag, 0, None))
+        self.median_conversion_lag_days = float(np.median(self.conversion_lags))
         self.conversion, known_leads, _ = _lead_conversion(leads, as_of, settings)
         if known_leads == 0:
             raise ValueError(f"no lead was created in the {settings.history_months} months ending "
@@ -1081,16 +1093,19 @@ class _LeadModel:
             raise ValueError(f"lead_scores has {int(lead_created_at.isna().sum())} lead(s) not in leads (or without "
                              f"created_date), e.g. {missing}: score the same leads table")
         grade = scores["grade"].astype(object)
-        self.open_ids = np.array([f"grade={g}" for g in grade.where(grade.notna(), "none")], dtype=object)
-        self.open_probability = probability.to_numpy()
-        c = _days(lead_created_at)
-        age = _days([as_of])[0] - c
-        remaining = len(self.lags) - np.searchsorted(self.lags, age, side="right")  # lags longer than the age
-        inside = (np.searchsorted(self.lags, self.hi[None, :] - c[:, None], side="right")
-                  - np.searchsorted(self.lags, self.lo[None, :] - c[:, None], side="left"))
-        share = np.where(remaining[:, None] > 0, inside / np.maximum(remaining, 1)[:, None], 0.0)
-        share = np.where(self.lo <= self.hi, share, 0.0)
-        self.open_wins = self.open_probability[:, None] * self.win_rate * share  # leads × months
+        open_ids = np.array([f"grade={g}" for g in grade.where(grade.notna(), "none")], dtype=object)
+        open_share = self._remaining_share(self.lags, _days(lead_created_at))
+
+        # leads converted by as_of whose deal is still open (a scored lead is counted once, as an open lead):
+        # P(convert) = 1, won at the lead deals' win rate, timed by the lags from conversion to booking
+        deals = opportunities.loc[collect._open_at(opportunities, as_of) & _lead_sourced(opportunities)]
+        deals = deals.loc[~deals["lead_id"].astype(object).isin(set(scores["lead_id"].astype(object))).to_numpy()]
+        deal_share = self._remaining_share(self.conversion_lags, _days(deals["created_date"]))
+
+        self.open_ids = np.concatenate([open_ids, np.full(len(deals), CONVERTED_OPEN, dtype=object)])
+        self.open_probability = np.concatenate([probability.to_numpy(), np.ones(len(deals))])
+        share = np.concatenate([open_share, deal_share]) if len(deals) else open_share
+        self.open_wins = self.open_probability[:, None] * self.win_rate * share  # leads (then deals) × months
 
         # new leads: a daily stream from the day after as_of to period_end
         days = pd.date_range(as_of + pd.Timedelta(days=1), end, freq="D")
@@ -1105,6 +1120,17 @@ class _LeadModel:
         self.new_leads = {scenario: float(per_day[scenario].sum()) for scenario in SCENARIOS}
         self.new_wins = {scenario: (per_day[scenario] @ inside_new) * self.conversion * self.win_rate
                          for scenario in SCENARIOS}  # months
+
+    def _remaining_share(self, lags: np.ndarray, started: np.ndarray) -> np.ndarray:
+        """Share of each item (started on day ``started``, not booked by ``as_of``) booking in each month of the
+        period: of the ``lags`` longer than its age at ``as_of``, those with start + lag in the month's bookable
+        days. Items × months; 0 when no lag is longer than the age."""
+        age = _days([self.as_of])[0] - started
+        remaining = len(lags) - np.searchsorted(lags, age, side="right")  # lags longer than the age
+        inside = (np.searchsorted(lags, self.hi[None, :] - started[:, None], side="right")
+                  - np.searchsorted(lags, self.lo[None, :] - started[:, None], side="left"))
+        share = np.where(remaining[:, None] > 0, inside / np.maximum(remaining, 1)[:, None], 0.0)
+        return np.where(self.lo <= self.hi, share, 0.0)
 
     def _volume(self, leads, expected_new_leads, days) -> dict[str, pd.Series]:
         """New leads per calendar month, by scenario, for the months of ``days``."""
@@ -1149,7 +1175,14 @@ class _LeadModel:
         return {scenario: series.reindex(needed) for scenario, series in out.items()}
 
     def ids(self) -> list[str]:
-        return [*sorted(set(self.open_ids)), NEW_LEADS, TOTAL]
+        grades = sorted(set(self.open_ids) - {CONVERTED_OPEN})
+        return [*grades, CONVERTED_OPEN, NEW_LEADS, TOTAL]
+
+    def pick(self, unique_id: str) -> np.ndarray:
+        """Which open leads and converted-open deals (rows of ``open_wins``) a row ``unique_id`` holds."""
+        if unique_id == TOTAL:
+            return np.ones(len(self.open_ids), dtype=bool)
+        return self.open_ids == unique_id
 
 
 def lead_forecast(
@@ -1162,18 +1195,28 @@ def lead_forecast(
     settings: DemandSettings | None = None,
     expected_new_leads: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Bookings the open leads and the leads still to come will bring in the planned period.
+    """Bookings the lead funnel will bring in the planned period: open leads, leads already converted whose deal
+    is still open, and the leads still to come — every lead-funnel stage that can still book in the period, each
+    valued by the lead method's own measured rates (never the pipeline's stage close rates, the deal's amount or
+    its expected close date, so the lead and pipeline forecasts stay independent views of the same period).
 
     Measured on the history window (module docstring): ``win_rate`` = won / closed among deals from a lead
     (``lead_id`` filled; count); ``average_deal_size`` = mean amount of those won (company currency); the lags
-    from a lead's creation to its won booking (``median_lag_days``); ``lead_sourced_share`` = their won value /
-    all won value; the new-lead conversion (leads created in the window shifted back ``lead_outcome_days``,
-    share converted by ``as_of``).
+    from a lead's creation to its won booking (``median_lag_days``) and from its conversion (the deal's
+    created_date) to its won booking (``median_conversion_lag_days``), in days; ``lead_sourced_share`` = their
+    won value / all won value; the new-lead conversion (leads created in the window shifted back
+    ``lead_outcome_days``, share converted by ``as_of``).
 
     * **Open leads** (``lead_scores``: ``lead_id, probability, grade`` of the scoring step): historical grades are
       not stored, so conversion by grade cannot be measured; each lead's ``probability`` (the scoring model's
       P(convert), checked for calibration on held-out leads in step 1) is used directly. Expected wins in the
       period = probability × win_rate × share of the lags longer than the lead's age that land in the period.
+    * **Converted, deal still open**: deals with a ``lead_id`` open at ``as_of`` (a lead also in ``lead_scores``
+      is counted once, as an open lead). P(convert) = 1; expected wins in the period = win_rate × share of the
+      conversion-to-booking lags longer than the deal's age that land in the period; valued at
+      average_deal_size. A deal older than every measured lag counts 0 (as a stale open lead does).
+      Both rates are unconditional: a deal that has stayed open a while has passed some early losses, and
+      long-cycle deals tend to be larger, so this part is more likely to be low than high.
     * **New leads**: created each day from the day after ``as_of`` to ``period_end``; per month
       ``expected_new_leads`` (columns ``ds`` (month, or week: spread evenly over its days), ``base`` and
       optionally ``downside``/``upside``; with a
@@ -1181,15 +1224,22 @@ def lead_forecast(
       the window / history_months) for every scenario. Expected wins = leads × conversion × win_rate × share of
       all lags landing in the period.
 
-    Rows ``grade=<g>`` (open leads of each grade), ``new_leads``, ``total``. Columns: ``leads`` (open leads, or
-    expected new leads in the base scenario), ``mean_probability`` (P(convert) of those leads),
-    ``expected_opportunities`` (leads × P(convert), whenever they convert), ``expected_wins`` (won in the period,
-    count), ``share_in_period`` = expected_wins / (expected_opportunities × win_rate) (timing share),
-    ``lead_sourced_bookings`` = expected_wins × average_deal_size, ``base`` = lead_sourced_bookings /
-    lead_sourced_share with ``lead_forecast_scope`` 'all_bookings' (all bookings implied if deals not from leads
-    keep their share), else = lead_sourced_bookings; ``downside``/``upside`` (module docstring; new leads at their
-    downside/upside volume), and the measured ``win_rate, average_deal_size, median_lag_days,
-    lead_sourced_share`` (the same on every row).
+    Rows ``grade=<g>`` (open leads of each grade), ``converted_open`` (converted leads whose deal is open),
+    ``new_leads``, ``total`` (all three). Columns: ``leads`` (open leads, converted leads with an open deal, or
+    expected new leads in the base scenario; count), ``mean_probability`` (P(convert) of those leads; 1 for
+    converted ones), ``expected_opportunities`` (leads × P(convert), whenever they convert), ``expected_wins``
+    (won in the period, count), ``share_in_period`` = expected_wins / (expected_opportunities × win_rate) (timing
+    share), ``lead_sourced_bookings`` = expected_wins × average_deal_size, ``converted_open_bookings`` = the part
+    of ``base`` from converted leads whose deal is open (0 on grade and new-lead rows), ``base`` =
+    lead_sourced_bookings / lead_sourced_share with ``lead_forecast_scope`` 'all_bookings', else =
+    lead_sourced_bookings; ``downside``/``upside`` (module docstring; new leads at their downside/upside volume),
+    and the measured ``win_rate, average_deal_size, median_lag_days, median_conversion_lag_days,
+    lead_sourced_share`` (the same on every row). Money in the company currency.
+
+    The 'all_bookings' gross-up: all three parts are lead-sourced, so lead_sourced_bookings is the whole lead
+    funnel's bookings in the period; dividing by lead_sourced_share adds the deals not from a lead (self-sourced,
+    open today or still to come) at their historical share of won value. Converted-open deals are lead-sourced
+    and scaled with the rest; the gross-up never re-adds the pipeline's open deals, so nothing is counted twice.
     """
     model = _LeadModel(leads, lead_scores, opportunities, as_of, period_start, period_end, settings,
                        expected_new_leads)
@@ -1203,13 +1253,9 @@ def lead_forecast(
             new = {s: float(model.new_wins[s].sum()) for s in SCENARIOS}
         else:
             new = {s: 0.0 for s in SCENARIOS}
-        if unique_id == NEW_LEADS:
-            pick = np.zeros(len(open_q), dtype=bool)
-        elif unique_id == TOTAL:
-            pick = np.ones(len(open_q), dtype=bool)
-        else:
-            pick = model.open_ids == unique_id
+        pick = model.pick(unique_id)
         q = open_q[pick]
+        converted_wins = float(q[model.open_ids[pick] == CONVERTED_OPEN].sum())
         p = model.open_probability[pick]
         new_leads = model.new_leads["base"] if unique_id in (NEW_LEADS, TOTAL) else 0.0
         leads_count = float(pick.sum()) + new_leads
@@ -1227,6 +1273,7 @@ def lead_forecast(
             "share_in_period": (wins / (opportunities_expected * model.win_rate)
                                 if opportunities_expected * model.win_rate > 0 else math.nan),
             "lead_sourced_bookings": wins * size,
+            "converted_open_bookings": converted_wins * size * scale,
             "downside": max(open_value + new["downside"] * size * scale - z * sd, 0.0),
             "base": wins * size * scale,
             "upside": open_value + new["upside"] * size * scale + z * sd,
@@ -1234,6 +1281,7 @@ def lead_forecast(
     out = pd.DataFrame(rows)
     out["unique_id"] = _text(out["unique_id"])
     out = out.assign(win_rate=model.win_rate, average_deal_size=size, median_lag_days=model.median_lag_days,
+                     median_conversion_lag_days=model.median_conversion_lag_days,
                      lead_sourced_share=model.lead_sourced_share)
     out["upside"] = np.maximum(out["upside"], out["base"])
     out["downside"] = np.minimum(out["downside"], out["base"])
@@ -1251,8 +1299,9 @@ def lead_forecast_by_month(
     expected_new_leads: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """:func:`lead_forecast` split by the month the wins book in: one row per ``unique_id`` (``grade=<g>``,
-    ``new_leads``, ``total``) × month ``ds`` of the planned period. Columns ``unique_id, ds, expected_wins,
-    lead_sourced_bookings, downside, base, upside`` with the same definitions, month by month."""
+    ``converted_open``, ``new_leads``, ``total``) × month ``ds`` of the planned period. Columns ``unique_id, ds,
+    expected_wins, lead_sourced_bookings, converted_open_bookings, downside, base, upside`` with the same
+    definitions, month by month."""
     model = _LeadModel(leads, lead_scores, opportunities, as_of, period_start, period_end, settings,
                        expected_new_leads)
     z = _z(model.settings.interval)
@@ -1260,13 +1309,9 @@ def lead_forecast_by_month(
     frames = []
     for unique_id in model.ids():
         with_new = unique_id in (NEW_LEADS, TOTAL)
-        if unique_id == NEW_LEADS:
-            pick = np.zeros(len(model.open_ids), dtype=bool)
-        elif unique_id == TOTAL:
-            pick = np.ones(len(model.open_ids), dtype=bool)
-        else:
-            pick = model.open_ids == unique_id
+        pick = model.pick(unique_id)
         q = model.open_wins[pick]
+        converted_wins = q[model.open_ids[pick] == CONVERTED_OPEN].sum(axis=0)
         new = {s: (model.new_wins[s] if with_new else np.zeros(len(model.months))) for s in SCENARIOS}
         open_wins = q.sum(axis=0)
         wins = open_wins + new["base"]
@@ -1277,6 +1322,7 @@ def lead_forecast_by_month(
             "ds": model.months.to_numpy(dtype="datetime64[ns]"),
             "expected_wins": wins,
             "lead_sourced_bookings": wins * size,
+            "converted_open_bookings": converted_wins * size * scale,
             "downside": np.minimum(np.clip((open_wins + new["downside"]) * size * scale - z * sd, 0, None), base),
             "base": base,
             "upside": np.maximum((open_wins + new["upside"]) * size * scale + z * sd, base),
@@ -1425,18 +1471,23 @@ def _reason(method: str, base: float, reference: str | None, reference_base: flo
         share = extras.get("share_in_period")
         lag = extras.get("median_lag_days")
         wins = extras.get("expected_wins")
+        converted = extras.get("converted_open_bookings")
+        of_which = ""
+        if converted is not None and not pd.isna(converted) and base > 0:
+            of_which = (f" ({percent(converted / base, 0)} of it from leads already converted whose deal is still "
+                        "open, at the lead deals' win rate and size)")
         if gap < 0:
             if share is not None and not pd.isna(share) and share < 0.5 and lag is not None and not pd.isna(lag):
-                return (f"{where}: the lead-to-booking lag (median {lag:.0f} days) puts most wins from today's and "
-                        f"new leads after the {period}")
+                return (f"{where}: the lead-to-booking lag (median {lag:.0f} days) puts most wins from open leads, "
+                        f"converted leads and new leads after the {period}{of_which}")
             text = f"{where}: fewer or weaker leads than the bookings trend needs"
             if wins is not None and not pd.isna(wins):
-                text += (f" — today's open leads and the expected new ones give {wins:,.0f} wins in the {period} at "
-                         "the measured conversion and win rate")
+                text += (f" — open leads, converted leads with an open deal and the expected new leads give "
+                         f"{wins:,.0f} wins in the {period} at the measured conversion and win rate{of_which}")
             return text
         text = f"{where}: lead volume or quality is up"
         if wins is not None and not pd.isna(wins):
-            text += f" — the leads are expected to give {wins:,.0f} wins in the {period}"
+            text += f" — the lead funnel is expected to give {wins:,.0f} wins in the {period}{of_which}"
         return text + "; bookings history has not caught up with it yet"
     return where
 
