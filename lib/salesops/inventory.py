@@ -52,6 +52,11 @@ def monthly_spread(orders: pd.DataFrame, products: list[str], as_of, history_mon
     return grid.std(axis=1, ddof=1).fillna(0.0)
 
 
+def empty_plan() -> pd.DataFrame:
+    """A plan with PLAN_COLUMNS and no product: there is no hardware to stock."""
+    return pd.DataFrame({c: pd.Series(dtype="float64") for c in PLAN_COLUMNS}).astype({"product": TEXT_DTYPE})
+
+
 def inventory_plan(units_forecast: pd.DataFrame, orders: pd.DataFrame, products: pd.DataFrame, as_of,
                    history_months: int, settings: InventorySettings | None = None) -> pd.DataFrame:
     """One row per hardware product of ``units_forecast`` (product, region, ds, units), PLAN_COLUMNS."""
@@ -63,7 +68,7 @@ def inventory_plan(units_forecast: pd.DataFrame, orders: pd.DataFrame, products:
         if missing:
             raise ValueError(f"{name} needs the column(s) {', '.join(missing)}")
     if units_forecast.empty:
-        return pd.DataFrame({c: pd.Series(dtype="float64") for c in PLAN_COLUMNS}).astype({"product": TEXT_DTYPE})
+        return empty_plan()
     demand = units_forecast.groupby(units_forecast["product"].astype(object))["units"].sum()
     n_months = units_forecast["ds"].nunique()
     names = list(demand.index)

@@ -128,10 +128,7 @@ def _costed(hires: pd.DataFrame, months: pd.DatetimeIndex, costs: dict[str, floa
 def _inventory(tables: Mapping[str, pd.DataFrame], hardware: pd.DataFrame | None,
                params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
     if hardware is None or hardware.empty or not {"orders", "products"} <= set(tables):
-        empty = inventory.inventory_plan(pd.DataFrame(columns=["product", "ds", "units"]),
-                                         pd.DataFrame(columns=["order_date", "product", "units"]),
-                                         pd.DataFrame(columns=["product"]), params.data_end, 1)
-        return empty, inventory.order_scenarios(empty, 3, params.demand.interval)
+        return inventory.empty_plan(), inventory.order_scenarios(inventory.empty_plan(), 3, params.demand.interval)
     plan = inventory.inventory_plan(hardware, tables["orders"], tables["products"], params.data_end,
                                     params.demand.history_months, params.inventory)
     return plan, inventory.order_scenarios(plan, hardware["ds"].nunique(), params.demand.interval)
