@@ -45,3 +45,12 @@ def test_plan_on_a_small_team_needs_hires_of_unknown_cost_when_there_is_no_ote()
     assert costs.loc["upside", "ae_hires"] > costs.loc["base", "ae_hires"]
     assert pd.isna(costs.loc["base", "added_payroll"])  # no OTE: cost unknown, not zero
     assert plan.inventory.empty
+
+
+def test_hires_by_month_pivots_every_scenario():
+    months = pd.date_range("2027-01-01", periods=3, freq="MS")
+    hires = pd.DataFrame({"scenario": ["upside", "base", "base"], "role": ["SE", "AE", "AE"],
+                          "segment": ["All", "SMB", "SMB"], "ds": [months[0], months[1], months[2]], "hires": [1, 2, 1]})
+    frame = supply.hires_by_month(hires, months)
+    assert frame.columns.tolist() == ["scenario", "role", "Jan 2027", "Feb 2027", "Mar 2027"]
+    assert frame.values.tolist() == [["base", "AE SMB", 0, 2, 1], ["upside", "SE", 1, 0, 0]]

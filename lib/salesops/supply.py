@@ -180,3 +180,19 @@ def role_summary(plan: SupplyPlan, scenario: str) -> pd.DataFrame:
            .reset_index())
     out.insert(3, "hires", out["role"].map(hires).fillna(0).astype(int))
     return out
+
+
+def hires_by_month(hires: pd.DataFrame, months) -> pd.DataFrame:
+    """Hires (``SupplyPlan.hires``) of every scenario by role (account executives by segment) and start month:
+    one row per scenario and role, one column per month of ``months`` (``Mon YYYY``), counts (0 when none)."""
+    labels = [f"{pd.Timestamp(ds):%b %Y}" for ds in months]
+    if hires.empty:
+        return pd.DataFrame(columns=["scenario", "role", *labels])
+    named = hires.assign(role=np.where(hires["role"] == "AE", "AE " + hires["segment"].astype(str),
+                                       hires["role"].astype(str)),
+                         month=hires["ds"].dt.strftime("%b %Y"))
+    table = named.pivot_table(index=["scenario", "role"], columns="month", values="hires", aggfunc="sum", fill_value=0)
+    table = table.reindex(columns=labels, fill_value=0).reset_index()
+    order = {s: i for i, s in enumerate(SCENARIOS)}
+    return table.sort_values(["scenario", "role"], key=lambda c: c.map(order) if c.name == "scenario" else c,
+                             kind="stable").reset_index(drop=True)
