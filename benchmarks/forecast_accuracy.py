@@ -14,10 +14,12 @@ exits 0 when the folder is absent):
 Backtest (outer, rolling origin), decided as follows. At each origin the workbook sees only the history up to
 it and forecasts the next **12 months** — its default horizon (the planned quarter + 3 quarters); the 12
 months after the origin are the held-out truth. Inside, it runs exactly what the workbook runs: its own
-rolling-origin cross-validation on that history (``ForecastSettings()`` defaults: 3 windows a quarter
-apart, each forecasting the full 12 months where the history allows it, else one quarter —
-``cv_horizon="auto"``), ``select_models``, ``forecast``. The single models forecast the same 12 months from the same
-history, so every method is scored on the same points.
+rolling-origin cross-validation on that history (``ForecastSettings()`` defaults: 7 candidate models and
+their Ensemble, 3 windows a quarter apart, each forecasting the full 12 months where the history allows it,
+else one quarter — ``cv_horizon="auto"``; ``combine``: each series forecast by the mean of its k best
+candidates, k chosen by a leave-one-window-out inner backtest pooled over the series), ``select_models``,
+``forecast``. The single models forecast the same 12 months from the same history, so every method is
+scored on the same points.
 
 * RSXFSN: **8 origins one year apart**, the last one 12 months before the end (holdouts 2015-07 … 2023-06,
   non-overlapping; they include the 2020 COVID shock, which no method foresaw).
@@ -27,20 +29,20 @@ history, so every method is scored on the same points.
 
 Score: MASE of each series' 12-month forecast, scaled by the in-sample seasonal naive MAE of the history
 up to its origin (``forecast.cv_metrics``), averaged over series and origins (each series weighs the same).
-"Best single model in hindsight" is the single model (Ensemble included) with the lowest such average — a
-choice one can only make after seeing the holdouts. Targets: the selection's MASE at least 10 % below
-SeasonalNaive's and at most 5 % above the best single model's. Rows for the reconciled selection
-(bottom-up, MinT) and for the selection backtested always over one quarter (``cv_horizon="quarter"``) or
-always over 12 months (``"full"``) are shown for comparison; the targets are judged on the workbook's
-default, the per-series ``selection``. Rows "mean of the k best by backtest" (k = 2, 3) average, per series,
-the k candidate models with the lowest *inner* backtest MASE: a combination chosen like the selection, without
-looking at the holdouts, shown to judge whether combining would be the better default.
+"Best single model in hindsight" is the single model (Ensemble, the mean of all seven, included) with the
+lowest such average — a choice one can only make after seeing the holdouts. Targets: the selection's MASE at
+least 10 % below SeasonalNaive's and at most 5 % above the best single model's. Rows for the reconciled
+selection (bottom-up, MinT) are shown for comparison, and two earlier rules: "one model per series" (the same
+candidates and backtest, ``combine: false``: each series' lowest inner MASE) and "previous default" (AutoETS,
+AutoARIMA, AutoTheta, SeasonalNaive and their Ensemble, one model per series). The targets are judged on the
+workbook's default, the ``selection`` row.
 """
 
 from __future__ import annotations
 
 import os
 import platform
+import re
 import sys
 import time
 from pathlib import Path
@@ -55,8 +57,9 @@ DATA = REPO_ROOT.parent / "shared" / "data" / "real"
 RSXFSN = DATA / "us-census-retail-sales-rsxfsn" / "RSXFSN.csv"
 SUPERSTORE = DATA / "superstore-sales" / "Sample - Superstore.csv"
 HORIZON_MONTHS = 12
-SINGLE = ("SeasonalNaive", "AutoETS", "AutoARIMA", "AutoTheta", "Ensemble")
-TOP_K = (2, 3)  # rows for the mean of the k models with the best inner backtest (a variant, not the default)
+SINGLE = ("SeasonalNaive", "AutoETS", "AutoARIMA", "AutoTheta", "HoltWinters", "AutoCES", "DynamicOptimizedTheta",
+          "Ensemble")
+PREVIOUS_MODELS = ("AutoETS", "AutoARIMA", "AutoTheta", "SeasonalNaive", "Ensemble")  # the default until 2026-11
 
 
 def load_rsxfsn(path: Path) -> pd.DataFrame:
@@ -75,9 +78,8 @@ def load_superstore(path: Path) -> pd.DataFrame:
 def outer_backtest(series: pd.DataFrame, origins: list[pd.Timestamp], settings: fc.ForecastSettings,
                    reconcile: bool) -> tuple[pd.DataFrame, float, list[dict]]:
     """Forecasts of every method at every origin (columns unique_id, ds, cutoff, y, <method...>), the
-    workbook step's seconds, and the models chosen."""
-    variants = {"selection, backtest over one quarter": settings.model_copy(update={"cv_horizon": "quarter"}),
-                "selection, backtest over 12 months": settings.model_copy(update={"cv_horizon": "full"})}
+    workbook step's seconds, and how many models each series' forecast averages (k, counted per origin)."""
+    previous = settings.model_copy(update={"models": PREVIOUS_MODELS, "combine": False})
     pieces, step_seconds, chosen = [], 0.0, []
     with fc.open_engine(settings) as engine:
         for origin in origins:
@@ -87,21 +89,21 @@ def outer_backtest(series: pd.DataFrame, origins: list[pd.Timestamp], settings: 
             selection = fc.select_models(metrics)
             selected = fc.forecast(train, settings, selection, engine=engine)
             step_seconds += time.perf_counter() - began
-            chosen.append(selection["model"].astype(str).value_counts().to_dict())
+            members = selection["model"].astype(str).str.count(re.escape(fc.COMBINATION_SEPARATOR)) + 1
+            chosen.append({f"k={k}": int(count) for k, count in members.value_counts().items()})
             methods = {"selection": selected}
             if reconcile:
                 methods["selection, bottom-up"] = fc.reconcile(selected, train, settings)
                 methods["selection, MinT"] = fc.reconcile(
                     selected, train, settings.model_copy(update={"reconciliation": "min_trace"}))
-            for label, variant in variants.items():
-                variant_selection = fc.select_models(fc.cross_validate(train, variant, engine=engine))
-                methods[label] = fc.forecast(train, variant, variant_selection, engine=engine)
+            single = fc.select_models(metrics.drop(columns=["top_k", "nested_mase"]))
+            methods["one model per series (combine: false)"] = fc.forecast(train, settings, single, engine=engine)
+            previous_selection = fc.select_models(fc.cross_validate(train, previous, engine=engine))
+            methods["previous default"] = fc.forecast(train, previous, previous_selection, engine=engine)
             ids = train["unique_id"].astype(str).unique()
             for model in SINGLE:
                 methods[model] = fc.forecast(train, settings, pd.DataFrame({"unique_id": ids, "model": model}),
                                              engine=engine)
-            for k in TOP_K:
-                methods[f"mean of the {k} best by backtest"] = top_k_mean(metrics, methods, settings, k)
             wide = None
             for name, frame in methods.items():
                 part = frame[["unique_id", "ds", "mean"]].astype({"unique_id": str}).rename(columns={"mean": name})
@@ -110,25 +112,6 @@ def outer_backtest(series: pd.DataFrame, origins: list[pd.Timestamp], settings: 
             wide = wide.merge(truth, on=["unique_id", "ds"], how="inner").assign(cutoff=origin)
             pieces.append(wide)
     return pd.concat(pieces, ignore_index=True), step_seconds, chosen
-
-
-def top_k_mean(metrics: pd.DataFrame, methods: dict[str, pd.DataFrame], settings: fc.ForecastSettings,
-               k: int) -> pd.DataFrame:
-    """Per series, the mean forecast of the ``k`` candidate models (Ensemble left out) with the lowest inner
-    backtest MASE — chosen on the inner backtest only, like the selection. A series too short to backtest keeps
-    the selection's fallback."""
-    scored = metrics.loc[metrics["model"].astype(str).isin(settings.candidates) & metrics["mase"].notna()]
-    best = (scored.assign(unique_id=scored["unique_id"].astype(str), model=scored["model"].astype(str))
-            .sort_values(["unique_id", "mase"], kind="stable").groupby("unique_id").head(k))
-    pieces = []
-    for uid, rows in best.groupby("unique_id"):
-        members = [methods[m].loc[methods[m]["unique_id"].astype(str) == uid, ["unique_id", "ds", "mean"]]
-                   for m in rows["model"]]
-        pieces.append(pd.concat(members).groupby(["unique_id", "ds"], as_index=False)["mean"].mean())
-    done = set(best["unique_id"])
-    selection = methods["selection"]
-    pieces.append(selection.loc[~selection["unique_id"].astype(str).isin(done), ["unique_id", "ds", "mean"]])
-    return pd.concat(pieces, ignore_index=True).astype({"unique_id": str})
 
 
 def score(cv: pd.DataFrame, series: pd.DataFrame, methods: list[str]) -> pd.DataFrame:
@@ -160,7 +143,7 @@ def report(name: str, series: pd.DataFrame, origins: list[pd.Timestamp], reconci
     for origin_counts in chosen:
         for model, count in origin_counts.items():
             counts[model] = counts.get(model, 0) + count
-    print(f"\nModels chosen (series x origins): {', '.join(f'{m} {c}' for m, c in sorted(counts.items()))}. "
+    print(f"\nModels averaged per series (series x origins): {', '.join(f'{m} {c}' for m, c in sorted(counts.items()))}. "
           f"Workbook step (backtest + selection + forecast): {step_seconds:.1f} s for {len(origins)} origins; "
           f"whole comparison {total_seconds:.1f} s.")
     selection = table.loc["selection", "mase"]

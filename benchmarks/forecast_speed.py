@@ -32,6 +32,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
 import subprocess
 import sys
@@ -104,7 +105,8 @@ def run_one(profile: str, n: int) -> dict:
     seconds = time.perf_counter() - began
     self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    shares = selection["model"].astype(str).value_counts(normalize=True)
+    members = selection["model"].astype(str).str.count(re.escape(fc.COMBINATION_SEPARATOR)) + 1
+    shares = members.map(lambda k: f"mean of {k}" if k > 1 else "one model").value_counts(normalize=True)
     return {
         "profile": profile, "series": n, "seconds": seconds, "cv_seconds": backtested - began,
         "peak_mb": max(self_kb, children_kb) / 1024, "main_mb": self_kb / 1024, "worker_mb": children_kb / 1024,

@@ -48,7 +48,9 @@ def hierarchy_series(seed: int = 7, months: int = 40) -> pd.DataFrame:
 def test_defaults_and_derived_values():
     settings = ForecastSettings()
     assert settings.levels == ((), ("region",), ("region", "segment"))
-    assert settings.models == ("AutoETS", "AutoARIMA", "AutoTheta", "SeasonalNaive", "Ensemble")
+    assert settings.models == ("AutoETS", "AutoARIMA", "AutoTheta", "SeasonalNaive", "HoltWinters", "AutoCES",
+                               "DynamicOptimizedTheta", "Ensemble")
+    assert settings.combine
     assert (settings.season, settings.horizon, settings.cv_h, settings.cv_test_size) == (12, 12, 3, 9)
     assert settings.full_cv_min_periods == 12 + 6 + 36  # auto: the full horizon from 54 months of history
     weekly = ForecastSettings(freq="W", models=["MSTL", "SeasonalNaive"], horizon_quarters=0)
@@ -194,6 +196,67 @@ def test_select_models_takes_the_lowest_mase_and_breaks_ties_by_simplicity():
     assert_frame_equal(fc.select_models(metrics), expected)
 
 
+def test_top_k_backtest_against_hand_computation():
+    # history 0, 2, ..., 10 with season 1: every difference is 2, so every window's scale is 2
+    series = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2026-01-01", periods=6, freq="MS"),
+                           "y": [0.0, 2, 4, 6, 8, 10]})
+    cv = pd.DataFrame({"unique_id": "a", "ds": pd.to_datetime(["2026-05-01", "2026-06-01"]),
+                       "cutoff": pd.to_datetime(["2026-04-01", "2026-05-01"]), "y": [8.0, 10.0],
+                       "A": [8.0, 14.0], "B": [12.0, 10.0], "C": [4.0, 8.0]})
+    points, table = fc.top_k_backtest(cv, series, 1, ["A", "B", "C"])
+    # window MASE: A 0 and 2, B 2 and 0, C 2 and 1 -> backtest MASE 1, 1, 1.5: ranking A, B (tie: listed first), C
+    np.testing.assert_allclose(points["top1"], [8.0, 14.0])
+    np.testing.assert_allclose(points["top2"], [10.0, 12.0])
+    np.testing.assert_allclose(points["top3"], [8.0, 32 / 3])
+    assert table["members"].tolist() == ["A", "A + B", "A + B + C"]
+    # leave window 1 out: ranked on window 2 -> B, C, A; on window 1: B 2, mean(B, C) = 8 -> 0, all three -> 0.
+    # leave window 2 out: ranked on window 1 -> A, B, C (B, C tie); on window 2: A 2, mean(A, B) = 12 -> 1,
+    # all three 32/3 -> 1/3. Nested MASE per k: (2 + 2) / 2, (0 + 1) / 2, (0 + 1/3) / 2
+    np.testing.assert_allclose(table["nested_mase"], [2.0, 0.5, 1 / 6])
+    assert table["k"].tolist() == [1, 2, 3]
+
+
+def test_select_models_pools_k_over_the_series_and_averages_each_ones_best():
+    metrics = pd.DataFrame({
+        "unique_id": ["a"] * 4 + ["b"] * 3,
+        "model": ["AutoETS", "HoltWinters", "HoltWinters + AutoETS", "Ensemble",
+                  "SeasonalNaive", "AutoETS", "AutoETS + SeasonalNaive"],
+        "mase": [0.8, 0.7, 0.75, 0.9, 0.5, 0.6, 0.55],
+        "candidate": [True, True, False, True, True, True, False],
+        "top_k": [0, 1, 2, 0, 1, 0, 2],
+        # pooled nested MASE: k = 1 (0.9 + 0.5) / 2 = 0.7, k = 2 (0.7 + 0.6) / 2 = 0.65 -> k = 2 for both series
+        "nested_mase": [np.nan, 0.9, 0.7, np.nan, 0.5, np.nan, 0.6],
+        "note": [""] * 7,
+    })
+    chosen = fc.select_models(metrics)
+    assert chosen["model"].tolist() == ["HoltWinters + AutoETS", "AutoETS + SeasonalNaive"]
+    # series b alone would keep its single best (0.5 < 0.6); without top-k rows the lowest MASE wins
+    assert fc.select_models(metrics.loc[metrics["unique_id"] == "b"])["model"].tolist() == ["SeasonalNaive"]
+    assert fc.select_models(metrics.drop(columns=["top_k", "nested_mase"]))["model"].tolist() == \
+        ["HoltWinters", "SeasonalNaive"]
+
+
+def test_a_combination_is_forecast_as_the_mean_of_its_members():
+    series = seasonal_series(3).assign(y=lambda f: f["y"] * (1 + 0.01 * np.arange(len(f))))
+    settings = ForecastSettings(models=["SeasonalNaive", "HoltWinters", "AutoTheta"], levels=[[]], n_jobs=1)
+    metrics = fc.cross_validate(series, settings)
+    combined = metrics.loc[metrics["top_k"] >= 2]
+    assert combined["top_k"].tolist() == [2, 3] and not combined["candidate"].any()
+    assert set(combined["model"].iloc[1].split(" + ")) == {"SeasonalNaive", "HoltWinters", "AutoTheta"}
+    assert (metrics["top_k"] == 1).sum() == 1 and np.isfinite(metrics["nested_mase"]).sum() == 3
+    pair = combined["model"].iloc[0]
+    both = fc.forecast(series, settings, pd.DataFrame({"unique_id": ["total"], "model": [pair]}))
+    singles = [fc.forecast(series, settings, pd.DataFrame({"unique_id": ["total"], "model": [name]}))
+               for name in pair.split(" + ")]
+    np.testing.assert_allclose(both["mean"], (singles[0]["mean"] + singles[1]["mean"]) / 2)
+    assert both["model"].unique().tolist() == [pair]
+    table = fc.backtest_table(metrics, pd.DataFrame({"unique_id": ["total"], "model": [pair]}))
+    assert table.loc[0, "mase"] == combined["mase"].iloc[0]
+    # combine false: no top-k rows, one model per series as before
+    single = fc.cross_validate(series, settings.model_copy(update={"combine": False}))
+    assert (single["top_k"] == 0).all() and len(single) == 3
+
+
 # --------------------------------------------------------------------------------------------------
 # forecasting
 
@@ -301,7 +364,10 @@ def test_the_weekly_path_end_to_end():
                                 models=["AutoETS", "SeasonalNaive", "MSTL", "Ensemble"])
     result = fc.forecast_step(series, settings)
 
-    assert set(result.cv_metrics["model"].astype(str)) == {"AutoETS", "SeasonalNaive", "MSTL", "Ensemble"}
+    single = result.cv_metrics.loc[result.cv_metrics["top_k"] <= 1, "model"].astype(str)
+    assert set(single) == {"AutoETS", "SeasonalNaive", "MSTL", "Ensemble"}
+    combined = result.cv_metrics.loc[result.cv_metrics["top_k"] >= 2, "model"].astype(str)  # means of the 2 or 3 best
+    assert all(set(label.split(" + ")) <= {"AutoETS", "SeasonalNaive", "MSTL"} for label in combined)
     assert (result.backtest["cv_h"] == 13).all() and (result.backtest["windows"] == 3).all()  # a quarter, 13 weeks
     assert result.backtest["mase"].notna().all()
     forecasts = result.reconciled
