@@ -51,10 +51,12 @@ class Step:
             self.write(frame, f"table_{name}")
         self.write(rejects, "rejects")
 
-    def read_tables(self) -> dict[str, pd.DataFrame]:
-        """The validated input tables step 1 wrote (``table_<name>``), keyed by table name."""
+    def read_tables(self, names: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
+        """The validated input tables step 1 wrote (``table_<name>``), keyed by table name: those of ``names``
+        that exist, or all of them (activities, the largest, are worth leaving out when not needed)."""
         tables = {path.stem.removeprefix("table_"): pd.read_parquet(path)
-                  for path in sorted(self.out_dir.glob("table_*.parquet"))}
+                  for path in sorted(self.out_dir.glob("table_*.parquet"))
+                  if names is None or path.stem.removeprefix("table_") in names}
         if "opportunities" not in tables:
             io.read_artifact(self.out_dir, "table_opportunities")  # raises: step 1 has not run
         return tables
