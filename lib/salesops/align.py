@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import actions, capacity, compensation, territories
+from .collect import _won_mask
 from .formats import money
 from .overview import SEGMENT_BANDS
 from .params import Params
@@ -305,8 +306,7 @@ def compensation_table(settings) -> pd.DataFrame:
 def won_bookings(opportunities: pd.DataFrame, start, end, by: str = "rep_id") -> pd.DataFrame:
     """Won bookings per ``by`` (rep_id, account_id, ...) with close_date in [start, end]: ``by``, bookings
     (company currency)."""
-    won = opportunities["is_won"].fillna(False).to_numpy(bool) if "is_won" in opportunities else \
-        opportunities["stage"].astype(object).eq("closed_won").fillna(False).to_numpy(bool)
+    won = _won_mask(opportunities)
     close = pd.to_datetime(opportunities["close_date"])
     in_period = won & (close >= pd.Timestamp(start)).to_numpy(bool) & (close <= pd.Timestamp(end)).to_numpy(bool)
     deals = opportunities.loc[in_period]

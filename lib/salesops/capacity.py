@@ -23,6 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .collect import _won_mask
 from .schema import TEXT_DTYPE
 
 UNKNOWN = "Unknown"
@@ -128,7 +129,7 @@ def measured_productivity(opportunities: pd.DataFrame, reps: pd.DataFrame, as_of
     team.loc[team["ds"] == last_month, "ramped_equivalents"] *= cut
     rep_months_by_segment = team.groupby("segment")["ramped_equivalents"].sum()
 
-    won = _won(opportunities)
+    won = _won_mask(opportunities)
     close = pd.to_datetime(opportunities["close_date"])
     in_window = won & (close >= months[0]).to_numpy(bool) & (close <= as_of).to_numpy(bool)
     segment_of = reps.set_index("rep_id")["segment"] if "segment" in reps else pd.Series(dtype=object)
@@ -209,12 +210,6 @@ def quota_capacity_check(reps: pd.DataFrame, capacity: pd.DataFrame, period_star
     out["capacity"] = out["segment"].map(capacity_by_segment).fillna(0.0).astype(float)
     out["quota_to_capacity"] = out["quota"] / out["capacity"].where(out["capacity"] > 0)
     return out.astype({"segment": TEXT_DTYPE})
-
-
-def _won(opportunities: pd.DataFrame) -> np.ndarray:
-    if "is_won" in opportunities:
-        return opportunities["is_won"].fillna(False).to_numpy(bool)
-    return opportunities["stage"].astype(object).eq("closed_won").fillna(False).to_numpy(bool)
 
 
 def _text(frame: pd.DataFrame, column: str) -> np.ndarray:

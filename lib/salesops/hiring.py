@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .calendar import quarter_freq, quarter_label
-from .capacity import DAYS_PER_MONTH, ramp_factor
+from .capacity import ramp_factor, survival
 from .schema import TEXT_DTYPE
 
 GAP_COLUMNS = ("scenario", "segment", "quarter", "demand", "capacity", "added_capacity", "gap_before",
@@ -42,9 +42,7 @@ def hire_contribution(start: pd.Timestamp, months: pd.DatetimeIndex, ramp_curve:
     start_period = pd.Timestamp(start).to_period("M")
     periods = starts.to_period("M")
     tenure = (periods.year - start_period.year) * 12 + periods.month - start_period.month + 1
-    middle = starts + (starts + pd.offsets.MonthEnd(0) - starts) / 2
-    months_in = np.clip((middle - pd.Timestamp(start)).days.to_numpy() / DAYS_PER_MONTH, 0, None)
-    return ramp_factor(np.asarray(tenure, dtype=float), ramp_curve) * (1 - attrition_annual) ** (months_in / 12)
+    return ramp_factor(np.asarray(tenure, dtype=float), ramp_curve) * survival(starts, start, attrition_annual)
 
 
 def plan_sales_hires(

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .capacity import observed_attrition, survival
+from .collect import _won_mask
 from .hiring import HIRE_COLUMNS, hire_contribution
 from .schema import TEXT_DTYPE
 from .supply_settings import SUPPORT_ROLES
@@ -59,8 +60,7 @@ def customers_today(opportunities: pd.DataFrame, as_of) -> int:
     """Accounts with at least one deal won on or before ``as_of`` (0 without an account_id column)."""
     if "account_id" not in opportunities:
         return 0
-    won = opportunities["is_won"].fillna(False).to_numpy(bool) if "is_won" in opportunities else \
-        opportunities["stage"].astype(object).eq("closed_won").fillna(False).to_numpy(bool)
+    won = _won_mask(opportunities)
     closed = (pd.to_datetime(opportunities["close_date"]) <= pd.Timestamp(as_of)).to_numpy(bool)
     return int(opportunities.loc[won & closed, "account_id"].dropna().nunique())
 

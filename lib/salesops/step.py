@@ -44,6 +44,10 @@ class Step:
     def read(self, name: str) -> pd.DataFrame:
         return io.read_artifact(self.out_dir, name)
 
+    def read_optional(self, name: str) -> pd.DataFrame | None:
+        """Artifact ``name``, or None when no step wrote it (an analysis the data did not support)."""
+        return self.read(name) if (self.out_dir / f"{name}.parquet").exists() else None
+
     def write_tables(self, tables: dict[str, pd.DataFrame], rejects: pd.DataFrame) -> None:
         """The validated input tables (``table_<name>``) and the rows set aside (``rejects``), for the
         later steps, which never read the input files themselves."""
