@@ -1,0 +1,196 @@
+"""The catalogue of bad and hostile inputs: one table, ``CASES``, one parametrised test over it.
+
+Each row is a :class:`Case`:
+
+* ``id`` — short, unique, snake_case; the pytest id;
+* ``write`` — a function ``write(folder)`` that writes the export into ``folder`` (which does not exist
+  yet). Start from :func:`export` (conftest's ``tiny_export()`` with one thing changed): the helpers
+  ``cells`` (change cells), ``edit`` (change a whole table frame), ``raw`` (the tiny export, then one
+  file written as the given bytes or text) cover most cases;
+* ``fragment`` — text that the message must contain, the same in ``salesops check`` and in a run;
+* ``params`` — params overrides merged over the folder params, in the params file's own shape
+  (``{"currency": "EUR", "data": {"thousands_separator": "."}}``); optional;
+* ``quarantine`` — True when the case runs with ``data.on_row_error: quarantine`` and the rows are
+  expected to be set aside (the run goes on) instead of stopping the run.
+
+For every row the test checks that (a) ``check_data`` says the data cannot run (or, for quarantine cases,
+lists the problem among rows set aside) and its text contains the fragment; (b) loading the inputs as a
+run does raises a DataError containing the fragment (quarantine: the rows are set aside and a reject
+message contains it); (c) no input file changed (bytes hashed before and after); (d) no traceback or
+Python exception class name is in the message. Every case must take well under a second: no notebooks.
+
+To add a case, append a row to ``CASES``; a new helper is fine when the existing ones do not fit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+import pytest
+import yaml
+
+from salesops.check import check_data
+from salesops.errors import DataError
+from salesops.inputs import load_inputs
+from salesops.params import deep_merge, load_params
+
+from conftest import ROOT, tiny_export, write_export
+
+Writer = Callable[[Path], None]
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    write: Writer
+    fragment: str
+    params: dict = field(default_factory=dict)
+    quarantine: bool = False
+
+
+# -- writers -------------------------------------------------------------------------------------
+
+
+def export(change: Callable[[dict[str, pd.DataFrame]], None] | None = None, suffix: str = ".csv") -> Writer:
+    """The tiny export, after ``change(tables)`` (which edits the dict of frames in place), as files."""
+    def write(folder: Path) -> None:
+        tables = tiny_export()
+        if change is not None:
+            change(tables)
+        write_export(folder, tables, suffix=suffix)
+    return write
+
+
+def cells(table: str, suffix: str = ".csv", **changes: dict[int, object]) -> Writer:
+    """The tiny export with cells of ``table`` replaced: ``column={row_position: value}``."""
+    def change(tables):
+        frame = tables[table].copy()
+        for column, values in changes.items():
+            for position, value in values.items():
+                frame.loc[position, column] = value
+        tables[table] = frame
+    return export(change, suffix)
+
+
+def edit(table: str, how: Callable[[pd.DataFrame], pd.DataFrame], suffix: str = ".csv") -> Writer:
+    """The tiny export with ``table`` replaced by ``how(frame)``."""
+    def change(tables):
+        tables[table] = how(tables[table].copy())
+    return export(change, suffix)
+
+
+def raw(name: str, content: bytes | str, remove: str | None = None) -> Writer:
+    """The tiny export, then the file ``name`` written with ``content`` as it is (``remove``: a file of
+    the export deleted first, e.g. to replace opportunities.csv by opportunities.xlsx)."""
+    def write(folder: Path) -> None:
+        export()(folder)
+        if remove:
+            (folder / remove).unlink()
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        (folder / name).write_bytes(data)
+    return write
+
+
+def without(table: str) -> Writer:
+    def change(tables):
+        del tables[table]
+    return export(change)
+
+
+# -- the catalogue -------------------------------------------------------------------------------
+
+CASES: list[Case] = [
+    # tables and columns
+    Case("no_opportunities_table", without("opportunities"), "no opportunities table in"),
+    Case("missing_required_column", edit("opportunities", lambda f: f.rename(columns={"amount": "Amount USD"})),
+         "opportunities.csv: required column 'amount'"),
+    Case("empty_file", raw("opportunities.csv", ""), "opportunities.csv has no data rows"),
+    Case("header_only", raw("opportunities.csv", "opportunity_id,rep_id,created_date,close_date,stage,amount\n"),
+         "opportunities.csv has no data rows"),
+    Case("not_utf8", raw("accounts.csv", "account_id,name\nA1,Caf\xe9\n".encode("cp1252")),
+         "accounts.csv is not utf-8 text: byte 0xE9 on line 2"),
+    Case("two_files_one_table", raw("opportunities.parquet", b"PAR1"), "holds 2 files for table 'opportunities'"),
+    # row rules
+    Case("unparseable_date", cells("opportunities", created_date={1: "31/02/2026"}),
+         "column 'created_date': 1 row hold a date that cannot be read (row 3"),
+    Case("negative_amount", cells("opportunities", amount={2: "-40000"}),
+         "column 'amount': 1 row hold a negative number (row 4"),
+    Case("text_amount", cells("opportunities", amount={0: "ten thousand"}),
+         "column 'amount': 1 row hold something that is not a number (row 2"),
+    Case("duplicate_key", cells("opportunities", opportunity_id={4: "O1"}),
+         "column 'opportunity_id': 1 row repeat a key already used on an earlier row (row 6"),
+    Case("orphan_rep", cells("opportunities", rep_id={1: "R9"}),
+         "column 'rep_id': 1 row point to an id that does not exist (row 3"),
+    Case("close_before_create", cells("opportunities", close_date={0: "2025-12-31"}),
+         "column 'close_date': 1 row have dates in the wrong order (row 2"),
+    Case("unmapped_stage", cells("opportunities", stage={3: "Verbal Yes"}),
+         "column 'stage': 1 row hold a value absent from the value mapping (row 5"),
+    Case("bad_boolean", cells("opportunities", is_won={0: "maybe"}),
+         "column 'is_won': 1 row hold a value that is not allowed (row 2"),
+    Case("won_without_close_date", cells("opportunities", close_date={0: ""}),
+         "column 'close_date': 1 row are empty (row 2"),
+    Case("bad_role", cells("reps", role={0: "Wizard"}), "reps.csv, column 'role': 1 row hold a value that is not"),
+    Case("quarantine_sets_aside", cells("opportunities", amount={1: "-5"}),
+         "column 'amount': 1 row hold a negative number (row 3",
+         params={"data": {"on_row_error": "quarantine", "max_reject_share": 0.5}}, quarantine=True),
+    Case("quarantine_too_many", cells("opportunities", amount={0: "-1", 1: "-2"}),
+         "column 'amount': 2 rows hold a negative number (rows 2, 3",
+         params={"data": {"on_row_error": "quarantine"}}),
+]
+
+
+# -- the test ------------------------------------------------------------------------------------
+
+_TRACEBACK = re.compile(r"Traceback|\b[A-Z]\w*(Error|Exception|Warning)\b:|File \"")
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    return {str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def _params(folder: Path, overrides: dict):
+    path = folder.parent / "params.yaml"
+    content = deep_merge({"data": {"source": "folder", "dir": str(folder)}}, overrides)
+    path.write_text(yaml.safe_dump(content), encoding="utf-8")
+    return load_params("2027Q1", path, ROOT)
+
+
+def test_case_ids_are_unique():
+    ids = [case.id for case in CASES]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_bad_input_is_explained_and_nothing_is_modified(case, tmp_path):
+    folder = tmp_path / "export"
+    case.write(folder)
+    before = _hashes(folder)
+    params = _params(folder, case.params)
+
+    report = check_data(params)
+    text = report.text()
+    assert case.fragment in text, text
+    if case.quarantine:
+        assert report.ok and "would be set aside" in text, text
+    else:
+        assert not report.ok, text
+    assert not _TRACEBACK.search(text), text
+
+    if case.quarantine:
+        inputs = load_inputs(params)
+        assert inputs.rejects["message"].str.contains(case.fragment, regex=False).any(), inputs.rejects
+        messages = "\n".join(inputs.rejects["message"])
+    else:
+        with pytest.raises(DataError) as error:
+            load_inputs(params)
+        messages = str(error.value)
+        assert case.fragment in messages, messages
+    assert not _TRACEBACK.search(messages), messages
+
+    assert _hashes(folder) == before
