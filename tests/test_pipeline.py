@@ -53,10 +53,11 @@ def test_run_writes_pages_manifest_and_artifacts(tiny_run):
     assert manifest["inputs"]["files"] == tiny_run["before"]
     assert manifest["params"]["data"]["on_row_error"] == "error"
     assert [s["step"] for s in manifest["steps"]] == STEPS and STEPS[:2] == ["01_collect", "02_demand"]
-    assert manifest["steps"][0]["seconds"] > 0
+    timings = json.loads((report / "timings.json").read_text())
+    assert list(timings["steps"]) == STEPS and timings["steps"]["01_collect"] > 0 and timings["total_seconds"] > 0
     assert {"pandas", "papermill", "statsforecast", "python"} <= set(manifest["packages"])
     assert "table_opportunities.parquet" in manifest["artifacts"]
-    assert not (report.parent / ".build-report").exists()
+    assert not list(report.parent.glob(".build-*")) and not list(report.parent.glob(".old-*"))
 
 
 def test_input_files_are_never_modified(tiny_run):
@@ -112,10 +113,18 @@ def test_plan_adds_up(tiny_run):
     assert {"Quotas", "Territories", "Hiring plan", "Compensation plan", "Actions"} <= set(workbook.sheetnames)
 
 
-def test_rerun_gives_byte_identical_artifacts(tiny_run, tmp_path):
+def every_file(folder):
+    return {str(p.relative_to(folder)): io.file_sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_rerun_gives_byte_identical_files_but_the_timings(tiny_run, tmp_path):
     run_quarter(QUARTER, data_dir=tiny_run["export"], out_dir=tmp_path / "again", log=lambda _: None)
-    first, second = hashes(tiny_run["report"] / "data"), hashes(tmp_path / "again" / "data")
-    assert first == second and len(first) > 10
+    first, second = every_file(tiny_run["report"]), every_file(tmp_path / "again")
+    assert set(first) == set(second) and len(first) > 30
+    assert [name for name in first if first[name] != second[name]] == ["timings.json"]
+    assert "plan.xlsx" in first and "notebooks/04_align.ipynb" in first and "analyst/04_align.html" in first
+    notebook = (tmp_path / "again" / "notebooks" / "01_collect.ipynb").read_text()
+    assert str(tmp_path) not in notebook and "start_time" not in notebook  # no build path, no run times
 
 
 def test_failed_step_keeps_last_good_report_and_shows_the_error(tiny_run, tmp_path):

@@ -1,17 +1,18 @@
 """Run a quarter: every step notebook in order with papermill, render the pages, write the manifest
 and the index page.
 
-A run builds in a temporary folder beside the final one and swaps it in only when every step has
-succeeded, so the last good report of the quarter stays in place until a new run succeeds. A failed
-run keeps its evidence in ``reports/<QUARTER>.failed/``: the executed notebook with the error and
-its rendered pages.
+A run builds in a private folder beside the final one and swaps it in only when every step has
+succeeded, so the last good report of the quarter stays in place until a new run succeeds; which folders
+a run may replace, and the lock that keeps two runs of one folder apart, are in ``report_folder``. A
+failed run keeps its evidence in ``reports/<QUARTER>.failed/``: the executed notebook with the error and
+its rendered pages. Every file of a report is byte-identical between two runs of the same inputs, params
+and code, except ``timings.json``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -22,7 +23,7 @@ from typing import Callable
 
 import pandas as pd
 
-from . import calendar, io, report
+from . import calendar, io, report, report_folder
 from .errors import StepError
 from .params import dump, load_params, params_files
 from .paths import ProjectPaths, project_paths
@@ -69,50 +70,61 @@ def run_quarter(quarter: str, params_path: str | Path | None = None, data_dir: s
                 log: Callable[[str], None] = print) -> Path:
     """Run every step of ``quarter`` and return the path of its ``index.html``.
 
-    Raises ParamsError before anything runs when the params are invalid, and StepError naming
-    the step and the page that shows the error when a step fails.
+    Raises ParamsError before anything runs when the params are invalid; OutputFolderError (a StepError) before
+    anything is written when the report folder must not or cannot be used (``report_folder``); StepError when
+    another run of the same folder is in progress, and naming the step and the page that shows the error when a
+    step fails.
     """
     paths = project_paths(root)
     params = load_params(quarter, params_path, paths.root)  # fail fast, before any kernel starts
     notebooks = paths.step_notebooks()
     if not notebooks:
         raise StepError(f"no step notebooks (NN_name.ipynb) in {paths.notebooks}")
-    final = Path(out_dir).resolve() if out_dir else paths.report_dir(quarter)
-    build = final.with_name(f".build-{final.name}")
-    failed = final.with_name(f"{final.name}.failed")
-    shutil.rmtree(build, ignore_errors=True)
-    (build / "notebooks").mkdir(parents=True)
+    from .inputs import data_folder
+
+    final = report_folder.check_output_folder(Path(out_dir) if out_dir else paths.report_dir(quarter),
+                                              data_folder(params, paths.root, data_dir), paths.root)
+    report_folder.prepare_parent(final)
+    with report_folder.exclusive_run(final, quarter):
+        return _run_locked(quarter, params, params_path, data_dir, final, notebooks, paths, log)
+
+
+def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: list[Path], paths: ProjectPaths,
+                log: Callable[[str], None]) -> Path:
+    build = report_folder.new_build_folder(final)
+    (build / "notebooks").mkdir()
     ensure_kernel()
     os.environ["SALESOPS_ROOT"] = str(paths.root)
     parameters = {
         "quarter": quarter,
         "params_path": str(Path(params_path).resolve()) if params_path else "",
         "data_dir": str(Path(data_dir).resolve()) if data_dir else "",
-        "out_dir": str(build / "data"),
+        "out_dir": "data",  # relative to the build folder, the notebooks' working folder: no temporary path in them
     }
     results: list[StepResult] = []
     started = time.perf_counter()
     for number, notebook in enumerate(notebooks, start=1):
         step = notebook.stem
         began = time.perf_counter()
-        error = _execute(notebook, build / "notebooks" / notebook.name, parameters, paths)
+        error = _execute(notebook, build / "notebooks" / notebook.name, parameters, build)
         page, analyst = _render(build, step, failed=error is not None)
         seconds = time.perf_counter() - began
         if error is not None:
-            shutil.rmtree(failed, ignore_errors=True)
-            build.rename(failed)
+            evidence = report_folder.keep_failed(build, final)
             raise StepError(
                 f"step {step} failed after {seconds:.1f} s:\n{error}\n"
-                f"The page showing the error: {failed / analyst}\n"
+                f"The page showing the error: {evidence / analyst}\n"
                 f"The last good report of {quarter}, if any, is unchanged in {final}."
             )
         results.append(StepResult(step, seconds, page, analyst))
         log(f"[{number}/{len(notebooks)}] {report.step_title(step)}: done in {seconds:.1f} s")
     _write_manifest(build, params, params_path, data_dir, results, paths)
     report.write_index(build / "index.html", _index_context(build, params, results, paths))
-    _swap(build, final)
-    shutil.rmtree(failed, ignore_errors=True)
-    log(f"Quarter {quarter} done in {time.perf_counter() - started:.1f} s.")
+    total = time.perf_counter() - started
+    _write_timings(build, results, total)
+    report_folder.publish(build, final)
+    report_folder.clear_failed(final)
+    log(f"Quarter {quarter} done in {total:.1f} s.")
     return final / "index.html"
 
 
@@ -129,20 +141,41 @@ def _kernel_manager_class(log_path: Path):
     return LoggingKernelManager
 
 
-def _execute(notebook: Path, output: Path, parameters: dict, paths: ProjectPaths) -> str | None:
-    """Run one notebook; return None on success, else the error as the reader should see it."""
+def _execute(notebook: Path, output: Path, parameters: dict, build: Path) -> str | None:
+    """Run one notebook in ``build`` (its working folder); return None on success, else the error as the
+    reader should see it. The executed notebook is left without run times or temporary paths."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
+    error = None
     try:
         pm.execute_notebook(
             str(notebook), str(output), parameters=parameters, kernel_name=KERNEL_NAME,
-            cwd=str(paths.notebooks), progress_bar=False, log_output=False,
-            kernel_manager_class=_kernel_manager_class(output.parent / "kernel.log"),
+            cwd=str(build), progress_bar=False, log_output=False,
+            kernel_manager_class=_kernel_manager_class(build / "kernel.log"),
         )
     except PapermillExecutionError as exc:
-        return f"{exc.ename}: {exc.evalue}"
-    return None
+        error = f"{exc.ename}: {exc.evalue}"
+    if output.exists():
+        _drop_run_metadata(output)
+    return error
+
+
+#: What papermill and nbclient record about one execution (times, temporary paths): not part of the report.
+_RUN_METADATA = ("start_time", "end_time", "duration", "input_path", "output_path", "environment_variables")
+
+
+def _drop_run_metadata(path: Path) -> None:
+    """Remove run times and paths from an executed notebook, so a rerun writes the same bytes."""
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    for key in _RUN_METADATA:
+        notebook.metadata.get("papermill", {}).pop(key, None)
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("papermill", None)
+    nbformat.write(notebook, path)
 
 
 def _render(build: Path, step: str, failed: bool) -> tuple[str, str]:
@@ -152,15 +185,6 @@ def _render(build: Path, step: str, failed: bool) -> tuple[str, str]:
     report.render_page(executed, build / page, executive=True, title=title, failed=failed)
     report.render_page(executed, build / analyst, executive=False, title=f"{title} (with code)", failed=failed)
     return page, analyst
-
-
-def _swap(build: Path, final: Path) -> None:
-    old = final.with_name(f".old-{final.name}")
-    shutil.rmtree(old, ignore_errors=True)
-    if final.exists():
-        final.rename(old)
-    build.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def code_version(root: Path) -> str:
@@ -197,18 +221,31 @@ def _write_manifest(build, params, params_path, data_dir, results, paths: Projec
     input_files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
     manifest = {
         "quarter": params.quarter,
-        "generated": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "code_version": code_version(paths.root),
         "params_files": [_relative(p, paths.root) for p in params_files(params.quarter, params_path, paths.root)],
         "params": dump(params),
         "inputs": {"folder": _relative(folder, paths.root),
                    "files": {p.name: io.file_sha256(p) for p in input_files}},
         "packages": _versions(),
-        "steps": [{"step": r.step, "seconds": round(r.seconds, 2), "page": r.page, "analyst_page": r.analyst_page}
+        "steps": [{"step": r.step, "page": r.page, "analyst_page": r.analyst_page}
                   for r in results],
         "artifacts": {p.name: io.file_sha256(p) for p in sorted((build / "data").glob("*.parquet"))},
     }
     io.write_json(manifest, build / "manifest.json")
+
+
+#: The one file of a report that differs between two runs of the same inputs, params and code.
+TIMINGS_FILE = "timings.json"
+
+
+def _write_timings(build: Path, results: list[StepResult], total_seconds: float) -> None:
+    """When the run happened and how long each step took: kept apart from the manifest and the pages, so
+    that every other file of a rerun is byte-identical."""
+    io.write_json({
+        "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "total_seconds": round(total_seconds, 2),
+        "steps": {r.step: round(r.seconds, 2) for r in results},
+    }, build / TIMINGS_FILE)
 
 
 def _index_context(build: Path, params, results: list[StepResult], paths: ProjectPaths) -> dict:
@@ -223,7 +260,7 @@ def _index_context(build: Path, params, results: list[StepResult], paths: Projec
         findings = summary.loc[summary["kind"] == "finding", "display"].tolist()
         skipped = summary.loc[summary["kind"] == "skipped", "display"].tolist()
         steps.append({"title": report.step_title(result.step), "page": result.page,
-                      "analyst_page": result.analyst_page, "seconds": f"{result.seconds:.1f} s",
+                      "analyst_page": result.analyst_page,
                       "metrics": metrics, "findings": findings, "skipped": skipped})
     summary = next((s for s in steps if s["title"] == report.step_title(SUMMARY_STEP)), None)
     actions_path = build / "data" / "actions.parquet"
@@ -238,7 +275,7 @@ def _index_context(build: Path, params, results: list[StepResult], paths: Projec
         "company": params.company, "quarter": params.quarter, "currency": params.currency,
         "quarter_start": f"{params.quarter_start:%d %b %Y}", "quarter_end": f"{params.quarter_end:%d %b %Y}",
         "data_end": f"{params.data_end:%d %b %Y}", "steps": steps,
-        "generated": dt.datetime.now().strftime("%Y-%m-%d %H:%M"), "code_version": code_version(paths.root),
+        "code_version": code_version(paths.root),
     }
 
 

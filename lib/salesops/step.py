@@ -86,6 +86,6 @@ def start(name: str, quarter: str, params_path: str = "", data_dir: str = "", ou
     plots.set_theme()
     paths = project_paths()
     params = load_params(quarter, params_path or None, paths.root)
-    artifacts = Path(out_dir) if out_dir else paths.report_dir(quarter) / "data"
+    artifacts = Path(out_dir).resolve() if out_dir else paths.report_dir(quarter) / "data"
     artifacts.mkdir(parents=True, exist_ok=True)
     return Step(name, params, paths, artifacts, Path(data_dir) if data_dir else None)

@@ -22,6 +22,7 @@ import numbers
 import os
 import re
 import uuid
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -315,13 +316,37 @@ def build_workbook(sheets: Sequence[Sheet], currency: str, cover: Mapping[str, s
     return workbook
 
 
+#: The date stamped on the workbook's document properties and on every part of its zip archive. openpyxl and
+#: zipfile would stamp the time of saving, so two runs of the same plan would differ in bytes.
+DOCUMENT_TIME = dt.datetime(2000, 1, 1)
+
+
+def _fix_archive_times(path: Path) -> None:
+    """Rewrite the .xlsx zip archive at ``path`` with every member dated ``DOCUMENT_TIME``, order and compression
+    kept, and the document's modified time (which openpyxl sets as it saves) set to it too."""
+    stamp = DOCUMENT_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(path) as source:
+        members = [(info, source.read(info)) for info in source.infolist()]
+    members = [(info, re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + stamp + rb"\g<2>",
+                             data) if info.filename == "docProps/core.xml" else data)
+               for info, data in members]
+    with zipfile.ZipFile(path, "w") as target:
+        for info, data in members:
+            fixed = zipfile.ZipInfo(info.filename, date_time=DOCUMENT_TIME.timetuple()[:6])
+            fixed.compress_type, fixed.external_attr = info.compress_type, info.external_attr
+            target.writestr(fixed, data)
+
+
 def _save_atomically(workbook: Workbook, path: Path) -> Path:
     """Save to a temporary file next to ``path``, then move it over ``path``; on any failure the temporary
-    file is removed and whatever was at ``path`` stays as it was."""
+    file is removed and whatever was at ``path`` stays as it was. The same workbook always gives the same bytes:
+    no time of saving is stored."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    workbook.properties.created = workbook.properties.modified = DOCUMENT_TIME
     try:
         workbook.save(temporary)
+        _fix_archive_times(temporary)
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)

@@ -1,0 +1,82 @@
+"""Whole runs under stress, through the command line as a user starts them: two runs of one quarter at once,
+a run killed half-way, and the rerun after it, which must give the same bytes as the first report.
+
+These start real kernels (about a minute in all), so the runs are shared through one module-scoped fixture.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from salesops import io
+from salesops.report_folder import MARKER
+
+from conftest import ROOT, tiny_export, write_export
+
+pytestmark = pytest.mark.e2e
+
+
+def every_file(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): io.file_sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def start_run(export: Path, out: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "salesops.cli", "run", "2027Q1", "--data", str(export),
+                             "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
+@pytest.fixture(scope="module")
+def two_at_once(tmp_path_factory):
+    base = tmp_path_factory.mktemp("safety")
+    export = write_export(base / "export", tiny_export())
+    out = base / "reports" / "2027Q1"
+    first = start_run(export, out)
+    time.sleep(0.5)
+    second = start_run(export, out)
+    results = [(process.wait(timeout=600), *process.communicate()) for process in (first, second)]
+    return {"base": base, "export": export, "out": out, "results": results}
+
+
+def test_two_runs_of_one_quarter_give_one_report_and_one_clear_refusal(two_at_once):
+    (first_code, first_out, first_err), (second_code, _, second_err) = two_at_once["results"]
+    assert first_code == 0, first_err
+    assert second_code == 1
+    assert "another run of 2027Q1 into" in second_err and "is in progress (pid" in second_err
+    assert "Traceback" not in second_err + first_err
+    out = two_at_once["out"]
+    assert (out / "index.html").is_file() and (out / MARKER).is_file()
+    assert not list(out.parent.glob(".build-*")) and not (out.parent / "2027Q1.failed").exists()
+
+
+def test_a_killed_run_leaves_the_last_good_report_and_the_next_run_cleans_up(two_at_once):
+    out, export = two_at_once["out"], two_at_once["export"]
+    good = every_file(out)
+    victim = start_run(export, out)
+    deadline = time.monotonic() + 300
+    while not list(out.parent.glob(".build-*/data/table_opportunities.parquet")):  # step 1 is under way
+        assert victim.poll() is None and time.monotonic() < deadline, "the run ended before it could be killed"
+        time.sleep(0.2)
+    os.killpg(victim.pid, signal.SIGKILL)
+    victim.wait()
+    time.sleep(3)  # the orphaned kernel notices its parent is gone and stops
+    assert every_file(out) == good  # byte for byte
+    assert list(out.parent.glob(".build-*"))  # the killed run's build folder is still there...
+
+    rerun = start_run(export, out)
+    code, _, err = rerun.wait(timeout=600), *rerun.communicate()
+    assert code == 0, err
+    assert not list(out.parent.glob(".build-*")) and not list(out.parent.glob(".old-*"))  # ...and now gone
+    assert not (out.parent / "2027Q1.failed").exists()
+    again = every_file(out)
+    assert set(again) == set(good) and len(good) > 30
+    # a rerun of the same inputs, params and code writes the same bytes, in another build folder: only the
+    # timings differ
+    assert [name for name in good if good[name] != again[name]] == ["timings.json"]
