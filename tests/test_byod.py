@@ -211,6 +211,7 @@ def test_check_command_exit_codes(export_dir, tmp_path):
 # -- a run on an opportunities-only export ---------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_run_on_opportunities_only_explains_every_skipped_section(tmp_path):
     folder, _ = export(tmp_path, SALESFORCE)
     params = tmp_path / "sf.yaml"

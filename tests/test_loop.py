@@ -371,12 +371,14 @@ def two_quarters(tmp_path_factory):
     return {quarter: base / "reports" / quarter for quarter in ("2027Q1", "2027Q2")}
 
 
+@pytest.mark.e2e
 def test_first_quarter_says_there_is_nothing_to_compare(two_quarters):
     first = two_quarters["2027Q1"]
     assert "2027Q1 is the first planned quarter in this report folder" in (first / "01_collect.html").read_text()
     assert not list((first / "data").glob("plan_review_*"))
 
 
+@pytest.mark.e2e
 def test_second_quarter_compares_the_first_ones_forecast_with_its_actuals(two_quarters):
     first, second = two_quarters["2027Q1"] / "data", two_quarters["2027Q2"] / "data"
     planned = pd.read_parquet(first / "demand_comparison.parquet")

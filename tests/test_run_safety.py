@@ -80,3 +80,6 @@ def test_a_killed_run_leaves_the_last_good_report_and_the_next_run_cleans_up(two
     # a rerun of the same inputs, params and code writes the same bytes, in another build folder: only the
     # timings differ
     assert [name for name in good if good[name] != again[name]] == ["timings.json"]
+    assert "plan.xlsx" in good and "analyst/04_align.html" in good
+    notebook = (out / "notebooks" / "01_collect.ipynb").read_text()
+    assert ".build-" not in notebook and "start_time" not in notebook  # no build path, no run times
