@@ -121,6 +121,9 @@ def new_build_folder(final: Path) -> Path:
         if stale.is_dir() and (stale / MARKER).is_file() and not (stale / "manifest.json").exists():
             shutil.rmtree(stale, ignore_errors=True)
     build = Path(tempfile.mkdtemp(prefix=f".build-{final.name}-", dir=final.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    build.chmod(0o777 & ~umask)  # mkdtemp makes it private to its owner; a report is read by others too
     (build / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
     return build
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
 import time
@@ -118,6 +119,7 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
             )
         results.append(StepResult(step, seconds, page, analyst))
         log(f"[{number}/{len(notebooks)}] {report.step_title(step)}: done in {seconds:.1f} s")
+    (build / "kernel.log").unlink(missing_ok=True)  # the kernels' own log lines: kept only as a failure's evidence
     _write_manifest(build, params, params_path, data_dir, results, paths)
     report.write_index(build / "index.html", _index_context(build, params, results, paths))
     total = time.perf_counter() - started
@@ -161,6 +163,7 @@ def _execute(notebook: Path, output: Path, parameters: dict, build: Path) -> str
     return error
 
 
+_MEMORY_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 #: What papermill and nbclient record about one execution (times, temporary paths): not part of the report.
 _RUN_METADATA = ("start_time", "end_time", "duration", "input_path", "output_path", "environment_variables")
 
@@ -175,6 +178,12 @@ def _drop_run_metadata(path: Path) -> None:
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
         cell.metadata.pop("papermill", None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"  # papermill draws a random id
+        for output in cell.get("outputs", []):
+            text = output.get("data", {}).get("text/plain")
+            if text:  # "<pandas.io.formats.style.Styler at 0x7f8d87e15850>": a memory address
+                output["data"]["text/plain"] = _MEMORY_ADDRESS.sub("", text if isinstance(text, str) else "".join(text))
     nbformat.write(notebook, path)
 
 
