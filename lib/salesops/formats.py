@@ -7,11 +7,26 @@ import math
 
 import pandas as pd
 
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CNY": "¥",
+            "CAD": "$", "AUD": "$", "NZD": "$", "SGD": "$", "HKD": "$", "MXN": "$"}
+#: Prefixed dollar signs that name their currency (US$ 100, C$ 100).
+_PREFIXED = {"USD": ("US$",), "CAD": ("C$", "CA$"), "AUD": ("A$", "AU$"), "NZD": ("NZ$",), "SGD": ("S$",),
+             "HKD": ("HK$",), "MXN": ("MX$",)}
+#: Every sign that marks an amount's currency in an export, whatever the company's currency.
+CURRENCY_SIGNS: tuple[str, ...] = ("$", "€", "£", "¥", "₹")
 
 
 def currency_symbol(currency: str) -> str:
+    """The sign written before an amount: ``$`` for USD (and the other dollar currencies), ``€`` for EUR;
+    for a currency without one its ISO code and a space (``SEK ``)."""
     return _SYMBOLS.get(currency.upper(), f"{currency.upper()} ")
+
+
+def currency_marks(currency: str) -> frozenset[str]:
+    """The marks an amount in ``currency`` may carry in an export: its ISO code, its sign
+    (:func:`currency_symbol`) and prefixed dollar signs naming it (``US$``, ``C$``)."""
+    code = currency.upper()
+    return frozenset({code, currency_symbol(code).strip(), *_PREFIXED.get(code, ())})
 
 
 def is_missing(value) -> bool:
@@ -19,17 +34,29 @@ def is_missing(value) -> bool:
 
 
 def money(value, currency: str = "USD", compact: bool = False) -> str:
-    """``1234567`` → ``$1,234,567``; compact: ``$1.23M`` / ``$845k``. Missing → ``–``."""
+    """``1234567`` → ``$1,234,567``; compact: ``$1.23M`` / ``$845k`` / ``$12.3B`` / ``$125T``: at most
+    three significant digits before the suffix (k whole thousands; M, B, T with up to two decimals),
+    ``$1.00e+15`` from a thousand trillion on. Missing → ``–``."""
     if is_missing(value):
         return "–"
     sign = "-" if value < 0 else ""
     value = abs(float(value))
     symbol = currency_symbol(currency)
-    if compact:
-        for threshold, suffix, digits in ((1e9, "B", 2), (1e6, "M", 2), (1e3, "k", 0)):
-            if value >= threshold:
-                return f"{sign}{symbol}{value / threshold:,.{digits}f}{suffix}"
+    if compact and round(value) >= 1000:
+        return f"{sign}{symbol}{_compact(value)}"
     return f"{sign}{symbol}{value:,.0f}"
+
+
+def _compact(value: float) -> str:
+    """A value of 1,000 or more in k, M, B or T with at most three significant digits (rounding can move it
+    to the next suffix: 999,600 → 1.00M); scientific notation from 1,000T."""
+    for threshold, suffix in ((1e3, "k"), (1e6, "M"), (1e9, "B"), (1e12, "T")):
+        scaled = value / threshold
+        digits = 0 if suffix == "k" or scaled >= 100 else (1 if scaled >= 10 else 2)
+        text = f"{scaled:.{digits}f}"
+        if float(text) < 1000:
+            return f"{text}{suffix}"
+    return f"{value:.2e}"
 
 
 def percent(value, digits: int = 1, signed: bool = False) -> str:

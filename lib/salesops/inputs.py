@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import io, schema
+from . import calendar, io, schema
 from .errors import DataError
 from .params import Params
 from .paths import project_paths
@@ -93,8 +93,22 @@ def locate_files(params: Params, root: Path | None = None, data_dir: Path | str 
 
 
 def mapping_rules(params: Params, using_sample: bool) -> MappingRules:
-    """The sample company is canonical already; any other folder is read through the params' mapping."""
-    return MappingRules() if using_sample else MappingRules.from_params(params.data)
+    """The sample company is canonical already; any other folder is read through the params' mapping.
+    Both are read with the params' currency, time zone, separators and bounds: amounts at most
+    ``data.max_amount_ratio`` times their column's median, closed deals closed by the end of the planning
+    horizon (:func:`planning_horizon_end`)."""
+    horizon_end = planning_horizon_end(params)
+    reason = (f"the end of the planning horizon ({params.quarter} and the {params.forecast.horizon_quarters} "
+              "quarters after it, forecast.horizon_quarters)")
+    reading = MappingRules.reading(params.data, params.currency, params.timezone, horizon_end, reason)
+    return MappingRules(**reading) if using_sample else MappingRules.from_params(
+        params.data, params.currency, params.timezone, horizon_end, reason)
+
+
+def planning_horizon_end(params: Params) -> pd.Timestamp:
+    """Last day of the planning horizon: the end of the planned quarter plus ``forecast.horizon_quarters``."""
+    last = calendar.shift_quarter(params.quarter, params.forecast.horizon_quarters)
+    return calendar.quarter_end(last, params.fiscal_year_start_month).normalize()
 
 
 def load_inputs(params: Params, root: Path | None = None, data_dir: Path | str | None = None) -> Inputs:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import zoneinfo
 from pathlib import Path
 from typing import Any, Literal
 
@@ -58,6 +59,10 @@ class DataParams(_Strict):
     values: dict[str, dict[str, dict[str, str]]] = Field(default_factory=dict)
     true_values: list[str] = Field(default_factory=list)
     false_values: list[str] = Field(default_factory=list)
+    decimal_separator: Literal[".", ","] = "."
+    thousands_separator: Literal[",", ".", " ", "'", ""] = ","
+    flag_amount_ratio: float = Field(1000.0, gt=1)
+    max_amount_ratio: float = Field(1_000_000.0, gt=1)
 
     @field_validator("files", "columns", "values")
     @classmethod
@@ -88,6 +93,26 @@ class DataParams(_Strict):
             raise ValueError("data.source is 'folder' but data.dir is empty: set data.dir to the folder of tables")
         return self
 
+    @model_validator(mode="after")
+    def _separators_differ(self) -> "DataParams":
+        if self.decimal_separator == self.thousands_separator:
+            raise ValueError(
+                f"data.decimal_separator and data.thousands_separator are both {self.decimal_separator!r}: "
+                "numbers could not be read. Set them to the export's convention, e.g. '.' and ',' for 1,234.50 "
+                "or ',' and '.' for 1.234,50"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _amount_ratios_ordered(self) -> "DataParams":
+        if self.max_amount_ratio < self.flag_amount_ratio:
+            raise ValueError(
+                f"data.max_amount_ratio ({self.max_amount_ratio:g}) is below data.flag_amount_ratio "
+                f"({self.flag_amount_ratio:g}): an amount that stops the run must also be one the audit flags; "
+                "set max_amount_ratio to at least flag_amount_ratio"
+            )
+        return self
+
 
 class SampleParams(_Strict):
     """The embedded sample company."""
@@ -115,6 +140,7 @@ class Params(_Strict):
     as_of: dt.date | None = None
     company: str = "Sample Company"
     currency: str = Field("USD", min_length=3, max_length=3)
+    timezone: str = "UTC"
     data: DataParams = Field(default_factory=DataParams)
     sample: SampleParams = Field(default_factory=SampleParams)
     collect: CollectParams = Field(default_factory=CollectParams)
@@ -140,6 +166,19 @@ class Params(_Strict):
         if not calendar.QUARTER_PATTERN.match(quarter):
             raise ValueError(f"{quarter!r} is not a quarter label: write YYYYQn, e.g. 2027Q1")
         return quarter
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            zones = sorted(zoneinfo.available_timezones())
+            raise ValueError(
+                f"unknown time zone {name!r}{_nearest_hint(name, zones)}: use an IANA time-zone name such as UTC, "
+                "Europe/Berlin or America/New_York"
+            ) from None
+        return name
 
     @field_validator("as_of")
     @classmethod
@@ -277,9 +316,16 @@ def _explain(exc: ValidationError, raws: list[tuple[Path, dict]]) -> str:
         origin = next((str(p) for p, raw in reversed(raws) if location and _set_in(p, raw, location)), None)
         source = f" (set in {origin})" if origin else ""
         message = error["msg"].removeprefix("Value error, ")
-        value = f"; got {error['input']!r}" if "input" in error and not isinstance(error["input"], dict) else ""
+        value = ""
+        if "input" in error and not isinstance(error["input"], dict) and not _names_value(message, error["input"]):
+            value = f"; got {error['input']!r}"
         lines.append(f"  - {key}: {message}{value}{source}")
     return "\n".join(lines)
+
+
+def _names_value(message: str, value: Any) -> bool:
+    """Whether a validation message already shows the value it rejects (so it is not repeated)."""
+    return "got " in message or repr(value) in message
 
 
 def dump(params: Params) -> dict[str, Any]:

@@ -9,7 +9,8 @@ Types (``ColumnSpec.kind``):
     int       whole number (nullable ``Int64``)
     float     decimal number (``float64``); money is in the company currency, not cents
     date      calendar date (``datetime64[ns]`` at midnight)
-    datetime  date and time (``datetime64[ns]``, naive, in the company's local time)
+    datetime  date and time (``datetime64[ns]``, naive, in the company's local time: the ``timezone``
+              param; a value with a zone or offset is converted to it, one without is taken as local)
     bool      true/false (nullable ``boolean``)
 """
 
@@ -54,6 +55,7 @@ class ColumnSpec:
     allowed: tuple[str, ...] | None = None
     non_negative: bool = False
     personal: bool = False  # personal data: never shown on executive pages
+    money: bool = False  # an amount in the company currency: checked for other currencies and outliers
 
 
 @dataclass(frozen=True)
@@ -114,8 +116,8 @@ REPS = TableSpec(
         _c("segment", "string", False, "Customer segment the person covers (SMB, MM, ENT).", "MM"),
         _c("hire_date", "date", False, "First working day.", "2024-03-04"),
         _c("end_date", "date", False, "Last working day; empty while employed.", "2025-09-30"),
-        _c("quota", "float", False, "Quarterly bookings quota, company currency.", "180000", non_negative=True),
-        _c("ote", "float", False, "Annual on-target earnings, company currency.", "160000", non_negative=True),
+        _c("quota", "float", False, "Quarterly bookings quota, company currency.", "180000", non_negative=True, money=True),
+        _c("ote", "float", False, "Annual on-target earnings, company currency.", "160000", non_negative=True, money=True),
     ),
     primary_key=("rep_id",),
     foreign_keys=(ForeignKey("manager_id", "reps", "rep_id"),),
@@ -130,7 +132,7 @@ ACCOUNTS = TableSpec(
         _c("name", "string", True, "Company name as entered in the CRM.", "Acme Logistics"),
         _c("industry", "string", False, "Industry.", "Manufacturing"),
         _c("employees", "int", False, "Number of employees.", "420", non_negative=True),
-        _c("annual_revenue", "float", False, "Annual revenue, company currency.", "56000000", non_negative=True),
+        _c("annual_revenue", "float", False, "Annual revenue, company currency.", "56000000", non_negative=True, money=True),
         _c("region", "string", False, "Sales region.", "NA"),
         _c("country", "string", False, "Country.", "US"),
         _c("owner_rep_id", "string", False, "rep_id of the account owner.", "R0001"),
@@ -190,7 +192,7 @@ OPPORTUNITIES = TableSpec(
         _c("max_stage", "string", False, "Furthest open stage the deal reached (a lost deal: where it was lost).",
            "demo", allowed=OPEN_STAGES),
         _c("amount", "float", True, "Deal value, company currency (first-year contract value). May be empty on "
-           "an open deal (counted by the data-quality audit); a won deal needs one.", "24000", non_negative=True),
+           "an open deal (counted by the data-quality audit); a won deal needs one.", "24000", non_negative=True, money=True),
         _c("is_closed", "bool", False, "Closed (won or lost); derived from the stage when absent.", "false"),
         _c("is_won", "bool", False, "Won; derived from the stage when absent.", "false"),
         _c("forecast_category", "string", False, "Rep's forecast category.", "commit",
@@ -235,8 +237,8 @@ PRODUCTS = TableSpec(
         _c("family", "string", False, "Product family.", "Software"),
         _c("kind", "string", True, "subscription, service or hardware.", "hardware", nullable=False,
            allowed=PRODUCT_KINDS),
-        _c("unit_price", "float", False, "List price per unit, company currency.", "1200", non_negative=True),
-        _c("unit_cost", "float", False, "Cost per unit, company currency.", "700", non_negative=True),
+        _c("unit_price", "float", False, "List price per unit, company currency.", "1200", non_negative=True, money=True),
+        _c("unit_cost", "float", False, "Cost per unit, company currency.", "700", non_negative=True, money=True),
         _c("lead_time_days", "int", False, "Supplier lead time for physical products, days.", "45",
            non_negative=True),
         _c("on_hand", "int", False, "Units in stock today (physical products).", "350", non_negative=True),
@@ -253,7 +255,7 @@ ORDERS = TableSpec(
         _c("product", "string", True, "Product name.", "Edge Gateway", nullable=False),
         _c("region", "string", False, "Sales region.", "EMEA"),
         _c("units", "int", True, "Units ordered.", "12", nullable=False, non_negative=True),
-        _c("revenue", "float", False, "Order revenue, company currency.", "14400", non_negative=True),
+        _c("revenue", "float", False, "Order revenue, company currency.", "14400", non_negative=True, money=True),
     ),
     primary_key=("order_id",),
     foreign_keys=(ForeignKey("product", "products", "product"),),
@@ -269,7 +271,7 @@ FORECAST_SUBMISSIONS = TableSpec(
         _c("category", "string", True, "commit or best_case.", "commit", nullable=False,
            allowed=SUBMISSION_CATEGORIES),
         _c("amount", "float", True, "Forecast bookings, company currency.", "150000", nullable=False,
-           non_negative=True),
+           non_negative=True, money=True),
     ),
     primary_key=("rep_id", "period", "category", "submitted_date"),
     foreign_keys=(ForeignKey("rep_id", "reps", "rep_id"),),

@@ -13,6 +13,9 @@ is row 2.
 from __future__ import annotations
 
 import difflib
+import math
+import re
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import derive, schema
+from . import derive, formats, schema
 from .errors import DataError
 from .presets import PRESETS, Preset
 
@@ -69,6 +72,11 @@ _CODE_TEXT = {
     "orphan_key": "point to an id that does not exist",
     "date_order": "have dates in the wrong order",
     "contradiction": "contradict the stage",
+    "foreign_currency": "hold an amount in another currency",
+    "ambiguous_number": "hold a number whose separators could be read two ways",
+    "not_finite": "hold an infinite or not-a-number value",
+    "outlier_value": "hold a value far outside the column's own range",
+    "date_range": "have a date beyond the planning horizon",
 }
 
 QUARANTINE_HINT = "or set data.on_row_error: quarantine to set such rows aside and go on."
@@ -103,9 +111,25 @@ class MappingRules:
     true_values: tuple[str, ...] = ()
     false_values: tuple[str, ...] = ()
     preset: Preset | None = None
+    #: ISO code of the company currency: the only currency code or sign an amount may carry.
+    currency: str = "USD"
+    #: IANA name of the company's time zone: timestamps with a zone or offset are converted to it.
+    timezone: str = "UTC"
+    decimal_separator: str = "."
+    thousands_separator: str = ","
+    #: A money value more than this many times the median of its column's positive values breaks the
+    #: ``outlier_value`` rule (None: no such rule).
+    max_amount_ratio: float | None = None
+    #: A closed opportunity whose close date is after this day breaks the ``date_range`` rule (None: no
+    #: such rule); ``latest_close_reason`` says in words what the day is, for the message.
+    latest_close: pd.Timestamp | None = None
+    latest_close_reason: str = ""
 
     @classmethod
-    def from_params(cls, data_params) -> "MappingRules":
+    def from_params(cls, data_params, currency: str = "USD", timezone: str = "UTC",
+                    latest_close: pd.Timestamp | None = None, latest_close_reason: str = "") -> "MappingRules":
+        """The rules of the ``data`` params; ``currency`` and ``timezone`` are the top-level params, and
+        ``latest_close`` the last day a deal may have closed (the end of the planning horizon)."""
         preset = PRESETS[data_params.preset] if data_params.preset else None
         values = data_params.values
         if preset is not None:  # the params' own value mappings win over the preset's
@@ -120,7 +144,18 @@ class MappingRules:
             true_values=tuple(data_params.true_values),
             false_values=tuple(data_params.false_values),
             preset=preset,
+            **cls.reading(data_params, currency, timezone, latest_close, latest_close_reason),
         )
+
+    @staticmethod
+    def reading(data_params, currency: str = "USD", timezone: str = "UTC", latest_close: pd.Timestamp | None = None,
+                latest_close_reason: str = "") -> dict:
+        """The fields that say how values are read and bounded (not how names map): for ``from_params`` and
+        for the canonical sample company alike."""
+        return dict(currency=currency.upper(), timezone=timezone, decimal_separator=data_params.decimal_separator,
+                    thousands_separator=data_params.thousands_separator,
+                    max_amount_ratio=data_params.max_amount_ratio, latest_close=latest_close,
+                    latest_close_reason=latest_close_reason)
 
     def renames(self, table: str, present: list[str]) -> dict[str, str]:
         """Export column → canonical column for ``table``: the params' own mapping, then, for canonical
@@ -207,11 +242,14 @@ def coerce_table(frame: pd.DataFrame, spec: schema.TableSpec, source: str, rules
         values = _map_values(frame[column.name], spec, column, source, rules, problems)
         typed = _convert(values, spec, column, source, rules, problems)
         _check_values(typed, spec, column, source, problems)
+        if column.money and rules.max_amount_ratio is not None:
+            _check_outliers(typed, spec, column, source, rules.max_amount_ratio, problems)
         columns[column.name] = typed
     typed_frame = frame.assign(**columns)
     if spec.name == "opportunities":
         typed_frame = _derive_closed_flags(typed_frame, source, problems)
         _check_closed_deals(typed_frame, source, problems)
+        _check_close_dates(typed_frame, source, rules, problems)
     _check_keys_unique(typed_frame, spec, source, problems)
     _check_date_orders(typed_frame, spec, source, problems)
     ordered = [c.name for c in spec.columns if c.name in typed_frame.columns]
@@ -249,58 +287,211 @@ def _convert(values: pd.Series, spec, column: schema.ColumnSpec, source, rules, 
     if kind in ("date", "datetime"):
         return _convert_dates(values, spec, column, source, rules, problems)
     if kind in ("int", "float"):
-        return _convert_numbers(values, spec, column, source, problems)
+        return _convert_numbers(values, spec, column, source, rules, problems)
     if kind == "bool":
         return _convert_bools(values, spec, column, source, rules, problems)
     raise ValueError(f"unknown column kind {kind!r}")
 
 
+#: A time of day followed by a zone: ``Z`` or an offset (``+02:00``, ``-0500``, ``+02``).
+_ZONED = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+#: The range of ``datetime64[ns]``, in which every date of the workbook lives.
+_EARLIEST, _LATEST = pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D")
+
+
 def _convert_dates(values, spec, column, source, rules, problems) -> pd.Series:
+    """Text or datetime values as naive company-local datetimes (``rules.timezone``): a value with a zone
+    or offset is converted to the company's zone, one without is taken as local already; a ``date``
+    column keeps the local calendar date (midnight)."""
+    present = values.notna()
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        parsed = values.dt.tz_localize(None) if getattr(values.dt, "tz", None) is not None else values
+        parsed = values
+        if getattr(values.dt, "tz", None) is not None:
+            parsed = values.dt.tz_convert(rules.timezone).dt.tz_localize(None)
+        outside = present & ((parsed < _EARLIEST) | (parsed > _LATEST))
+        parsed = parsed.mask(outside)
+        bad = outside
     else:
         text = values.astype("string").str.strip().mask(lambda s: s == "", pd.NA)
         present = text.notna()
-        parsed = pd.to_datetime(text.astype(object), format="ISO8601", errors="coerce")
+        zoned = text.str.contains(_ZONED, regex=True).fillna(False).astype(bool)
+        parsed = _parse_dates(text, zoned, "ISO8601", rules.timezone)
         if rules.date_format:  # the export's own format first; ISO dates are read either way
-            own = pd.to_datetime(text.astype(object), format=rules.date_format, errors="coerce")
+            own = _parse_dates(text, zoned, rules.date_format, rules.timezone)
             parsed = own.where(own.notna(), parsed)
         bad = present & parsed.isna()
-        if bad.any():
-            expected = f"a date written as {rules.date_format}" if rules.date_format else "an ISO date, YYYY-MM-DD"
-            problems.append(Problem(
-                spec.name, source, column.name, "unparseable_date", values.index[bad], values[bad], expected,
-                "correct the dates in the export, or set data.date_format to the format the file uses "
-                "(e.g. '%d.%m.%Y' for 31.03.2026); " + QUARANTINE_HINT,
-            ))
+    if bad.any():
+        expected = f"a date written as {rules.date_format}" if rules.date_format else "an ISO date, YYYY-MM-DD"
+        problems.append(Problem(
+            spec.name, source, column.name, "unparseable_date", values.index[bad], values[bad],
+            f"{expected}, between {_EARLIEST:%Y} and {_LATEST:%Y} (a time may follow, with Z or an offset "
+            "such as +02:00 when it is not in company time)",
+            "correct the dates in the export, or set data.date_format to the format the file uses "
+            "(e.g. '%d.%m.%Y' for 31.03.2026); " + QUARANTINE_HINT,
+        ))
     parsed = parsed.astype("datetime64[ns]")
     return parsed.dt.normalize() if column.kind == "date" else parsed
 
 
-def _convert_numbers(values, spec, column, source, problems) -> pd.Series:
+def _parse_dates(text: pd.Series, zoned: pd.Series, date_format: str, timezone: str) -> pd.Series:
+    """Parse ``text`` with ``date_format`` (unreadable → NaT): rows flagged ``zoned`` as instants converted
+    to ``timezone`` and made naive, the others as they are."""
+    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    if (~zoned).any():
+        with warnings.catch_warnings():  # a zone the pattern missed: read below as an instant
+            warnings.simplefilter("ignore", FutureWarning)
+            try:
+                local = pd.to_datetime(text[~zoned].astype(object), format=date_format, errors="coerce")
+            except (ValueError, TypeError):
+                local = None
+        if local is not None and pd.api.types.is_datetime64_dtype(local.dtype):
+            parsed[~zoned] = local.astype("datetime64[ns]")
+        else:
+            zoned = pd.Series(True, index=text.index)
+    if zoned.any():
+        instants = pd.to_datetime(text[zoned].astype(object), format=date_format, errors="coerce", utc=True)
+        parsed[zoned] = instants.dt.tz_convert(timezone).dt.tz_localize(None).astype("datetime64[ns]")
+    return parsed
+
+
+_NON_FINITE_WORDS = {"inf", "infinity", "nan", "inf.0", "1.#inf", "1.#ind", "-1.#inf", "#num!"}
+_MARK = r"[A-Z]{1,3}\$|[A-Z]{3}|[$€£¥₹]"
+_NUMBER_TEXT = re.compile(
+    rf"(?P<sign>[-+]?)\s*(?P<pre>{_MARK})?\s*(?P<sign2>[-+]?)\s*"
+    r"(?P<body>[.,]?\d(?:[\d.,' ]*\d)?(?:[eE][-+]?\d+)?)"
+    rf"\s*(?P<post>{_MARK})?"
+)
+
+
+@dataclass(frozen=True)
+class _NumberReading:
+    """How text numbers are written: the params' separators and the company currency's marks."""
+
+    decimal: str
+    thousands: str
+    marks: frozenset[str]
+    money: bool
+
+    @classmethod
+    def of(cls, rules: "MappingRules", column: schema.ColumnSpec) -> "_NumberReading":
+        return cls(rules.decimal_separator, rules.thousands_separator, formats.currency_marks(rules.currency),
+                   column.money)
+
+    @property
+    def plain(self) -> str:
+        """Numbers that need no more than pandas: digits with an optional decimal point."""
+        if self.decimal == ".":
+            return r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+        return r"[-+]?\d+"
+
+
+def _read_number(text: str, how: _NumberReading) -> tuple[float | None, str | None, str]:
+    """One text number → (value, problem code or None, the foreign currency mark found or "")."""
+    cleaned = text.replace("\u00a0", " ").replace("\u202f", " ").strip()
+    word = cleaned.lower().lstrip("+-").replace(" ", "")
+    if word in _NON_FINITE_WORDS:
+        return None, "not_finite", ""
+    match = _NUMBER_TEXT.fullmatch(cleaned)
+    if match is None or (match["sign"] and match["sign2"]):
+        return None, "invalid_number", ""
+    foreign = [mark for mark in (match["pre"], match["post"]) if mark and mark not in how.marks]
+    if foreign:
+        return None, "foreign_currency", foreign[0]
+    if match["pre"] and match["post"]:
+        return None, "invalid_number", ""
+    body, exponent = re.fullmatch(r"(.*?)((?:[eE][-+]?\d+)?)", match["body"]).groups()
+    dec, thou = re.escape(how.decimal), re.escape(how.thousands)
+    if how.money and how.decimal == "." and how.thousands == "," and re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", body):
+        return None, "ambiguous_number", ""
+    for group in {" ", how.thousands} - {""}:  # spaces always group thousands, in threes
+        if group in body:
+            if exponent or not re.fullmatch(rf"\d{{1,3}}(?:{re.escape(group)}\d{{3}})+(?:{dec}\d+)?", body):
+                return None, "invalid_number", ""
+            body = body.replace(group, "")
+    if not re.fullmatch(rf"\d+(?:{dec}\d*)?|{dec}\d+", body):
+        return None, "invalid_number", ""
+    value = float(match["sign"] + match["sign2"] + body.replace(how.decimal, ".") + exponent)
+    if not math.isfinite(value):
+        return None, "not_finite", ""
+    return value, None, ""
+
+
+def _convert_numbers(values, spec, column, source, rules, problems) -> pd.Series:
+    """Numbers as float64 (``int`` columns: ``Int64``). Text is read with the params' separators
+    (``data.decimal_separator``, ``data.thousands_separator``; spaces grouping thousands in threes are
+    read too) and may carry the company currency's code or sign (``$1,234.50``, ``USD 1,234.50``).
+    Problems: anything else that is not a number (``invalid_number``: ``+1 555 0123`` too), another
+    currency's code or sign (``foreign_currency``), a money value with dot-grouped thousands under the
+    default separators (``ambiguous_number``: ``48.800``), and infinities or not-a-number (``not_finite``)."""
+    codes = pd.Series(None, index=values.index, dtype=object)
+    found: list[str] = []
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         numbers = values.astype("float64")
-        present = values.notna()
+        stored = values.notna().to_numpy(dtype=bool)  # a float NaN counts as missing, as pandas stores it
+        codes[stored & ~np.isfinite(numbers.fillna(0.0).to_numpy())] = "not_finite"
     else:
-        text = values.astype("string").str.strip().str.replace(r"[\s\u00a0]", "", regex=True)
-        # "$1,234.50", "USD 1,234.50", "1,234": currency marks and comma thousands separators go
-        text = text.str.replace(r"^[A-Z]{3}|[$€£¥]", "", regex=True)
-        text = text.where(~text.str.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?").fillna(False),
-                          text.str.replace(",", "", regex=False))
-        text = text.mask(text == "", pd.NA)
-        present = text.notna()
-        numbers = pd.to_numeric(text.astype(object), errors="coerce").astype("float64")
-    bad = present & numbers.isna()
+        how = _NumberReading.of(rules, column)
+        is_number = (values.map(lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_)))
+                     .astype(bool) if values.dtype == object else pd.Series(False, index=values.index))
+        text = values.astype("string").str.strip().mask(lambda s: s == "", pd.NA)
+        present = text.notna().to_numpy(dtype=bool)
+        plain = text.str.fullmatch(how.plain).fillna(False).astype(bool) & ~is_number
+        if how.money and how.decimal == "." and how.thousands == ",":
+            plain &= ~text.str.fullmatch(r"\d{1,3}(?:\.\d{3})+").fillna(False).astype(bool)
+        numbers = pd.Series(np.nan, index=values.index, dtype="float64")
+        numbers[plain] = pd.to_numeric(text[plain].astype(object), errors="coerce")
+        numbers[is_number] = values[is_number].astype("float64")
+        read = (plain | is_number).to_numpy(dtype=bool)
+        codes[read & present & ~np.isfinite(numbers.fillna(np.nan).to_numpy())] = "not_finite"
+        rest = present & ~read
+        if rest.any():
+            readings = {item: _read_number(item, how) for item in text[rest].unique()}
+            numbers[rest] = text[rest].map(lambda item: readings[item][0]).astype("float64")
+            codes[rest] = text[rest].map(lambda item: readings[item][1]).astype(object)
+            found = sorted({reading[2] for reading in readings.values() if reading[2]})
     if column.kind == "int":
-        bad |= numbers.notna() & (numbers != np.round(numbers))
-    if bad.any():
-        what = "a whole number" if column.kind == "int" else "a number with a dot as decimal separator"
-        problems.append(Problem(
-            spec.name, source, column.name, "invalid_number", values.index[bad], values[bad], what,
-            "correct the cells (no currency signs or thousands separators), " + QUARANTINE_HINT,
-        ))
-        numbers = numbers.mask(bad)
+        whole = np.isfinite(numbers.to_numpy()) & (numbers.to_numpy() != np.round(numbers.to_numpy()))
+        codes[codes.isna().to_numpy() & whole] = "invalid_number"
+    currency = rules.currency
+    details = {
+        "invalid_number": (
+            "a whole number" if column.kind == "int" else f"a number written like {_number_example(rules)}"
+            + (f", optionally with the {currency} code or sign" if column.money else ""),
+            f"correct the cells (the decimal and thousands separators are data.decimal_separator "
+            f"{rules.decimal_separator!r} and data.thousands_separator {rules.thousands_separator!r}; spaces may "
+            f"only group thousands in threes), " + QUARANTINE_HINT),
+        "foreign_currency": (
+            f"amounts in {currency}, the params' currency, with no other currency's code or sign",
+            f"convert these amounts to {currency} in the export (the workbook has no exchange rates: a currency "
+            "column with rates is needed and planned), or set currency in the params if every amount of the "
+            "export is in that currency; " + QUARANTINE_HINT),
+        "ambiguous_number": (
+            "a number whose separators the params define: with the default separators ('.' decimal, ',' "
+            "thousands) a dot followed by groups of three digits could be a decimal point or group thousands",
+            "set data.decimal_separator: ',' and data.thousands_separator: '.' if the export writes 1.234,50; "
+            "if the dot is a decimal point, set data.thousands_separator: '' (no grouping) or export the amounts "
+            "without thousands separators; " + QUARANTINE_HINT),
+        "not_finite": (
+            "a finite number (not inf, infinity or nan)",
+            "replace the cells by the real values, or leave them empty where the value is unknown; "
+            + QUARANTINE_HINT),
+    }
+    for code, (expected, fix) in details.items():
+        rows = codes.eq(code).fillna(False).to_numpy(dtype=bool)
+        if rows.any():
+            if code == "foreign_currency":
+                expected += f" (found {', '.join(found)})"
+            problems.append(Problem(spec.name, source, column.name, code, values.index[rows], values[rows],
+                                    expected, fix))
+            numbers[rows] = np.nan
     return numbers.round().astype("Int64") if column.kind == "int" else numbers
+
+
+def _number_example(rules: "MappingRules") -> str:
+    """How a number is written under the params' separators, e.g. ``1234.5 or 1,234.50``."""
+    grouped = (f"1{rules.thousands_separator}234{rules.decimal_separator}50" if rules.thousands_separator
+               else f"1234{rules.decimal_separator}50")
+    return f"1234{rules.decimal_separator}5 or {grouped}"
 
 
 def _convert_bools(values, spec, column, source, rules, problems) -> pd.Series:
@@ -374,9 +565,12 @@ def _derive_closed_flags(frame: pd.DataFrame, source: str, problems: list[Proble
 
 
 def _check_closed_deals(frame: pd.DataFrame, source: str, problems: list[Problem]) -> None:
-    """A closed deal needs its close date, a won deal its amount (open deals may lack either)."""
+    """A closed deal needs its close date, a won deal its amount (open deals may lack either). A cell
+    already reported (an amount that is not a number) is not reported again as empty."""
     for column, needs, what in (("close_date", frame["is_closed"], "closed"), ("amount", frame["is_won"], "won")):
-        missing = needs.fillna(False).to_numpy(dtype=bool) & frame[column].isna().to_numpy()
+        already = frame.index.isin([row for p in problems if p.table == "opportunities" and p.column == column
+                                    for row in p.rows])
+        missing = needs.fillna(False).to_numpy(dtype=bool) & frame[column].isna().to_numpy() & ~already
         if missing.any():
             problems.append(Problem(
                 "opportunities", source, column, "missing_value", frame.index[missing], frame.loc[missing, "stage"],
@@ -384,6 +578,71 @@ def _check_closed_deals(frame: pd.DataFrame, source: str, problems: list[Problem
                 f"fill in the {column.replace('_', ' ')} of the {what} deals in the CRM and export again, "
                 + QUARANTINE_HINT,
             ))
+
+
+def _check_close_dates(frame: pd.DataFrame, source: str, rules: MappingRules, problems: list[Problem]) -> None:
+    """A closed deal's close date is when it closed: one after ``rules.latest_close`` (the end of the planning
+    horizon) is a typo or an expected date left on a closed deal."""
+    if rules.latest_close is None:
+        return
+    late = (frame["is_closed"].fillna(False).to_numpy(dtype=bool)
+            & (frame["close_date"] > rules.latest_close).fillna(False).to_numpy(dtype=bool))
+    if late.any():
+        problems.append(Problem(
+            "opportunities", source, "close_date", "date_range", frame.index[late], frame.loc[late, "close_date"],
+            f"the close date of a closed deal on or before {rules.latest_close:%Y-%m-%d}, "
+            f"{rules.latest_close_reason or 'the end of the planning horizon'}",
+            "correct the close dates (or the stage: a deal still open is not closed) in the CRM and export again, "
+            + QUARANTINE_HINT,
+        ))
+
+
+def amount_outliers(values: pd.Series, ratio: float) -> pd.Series:
+    """Whether each value is more than ``ratio`` times the median of the positive values of ``values``
+    (money in the company currency; missing and non-positive values are never outliers). All False when
+    the series holds no positive value. A pure function: ``values`` is not changed."""
+    if ratio <= 0:
+        raise ValueError(f"ratio must be greater than 0, got {ratio!r}")
+    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+    positive = numbers[numbers > 0]
+    if positive.empty:
+        return pd.Series(False, index=values.index)
+    return (numbers > ratio * float(positive.median())).fillna(False).astype(bool)
+
+
+def amount_outlier_rows(tables: dict[str, pd.DataFrame], ratio: float) -> pd.DataFrame:
+    """The rows of canonical tables holding a money value (``schema.ColumnSpec.money``) more than ``ratio``
+    times the median of that column's positive values: columns ``table``, ``row`` (index label of the
+    row in its table), ``column``, ``value``, ``median`` and ``times`` (value / median), in schema order.
+    The data-quality audit lists them; above ``data.max_amount_ratio`` loading stops (``outlier_value``)."""
+    records = []
+    for name, spec in schema.TABLES.items():
+        frame = tables.get(name)
+        if frame is None:
+            continue
+        for column in spec.columns:
+            if not column.money or column.name not in frame.columns:
+                continue
+            values = pd.to_numeric(frame[column.name], errors="coerce").astype("float64")
+            flagged = amount_outliers(values, ratio)
+            if flagged.any():
+                median = float(values[values > 0].median())
+                records += [(name, label, column.name, float(value), median, float(value) / median)
+                            for label, value in values[flagged].items()]
+    return pd.DataFrame.from_records(records, columns=["table", "row", "column", "value", "median", "times"])
+
+
+def _check_outliers(typed: pd.Series, spec, column: schema.ColumnSpec, source, ratio: float, problems) -> None:
+    far = amount_outliers(typed, ratio).to_numpy(dtype=bool)
+    if far.any():
+        median = float(typed[typed > 0].median())
+        problems.append(Problem(
+            spec.name, source, column.name, "outlier_value", typed.index[far], typed[far],
+            f"values at most {ratio:,.0f} times the median of the column's positive values "
+            f"({formats.number(median, 2 if median < 100 else 0)}; data.max_amount_ratio)",
+            "correct the amounts (a value in cents, a missing decimal point or a test record is the usual "
+            "cause), or raise data.max_amount_ratio if they are real; " + QUARANTINE_HINT,
+        ))
 
 
 def _check_keys_unique(frame, spec: schema.TableSpec, source, problems) -> None:
@@ -468,7 +727,7 @@ def validate_tables(raw_tables: dict[str, pd.DataFrame], sources: dict[str, str]
         if name not in raw_tables:
             continue
         spec = schema.TABLES[name]
-        frame = map_columns(raw_tables[name].reset_index(drop=True), spec, sources[name], rules)
+        frame = map_columns(_row_labelled(raw_tables[name]), spec, sources[name], rules)
         typed[name], found = coerce_table(frame, spec, sources[name], rules)
         problems += found
     typed, adjustments = derive.apply_rules(typed)
@@ -481,6 +740,16 @@ def validate_tables(raw_tables: dict[str, pd.DataFrame], sources: dict[str, str]
                                 adjustments=adjustments)
     clean, rejects, problems = _quarantine(typed, problems, sources, max_reject_share)
     return ValidationResult(clean, rejects, problems, adjustments)
+
+
+def _row_labelled(raw: pd.DataFrame) -> pd.DataFrame:
+    """``raw`` as it is when its index already gives each row's place in the file (``io.read_table_file``:
+    label + 2 is the spreadsheet row, blank lines counted), else with positional labels 0, 1, ..."""
+    index = raw.index
+    if (pd.api.types.is_integer_dtype(index.dtype) and index.is_unique and index.is_monotonic_increasing
+            and (len(index) == 0 or index[0] >= 0)):
+        return raw
+    return raw.reset_index(drop=True)
 
 
 def _quarantine(typed, problems, sources, max_reject_share):
