@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -96,6 +97,33 @@ def raw(name: str, content: bytes | str, remove: str | None = None) -> Writer:
     return write
 
 
+def folder_named(name: str) -> Writer:
+    """The tiny export with the file ``name`` replaced by a folder of that name holding the file."""
+    def write(folder: Path) -> None:
+        export()(folder)
+        content = (folder / name).read_bytes()
+        (folder / name).unlink()
+        (folder / name).mkdir()
+        (folder / name / name).write_bytes(content)
+    return write
+
+
+def lines(name: str, change: Callable[[list[str]], list[str]]) -> Writer:
+    """The tiny export with the text lines of file ``name`` (header first) replaced by ``change(lines)``."""
+    def write(folder: Path) -> None:
+        export()(folder)
+        path = folder / name
+        path.write_text("\n".join(change(path.read_text(encoding="utf-8").splitlines())) + "\n", encoding="utf-8")
+    return write
+
+
+def as_parquet(table: str, column: str, values: list) -> Writer:
+    """The tiny export as Parquet files, ``table.column`` holding the typed ``values``."""
+    def change(tables):
+        tables[table] = tables[table].assign(**{column: values})
+    return export(change, ".parquet")
+
+
 def without(table: str) -> Writer:
     def change(tables):
         del tables[table]
@@ -135,6 +163,70 @@ CASES: list[Case] = [
     Case("won_without_close_date", cells("opportunities", close_date={0: ""}),
          "column 'close_date': 1 row are empty (row 2"),
     Case("bad_role", cells("reps", role={0: "Wizard"}), "reps.csv, column 'role': 1 row hold a value that is not"),
+    # unreadable files
+    Case("ragged_csv_row", lines("opportunities.csv", lambda rows: rows[:3] + [rows[3] + ",extra"] + rows[4:]),
+         "opportunities.csv, line 4: 9 fields where the header has 8"),
+    Case("ragged_first_row", lines("reps.csv", lambda rows: rows[:1] + [rows[1] + ",x"] + rows[2:]),
+         "reps.csv, line 2: 11 fields where the header has 10"),
+    Case("ragged_after_blank_line", lines("accounts.csv", lambda rows: rows[:2] + [""] + [rows[2] + ",x,y"] + rows[3:]),
+         "accounts.csv, line 4: 8 fields where the header has 6"),
+    Case("fake_xlsx", raw("opportunities.xlsx", "opportunity_id,amount\nO1,5\n", remove="opportunities.csv"),
+         "opportunities.xlsx cannot be read as an Excel workbook"),
+    Case("empty_xlsx", raw("accounts.xlsx", b"", remove="accounts.csv"),
+         "accounts.xlsx cannot be read as an Excel workbook"),
+    Case("corrupt_parquet", raw("opportunities.parquet", b"PAR1 not really parquet PAR1", remove="opportunities.csv"),
+         "opportunities.parquet cannot be read as a Parquet file"),
+    Case("folder_named_like_table", folder_named("opportunities.csv"), "opportunities.csv in"),
+    Case("folder_named_like_optional_table", folder_named("reps.csv"), "is a folder, not a file: the reps table"),
+    Case("duplicate_header_csv", edit("opportunities", lambda f: f.rename(columns={"forecast_category": "stage"})),
+         "opportunities.csv: the header names column 'stage' twice (columns 6 and 8)"),
+    Case("duplicate_header_after_strip", lines("reps.csv", lambda rows: [rows[0].replace(",region,", ", name ,")]
+                                               + rows[1:]), "reps.csv: the header names column 'name' twice"),
+    Case("duplicate_header_excel", edit("opportunities", lambda f: f.rename(columns={"forecast_category": "stage"}),
+                                        suffix=".xlsx"),
+         "opportunities.xlsx: the header names column 'stage' twice"),
+    # row numbers as a spreadsheet shows them
+    Case("row_number_after_blank_line",
+         lines("opportunities.csv", lambda rows: rows[:2] + ["", ""] + [rows[2].replace("25000", "-25000")] + rows[3:]),
+         "column 'amount': 1 row hold a negative number (row 5"),
+    # dates and time zones
+    Case("zoned_date_out_of_range", cells("activities", timestamp={1: "2026-01-20T25:30:00Z"}),
+         "activities.csv, column 'timestamp': 1 row hold a date that cannot be read (row 3"),
+    Case("date_year_9999_parquet",
+         as_parquet("reps", "end_date", np.array(["9999-12-31", "NaT", "NaT"], dtype="datetime64[us]")),
+         "reps.parquet, column 'end_date': 1 row hold a date that cannot be read (row 2"),
+    Case("won_deal_closing_years_ahead", cells("opportunities", close_date={0: "2031-02-20"}),
+         "column 'close_date': 1 row have a date beyond the planning horizon (row 2"),
+    # numbers never misread
+    Case("phone_number_as_amount", cells("opportunities", amount={1: "+1 555 0123"}),
+         "column 'amount': 1 row hold something that is not a number (row 3"),
+    Case("bad_amount_on_won_deal", cells("opportunities", amount={0: "ten thousand"}),
+         "column 'amount': 1 row hold something that is not a number (row 2"),
+    Case("yen_amount", cells("opportunities", amount={1: "JPY 5,000,000"}),
+         "column 'amount': 1 row hold an amount in another currency (row 3"),
+    Case("euro_code_amount", cells("reps", quota={0: "EUR 48,800"}),
+         "reps.csv, column 'quota': 1 row hold an amount in another currency (row 2"),
+    Case("euro_sign_amount", cells("opportunities", amount={2: "€99"}), "(found €)"),
+    Case("dollar_when_company_is_eur", cells("opportunities", amount={2: "$99"}), "amounts in EUR, the params'",
+         params={"currency": "EUR"}),
+    Case("dot_grouped_thousands", cells("opportunities", amount={1: "48.800"}),
+         "column 'amount': 1 row hold a number whose separators could be read two ways (row 3"),
+    Case("dot_grouped_millions", cells("opportunities", amount={1: "1.234.567"}), "data.decimal_separator: ','"),
+    Case("comma_decimal_with_european_params", cells("opportunities", amount={1: "1,234.50"}),
+         "column 'amount': 1 row hold something that is not a number (row 3",
+         params={"data": {"decimal_separator": ",", "thousands_separator": "."}}),
+    Case("inf_text", cells("opportunities", amount={1: "inf"}),
+         "column 'amount': 1 row hold an infinite or not-a-number value (row 3"),
+    Case("nan_text", cells("activities", duration_minutes={0: "NaN"}),
+         "activities.csv, column 'duration_minutes': 1 row hold an infinite or not-a-number value (row 2"),
+    Case("infinity_text", cells("reps", ote={2: "-Infinity"}), "column 'ote': 1 row hold an infinite"),
+    Case("inf_in_parquet", as_parquet("opportunities", "amount", [10000.0, float("inf"), 40000.0, 15000.0, 30000.0]),
+         "opportunities.parquet, column 'amount': 1 row hold an infinite or not-a-number value (row 3"),
+    Case("amount_in_the_quadrillions", cells("opportunities", amount={2: "1000000000000000"}),
+         "column 'amount': 1 row hold a value far outside the column's own range (row 4"),
+    Case("quarantine_outlier", cells("opportunities", amount={4: "30000000000000"}),
+         "column 'amount': 1 row hold a value far outside the column's own range (row 6",
+         params={"data": {"on_row_error": "quarantine", "max_reject_share": 0.5}}, quarantine=True),
     Case("quarantine_sets_aside", cells("opportunities", amount={1: "-5"}),
          "column 'amount': 1 row hold a negative number (row 3",
          params={"data": {"on_row_error": "quarantine", "max_reject_share": 0.5}}, quarantine=True),
