@@ -238,6 +238,16 @@ _CHECKS.update({
         "Sales ops should merge the duplicate product entries in the CRM's product list."),
 })
 
+#: Money values far above their column's median (``validation.amount_outlier_rows``); the table varies.
+_CHECKS["amount_outliers"] = _CheckSpec(
+    "opportunities", "high",
+    "money values (amounts, quotas, prices ...) more than data.flag_amount_ratio times the median of their "
+    "column's positive values",
+    "{n} row has an amount far above the rest of its column",
+    "{n} rows have amounts far above the rest of their column",
+    "Sales ops should check these amounts against the contract or price list (a value in cents, a missing "
+    "decimal point or a test record is the usual cause); they distort bookings, deal size and quotas.")
+
 
 def _join_or(words: list[str]) -> str:
     if len(words) <= 1:
@@ -328,6 +338,21 @@ def _id_series(table: str, frame: pd.DataFrame) -> pd.Series:
             ids = ids + " / " + part
         return ids.astype(object)
     return pd.Series([f"row {i + 2}" for i in range(len(frame))], index=frame.index, dtype=object)
+
+
+def _amount_outlier_checks(table: str, frame: pd.DataFrame, ratio: float) -> list[dict]:
+    """One ``amount_outliers`` row for a table with money columns (none for a table without)."""
+    from salesops.validation import amount_outlier_rows  # validation uses this module: imported when run
+
+    spec = schema.TABLES.get(table)
+    if spec is None or not any(c.money and not c.wide_range and c.name in frame.columns for c in spec.columns):
+        return []
+    labels = set(amount_outlier_rows({table: frame}, ratio)["row"])
+    mask = pd.Series(frame.index.isin(list(labels)), index=frame.index)
+    key = spec.primary_key[0] if spec.primary_key and spec.primary_key[0] in frame.columns else None
+    ids = frame[key] if key else pd.Series([f"row {label}" for label in frame.index], index=frame.index)
+    row = _check_row("amount_outliers", mask, ids, len(frame))
+    return [{**row, "table": table}]
 
 
 def _examples(ids: pd.Series, mask: pd.Series) -> str:
@@ -519,7 +544,8 @@ def _activity_checks(activities: pd.DataFrame) -> list[dict]:
 
 
 def audit_checks(tables: Mapping[str, pd.DataFrame], rejects: pd.DataFrame | None, as_of,
-                 stale_grace_days: int = 0, adjustments: pd.DataFrame | None = None) -> pd.DataFrame:
+                 stale_grace_days: int = 0, adjustments: pd.DataFrame | None = None,
+                 flag_amount_ratio: float | None = None) -> pd.DataFrame:
     """Run every data-quality check; one row per check, including checks that found nothing.
 
     Columns:
@@ -556,6 +582,9 @@ def audit_checks(tables: Mapping[str, pd.DataFrame], rejects: pd.DataFrame | Non
     * reps: ``aes_without_quota`` (medium) — role AE with a missing or zero quota;
       ``reps_without_region`` (low); both count only current reps (no ``end_date`` before ``as_of``);
     * activities: ``activities_zero_duration`` (low) — duration zero or missing.
+    * every table with money columns, when ``flag_amount_ratio`` is given (``data.flag_amount_ratio``):
+      ``amount_outliers`` (high) — rows with a money value more than that many times the median of its
+      column's positive values (``validation.amount_outlier_rows``), after the table's other checks.
     * documented rules applied on load (``adjustments`` from ``derive.apply_rules``; low):
       ``reps_derived``, ``accounts_derived``, ``product_spellings_unified`` — one row per rule applied.
 
@@ -594,6 +623,8 @@ def audit_checks(tables: Mapping[str, pd.DataFrame], rejects: pd.DataFrame | Non
             records += _rep_checks(frame, as_of)
         elif name == "activities":
             records += _activity_checks(frame)
+        if flag_amount_ratio is not None:
+            records += _amount_outlier_checks(name, frame, flag_amount_ratio)
     for row in (adjustments.itertuples(index=False) if adjustments is not None else ()):
         total = len(tables[row.table]) if tables.get(row.table) is not None else int(row.rows)
         records.append({"table": row.table, "check": row.rule, "severity": "low", "rows_affected": int(row.rows),

@@ -56,6 +56,7 @@ class ColumnSpec:
     non_negative: bool = False
     personal: bool = False  # personal data: never shown on executive pages
     money: bool = False  # an amount in the company currency: checked for other currencies and outliers
+    wide_range: bool = False  # values span orders of magnitude by nature (company revenues): no outlier rule
 
 
 @dataclass(frozen=True)
@@ -116,8 +117,10 @@ REPS = TableSpec(
         _c("segment", "string", False, "Customer segment the person covers (SMB, MM, ENT).", "MM"),
         _c("hire_date", "date", False, "First working day.", "2024-03-04"),
         _c("end_date", "date", False, "Last working day; empty while employed.", "2025-09-30"),
-        _c("quota", "float", False, "Quarterly bookings quota, company currency.", "180000", non_negative=True, money=True),
-        _c("ote", "float", False, "Annual on-target earnings, company currency.", "160000", non_negative=True, money=True),
+        _c("quota", "float", False, "Quarterly bookings quota, company currency.", "180000", non_negative=True,
+           money=True),
+        _c("ote", "float", False, "Annual on-target earnings, company currency.", "160000", non_negative=True,
+           money=True),
     ),
     primary_key=("rep_id",),
     foreign_keys=(ForeignKey("manager_id", "reps", "rep_id"),),
@@ -132,7 +135,8 @@ ACCOUNTS = TableSpec(
         _c("name", "string", True, "Company name as entered in the CRM.", "Acme Logistics"),
         _c("industry", "string", False, "Industry.", "Manufacturing"),
         _c("employees", "int", False, "Number of employees.", "420", non_negative=True),
-        _c("annual_revenue", "float", False, "Annual revenue, company currency.", "56000000", non_negative=True, money=True),
+        _c("annual_revenue", "float", False, "Annual revenue, company currency.", "56000000", non_negative=True,
+           money=True, wide_range=True),
         _c("region", "string", False, "Sales region.", "NA"),
         _c("country", "string", False, "Country.", "US"),
         _c("owner_rep_id", "string", False, "rep_id of the account owner.", "R0001"),
@@ -192,7 +196,8 @@ OPPORTUNITIES = TableSpec(
         _c("max_stage", "string", False, "Furthest open stage the deal reached (a lost deal: where it was lost).",
            "demo", allowed=OPEN_STAGES),
         _c("amount", "float", True, "Deal value, company currency (first-year contract value). May be empty on "
-           "an open deal (counted by the data-quality audit); a won deal needs one.", "24000", non_negative=True, money=True),
+           "an open deal (counted by the data-quality audit); a won deal needs one.", "24000", non_negative=True,
+           money=True),
         _c("is_closed", "bool", False, "Closed (won or lost); derived from the stage when absent.", "false"),
         _c("is_won", "bool", False, "Won; derived from the stage when absent.", "false"),
         _c("forecast_category", "string", False, "Rep's forecast category.", "commit",
@@ -237,7 +242,8 @@ PRODUCTS = TableSpec(
         _c("family", "string", False, "Product family.", "Software"),
         _c("kind", "string", True, "subscription, service or hardware.", "hardware", nullable=False,
            allowed=PRODUCT_KINDS),
-        _c("unit_price", "float", False, "List price per unit, company currency.", "1200", non_negative=True, money=True),
+        _c("unit_price", "float", False, "List price per unit, company currency.", "1200", non_negative=True,
+           money=True),
         _c("unit_cost", "float", False, "Cost per unit, company currency.", "700", non_negative=True, money=True),
         _c("lead_time_days", "int", False, "Supplier lead time for physical products, days.", "45",
            non_negative=True),

@@ -242,7 +242,7 @@ def coerce_table(frame: pd.DataFrame, spec: schema.TableSpec, source: str, rules
         values = _map_values(frame[column.name], spec, column, source, rules, problems)
         typed = _convert(values, spec, column, source, rules, problems)
         _check_values(typed, spec, column, source, problems)
-        if column.money and rules.max_amount_ratio is not None:
+        if column.money and not column.wide_range and rules.max_amount_ratio is not None:
             _check_outliers(typed, spec, column, source, rules.max_amount_ratio, problems)
         columns[column.name] = typed
     typed_frame = frame.assign(**columns)
@@ -401,7 +401,8 @@ def _read_number(text: str, how: _NumberReading) -> tuple[float | None, str | No
         return None, "invalid_number", ""
     body, exponent = re.fullmatch(r"(.*?)((?:[eE][-+]?\d+)?)", match["body"]).groups()
     dec, thou = re.escape(how.decimal), re.escape(how.thousands)
-    if how.money and how.decimal == "." and how.thousands == "," and re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", body):
+    dot_grouped = re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", body)
+    if how.money and how.decimal == "." and how.thousands == "," and dot_grouped:
         return None, "ambiguous_number", ""
     for group in {" ", how.thousands} - {""}:  # spaces always group thousands, in threes
         if group in body:
@@ -414,6 +415,11 @@ def _read_number(text: str, how: _NumberReading) -> tuple[float | None, str | No
     if not math.isfinite(value):
         return None, "not_finite", ""
     return value, None, ""
+
+
+def _is_number(value) -> bool:
+    """A number stored as one (an Excel cell), not as text; True/False are not numbers."""
+    return isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_))
 
 
 def _convert_numbers(values, spec, column, source, rules, problems) -> pd.Series:
@@ -431,8 +437,8 @@ def _convert_numbers(values, spec, column, source, rules, problems) -> pd.Series
         codes[stored & ~np.isfinite(numbers.fillna(0.0).to_numpy())] = "not_finite"
     else:
         how = _NumberReading.of(rules, column)
-        is_number = (values.map(lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_)))
-                     .astype(bool) if values.dtype == object else pd.Series(False, index=values.index))
+        is_number = (values.map(_is_number).astype(bool) if values.dtype == object
+                     else pd.Series(False, index=values.index))
         text = values.astype("string").str.strip().mask(lambda s: s == "", pd.NA)
         present = text.notna().to_numpy(dtype=bool)
         plain = text.str.fullmatch(how.plain).fillna(False).astype(bool) & ~is_number
@@ -611,8 +617,9 @@ def amount_outliers(values: pd.Series, ratio: float) -> pd.Series:
 
 
 def amount_outlier_rows(tables: dict[str, pd.DataFrame], ratio: float) -> pd.DataFrame:
-    """The rows of canonical tables holding a money value (``schema.ColumnSpec.money``) more than ``ratio``
-    times the median of that column's positive values: columns ``table``, ``row`` (index label of the
+    """The rows of canonical tables holding a money value (``schema.ColumnSpec.money``, not ``wide_range``: an
+    account's annual revenue spans orders of magnitude by nature) more than ``ratio`` times the median of that
+    column's positive values: columns ``table``, ``row`` (index label of the
     row in its table), ``column``, ``value``, ``median`` and ``times`` (value / median), in schema order.
     The data-quality audit lists them; above ``data.max_amount_ratio`` loading stops (``outlier_value``)."""
     records = []
@@ -621,7 +628,7 @@ def amount_outlier_rows(tables: dict[str, pd.DataFrame], ratio: float) -> pd.Dat
         if frame is None:
             continue
         for column in spec.columns:
-            if not column.money or column.name not in frame.columns:
+            if not column.money or column.wide_range or column.name not in frame.columns:
                 continue
             values = pd.to_numeric(frame[column.name], errors="coerce").astype("float64")
             flagged = amount_outliers(values, ratio)
