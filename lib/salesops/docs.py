@@ -23,17 +23,33 @@ Names below are canonical. A CRM export keeps its own names: `data.columns` maps
 `data.true_values` / `data.false_values` add yes/no spellings and `data.date_format` gives the date format
 (ISO `2026-03-31` is always read). Columns not listed here are kept as they are.
 
+A file's first non-empty row is its header; each column name appears once. Timestamps with a zone or
+offset (`2026-01-05T10:00:00Z`, `+02:00`) are converted to the company's time zone (`timezone`, default
+UTC) and those without one are taken as company time; a date is the company-local calendar date. Numbers
+are read with `data.decimal_separator` and `data.thousands_separator` (default `.` and `,`; spaces may
+group thousands in threes, `1 234 567`), and money may carry the company currency's code or sign
+(`$1,234.50`, `USD 1,234.50`) but no other currency's.
+
 ## Rules every row must meet
 
 - Required columns present, and filled where the table says *not empty*.
-- Dates readable; numbers readable; amounts and counts zero or more; values from the allowed list.
+- Dates readable; numbers readable and finite (no `inf`, `nan`); amounts and counts zero or more; values
+  from the allowed list.
+- Money in the company currency (`JPY 5,000,000` or `€99` in a USD company breaks the rule) and not written
+  ambiguously: with the default separators, `48.800` or `1.234.567` could group thousands with dots, so set
+  the two separator params to the export's convention.
+- Money values at most `data.max_amount_ratio` (default 1,000,000) times the median of their column's
+  positive values (an account's annual revenue excepted); above `data.flag_amount_ratio` (1,000) the
+  data-quality audit lists them.
+- A closed opportunity closes by the end of the planning horizon (the planned quarter and the
+  `forecast.horizon_quarters` after it).
 - Primary keys unique; foreign keys point at a row of the referenced table when that table is provided.
 - Dates in order: an opportunity closes on or after it was created, a lead converts on or after it was
   created, a rep leaves on or after being hired.
 
 A row that breaks a rule stops the run with a message naming the file, column, rows (numbered as in a
-spreadsheet: the header is row 1) and the fix, or, with `data.on_row_error: quarantine`, is set aside in
-the rejects table that the data-quality section counts and lists. Input files are never modified.
+spreadsheet: the header is row 1, a blank line counts) and the fix, or, with `data.on_row_error: quarantine`,
+is set aside in the rejects table that the data-quality section counts and lists. Input files are never modified.
 
 ## Stages
 
