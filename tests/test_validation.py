@@ -192,7 +192,8 @@ def test_quarantine_sets_rows_aside_and_cascades(tmp_path):
     tables["accounts"].loc[2, "employees"] = "many"  # account A3 rejected ...
     tables["opportunities"].loc[1, "amount"] = "-5"  # ... and O2 for its amount
     folder = write_export(tmp_path / "export", tables)
-    inputs = load(folder, on_row_error="quarantine", max_reject_share=0.5)
+    # O3 (won, 40,000 of the 50,000 won) goes too: 80% of the won bookings, allowed by a share of 0.8
+    inputs = load(folder, on_row_error="quarantine", max_reject_share=0.8)
     # O3 belongs to the rejected account A3, so it goes too (an orphan once A3 is gone), and so
     # does activity X3 (row 4) of the rejected O2
     assert inputs.tables["opportunities"]["opportunity_id"].tolist() == ["O1", "O4", "O5"]

@@ -2,8 +2,9 @@
 
 Reports which tables were found and how each export column was mapped, row counts and date ranges,
 which analyses the data supports, and every problem with the same messages as a run. The data can run
-when no table-level problem was found and either no row breaks a rule or the params set rows aside
-(``data.on_row_error: quarantine``) within ``data.max_reject_share``.
+when no table-level problem was found, either no row breaks a rule or the params set rows aside
+(``data.on_row_error: quarantine``) within ``data.max_reject_share`` (of every table's rows and of the won
+bookings), and what a plan needs is there (``requirements.unmet``, which a run checks before it starts).
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import analyses, io, schema
+from . import analyses, io, quality, requirements, schema
 from .errors import DataError
 from .inputs import Inputs, inventory, locate_files, mapping_rules
 from .params import Params
-from .validation import validate_tables
+from .validation import masked, reject_share_problems, validate_tables
 
 
 @dataclass
@@ -70,9 +71,9 @@ def check_data(params: Params, root: Path | None = None, data_dir: Path | str | 
                 f"kept as extra columns {', '.join(ignored)}" if ignored else "",
             ) if part))
     sections.append(("Tables and columns:", mapping_lines))
+    sources = {t: p.name for t, p in files.items()}
     try:
-        result = validate_tables(raw, {t: p.name for t, p in files.items()}, rules, on_row_error="quarantine",
-                                 max_reject_share=1.0)
+        result = validate_tables(raw, sources, rules, on_row_error="quarantine", max_reject_share=1.0)
     except DataError as error:
         return CheckReport(False, sections + [("Problems:", [str(error)])])
     inputs = Inputs(result.tables, result.rejects, files, folder, result.adjustments)
@@ -84,13 +85,30 @@ def check_data(params: Params, root: Path | None = None, data_dir: Path | str | 
     if len(result.adjustments):
         sections.append(("Rules applied:", [f"{row.table}.{row.column}: {row.detail} ({row.rows:,} rows)"
                                             for row in result.adjustments.itertuples()]))
-    problems = [problem.message() for problem in result.problems]
+    problems = [masked(problem).message() for problem in result.problems]
     sections.append(("Problems:", problems))
     ok = not problems
     if problems and params.data.on_row_error == "quarantine":
-        shares = {name: result.rejects.loc[result.rejects["table"] == name, "row"].nunique() / len(raw[name])
-                  for name in raw}
-        ok = all(share <= params.data.max_reject_share for share in shares.values())
+        limits = reject_share_problems(result.tables, result.rejects, sources, params.data.max_reject_share)
+        ok = not limits
         sections.append(("With data.on_row_error: quarantine these rows would be set aside:",
-                         [f"{name}: {share:.1%} of the rows" for name, share in shares.items() if share]))
-    return CheckReport(ok, sections)
+                         _set_aside_lines(result.tables, result.rejects) + limits))
+    unmet = requirements.unmet(result.tables, params, sources)
+    sections.append(("What a plan needs:", unmet or ["met: won deals in the history, and a target"]))
+    return CheckReport(ok and not unmet, sections)
+
+
+def _set_aside_lines(tables: dict[str, pd.DataFrame], rejects: pd.DataFrame) -> list[str]:
+    """Share of each table set aside, the won bookings among them and the root causes, largest first."""
+    lines = []
+    for name, frame in tables.items():
+        gone = rejects.loc[rejects["table"] == name, "row"].nunique()
+        if gone:
+            lines.append(f"{name}: {gone / (len(frame) + gone):.1%} of the rows ({gone:,})")
+    won = quality.won_set_aside(rejects, tables["opportunities"])
+    if won.deals:
+        lines.append(f"won deals: {won.deals:,} worth {won.value:,.0f}, {won.share:.1%} of all won bookings")
+    for row in quality.rejects_by_cause(rejects).itertuples():
+        lines.append(f"because of {row.cause}: {row.rows:,} row{'s' if row.rows != 1 else ''}"
+                     + (f" (then {row.because_of_it})" if row.because_of_it else ""))
+    return lines

@@ -166,6 +166,35 @@ def findings(headline: pd.DataFrame, segments: pd.DataFrame, funnel: pd.DataFram
     return sentences
 
 
+#: Share of all won bookings set aside by the quarantine above which step 1's findings and the quarter's index
+#: say so (``data.max_reject_share`` stops the run at a larger share).
+WON_SET_ASIDE_NOTICE = 0.01
+#: Label of step 1's card on the won bookings set aside: the index shows that card above its summary.
+WON_SET_ASIDE_LABEL = "Won bookings set aside"
+
+
+def set_aside_metrics(won, currency: str) -> list[Metric]:
+    """A card on the won bookings the quarantine set aside (``quality.won_set_aside``) when they are more than
+    :data:`WON_SET_ASIDE_NOTICE` of all won bookings, else none."""
+    if won.share <= WON_SET_ASIDE_NOTICE:
+        return []
+    return [Metric(WON_SET_ASIDE_LABEL, won.share, f"{percent(won.share)} of all won bookings",
+                   f"{won.deals:,} won deal{'s' if won.deals != 1 else ''} worth {money(won.value, currency, compact=True)}"
+                   " set aside with rows that break the data contract: every figure built on bookings is that much "
+                   "short until the root causes listed in step 1 are fixed")]
+
+
+def set_aside_findings(won, currency: str) -> list[str]:
+    """The sentence on the won bookings the quarantine set aside, when more than :data:`WON_SET_ASIDE_NOTICE`
+    of all won bookings (else none)."""
+    if won.share <= WON_SET_ASIDE_NOTICE:
+        return []
+    return [f"{percent(won.share)} of all won bookings ({won.deals:,} won deal{'s' if won.deals != 1 else ''} worth "
+            f"{money(won.value, currency, compact=True)}) were set aside with rows that break the data contract, so "
+            "bookings, win rates and the forecast are that much too low: fix the root causes listed under data "
+            "quality and run again."]
+
+
 def score_leads_or_reason(leads: pd.DataFrame | None, as_of, settings) -> tuple[object | None, str]:
     """``scoring.score_leads`` when it can run, else None and the reason in one sentence (no leads
     table, too few leads with a known outcome ...), so the page explains instead of failing."""

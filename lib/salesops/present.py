@@ -101,12 +101,49 @@ def _escape_markdown(text: str) -> str:
     return text
 
 
-def rejects(frame: pd.DataFrame, max_rows: int = 30):
-    """The rows set aside by validation, or a note that there were none."""
+def rejects(frame: pd.DataFrame, causes: pd.DataFrame | None = None, won=None, currency: str = "USD",
+            max_rows: int = 30):
+    """The rows set aside by validation (``validation.REJECT_COLUMNS``), or a note that there were none.
+
+    With ``causes`` (``quality.rejects_by_cause``) and ``won`` (``quality.won_set_aside``): a sentence on how
+    many rows went and the won bookings among them, one line per root cause (the bad row, then what was set
+    aside because of it, per table), then the rows themselves grouped the same way, each cause first. A value
+    of a personal column (``privacy``) is never shown: it is masked.
+    """
     if frame.empty:
         return callout("No rows were set aside: every row of every table met the data contract.")
-    return table(frame[["table", "row", "column", "problem", "value"]], max_rows=max_rows,
-                 labels={"row": "row in file"}, caption="Rows set aside (quarantined)")
+    from . import privacy
+
+    shown = frame.assign(value=[privacy.mask(v) if privacy.is_personal(t, c) or privacy.looks_like_email(v) else v
+                                for t, c, v in zip(frame["table"], frame["column"], frame["value"])])
+    if causes is None or "cause_row" not in frame.columns:
+        return table(shown[["table", "row", "column", "problem", "value"]], max_rows=max_rows,
+                     labels={"row": "row in file"}, caption="Rows set aside (quarantined)")
+    rows = len(frame.drop_duplicates(["table", "row"]))
+    sentence = (f"{rows:,} row{'s' if rows != 1 else ''} set aside, from {len(causes):,} root "
+                f"cause{'s' if len(causes) != 1 else ''}")
+    if won is not None and won.deals:
+        sentence += (f"; among them {won.deals:,} won deal{'s' if won.deals != 1 else ''} worth "
+                     f"{money(won.value, currency, compact=True)}, {percent(won.share)} of all won bookings, missing "
+                     "from every figure built on bookings until the rows are fixed")
+    sentence += ". Fix the rows that are the cause: what was set aside because of them comes back with them."
+    cause_order = {(t, r): i for i, (t, r) in enumerate(zip(causes["cause_table"], causes["cause_row"]))}
+    detail = shown.assign(
+        _cause=[cause_order.get((t, r), len(cause_order)) for t, r in zip(shown["cause_table"], shown["cause_row"])],
+        because_of=[("(the cause)" if own else f"{t} row {r}")
+                    for own, t, r in zip(shown["is_cause"], shown["cause_table"], shown["cause_row"])],
+    ).sort_values(["_cause", "is_cause", "table", "row"], ascending=[True, False, True, True], kind="stable")
+    return HTML(
+        callout(sentence).data
+        + table(causes[["cause", "rows", "because_of_it", "won_deals", "won_value"]], currency,
+                money_columns=["won_value"], number_columns=["rows", "won_deals"],
+                labels={"rows": "rows set aside", "because_of_it": "set aside because of it, per table",
+                        "won_deals": "won deals among them", "won_value": "their bookings"},
+                caption="Why rows were set aside: one line per root cause, most won bookings first",
+                max_rows=max_rows).to_html()
+        + table(detail[["table", "row", "column", "problem", "value", "because_of"]], max_rows=max_rows,
+                labels={"row": "row in file", "because_of": "set aside because of"},
+                caption="Rows set aside (quarantined), each root cause first").to_html())
 
 
 def drop_blank(frame: pd.DataFrame, columns) -> pd.DataFrame:

@@ -78,6 +78,8 @@ def run_quarter(quarter: str, params_path: str | Path | None = None, data_dir: s
     """
     paths = project_paths(root)
     params = load_params(quarter, params_path, paths.root)  # fail fast, before any kernel starts
+    from .requirements import ensure_data_can_run  # the data holds what a plan needs, as salesops check says
+    ensure_data_can_run(params, paths.root, data_dir)
     notebooks = paths.step_notebooks()
     if not notebooks:
         raise StepError(f"no step notebooks (NN_name.ipynb) in {paths.notebooks}")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import io, plots
+from . import io, plots, privacy, schema
 from .inputs import Inputs, load_inputs
 from .params import Params, load_params
 from .paths import ProjectPaths, project_paths
@@ -50,9 +50,10 @@ class Step:
 
     def write_tables(self, tables: dict[str, pd.DataFrame], rejects: pd.DataFrame) -> None:
         """The validated input tables (``table_<name>``) and the rows set aside (``rejects``), for the
-        later steps, which never read the input files themselves."""
+        later steps, which never read the input files themselves. Each table keeps only the columns an
+        analysis reads (:func:`artifact_columns`): no personal data, no unused export columns."""
         for name, frame in tables.items():
-            self.write(frame, f"table_{name}")
+            self.write(frame[artifact_columns(name, frame.columns, self.params)], f"table_{name}")
         self.write(rejects, "rejects")
 
     def read_tables(self, names: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
@@ -74,6 +75,19 @@ class Step:
         frame = pd.DataFrame(rows, columns=SUMMARY_COLUMNS).astype(
             {"kind": "string", "label": "string", "display": "string", "value": "float64", "note": "string"})
         return self.write(frame, f"summary_{self.name}")
+
+
+def artifact_columns(table: str, columns, params: Params) -> list[str]:
+    """Those of ``columns`` of ``table`` that its artifact keeps, in their order: the canonical columns and
+    the extra columns an analysis reads (a lead's model features and engagement counts named in
+    ``scoring``, its ICP dimensions named in ``icp``), never a personal column (``privacy.is_personal``)."""
+    canonical = set(schema.TABLES[table].column_names) if table in schema.TABLES else set()
+    read = set()
+    if table == "leads":
+        read |= {*params.scoring.numeric_features, *params.scoring.categorical_features,
+                 *params.scoring.engagement_points}
+        read |= set(params.icp.dimensions)  # e.g. country (size_band is read from employees, a canonical column)
+    return [c for c in columns if (c in canonical or c in read) and not privacy.is_personal(table, str(c))]
 
 
 def start(name: str, quarter: str, params_path: str = "", data_dir: str = "", out_dir: str = "") -> Step:

@@ -16,18 +16,28 @@ import difflib
 import math
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import derive, formats, schema
+from . import derive, formats, privacy, quality, schema
 from .errors import DataError
 from .presets import PRESETS, Preset
 
-REJECT_COLUMNS = ["table", "row", "column", "problem", "value", "message"]
+#: The rejects table: one row per rule a set-aside row breaks. ``row`` is the spreadsheet row (header = 1),
+#: ``value`` the offending value as text (a personal value masked: ``privacy.mask``). ``cause_table`` /
+#: ``cause_row`` name the row's root cause and ``cause`` says what is wrong with it: a row with a problem of
+#: its own, or whose key names an id that never existed, is its own cause (``is_cause``); a row set aside only
+#: because the row it points to was set aside has that row's cause. ``won_deal``: a won opportunity;
+#: ``won_amount``: its amount (company currency; empty when not a won deal or the amount is itself a problem).
+REJECT_COLUMNS = ["table", "row", "column", "problem", "value", "message", "cause_table", "cause_row", "cause",
+                  "is_cause", "won_deal", "won_amount"]
+_REJECT_DTYPES = {"table": "string", "row": "int64", "column": "string", "problem": "string", "value": "string",
+                  "message": "string", "cause_table": "string", "cause_row": "int64", "cause": "string",
+                  "is_cause": "bool", "won_deal": "bool", "won_amount": "float64"}
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0"}
 _SHOW_ROWS = 5
@@ -761,12 +771,16 @@ def _row_labelled(raw: pd.DataFrame) -> pd.DataFrame:
 
 def _quarantine(typed, problems, sources, max_reject_share):
     """Drop the rows with problems, then repeat the foreign-key check until nothing more goes
-    (a rejected account makes its opportunities orphans). Returns the clean tables, the rejects
-    and every problem found, foreign-key ones included."""
+    (a rejected account makes its opportunities orphans), keeping each set-aside row's root cause
+    (see ``REJECT_COLUMNS``). Stops with a DataError when more than ``max_reject_share`` of a table's
+    rows, or of the won bookings, would be set aside. Returns the clean tables, the rejects and every
+    problem found, foreign-key ones included."""
     all_problems = list(problems)
     rejected = {name: set() for name in typed}
+    cause: dict[tuple[str, object], tuple[str, object]] = {}  # (table, row label) -> its root cause's
     for problem in problems:
         rejected[problem.table].update(problem.rows)
+        cause.update({(problem.table, label): (problem.table, label) for label in problem.rows})
     while True:
         clean = {name: frame.drop(index=list(rejected[name])) for name, frame in typed.items()}
         new = [p for p in check_foreign_keys(clean, sources)]
@@ -774,38 +788,142 @@ def _quarantine(typed, problems, sources, max_reject_share):
             break
         all_problems += new
         for problem in new:
+            _inherit_causes(problem, typed, rejected, cause)
+        for problem in new:
             rejected[problem.table].update(problem.rows)
-    for name, frame in typed.items():
-        share = len(rejected[name]) / len(frame)
-        if share > max_reject_share:
-            raise DataError(
-                f"{sources[name]}: {len(rejected[name]):,} of {len(frame):,} rows ({share:.0%}) break the data "
-                f"contract, more than data.max_reject_share ({max_reject_share:.0%}); this usually means a "
-                f"column is mapped or formatted wrongly. First problems:\n" + _summarise(all_problems)
-            )
-    records = []
-    for problem in all_problems:
-        message = problem.message()
-        for label, value in zip(problem.rows, problem.values):
-            records.append((problem.table, int(label) + 2, problem.column, problem.code,
-                            "" if _plain(value) is None else str(_plain(value)), message))
-    rejects = pd.DataFrame(records, columns=REJECT_COLUMNS).astype(
-        {"table": "string", "row": "int64", "column": "string", "problem": "string", "value": "string",
-         "message": "string"})
-    rejects = rejects.sort_values(["table", "row", "column", "problem"], kind="stable").reset_index(drop=True)
+    rejects = _rejects_table(typed, all_problems, cause, sources)
+    limits = reject_share_problems(clean, rejects, sources, max_reject_share)
+    if limits:
+        raise DataError("\n".join(limits) + "\n" + _largest_causes(rejects) + "\nFirst problems: "
+                        + _summarise(all_problems))
     if clean["opportunities"].empty:
         raise DataError("every opportunities row was rejected, nothing is left to plan with:\n"
                         + _summarise(all_problems))
     return {n: f.reset_index(drop=True) for n, f in clean.items()}, rejects, all_problems
 
 
+def _inherit_causes(orphans: Problem, typed, rejected, cause) -> None:
+    """Give each row of an orphan-key problem its root cause: that of the set-aside row holding the id it
+    names (the first such row), or the row itself when no row of the referenced table ever held the id."""
+    fk = next(f for f in schema.TABLES[orphans.table].foreign_keys if f.column == orphans.column)
+    gone = typed[fk.ref_table].loc[sorted(rejected[fk.ref_table]), fk.ref_column].dropna()
+    holder: dict[str, object] = {}
+    for label, key in zip(gone.index, gone.astype(str)):
+        holder.setdefault(key, label)
+    for label, value in zip(orphans.rows, orphans.values.astype(str)):
+        held_by = holder.get(value)
+        cause.setdefault((orphans.table, label),
+                         cause[(fk.ref_table, held_by)] if held_by is not None else (orphans.table, label))
+
+
+_VERB_SINGULAR = {"are": "is", "hold": "holds", "repeat": "repeats", "point": "points", "have": "has",
+                  "contradict": "contradicts"}
+
+
+def _singular(code: str) -> str:
+    """What one row with problem ``code`` does wrong, e.g. 'holds a negative number'."""
+    verb, _, rest = _CODE_TEXT.get(code, f"break the rule {code}").partition(" ")
+    return f"{_VERB_SINGULAR.get(verb, verb)} {rest}".strip()
+
+
+def masked(problem: Problem) -> Problem:
+    """``problem`` with the values of a personal column, and any value that is an e-mail address, masked."""
+    personal = privacy.is_personal(problem.table, problem.column)
+    hide = [personal or privacy.looks_like_email(_plain(v)) for v in problem.values]
+    if not any(hide):
+        return problem
+    values = pd.Series([privacy.mask(_plain(v)) if h else v for v, h in zip(problem.values, hide)],
+                       index=problem.values.index, dtype=object)
+    return replace(problem, values=values)
+
+
+def _rejects_table(typed, problems: list[Problem], cause, sources) -> pd.DataFrame:
+    """The rejects table (``REJECT_COLUMNS``), in table and row order."""
+    problems = [masked(p) for p in problems]
+    own: dict[tuple[str, object], list[str]] = {}  # what is wrong with each root-cause row, in words
+    for problem in problems:
+        for label, value in zip(problem.rows, problem.values):
+            if cause[(problem.table, label)] == (problem.table, label):
+                shown = "" if _plain(value) is None else f" {_plain(value)!r}"
+                own.setdefault((problem.table, label), []).append(
+                    f"{problem.column}{shown} {_singular(problem.code)}")
+    opportunities = typed["opportunities"]
+    # a won deal whose amount is itself the problem (negative, unreadable, far out of range) has no value to count
+    bad_amount = {label for p in problems if p.table == "opportunities" and p.column == "amount" for label in p.rows}
+    records = []
+    for problem in problems:
+        message = problem.message()
+        for label, value in zip(problem.rows, problem.values):
+            root_table, root_label = cause[(problem.table, label)]
+            is_won = opportunities.at[label, "is_won"] if problem.table == "opportunities" else False
+            won = bool(pd.notna(is_won) and is_won)
+            amount = opportunities.at[label, "amount"] if won and label not in bad_amount else np.nan
+            records.append((
+                problem.table, int(label) + 2, problem.column, problem.code,
+                "" if _plain(value) is None else str(_plain(value)), message,
+                root_table, int(root_label) + 2,
+                f"{sources[root_table]} row {int(root_label) + 2}: " + "; ".join(own[(root_table, root_label)]),
+                (root_table, root_label) == (problem.table, label), won, float(amount) if pd.notna(amount) else np.nan,
+            ))
+    rejects = pd.DataFrame(records, columns=REJECT_COLUMNS).astype(_REJECT_DTYPES)
+    return rejects.sort_values(["table", "row", "column", "problem"], kind="stable").reset_index(drop=True)
+
+
+def reject_share_problems(tables: dict[str, pd.DataFrame], rejects: pd.DataFrame, sources: dict[str, str],
+                          max_reject_share: float) -> list[str]:
+    """Why quarantine may not go on, one sentence each: a table of which more than ``max_reject_share`` of
+    the rows are set aside (rows kept in ``tables`` plus distinct rows in ``rejects``), and won bookings of
+    which more than that share (by value, company currency) are set aside. Empty when within the limit."""
+    out = []
+    for name, frame in tables.items():
+        gone = int(rejects.loc[rejects["table"] == name, "row"].nunique())
+        total = len(frame) + gone
+        share = gone / total if total else 0.0
+        if share > max_reject_share:
+            inherited = int(rejects.loc[(rejects["table"] == name) & ~rejects["is_cause"], "row"].nunique())
+            out.append(
+                f"{sources.get(name, name)}: {gone:,} of {total:,} rows ({_share(share)}) break the data contract, "
+                f"more than data.max_reject_share ({_share(max_reject_share)})"
+                + (f"; {inherited:,} of them only because a row they point to was set aside (root causes below)"
+                   if inherited else "")
+                + ("." if 2 * inherited > gone else "; this usually means a column is mapped or formatted wrongly."))
+    if "opportunities" in tables:
+        won = quality.won_set_aside(rejects, tables["opportunities"])
+        if won.share > max_reject_share:
+            out.append(
+                f"{won.deals:,} won deal{'s' if won.deals != 1 else ''} worth {won.value:,.0f} (company currency) "
+                f"would be set aside: "
+                f"{won.share:.1%} of all won bookings ({won.total:,.0f}), more than data.max_reject_share "
+                f"({_share(max_reject_share)}); the plan would be built on bookings that much too low. Fix: correct "
+                "the rows named below in the export (a won deal set aside because of another row comes back when "
+                "that row is fixed), or set data.on_row_error: error to see every problem at once.")
+    return out
+
+
+def _share(share: float) -> str:
+    """A share as a percentage, whole when it is one (40%), else with one decimal (3.3%)."""
+    return f"{share:.0%}" if abs(share * 100 - round(share * 100)) < 1e-9 else f"{share:.1%}"
+
+
+def _largest_causes(rejects: pd.DataFrame, show: int = _SHOW_ROWS) -> str:
+    """The root causes that set most rows aside, one line each, most won bookings first."""
+    causes = quality.rejects_by_cause(rejects)
+    lines = [f"  - {row.cause}: {row.rows:,} row{'s' if row.rows != 1 else ''} set aside"
+             + (f" (itself, then because of it: {row.because_of_it})" if row.because_of_it else "")
+             + (f", {row.won_deals:,} won deal{'s' if row.won_deals != 1 else ''} worth {row.won_value:,.0f}"
+                if row.won_deals else "")
+             for row in causes.head(show).itertuples()]
+    more = f"\n  ... and {len(causes) - show:,} more causes" if len(causes) > show else ""
+    return "Root causes, largest first:\n" + "\n".join(lines) + more
+
+
 def _summarise(problems: list[Problem]) -> str:
     total = sum(len(p.rows) for p in problems)
     lines = [f"the input data breaks {len(problems)} rule{'s' if len(problems) > 1 else ''} "
              f"({total:,} row{'s' if total > 1 else ''} in all):"]
-    lines += [f"  - {p.message()}" for p in problems]
+    lines += [f"  - {masked(p).message()}" for p in problems]
     return "\n".join(lines)
 
 
 def _empty_rejects() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "string") for c in REJECT_COLUMNS})
+    return pd.DataFrame({c: pd.Series(dtype=dtype) for c, dtype in _REJECT_DTYPES.items()})
