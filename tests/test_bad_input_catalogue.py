@@ -11,12 +11,14 @@ Each row is a :class:`Case`:
 * ``params`` — params overrides merged over the folder params, in the params file's own shape
   (``{"currency": "EUR", "data": {"thousands_separator": "."}}``); optional;
 * ``quarantine`` — True when the case runs with ``data.on_row_error: quarantine`` and the rows are
-  expected to be set aside (the run goes on) instead of stopping the run.
+  expected to be set aside (the run goes on) instead of stopping the run;
+* ``unplannable`` — True when the data meets the contract but holds nothing to plan from (no won deal, no
+  target): loading goes through and the run stops before its first step (``requirements``) instead.
 
 For every row the test checks that (a) ``check_data`` says the data cannot run (or, for quarantine cases,
 lists the problem among rows set aside) and its text contains the fragment; (b) loading the inputs as a
 run does raises a DataError containing the fragment (quarantine: the rows are set aside and a reject
-message contains it); (c) no input file changed (bytes hashed before and after); (d) no traceback or
+message contains it; unplannable: the check a run makes before its first step raises it); (c) no input file changed (bytes hashed before and after); (d) no traceback or
 Python exception class name is in the message. Every case must take well under a second: no notebooks.
 
 To add a case, append a row to ``CASES``; a new helper is fine when the existing ones do not fit.
@@ -39,6 +41,7 @@ from salesops.check import check_data
 from salesops.errors import DataError
 from salesops.inputs import load_inputs
 from salesops.params import deep_merge, load_params
+from salesops.requirements import ensure_data_can_run
 
 from conftest import ROOT, tiny_export, write_export
 
@@ -52,6 +55,7 @@ class Case:
     fragment: str
     params: dict = field(default_factory=dict)
     quarantine: bool = False
+    unplannable: bool = False
 
 
 # -- writers -------------------------------------------------------------------------------------
@@ -233,6 +237,18 @@ CASES: list[Case] = [
     Case("quarantine_too_many", cells("opportunities", amount={0: "-1", 1: "-2"}),
          "column 'amount': 2 rows hold a negative number (rows 2, 3",
          params={"data": {"on_row_error": "quarantine"}}),
+    Case("quarantine_cascade_names_the_cause", cells("reps", role={1: "Boss"}),  # rep R2: its account, deals, activities
+         "reps.csv row 3: role 'Boss' holds a value that is not allowed: 6 rows",
+         params={"data": {"on_row_error": "quarantine", "max_reject_share": 0.3}}),
+    Case("quarantine_won_bookings_share", cells("opportunities", created_date={2: "soon"}),  # won O3: 40,000 of 50,000
+         "1 won deal worth 40,000 (company currency) would be set aside: 80.0% of all won bookings",
+         params={"data": {"on_row_error": "quarantine", "max_reject_share": 0.5}}),
+    Case("no_won_deal", edit("opportunities", lambda f: f.assign(stage="Closed Lost", forecast_category="omitted")),
+         "opportunities.csv holds no won deal closed by 31 Dec 2026", unplannable=True),
+    Case("no_bookings_to_derive_the_target", cells("opportunities", close_date={0: "2026-04-02"}),
+         "opportunities.csv holds no won bookings in 2026Q1", unplannable=True),
+    Case("won_deals_only_in_the_future", cells("opportunities", close_date={0: "2027-01-10", 2: "2027-01-12"}),
+         "its 2 won deals close later", params={"collect": {"target": 50000}}, unplannable=True),
 ]
 
 
@@ -278,6 +294,12 @@ def test_bad_input_is_explained_and_nothing_is_modified(case, tmp_path):
         inputs = load_inputs(params)
         assert inputs.rejects["message"].str.contains(case.fragment, regex=False).any(), inputs.rejects
         messages = "\n".join(inputs.rejects["message"])
+    elif case.unplannable:
+        load_inputs(params)
+        with pytest.raises(DataError) as error:
+            ensure_data_can_run(params)
+        messages = str(error.value)
+        assert case.fragment in messages, messages
     else:
         with pytest.raises(DataError) as error:
             load_inputs(params)
