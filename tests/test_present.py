@@ -37,7 +37,7 @@ def test_table_says_when_rows_were_cut():
 def test_cards_and_bullets_escape_text():
     card = present.cards([present.Metric("<b>", 1.0, "1 & 2", "note <i>")]).data
     assert "&lt;b&gt;" in card and "1 &amp; 2" in card and "note &lt;i&gt;" in card
-    assert present.bullets(["a *b* <c>"]).data == "- a \\*b\\* &lt;c&gt;"
+    assert present.bullets(["a *b* <c>"]).data == '<ul class="so-bullets"><li>a *b* &lt;c&gt;</li></ul>'
 
 
 def test_rejects_section_says_when_nothing_was_set_aside():

@@ -94,6 +94,14 @@ def read_table_file(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
     if suffix != ".csv":
         raise DataError(f"{path.name}: unsupported file type {suffix!r}; use .csv, .parquet or .xlsx")
     text = _decode(path, encoding)
+    nul = text.find("\x00")
+    if nul >= 0:  # the CSV parser would silently cut the cell there
+        line = text.count("\n", 0, nul) + 1
+        raise DataError(
+            f"{path.name}, line {line}: a NUL character (code 0), which "
+            "no CRM text holds. Expected: a text file of values. Fix: export the table again as UTF-8 CSV (a NUL "
+            "usually means a binary or UTF-16 file saved as .csv), or delete the NUL characters."
+        )
     if not text.strip():
         return pd.DataFrame()
     body = text.lstrip("\r\n")

@@ -1,16 +1,19 @@
 """Formatting for people: numbers as text, formatted tables, headline cards and notes.
 
 Tables are pandas Stylers with the index hidden and every text cell HTML-escaped, so a CRM value
-like ``<script>`` shows as text. Nothing here computes a metric: it only shows one.
+like ``<script>`` shows as text. Everything else here is HTML built with every piece of text from the params
+or the data escaped — never Markdown, whose renderer would turn ``[x](http://…)`` or a bare web address
+into a live link. Nothing here computes a metric: it only shows one.
 """
 
 from __future__ import annotations
 
 import html
+import unicodedata
 from dataclasses import dataclass
 
 import pandas as pd
-from IPython.display import HTML, Markdown
+from IPython.display import HTML
 
 from .formats import currency_symbol, is_missing, money, number, percent  # noqa: F401  (re-exported)
 
@@ -40,20 +43,37 @@ def table(frame: pd.DataFrame, currency: str = "USD", money_columns=(), percent_
         elif pd.api.types.is_float_dtype(dtype):
             formats[column] = lambda v, digits=_decimals(shown[column]): number(v, digits)
     text_columns = [c for c in shown.columns if c not in formats]
-    styler = shown.style.format(formats, na_rep="–", escape="html").hide(axis="index")
+    formats.update({c: text_html for c in text_columns})  # every other value, whatever its type, as escaped text
+    styler = shown.style.format(formats, na_rep="–").hide(axis="index")
     styler = styler.set_properties(subset=text_columns, **{"text-align": "left"})
     styler = styler.set_properties(subset=[c for c in shown.columns if c not in text_columns],
                                    **{"white-space": "nowrap"})
     labels = labels or {}
-    styler = styler.relabel_index([html.escape(labels.get(c, str(c).replace("_", " "))) for c in shown.columns],
+    styler = styler.relabel_index([text_html(labels.get(c, str(c).replace("_", " "))) for c in shown.columns],
                                   axis=1)
     if caption:
-        styler = styler.set_caption(html.escape(caption))
+        styler = styler.set_caption(text_html(caption))
     left_headers = [{"selector": f"th.col_heading.col{i}", "props": "text-align: left;"}
                     for i, c in enumerate(shown.columns) if c in text_columns]
     return styler.set_table_styles([{"selector": "caption", "props": "caption-side: top; text-align: left; "
                                                                       "font-weight: 600; color: #333;"}]
                                    + left_headers)
+
+
+def printable(value):
+    """``value`` with its control characters (NUL and the like, not line breaks or tabs) replaced by ``�``,
+    which is how a browser shows them anyway; a value that is not text is returned as it is."""
+    if not isinstance(value, str):
+        return value
+    return "".join("\ufffd" if unicodedata.category(c) == "Cc" and c not in "\n\t" else c for c in value)
+
+
+def text_html(value) -> str:
+    """``value`` as text safe to put into HTML: ``&``, ``<``, ``>`` and quotes escaped, control characters
+    shown as ``�`` (``printable``), a missing value as ``–``."""
+    if is_missing(value):
+        return "–"
+    return html.escape(printable(str(value)))
 
 
 def _decimals(values: pd.Series) -> int:
@@ -76,9 +96,9 @@ class Metric:
 
 def cards(metrics: list[Metric]) -> HTML:
     items = "".join(
-        f'<div class="so-card"><div class="so-label">{html.escape(m.label)}</div>'
-        f'<div class="so-value">{html.escape(m.display)}</div>'
-        + (f'<div class="so-note">{html.escape(m.note)}</div>' if m.note else "") + "</div>"
+        f'<div class="so-card"><div class="so-label">{text_html(m.label)}</div>'
+        f'<div class="so-value">{text_html(m.display)}</div>'
+        + (f'<div class="so-note">{text_html(m.note)}</div>' if m.note else "") + "</div>"
         for m in metrics
     )
     return HTML(f'<div class="so-cards">{items}</div>')
@@ -86,19 +106,28 @@ def cards(metrics: list[Metric]) -> HTML:
 
 def callout(text: str) -> HTML:
     """A highlighted note; ``text`` is escaped."""
-    return HTML(f'<div class="so-callout">{html.escape(text)}</div>')
+    return HTML(f'<div class="so-callout">{text_html(text)}</div>')
 
 
-def bullets(sentences: list[str]) -> Markdown:
-    """Sentences as a Markdown list (Markdown special characters are escaped)."""
-    return Markdown("\n".join(f"- {_escape_markdown(s)}" for s in sentences))
+def bullets(sentences: list[str]) -> HTML:
+    """Sentences as a bulleted list; each sentence is escaped and shown as written: no Markdown, and a web
+    address in it stays text, never a link."""
+    items = "".join(f"<li>{text_html(s)}</li>" for s in sentences)
+    return HTML(f'<ul class="so-bullets">{items}</ul>')
 
 
-def _escape_markdown(text: str) -> str:
-    text = html.escape(text, quote=False)
-    for char in "\\`*_[]#|":
-        text = text.replace(char, "\\" + char)
-    return text
+def header_line(company: str, *facts: str | tuple[str, str]) -> HTML:
+    """The line under a page's title: ``company`` in bold, then each fact, separated by `` · ``. A fact is a
+    text, or a (label, value) pair shown as "label **value**" (e.g. ``("planning", "2027Q1")``). All text is
+    escaped: a company named ``<img src=x onerror=…>`` or ``[x](http://…)`` is shown as written."""
+    parts = [f"<strong>{text_html(company)}</strong>"]
+    for fact in facts:
+        if isinstance(fact, tuple):
+            label, value = fact
+            parts.append(f"{text_html(label)} <strong>{text_html(value)}</strong>")
+        else:
+            parts.append(text_html(fact))
+    return HTML(f'<p class="so-header">{" · ".join(parts)}</p>')
 
 
 def rejects(frame: pd.DataFrame, causes: pd.DataFrame | None = None, won=None, currency: str = "USD",

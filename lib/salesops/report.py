@@ -12,6 +12,8 @@ import nbformat
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from nbconvert import HTMLExporter
 
+from .present import printable
+
 TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -70,11 +72,13 @@ def step_title(step: str) -> str:
 def write_index(path: Path, context: dict) -> Path:
     """Write the quarter's executive summary page from ``templates/index.html.j2``.
 
-    Every value is escaped by the template engine: CRM text cannot inject markup.
+    Every value is escaped by the template engine: CRM text cannot inject markup; control characters (a NUL
+    in a CRM value) are shown as ``�``.
     """
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=select_autoescape(["html", "j2"]),
+        finalize=printable,
         keep_trailing_newline=True,
     )
     page = env.get_template("index.html.j2").render(**context)
