@@ -50,6 +50,17 @@ group thousands in threes, `1 234 567`), and money may carry the company currenc
 A row that breaks a rule stops the run with a message naming the file, column, rows (numbered as in a
 spreadsheet: the header is row 1, a blank line counts) and the fix, or, with `data.on_row_error: quarantine`,
 is set aside in the rejects table that the data-quality section counts and lists. Input files are never modified.
+A row set aside only because the row it points to was set aside (the deals of a rejected rep) names that row as its
+cause, and the section groups the rows by cause and states the won bookings set aside; `data.max_reject_share`
+limits both the share of each table's rows and the share of the won bookings that may be set aside.
+
+Besides the columns marked personal below, a column the contract does not know whose name says it holds an e-mail
+address, a phone number or a person's name (`Contact Email`, `Mobile`, `First Name`; `Name` in leads) is personal
+data: its values are never shown on executive pages and the report's tables do not keep it.
+
+A plan needs at least one won deal closed by the end of the data, and a target: `collect.target`, or bookings in
+the same quarter a year before the planned one. `salesops check` and a run (before its first step) say so when
+either is missing.
 
 ## Stages
 
