@@ -163,6 +163,12 @@ def test_charts_stay_small_with_long_labels(hostile_run):
 
 
 @pytest.mark.e2e
+def test_long_text_wraps_on_every_page(hostile_run):
+    for name, page in hostile_run["pages"].items():
+        assert "overflow-wrap: anywhere" in page, name
+
+
+@pytest.mark.e2e
 def test_input_text_with_dollars_reaches_a_chart(hostile_run):
     # The supply page draws one panel per segment: the segment named Soft$\notacommand$…ware is on a chart.
     assert "Capacity against demand" in hostile_run["pages"]["03_supply.html"]
