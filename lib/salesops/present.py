@@ -8,6 +8,7 @@ into a live link. Nothing here computes a metric: it only shows one.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import unicodedata
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ def table(frame: pd.DataFrame, currency: str = "USD", money_columns=(), percent_
     text_columns = [c for c in shown.columns if c not in formats]
     formats.update({c: text_html for c in text_columns})  # every other value, whatever its type, as escaped text
     styler = shown.style.format(formats, na_rep="–").hide(axis="index")
+    styler = styler.set_uuid(_table_id(shown, caption))
     styler = styler.set_properties(subset=text_columns, **{"text-align": "left"})
     styler = styler.set_properties(subset=[c for c in shown.columns if c not in text_columns],
                                    **{"white-space": "nowrap"})
@@ -58,6 +60,12 @@ def table(frame: pd.DataFrame, currency: str = "USD", money_columns=(), percent_
     return styler.set_table_styles([{"selector": "caption", "props": "caption-side: top; text-align: left; "
                                                                       "font-weight: 600; color: #333;"}]
                                    + left_headers)
+
+
+def _table_id(shown: pd.DataFrame, caption: str | None) -> str:
+    """The table's HTML id, from its content: pandas would draw a random one, so a rerun would differ in bytes."""
+    content = f"{caption}\n{shown.to_csv(index=False)}".encode("utf-8", "surrogatepass")
+    return "so" + hashlib.sha256(content).hexdigest()[:12]
 
 
 def printable(value):
