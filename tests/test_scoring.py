@@ -95,9 +95,11 @@ def test_title_seniority_covers_the_sample_titles(sample_leads):
 
 RULE_SETTINGS = ScoringSettings(
     fit_points={"industry": {"Software": 20, "Retail": 5}, "employees": {0: 0, 50: 6, 200: 10, 2000: 5},
-                "region": {"NA": 5}, "seniority": {"C-level": 15, "VP": 15, "Director": 10, "Manager": 5}},
+                "region": {"NA": 5}, "seniority": {"C-level": 15, "VP": 15, "Director": 10, "Manager": 5},
+                "source": {}},
     half_life_days=30,
-)  # most attainable: 20 + 10 + 5 + 15 fit + 5 + 10 + 10 + 10 + 15 engagement caps = 100
+)  # most attainable: 20 + 10 + 5 + 15 fit + 5 + 10 + 10 + 10 + 15 engagement caps = 100 (no source points;
+#    the frames have no last_activity_date, so no recency points)
 
 
 @pytest.fixture
@@ -123,7 +125,8 @@ def test_rule_scores_by_hand(three_leads):
     # C: fit 5 (2000+ band); engagement 8 x 0.25 = 2 -> 7
     expected = pd.DataFrame({
         "lead_id": pd.array(["A", "B", "C"], dtype=TEXT_DTYPE),
-        "fit_points": [50.0, 5.0, 5.0], "engagement_points": [15.0, 19.0, 2.0], "rule_score": [65.0, 24.0, 7.0],
+        "fit_points": [50.0, 5.0, 5.0], "engagement_points": [15.0, 19.0, 2.0], "recency_points": [0.0, 0.0, 0.0],
+        "rule_score": [65.0, 24.0, 7.0],
     })
     assert_frame_equal(result, expected)
 
@@ -148,15 +151,23 @@ def test_rule_scores_reject_leads_created_after_as_of(three_leads):
         scoring.rule_scores(three_leads, "2026-12-30", RULE_SETTINGS)
 
 
-@pytest.mark.parametrize("score, grade", [
-    (100, "A"), (75, "A"), (74.9, "B"), (50, "B"), (49.99, "C"), (25, "C"), (24.9, "D"), (0, "D"), (None, None),
-])
-def test_grade_boundaries(score, grade):
-    result = scoring.grades(pd.Series([score], dtype="float64")).iloc[0]
-    if grade is None:
-        assert pd.isna(result)
-    else:
-        assert result == grade
+def test_grades_by_rank_top_tenth_is_a():
+    # ten distinct scores, in shuffled order: the best is A (top 10 %), the next two B (20 %), three C, four D
+    scores = pd.Series([0.31, 0.02, 0.90, 0.45, 0.05, 0.60, 0.12, 0.08, 0.70, 0.20], index=range(5, 15))
+    expected = ["C", "D", "A", "C", "D", "B", "D", "D", "B", "C"]
+    assert_series_equal(scoring.grades(scores), pd.Series(pd.array(expected, dtype=TEXT_DTYPE), index=scores.index,
+                                                          name="grade"))
+
+
+def test_grades_ties_share_the_better_grade_and_missing_has_none():
+    # 20 scores: two tied at the top (10 % above neither) are both A; a missing score is not counted
+    scores = pd.Series([100.0, 100.0] + list(range(18)) + [None], dtype="float64")
+    result = scoring.grades(scores)
+    assert result.iloc[:2].tolist() == ["A", "A"]
+    assert result.iloc[2:20].value_counts().to_dict() == {"D": 8, "C": 6, "B": 4}
+    assert pd.isna(result.iloc[20])
+    settings = ScoringSettings(grade_shares={"A": 0.5, "B": 0.25, "C": 0.25})
+    assert scoring.grades(pd.Series([4.0, 3.0, 2.0, 1.0]), settings).tolist() == ["A", "A", "B", "C"]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -284,7 +295,8 @@ def test_score_leads_on_the_sample(sample_leads, sample_result):
     assert set(statuses) <= {"open", "working"}
     assert len(scores) == int(sample_leads["status"].isin(["open", "working"]).sum())
     assert (scores["score"].to_numpy() == np.floor(100 * scores["probability"] + 0.5)).all()
-    assert scores["grade"].tolist() == scoring.grades(scores["score"].astype(float)).tolist()
+    assert scores["grade"].tolist() == scoring.grades(scores["probability"]).tolist()
+    assert scores["grade"].value_counts()["A"] == pytest.approx(0.1 * len(scores), abs=1)
     assert scores["score"].is_monotonic_decreasing
     assert scores["rule_score"].between(0, 100).all()
 
@@ -297,8 +309,14 @@ def test_score_leads_on_the_sample(sample_leads, sample_result):
     assert summary["leads"].tolist() == [result.train_leads, result.test_leads]
     assert result.feature_importance.columns.tolist() == ["feature", "importance", "direction", "odds_ratio"]
     assert len(result.feature_importance) == 12
-    assert result.notes == ()
+    assert result.notes == ("The rule score gives no points for last_activity_date (not in the leads table) and "
+                            "is scaled to the points that remain.",)
     assert result.scored_with.startswith("model refitted on all")
+    assert (result.model_reason, result.rule_reason, result.scored_by) == ("", "", "model")
+    assert result.leakage["verdict"].eq("used").all()  # the sample company records nothing after the outcome
+    assert result.grade_lift["grade"].tolist() == ["A", "B", "C", "D"]
+    assert result.grade_lift["lift"].is_monotonic_decreasing and result.grade_lift.loc[0, "lift"] > 2.5
+    assert result.lead_scores is result.scores
 
 
 def test_score_leads_is_deterministic(sample_leads, sample_result):
@@ -312,7 +330,7 @@ def test_score_leads_with_gradient_boosting_and_missing_columns(sample_leads):
     result = scoring.score_leads(leads, AS_OF, ScoringSettings(model="gradient_boosting"))
     assert result.features == (("employees", "email_opens", "email_clicks", "page_views", "form_fills"),
                                ("industry", "region", "source"))
-    assert any("'title_seniority' left out" in note for note in result.notes)
+    assert "Model features not in the leads table, left out: demo_requests, title_seniority." in result.notes
     assert result.metrics.set_index("score").loc["model", "roc_auc"] > 0.7
     assert result.feature_importance["direction"].eq("n/a").all()
     assert result.feature_importance["feature"].iloc[0] == "page_views"
@@ -381,8 +399,10 @@ def test_top_decile_lift_by_hand():
 
 
 @pytest.mark.parametrize("settings, message", [
-    ({"grade_thresholds": {"A": 50, "B": 60, "C": 25}}, "decrease strictly"),
-    ({"grade_thresholds": {"A": 120}}, "within 0-100"),
+    ({"grade_shares": {"A": 0.5, "B": 0.4, "C": 0.3}}, "at most 1"),
+    ({"grade_shares": {"A": 0}}, "greater than 0"),
+    ({"test_months": 3, "min_test_months": 4}, "must not exceed test_months"),
+    ({"leakage": {"max_single_feature_auc": 0.4}}, "greater than 0.5"),
     ({"half_life_days": 0}, "greater than 0"),
     ({"numeric_features": [], "categorical_features": []}, "both empty"),
     ({"numeric_features": ["employees", "status"]}, "'status' cannot be a model feature"),
@@ -391,8 +411,8 @@ def test_top_decile_lift_by_hand():
     ({"fit_points": {"seniority": {"Boss": 10}}}, "unknown seniority level"),
     ({"fit_points": {"employees": {-5: 1}}}, "0 or more employees"),
     ({"engagement_points": {"page_views": {"points": 1, "max_points": 0}}}, "greater than 0"),
-    ({"fit_points": {"industry": {}, "employees": {}, "region": {}, "seniority": {}}, "engagement_points": {}},
-     "no lead any positive points"),
+    ({"fit_points": {"industry": {}, "employees": {}, "region": {}, "seniority": {}, "source": {}},
+      "engagement_points": {}, "recency": {"points": 0}}, "no lead any positive points"),
     ({"outcome_days": 0}, "greater than or equal to 1"),
     ({"model": "random_forest"}, "'logistic' or 'gradient_boosting'"),
     ({"test_month": 3}, "Extra inputs are not permitted"),
@@ -409,21 +429,37 @@ def test_settings_are_frozen_and_round_trip():
     assert ScoringSettings.model_validate(settings.model_dump(mode="json")) == settings
 
 
-def test_too_few_known_leads_say_how_many_and_what_to_do():
+def test_too_few_known_leads_say_how_many_more_and_the_rule_score_still_runs():
     rows = [lead(f"L{i:03d}", pd.Timestamp("2025-06-01") + pd.Timedelta(days=i), converted=i % 4 == 0,
-                 converted_date=pd.Timestamp("2025-06-05") + pd.Timedelta(days=i) if i % 4 == 0 else None)
-            for i in range(40)]
-    leads = make_leads(rows)
-    with pytest.raises(ValueError, match=r"too few training leads: 40 lead\(s\) \(10 converted\), at least 200 "
-                                         r"needed\. .*Add older leads"):
-        scoring.score_leads(leads, AS_OF)
+                 converted_date=pd.Timestamp("2025-06-05") + pd.Timedelta(days=i) if i % 4 == 0 else None,
+                 status="converted" if i % 4 == 0 else "disqualified")
+            for i in range(40)] + [lead("OPEN", "2026-12-20")]
+    result = scoring.score_leads(make_leads(rows), AS_OF)
+    # every window down to the 2-month test window (train cut-off 2026-08-02, train end 2026-05-04) is short
+    assert result.model_reason == (
+        "even the widest training window (leads created up to 2026-05-04, tested on the 2 month(s) of known leads "
+        "up to 2026-10-02) is short: too few training leads: 40 lead(s) (10 converted), at least 200 needed "
+        "(160 more); too few test leads: 0 lead(s) (0 converted), at least 50 needed (50 more). Wait for more "
+        "outcomes, add older leads, or lower scoring.min_class_leads / min_train_leads / min_test_leads or "
+        "scoring.outcome_days.")
+    assert result.model is None and result.scored_by == "rule score" and result.rule_reason == ""
+    assert result.scores["lead_id"].tolist() == ["OPEN"]
+    # without a model the open lead's probability is its rule grade's conversion rate among the 40 known leads
+    assert result.metrics["score"].tolist() == ["rule"] and result.metrics["leads"].tolist() == [40]
+    assert result.scores["probability"].iloc[0] == result.grade_lift.set_index("grade").loc["A", "conversion_rate"]
 
 
-def test_one_outcome_only_is_a_clear_error():
-    rows = [lead(f"L{i:03d}", pd.Timestamp("2024-06-01") + pd.Timedelta(days=2 * i)) for i in range(400)]
-    with pytest.raises(ValueError, match=r"training leads have 0 converted and \d+ unconverted lead\(s\); a model "
-                                         r"needs at least 10 of each outcome"):
-        scoring.score_leads(make_leads(rows), AS_OF)
+def test_one_outcome_only_says_how_many_conversions_are_missing():
+    rows = [lead(f"L{i:03d}", pd.Timestamp("2024-06-01") + pd.Timedelta(days=2 * i), status=None)
+            for i in range(400)]
+    result = scoring.score_leads(make_leads(rows), AS_OF)
+    assert "training leads have 0 converted lead(s); at least 10 are needed, so 10 more conversion(s)" in (
+        result.model_reason)
+    # without a status, leads more than 180 days old are stale, not open: created before 2026-07-04, i.e. L000 to
+    # L381 (L381: 2026-07-02, 182 days); L382 (2026-07-04, 180 days) to L399 stay open
+    assert result.stale_leads == 382
+    assert sorted(result.scores["lead_id"]) == [f"L{i:03d}" for i in range(382, 400)]
+    assert (result.scores["probability"] == 0.0).all()  # no known lead of their grade converted
     with pytest.raises(ValueError, match="at least 1 of each outcome"):
         scoring.fit_model(scoring.split_by_time(make_leads(rows), AS_OF)[0], ScoringSettings())
 

@@ -196,8 +196,10 @@ def set_aside_findings(won, currency: str) -> list[str]:
 
 
 def score_leads_or_reason(leads: pd.DataFrame | None, as_of, settings) -> tuple[object | None, str]:
-    """``scoring.score_leads`` when it can run, else None and the reason in one sentence (no leads
-    table, too few leads with a known outcome ...), so the page explains instead of failing."""
+    """``scoring.score_leads`` when either score can run, else None and the reason in one sentence (no
+    leads table; neither the rule score nor the learned model can run, and why), so the page explains
+    instead of failing. When only one score runs, the result says why the other did not
+    (:func:`scoring_sentences`)."""
     if leads is None:
         return None, "There is no leads table, so no lead can be scored: add leads (see docs/data.md)."
     from . import scoring
@@ -208,26 +210,78 @@ def score_leads_or_reason(leads: pd.DataFrame | None, as_of, settings) -> tuple[
         return None, f"The leads could not be scored: {error}"
 
 
+def _auc_card(label: str, metrics: pd.DataFrame, score: str, note: str, reason: str) -> Metric:
+    """A card with the ROC AUC of ``score`` ("model" or "rule"), or saying it did not run (or has no outcome)."""
+    row = metrics.set_index("score")["roc_auc"] if len(metrics) else pd.Series(dtype="float64")
+    if score in row.index and not pd.isna(row[score]):
+        return Metric(label, float(row[score]), f"{row[score]:.2f}", note)
+    return Metric(label, None, "not run" if reason else "n/a", reason or "no lead with a known outcome to measure on")
+
+
 def scoring_cards(result, currency: str = "USD") -> list[Metric]:
-    """Headline numbers of the lead scoring: accuracy of both scores on later leads, and open leads by grade."""
-    by_score = result.metrics.set_index("score")
+    """Headline numbers of the lead scoring: accuracy of each score on leads whose outcome is known (or that it
+    did not run), how much better grade A converts, and open leads by grade."""
+    on = (f"on {result.test_leads:,} later leads; 0.5 is a coin toss, 1 perfect" if result.model is not None
+          else f"on {int(result.metrics['leads'].max()) if len(result.metrics) else 0:,} leads with a known outcome")
+    lift = result.grade_lift.set_index("grade")["lift"]
+    by = "model probability" if result.scored_by == "model" else "rule score"
     grades = result.scores["grade"].value_counts()
+    shares = result.grade_lift.set_index("grade")["definition"]
     return [
-        Metric("Model accuracy (AUC)", by_score.loc["model", "roc_auc"], f"{by_score.loc['model', 'roc_auc']:.2f}",
-               f"on {result.test_leads:,} later leads; 0.5 is a coin toss, 1 perfect"),
-        Metric("Rule score accuracy (AUC)", by_score.loc["rule", "roc_auc"], f"{by_score.loc['rule', 'roc_auc']:.2f}",
-               "points for fit and engagement, same leads"),
-        Metric("Top-decile lift", by_score.loc["model", "top_decile_lift"],
-               f"{by_score.loc['model', 'top_decile_lift']:.1f}×",
-               "conversion of the top 10% by model score ÷ average"),
+        _auc_card("Model accuracy (AUC)", result.metrics, "model", on, "the learned model did not run"
+                  if result.model_reason else ""),
+        _auc_card("Rule score accuracy (AUC)", result.metrics, "rule", "points for fit, engagement and recency, "
+                  "same leads", "the rule score did not run" if result.rule_reason else ""),
+        Metric("Grade A converts", float(lift.get("A", math.nan)),
+               f"{lift['A']:.1f}× the average" if not pd.isna(lift.get("A", math.nan)) else "n/a",
+               f"grade A = the {shares.get('A', 'top')} of leads by {by}, measured on leads with a known outcome"),
         Metric("Open leads graded A", float(grades.get("A", 0)), f"{int(grades.get('A', 0)):,}",
                f"B {int(grades.get('B', 0)):,} · C {int(grades.get('C', 0)):,} · D {int(grades.get('D', 0)):,}"),
     ]
 
 
-def grade_summary(scores: pd.DataFrame) -> pd.DataFrame:
-    """Open leads per grade with their average model probability of converting (a fraction)."""
+def scoring_sentences(result) -> list[str]:
+    """What a reader of the lead scoring must know, in sentences: which score grades the open leads and what a
+    grade means, why a score did not run, which features the leakage guard left out (or kept) and why, and the
+    result's notes (columns left out, a widened training window, stale leads)."""
+    sentences = []
+    shares = result.grade_lift.set_index("grade")
+    by = "the learned model's probability" if result.scored_by == "model" else "the rule score"
+    sentences.append(
+        f"Open leads are graded by rank of {by}: A = the {shares.loc['A', 'definition']} of open leads, B the "
+        f"{shares.loc['B', 'definition']}, C the {shares.loc['C', 'definition']}, D the "
+        f"{shares.loc['D', 'definition']}.")
+    lift = shares["lift"]
+    if lift.notna().all():
+        on = "test leads" if result.model is not None else "leads with a known outcome"
+        sentences.append(f"Graded the same way, the {on} converted at {lift['A']:.1f}× the average rate in grade A, "
+                         f"{lift['B']:.1f}× in B, {lift['C']:.1f}× in C and {lift['D']:.1f}× in D.")
+    if result.model_reason:
+        sentences.append(f"The learned model did not run: {result.model_reason}")
+    if result.rule_reason:
+        sentences.append(f"The rule score did not run: {result.rule_reason}")
+    for row in result.leakage.itertuples(index=False):
+        if row.verdict == "left out":
+            sentences.append(f"The leakage guard left out {row.feature}: {row.reason}. It is probably recorded after "
+                             "the outcome; list it under scoring.leakage.keep to use it anyway.")
+        elif row.reason:
+            sentences.append(f"{row.feature} is kept as scoring.leakage.keep asks, although {row.reason}.")
+    if result.scored_by != "model" and len(result.scores) and result.scores["probability"].isna().any():
+        sentences.append("Without a known outcome the open leads have no conversion probability, so step 2 "
+                         "forecasts no conversions from them.")
+    return sentences + list(result.notes)
+
+
+def grade_summary(scores: pd.DataFrame, grade_lift: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Open leads per grade with their average probability of converting (a fraction); with ``grade_lift``
+    (``ScoringResult.grade_lift``) also what the grade means and how much better than average it converted on
+    leads with a known outcome (lift, 1.0 = average)."""
     table = (scores.groupby("grade", observed=True)
              .agg(open_leads=("lead_id", "size"), average_probability=("probability", "mean"))
              .reindex(["A", "B", "C", "D"]).fillna({"open_leads": 0}).reset_index())
-    return table.astype({"open_leads": "int64"})
+    table = table.astype({"open_leads": "int64"})
+    if grade_lift is not None:
+        lift = grade_lift.set_index("grade")
+        table.insert(1, "definition", table["grade"].map(lift["definition"]).astype("string"))
+        table["lift_on_known_leads"] = table["grade"].map(lift["lift"]).astype("float64")
+    return table
