@@ -329,6 +329,11 @@ def _convert_dates(values, spec, column, source, rules, problems) -> pd.Series:
         if rules.date_format:  # the export's own format first; ISO dates are read either way
             own = _parse_dates(text, zoned, rules.date_format, rules.timezone)
             parsed = own.where(own.notna(), parsed)
+            for timed in _with_time(rules.date_format):  # date-times among the dates: the format plus a time
+                unread = present & parsed.isna()
+                if not unread.any():
+                    break
+                parsed[unread] = _parse_dates(text[unread], zoned[unread], timed, rules.timezone)
         bad = present & parsed.isna()
     if bad.any():
         expected = f"a date written as {rules.date_format}" if rules.date_format else "an ISO date, YYYY-MM-DD"
@@ -341,6 +346,15 @@ def _convert_dates(values, spec, column, source, rules, problems) -> pd.Series:
         ))
     parsed = parsed.astype("datetime64[ns]")
     return parsed.dt.normalize() if column.kind == "date" else parsed
+
+
+def _with_time(date_format: str) -> tuple[str, ...]:
+    """``date_format`` followed by a time of day (after a space or a 'T'; minutes, seconds or fractions; an
+    optional zone), for exports that mix dates and date-times in one column; none when it has a time already."""
+    if any(code in date_format for code in ("%H", "%I", "%M", "%S", "%X", "%c")):
+        return ()
+    return tuple(f"{date_format}{sep}{time}{zone}" for zone in ("", "%z", " %z") for sep in (" ", "T")
+                 for time in ("%H:%M", "%H:%M:%S", "%H:%M:%S.%f"))
 
 
 def _parse_dates(text: pd.Series, zoned: pd.Series, date_format: str, timezone: str) -> pd.Series:
