@@ -181,6 +181,10 @@ def test_leakage_check_leaves_out_a_verdict_and_a_date_after_conversion():
     assert guard.loc[2, "single_feature_auc"] == 1.0 and "AUC of 1.00" in guard.loc[2, "reason"]
     assert "100% of the conversions have a value after which" in guard.loc[2, "reason"]
     assert guard.loc[0, "reason"] == "" and np.isnan(guard.loc[0, "after_conversion_share"])
+    identifier = scoring.leakage_check(train.assign(ref=[f"R{i}" for i in range(60)]), [], ["ref"], settings)
+    assert identifier["verdict"].tolist() == ["left out"]
+    assert identifier.loc[0, "reason"] == ("100% of the training leads have a value of their own (an identifier): "
+                                           "nothing to learn for a new lead")
     kept = settings.model_copy(update={"leakage": settings.leakage.model_copy(update={"keep": ("verdict_note",)})})
     assert scoring.leakage_check(train, ["visits"], ["verdict_note"], kept)["verdict"].tolist() == [
         "used", "kept (scoring.leakage.keep)"]
@@ -328,13 +332,16 @@ def _leads_export(n: int = 400) -> pd.DataFrame:
 def test_a_quarter_on_leads_without_rule_columns_shows_the_learned_model(tmp_path):
     from salesops.run import run_quarter
 
-    folder = write_export(tmp_path / "export", {**tiny_export(), "leads": _leads_export()})
+    tables, leads = tiny_export(), _leads_export()
+    # step 2's lead forecast needs deals from leads: the five deals come from five converted leads
+    tables["opportunities"]["lead_id"] = leads.loc[leads["converted"] == "true", "lead_id"].head(5).tolist()
+    folder = write_export(tmp_path / "export", {**tables, "leads": leads})
     params = tmp_path / "params.yaml"
     params.write_text(yaml.safe_dump({"scoring": {"numeric_features": ["visits"], "categorical_features": [],
                                                   **SMALL}}), encoding="utf-8")
     run_quarter("2027Q1", params_path=params, data_dir=folder, out_dir=tmp_path / "report", log=lambda _: None)
     page = (tmp_path / "report" / "01_collect.html").read_text(encoding="utf-8")
-    assert "Model accuracy (AUC)" in page and "Model against rule score on the same later leads" in page
+    assert "Model accuracy (AUC)" in page and "How well each score ranked leads whose outcome is known" in page
     assert "The rule score did not run: no rule points apply to these leads" in page
     assert "Open leads are graded by rank of the learned model" in page
     scores = pd.read_parquet(tmp_path / "report" / "data" / "lead_scores.parquet")

@@ -12,6 +12,9 @@ ones. Three checks on the training leads, each a reason to leave the feature out
 * **a date after conversion** for at least ``leakage.after_conversion_share`` (half) of the converted leads
   (:func:`after_conversion_share`).
 
+It also leaves out a text feature that is an identifier (nearly every lead has its own value,
+``IDENTIFIER_SHARE``): no leak, but nothing a model can learn from, and thousands of one-hot columns.
+
 A feature listed in ``leakage.keep`` stays in the model, flagged or not, and the page says so. The guard
 cannot see every leak: a rating that is merely strong (the X Education set's ``Lead Quality``, AUC 0.80)
 looks like an ordinary good feature; only knowing when a column is filled in tells them apart.
@@ -34,6 +37,9 @@ DECISIVE_MIN_LEADS = 20
 NUMBER_BANDS = 10
 #: Folds of the out-of-fold single-feature AUC, and the smoothing (in leads) of each value's rate.
 FOLDS, SMOOTHING = 5, 10.0
+#: A text feature with at least this share of distinct values among its filled training values (and 20 or
+#: more of them) is an identifier.
+IDENTIFIER_SHARE = 0.9
 
 LEAKAGE_COLUMNS: tuple[str, ...] = (
     "feature", "single_feature_auc", "decisive_share", "after_conversion_share", "verdict", "reason",
@@ -150,6 +156,11 @@ def leakage_check(train: pd.DataFrame, numeric_features, categorical_features,
                            f"{guard.decisive_rate:.0%} of leads converted, like a verdict written after contact")
         if after >= guard.after_conversion_share:
             reasons.append(f"its date is after the conversion for {after:.0%} of the converted leads")
+        filled = features[name].dropna()
+        if (name in categorical_features and len(filled) >= DECISIVE_MIN_LEADS
+                and filled.nunique() >= IDENTIFIER_SHARE * len(filled)):
+            reasons.append(f"{filled.nunique() / len(filled):.0%} of the training leads have a value of their own "
+                           "(an identifier): nothing to learn for a new lead")
         verdict = "used"
         if reasons:
             verdict = "kept (scoring.leakage.keep)" if name in guard.keep else "left out"
