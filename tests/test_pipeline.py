@@ -171,9 +171,12 @@ def test_cli_runs_the_sample_company_end_to_end(tmp_path):
     assert result.stderr == ""  # no kernel or library noise on the terminal
     page = (tmp_path / "r" / "01_collect.html").read_text()
     assert "stale_open_opportunities" in page and "Rows set aside" not in page
-    leads = pd.read_parquet(tmp_path / "r" / "data" / "table_leads.parquet")
+    sample_leads = next((ROOT / ".cache" / "sample").glob("seed42_scale0.2_*_end2026-12-31")) / "leads.parquet"
+    leads = pd.read_parquet(sample_leads)
     personal = leads["email"].dropna().tolist() + leads["phone"].dropna().tolist()
-    assert personal and not [value for value in personal if value in page]  # no personal data of leads
+    assert personal and not [value for value in personal if value in page]  # no personal data of leads on pages
+    artifact = pd.read_parquet(tmp_path / "r" / "data" / "table_leads.parquet")
+    assert {"email", "phone"}.isdisjoint(artifact.columns) and len(artifact) == len(leads)  # nor in artifacts
 
 
 def test_notebook_run_by_hand_matches_the_runner(tmp_path, monkeypatch):
