@@ -165,7 +165,8 @@ def test_charts_stay_small_with_long_labels(hostile_run):
 @pytest.mark.e2e
 def test_long_text_wraps_on_every_page(hostile_run):
     for name, page in hostile_run["pages"].items():
-        assert "overflow-wrap: anywhere" in page, name
+        assert "overflow-wrap: anywhere" in page and "overflow-wrap: break-word" in page, name
+        assert "overflow-x: auto" in page, name  # a table wider than the page scrolls in its own box
 
 
 @pytest.mark.e2e
