@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from salesops import forecast as fc
+from salesops.demand import forecast as fc
 
 SEED = 20261126
 HOLDOUT = 12

@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from salesops import scoring
+from salesops.collect import scoring
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA = REPO_ROOT.parent / "shared" / "data" / "real" / "x-education-lead-scoring" / "Leads.csv"

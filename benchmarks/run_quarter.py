@@ -34,7 +34,7 @@ def run_once(quarter: str, scale: float, workdir: Path, cold: bool) -> dict:
         for cached in (ROOT / ".cache" / "sample").glob(f"*_scale{scale:g}_*"):
             shutil.rmtree(cached)
     script = (
-        "import resource, sys; from salesops.cli import main; code = main(sys.argv[1:]); "
+        "import resource, sys; from salesops.runner.cli import main; code = main(sys.argv[1:]); "
         "own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
         "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss; "
         "print('PEAK_KB', max(own, kids), file=sys.stderr); sys.exit(code)"

@@ -1,4 +1,5 @@
-"""Unit tests of salesops.accuracy on tiny hand-made frames; every expectation is computed by hand."""
+"""Unit tests of salesops.collect.rep_forecast_accuracy on tiny hand-made frames; every expectation is computed by
+hand."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ import pytest
 from pandas.testing import assert_frame_equal
 from pydantic import ValidationError
 
-from salesops import accuracy
-from salesops.accuracy import AccuracySettings
-from salesops.sample import generate_sample
-from salesops.schema import TEXT_DTYPE
+from salesops.collect import rep_forecast_accuracy
+from salesops.collect.rep_forecast_accuracy import AccuracySettings
+from salesops.contract.schema import TEXT_DTYPE
+from salesops.data.sample import generate_sample
 
 AS_OF = pd.Timestamp("2026-07-15")  # inside 2026Q3: the last complete quarter is 2026Q2
 SETTINGS = AccuracySettings(quarters=2, flag_quarters=2, flag_min=2)  # shows 2026Q1 and 2026Q2
@@ -123,29 +124,29 @@ def test_bad_settings_are_clear_errors(kwargs, message):
 
 
 def test_forecast_vs_actual_hand_computed(submissions, opportunities):
-    out = accuracy.forecast_vs_actual(submissions, opportunities, AS_OF, settings=SETTINGS)
+    out = rep_forecast_accuracy.forecast_vs_actual(submissions, opportunities, AS_OF, settings=SETTINGS)
     assert_frame_equal(out, expected_table())
 
 
 def test_tolerance_boundary(submissions, opportunities):
     """R1 is exactly 10 % off both ways; with a 9 % tolerance that is optimistic in Q1 and pessimistic in Q2."""
     tight = SETTINGS.model_copy(update={"tolerance": 0.09})
-    out = accuracy.forecast_vs_actual(submissions, opportunities, AS_OF, settings=tight)
+    out = rep_forecast_accuracy.forecast_vs_actual(submissions, opportunities, AS_OF, settings=tight)
     assert list(out["direction"])[:2] == ["optimistic", "pessimistic"]
     # zero forecast and zero actual is accurate
     zero = make_submissions([("2026-01-05", "R9", "2026Q1", "commit", 0)])
-    out = accuracy.forecast_vs_actual(zero, opportunities, AS_OF, settings=SETTINGS)
+    out = rep_forecast_accuracy.forecast_vs_actual(zero, opportunities, AS_OF, settings=SETTINGS)
     assert list(out["direction"]) == ["accurate"] and np.isnan(out["signed_bias"].iloc[0])
 
 
 def test_quarters_shown_and_category(submissions, opportunities):
     # 3 quarters: R3's 2025Q4 commit (70, nothing won) joins
-    out = accuracy.forecast_vs_actual(submissions, opportunities, AS_OF,
-                                      settings=SETTINGS.model_copy(update={"quarters": 3}))
+    out = rep_forecast_accuracy.forecast_vs_actual(submissions, opportunities, AS_OF,
+                                                   settings=SETTINGS.model_copy(update={"quarters": 3}))
     assert list(zip(out["rep_id"], out["quarter"]))[-2] == ("R3", "2025Q4")
     # best case: only R1's 2026Q1 best case of 500 against 100 won
-    out = accuracy.forecast_vs_actual(submissions, opportunities, AS_OF,
-                                      settings=SETTINGS.model_copy(update={"category": "best_case"}))
+    out = rep_forecast_accuracy.forecast_vs_actual(submissions, opportunities, AS_OF,
+                                                   settings=SETTINGS.model_copy(update={"category": "best_case"}))
     assert list(out["forecast"]) == [500.0] and list(out["forecast_to_actual"]) == [5.0]
 
 
@@ -153,15 +154,17 @@ def test_fiscal_year_starting_in_february():
     """With a February start FY2027Q1 is Feb-Apr 2026: a deal on 2026-01-31 belongs to FY2026Q4."""
     subs = make_submissions([("2026-02-03", "R1", "2027Q1", "commit", 120)])
     opps = make_opportunities([("O1", "R1", "2026-01-31", W, 500), ("O2", "R1", "2026-04-30", W, 100)])
-    out = accuracy.forecast_vs_actual(subs, opps, "2026-04-30", fiscal_year_start_month=2, settings=SETTINGS)
+    out = rep_forecast_accuracy.forecast_vs_actual(subs, opps, "2026-04-30", fiscal_year_start_month=2,
+                                                   settings=SETTINGS)
     assert list(out["quarter"]) == ["2027Q1"] and list(out["actual"]) == [100.0]
     assert out["signed_bias"].iloc[0] == pytest.approx(0.2)
 
 
 def test_no_submissions_table_gives_an_empty_table(opportunities):
-    out = accuracy.forecast_vs_actual(None, opportunities, AS_OF, settings=SETTINGS)
+    out = rep_forecast_accuracy.forecast_vs_actual(None, opportunities, AS_OF, settings=SETTINGS)
     assert_frame_equal(out, expected_table().iloc[:0].reset_index(drop=True))
-    findings = accuracy.accuracy_findings(out, accuracy.flag_reps(out), accuracy.team_trend(out), SETTINGS)
+    findings = rep_forecast_accuracy.accuracy_findings(out, rep_forecast_accuracy.flag_reps(out),
+                                                       rep_forecast_accuracy.team_trend(out), SETTINGS)
     assert len(findings) == 1 and "Add a forecast_submissions table" in findings[0]
 
 
@@ -169,18 +172,19 @@ def test_bad_period_label_is_a_clear_error(submissions, opportunities):
     bad = pd.concat([submissions, make_submissions([("2026-01-05", "R1", "Q1 2026", "commit", 10)])],
                     ignore_index=True)
     with pytest.raises(ValueError, match=r"'period' must hold quarter labels written YYYYQn.*rows \[11\].*Q1 2026"):
-        accuracy.forecast_vs_actual(bad, opportunities, AS_OF, settings=SETTINGS)
+        rep_forecast_accuracy.forecast_vs_actual(bad, opportunities, AS_OF, settings=SETTINGS)
     with pytest.raises(ValueError, match=r"forecast_submissions is missing required column\(s\) \['amount'\]"):
-        accuracy.forecast_vs_actual(submissions.drop(columns="amount"), opportunities, AS_OF, settings=SETTINGS)
+        rep_forecast_accuracy.forecast_vs_actual(submissions.drop(columns="amount"), opportunities, AS_OF,
+                                                 settings=SETTINGS)
 
 
 def test_inputs_are_not_modified(submissions, opportunities):
     before = submissions.copy(), opportunities.copy()
-    table = accuracy.forecast_vs_actual(submissions, opportunities, AS_OF, settings=SETTINGS)
+    table = rep_forecast_accuracy.forecast_vs_actual(submissions, opportunities, AS_OF, settings=SETTINGS)
     table_before = table.copy()
-    flags, trend = accuracy.flag_reps(table, SETTINGS), accuracy.team_trend(table)
+    flags, trend = rep_forecast_accuracy.flag_reps(table, SETTINGS), rep_forecast_accuracy.team_trend(table)
     flags_before, trend_before = flags.copy(), trend.copy()
-    accuracy.accuracy_findings(table, flags, trend, SETTINGS)
+    rep_forecast_accuracy.accuracy_findings(table, flags, trend, SETTINGS)
     assert_frame_equal(submissions, before[0])
     assert_frame_equal(opportunities, before[1])
     assert_frame_equal(table, table_before)
@@ -228,9 +232,9 @@ def test_flag_reps_exactly_three_of_four():
         "bias": [500 / 400 - 1, 180 / 300 - 1, 550 / 400 - 1],
         "flag": pd.array(["optimistic", "pessimistic", ""], dtype=TEXT_DTYPE),
     })
-    assert_frame_equal(accuracy.flag_reps(table, AccuracySettings()), expected)
+    assert_frame_equal(rep_forecast_accuracy.flag_reps(table, AccuracySettings()), expected)
     # needing all 4 of 4, nobody is flagged
-    strict = accuracy.flag_reps(table, AccuracySettings(flag_min=4))
+    strict = rep_forecast_accuracy.flag_reps(table, AccuracySettings(flag_min=4))
     assert list(strict["flag"]) == ["", "", ""]
 
 
@@ -248,14 +252,15 @@ def test_team_trend_hand_computed():
         "median_absolute_percentage_error": [0.175, 0.4],  # median(0.1, 0.25); median(0.1, 0.7), NaN skipped
         "share_within_tolerance": [1 / 2, 1 / 3],
     })
-    assert_frame_equal(accuracy.team_trend(expected_table()), expected)
+    assert_frame_equal(rep_forecast_accuracy.team_trend(expected_table()), expected)
 
 
 def test_accuracy_findings_hand_computed():
     table = expected_table()
-    flags = accuracy.flag_reps(table, SETTINGS)  # last 2 quarters: R2 optimistic twice, R1 accurate, R3 once
+    # last 2 quarters: R2 optimistic twice, R1 accurate, R3 once
+    flags = rep_forecast_accuracy.flag_reps(table, SETTINGS)
     assert list(zip(flags["rep_id"], flags["flag"])) == [("R2", "optimistic"), ("R1", ""), ("R3", "")]
-    findings = accuracy.accuracy_findings(table, flags, accuracy.team_trend(table), SETTINGS)
+    findings = rep_forecast_accuracy.accuracy_findings(table, flags, rep_forecast_accuracy.team_trend(table), SETTINGS)
     assert findings == [
         # R2: forecast 200 + 50 = 250, closed 160 + 0 = 160: 250 / 160 - 1 = 56 %
         "1 rep was optimistic in at least 2 of their last 2 quarters; their commits ran 56% above what they closed "
@@ -284,12 +289,12 @@ def sample() -> dict[str, pd.DataFrame]:
 
 def test_sample_optimistic_reps_are_flagged(sample):
     settings = AccuracySettings()
-    table = accuracy.forecast_vs_actual(sample["forecast_submissions"], sample["opportunities"], "2026-12-31",
-                                        settings=settings)
+    table = rep_forecast_accuracy.forecast_vs_actual(sample["forecast_submissions"], sample["opportunities"],
+                                                     "2026-12-31", settings=settings)
     assert table["quarter"].nunique() == 8 and table["quarter"].max() == "2026Q4"
-    flags = accuracy.flag_reps(table, settings)
+    flags = rep_forecast_accuracy.flag_reps(table, settings)
     optimistic = flags.loc[flags["flag"] == "optimistic"]
     assert len(optimistic) >= 2
     assert (optimistic["bias"].dropna() > settings.tolerance).all()
-    findings = accuracy.accuracy_findings(table, flags, accuracy.team_trend(table), settings)
+    findings = rep_forecast_accuracy.accuracy_findings(table, flags, rep_forecast_accuracy.team_trend(table), settings)
     assert findings[0].startswith(f"{len(optimistic)} reps were optimistic in at least 3 of their last 4 quarters")

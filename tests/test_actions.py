@@ -1,4 +1,4 @@
-"""Unit tests of salesops.actions: the candidate constructors, owners and due dates filled in, the ranking,
+"""Unit tests of salesops.align.actions: the candidate constructors, owners and due dates filled in, the ranking,
 the params' actions and top_n. The quarter starts on 2027-01-01 throughout."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from salesops import actions, organisation, tooling
-from salesops.actions import ActionSettings
+from salesops.align import actions, organisation, tooling
+from salesops.align.actions import ActionSettings
 
 START = pd.Timestamp("2027-01-01")
 

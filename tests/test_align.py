@@ -3,8 +3,10 @@
 import pandas as pd
 import pytest
 
-from salesops import actions, align, align_overview
-from salesops.params import load_params
+from salesops.align import actions
+from salesops.align import overview as align_overview
+from salesops.align import plan as align_plan
+from salesops.settings.loader import load_params
 
 from conftest import ROOT
 
@@ -30,7 +32,7 @@ HIRING = pd.DataFrame({"role": ["AE", "AE", "CSM"], "segment": ["SMB", "SMB", "A
 
 
 def test_quota_carriers_by_hand():
-    carriers = align.quota_carriers(reps(), HIRING, PRODUCTIVITY, None, PARAMS).set_index("rep_id")
+    carriers = align_plan.quota_carriers(reps(), HIRING, PRODUCTIVITY, None, PARAMS).set_index("rep_id")
     # A3 left before the quarter; the May hire starts after it; the CSM carries no quota
     assert list(carriers.index) == ["A1", "A2", "NEW-SMB-1", "NEW-SMB-2"]
     curve = PARAMS.supply.ramp_curve  # A2 starts in February: tenure months 1 and 2 in Feb and Mar
@@ -48,25 +50,25 @@ def test_lead_takers_are_sdrs_with_their_conversion():
         "created_date": pd.to_datetime(["2026-06-01", "2026-07-01", "2026-06-15", "2026-12-20"]),
         "converted": [True, False, True, False],  # L4 too recent: its outcome is not known yet
     })
-    takers = align.lead_takers(reps(), leads, PARAMS).set_index("rep_id")
+    takers = align_plan.lead_takers(reps(), leads, PARAMS).set_index("rep_id")
     assert list(takers.index) == ["S1", "S2"] and set(takers["segment"]) == {"All"}
     assert takers.loc["S1", "conversion_rate"] == pytest.approx(0.5)
     assert takers.loc["S2", "conversion_rate"] == pytest.approx(1.0)
     scores = pd.DataFrame({"lead_id": ["L4"], "grade": ["A"], "probability": [0.7]})
-    open_leads = align.open_leads(leads, scores, takers.reset_index())
+    open_leads = align_plan.open_leads(leads, scores, takers.reset_index())
     assert open_leads[["lead_id", "segment", "owner_rep_id"]].values.tolist() == [["L4", "All", "S1"]]
 
 
 def test_account_executives_take_leads_when_there_are_no_sdrs():
     only_ae = reps().iloc[:3]
-    takers = align.lead_takers(only_ae, pd.DataFrame({"lead_id": [], "created_date": []}), PARAMS)
+    takers = align_plan.lead_takers(only_ae, pd.DataFrame({"lead_id": [], "created_date": []}), PARAMS)
     assert takers["rep_id"].tolist() == ["A1", "A2"] and takers["segment"].tolist() == ["SMB", "SMB"]
 
 
 def test_onboarding_programme_follows_the_coaching_gaps():
     coaching = pd.DataFrame({"metric": ["demos_per_week", "win_rate"], "family": ["volume", "outcome"],
                              "gap": [-0.2, -0.5], "suggested_training": ["demo discipline", "qualification"]})
-    programme = align.onboarding_programme(HIRING, coaching, [0.5, 1.0])
+    programme = align_plan.onboarding_programme(HIRING, coaching, [0.5, 1.0])
     assert programme["module"].tolist()[2:] == ["qualification", "demo discipline"]  # largest gap first
     assert programme["month_of_tenure"].tolist() == [1, 1, 2, 2]  # capped at the ramp's length
     assert programme["sessions"].iloc[0] == "Mar 2027, May 2027"  # account executive cohorts only
@@ -79,24 +81,24 @@ def test_supply_actions_and_interleaving():
     check = pd.DataFrame({"segment": ["SMB"], "quota": [130.0], "capacity": [100.0], "quota_to_capacity": [1.3]})
     stock = pd.DataFrame({"product": ["Box"], "units_to_order": [12.0], "stockout_risk_quarter": [0.05],
                           "order_cost": [1_200.0]})
-    candidates = align.actions_from_supply(gaps, check, stock, PARAMS)
+    candidates = align_plan.actions_from_supply(gaps, check, stock, PARAMS)
     assert candidates["kind"].tolist() == ["quota", "quota", "other"]
     assert candidates["impact"].iloc[0] == 50_000.0 and "ENT" in candidates["detail"].iloc[0]
     assert candidates["impact"].iloc[1] == pytest.approx(30.0)
     ranked = pd.DataFrame({"priority": [1, 2, 3, 4, 5], "kind": ["quota", "quota", "data", "data", "hiring"],
                            "title": list("abcde")})
-    mixed = align.interleave_kinds(ranked, 3)
+    mixed = align_plan.interleave_kinds(ranked, 3)
     assert mixed["title"].tolist() == ["a", "c", "e", "b", "d"]
     assert mixed["on_summary"].tolist() == [True, True, True, False, False]
 
 
 def test_compensation_table_and_bookings_by_rep():
-    table = align.compensation_table(PARAMS.compensation)
+    table = align_plan.compensation_table(PARAMS.compensation)
     assert table[["role", "tier", "rate_multiplier"]].values.tolist() == [["AE", 1, 1.0], ["AE", 2, 1.5], ["AE", 3, 2.0]]
     deals = pd.DataFrame({"rep_id": ["A", "A", "B", "B"], "is_won": [True, True, False, True],
                           "close_date": pd.to_datetime(["2026-10-01", "2026-12-31", "2026-11-01", "2027-01-01"]),
                           "amount": [10.0, 5.0, 99.0, 7.0]})
-    booked = align.won_bookings(deals, "2026-10-01", "2026-12-31")
+    booked = align_plan.won_bookings(deals, "2026-10-01", "2026-12-31")
     assert booked.values.tolist() == [["A", 15.0]]
 
 
@@ -110,7 +112,8 @@ def test_organisation_sentence():
 
 
 def test_payout_curve_follows_tiers_and_cap():
-    curve = align.payout_curve(PARAMS.compensation.plans["AE"], top_attainment=4.0, points=9).set_index("attainment")
+    curve = align_plan.payout_curve(PARAMS.compensation.plans["AE"], top_attainment=4.0,
+                                    points=9).set_index("attainment")
     # tiers ×1 to 100%, ×1.5 to 150%, ×2 above, capped at 300%
     assert curve["payout_share"].to_dict() == pytest.approx(
         {0.0: 0.0, 0.5: 0.5, 1.0: 1.0, 1.5: 1.75, 2.0: 2.75, 2.5: 3.75, 3.0: 4.75, 3.5: 4.75, 4.0: 4.75})
@@ -120,7 +123,7 @@ def test_hiring_actions_group_supporting_roles():
     plan = pd.DataFrame({"role": ["AE", "CSM", "CSM", "CONSULTANT"], "segment": ["SMB", "All", "All", "All"],
                          "ds": pd.to_datetime(["2027-03-01", "2027-03-01", "2027-06-01", "2027-04-01"]),
                          "hires": [2, 1, 2, 3], "cost_in_horizon": [10.0, 1.0, 2.0, 3.0]})
-    grouped = align.hiring_actions_input(plan)
+    grouped = align_plan.hiring_actions_input(plan)
     assert grouped[["role", "hires", "cost"]].values.tolist() == [["AE", 2, 10.0], ["CSM", 3, 3.0],
                                                                   ["delivery consultant", 3, 3.0]]
     titles = actions.actions_from_hiring(grouped).sort_values("title")["title"].tolist()
@@ -133,6 +136,6 @@ def test_segment_potential_without_leads():
     deals = pd.DataFrame({"account_id": ["A", "C", "C"], "rep_id": "R", "is_won": [True, True, False],
                           "close_date": pd.to_datetime(["2026-06-01", "2026-07-01", "2026-07-01"]),
                           "amount": [1_000.0, 9_000.0, 5_000.0]})
-    potential = align.segment_potential(accounts, deals, "2026-12-31")
+    potential = align_plan.segment_potential(accounts, deals, "2026-12-31")
     # SMB: 1,000 won over its two accounts; ENT: 9,000 over one
     assert potential["potential"].tolist() == [500.0, 500.0, 9_000.0]

@@ -37,11 +37,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from salesops.check import check_data
+from salesops.data.inputs import load_inputs
 from salesops.errors import DataError
-from salesops.inputs import load_inputs
-from salesops.params import deep_merge, load_params
-from salesops.requirements import ensure_data_can_run
+from salesops.runner.check import check_data
+from salesops.runner.requirements import ensure_data_can_run
+from salesops.settings.loader import deep_merge, load_params
 
 from conftest import ROOT, tiny_export, write_export
 

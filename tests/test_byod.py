@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from salesops import analyses, derive
-from salesops.check import check_data
+from salesops.contract import analyses, derive
+from salesops.data.inputs import load_inputs
 from salesops.errors import DataError
-from salesops.inputs import load_inputs
-from salesops.params import load_params
-from salesops.run import run_quarter
+from salesops.runner.check import check_data
+from salesops.runner.run import run_quarter
+from salesops.settings.loader import load_params
 
 from conftest import ROOT, folder_params, tiny_export, write_export
 
@@ -199,11 +199,11 @@ def test_check_reports_table_level_problems(tmp_path, setup, expected):
 
 
 def test_check_command_exit_codes(export_dir, tmp_path):
-    good = subprocess.run([sys.executable, "-m", "salesops.cli", "check", "--data", str(export_dir)],
+    good = subprocess.run([sys.executable, "-m", "salesops", "check", "--data", str(export_dir)],
                           capture_output=True, text=True, cwd=ROOT)
     assert good.returncode == 0 and "The data can run." in good.stdout
     (tmp_path / "empty").mkdir()
-    empty = subprocess.run([sys.executable, "-m", "salesops.cli", "check", "--data", str(tmp_path / "empty")],
+    empty = subprocess.run([sys.executable, "-m", "salesops", "check", "--data", str(tmp_path / "empty")],
                            capture_output=True, text=True, cwd=ROOT)
     assert empty.returncode == 1 and "no opportunities table" in empty.stdout
 

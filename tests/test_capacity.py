@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salesops import capacity
+from salesops.supply import capacity
 
 AS_OF = pd.Timestamp("2026-12-31")
 

@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from salesops.check import check_data
+from salesops.data.inputs import load_inputs
 from salesops.errors import DataError
-from salesops.inputs import load_inputs
-from salesops.params import load_params
-from salesops.requirements import unmet
-from salesops.run import run_quarter
+from salesops.runner.check import check_data
+from salesops.runner.requirements import unmet
+from salesops.runner.run import run_quarter
+from salesops.settings.loader import load_params
 
 from conftest import ROOT, tiny_export, write_export
 

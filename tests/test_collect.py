@@ -1,4 +1,4 @@
-"""Unit tests of salesops.collect on tiny hand-made frames; every expectation is computed by hand."""
+"""Unit tests of salesops.collect.kpis on tiny hand-made frames; every expectation is computed by hand."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from salesops import collect
-from salesops.schema import ACTIVITY_TYPES, OPEN_STAGES
+from salesops.collect import kpis
+from salesops.contract.schema import ACTIVITY_TYPES, OPEN_STAGES
 
 AS_OF = pd.Timestamp("2026-03-31")
 
@@ -130,7 +130,7 @@ def test_input_kpis_by_rep_per_month(activities, created):
         ("2026-02-01", 0, 0, 0, 0, 1, 0, 15 / 60),        # A6 proposal at midnight of Feb 1
         ("2026-03-01", 0, 0, 0, 0, 0, 1, 0.0),            # C3 only
     ])
-    assert_frame_equal(collect.input_kpis(activities, created), expected)
+    assert_frame_equal(kpis.input_kpis(activities, created), expected)
 
 
 def test_input_kpis_team_total(activities, created):
@@ -139,7 +139,7 @@ def test_input_kpis_team_total(activities, created):
         ("2026-02-01", 0, 0, 0, 1, 1, 1, (60 + 15) / 60),      # A3 A6; C2; 75 min = 1.25 h
         ("2026-03-01", 0, 0, 0, 0, 0, 1, 0.0),                 # C3
     ])
-    assert_frame_equal(collect.input_kpis(activities, created, by=()), expected)
+    assert_frame_equal(kpis.input_kpis(activities, created, by=()), expected)
 
 
 def test_input_kpis_weekly_team_total(activities, created):
@@ -153,26 +153,26 @@ def test_input_kpis_weekly_team_total(activities, created):
         ("2026-02-16", 0, 0, 0, 0, 0, 1, 0.0),
         ("2026-03-02", 0, 0, 0, 0, 0, 1, 0.0),
     ])
-    assert_frame_equal(collect.input_kpis(activities, created, freq="W", by=()), expected)
+    assert_frame_equal(kpis.input_kpis(activities, created, freq="W", by=()), expected)
 
 
 def test_input_kpis_without_duration_column_has_unknown_hours(activities, created):
-    result = collect.input_kpis(activities.drop(columns="duration_minutes"), created, by=())
+    result = kpis.input_kpis(activities.drop(columns="duration_minutes"), created, by=())
     assert result["selling_hours"].isna().all()
     assert result["emails"].tolist() == [2, 0, 0]  # A1 + A5 in January
 
 
 def test_input_kpis_counts_every_activity_type():
-    assert set(collect.ACTIVITY_COLUMNS) == set(ACTIVITY_TYPES)
+    assert set(kpis.ACTIVITY_COLUMNS) == set(ACTIVITY_TYPES)
 
 
 def test_input_kpis_bad_arguments(activities, created):
     with pytest.raises(ValueError, match="freq must be one of 'D', 'W', 'M', 'Q'"):
-        collect.input_kpis(activities, created, freq="Y")
+        kpis.input_kpis(activities, created, freq="Y")
     with pytest.raises(ValueError, match=r"by: column\(s\) \['region'\] not in the activities table"):
-        collect.input_kpis(activities, created, by=("region",))
+        kpis.input_kpis(activities, created, by=("region",))
     with pytest.raises(ValueError, match="not in the opportunities table"):
-        collect.input_kpis(activities.assign(team="x"), created, by="team")
+        kpis.input_kpis(activities.assign(team="x"), created, by="team")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -195,7 +195,7 @@ def test_bookings_monthly_between_start_and_end(deals):
         ("2026-02-01", 0, 0),     # nothing won (O2 lost): filled with zeros
         ("2026-03-01", 300, 1),   # O3; O8 lost
     ])
-    assert_frame_equal(collect.bookings_by_period(deals, "M", start="2025-12-01", end="2026-03-31"), expected)
+    assert_frame_equal(kpis.bookings_by_period(deals, "M", start="2025-12-01", end="2026-03-31"), expected)
 
 
 def test_bookings_default_range_runs_from_first_to_last_win():
@@ -211,14 +211,14 @@ def test_bookings_default_range_runs_from_first_to_last_win():
         ("2025-12-01", 0, 0),
         ("2026-01-01", 7, 1),
     ])
-    assert_frame_equal(collect.bookings_by_period(frame), expected)
+    assert_frame_equal(kpis.bookings_by_period(frame), expected)
 
 
 def test_bookings_start_and_end_cut_partial_periods(deals):
     # start 01-20 makes January a partial period that still holds O1 (01-31 >= 01-20);
     # end 03-30 cuts O3 (03-31) out of March, which stays as a zero row; O4 (2025-12-31) is before start
     expected = bookings_frame([("2026-01-01", 100, 1), ("2026-02-01", 0, 0), ("2026-03-01", 0, 0)])
-    assert_frame_equal(collect.bookings_by_period(deals, "M", start="2026-01-20", end="2026-03-30"), expected)
+    assert_frame_equal(kpis.bookings_by_period(deals, "M", start="2026-01-20", end="2026-03-30"), expected)
 
 
 def test_bookings_weekly_and_daily():
@@ -229,9 +229,9 @@ def test_bookings_weekly_and_daily():
         ("O4", "R1", "2026-03-01", "2026-03-10", L, NA, 99, NA),  # lost
     ])
     weekly = bookings_frame([("2026-03-02", 10, 1), ("2026-03-09", 20, 1), ("2026-03-16", 30, 1)])
-    assert_frame_equal(collect.bookings_by_period(frame, "W"), weekly)
+    assert_frame_equal(kpis.bookings_by_period(frame, "W"), weekly)
     daily = bookings_frame([("2026-03-14", 0, 0), ("2026-03-15", 20, 1), ("2026-03-16", 30, 1)])
-    assert_frame_equal(collect.bookings_by_period(frame, "d", start="2026-03-14", end="2026-03-16"), daily)
+    assert_frame_equal(kpis.bookings_by_period(frame, "d", start="2026-03-14", end="2026-03-16"), daily)
 
 
 def test_bookings_fiscal_quarters_with_february_start(deals):
@@ -247,24 +247,24 @@ def test_bookings_fiscal_quarters_with_february_start(deals):
         ],
         quarters=["2026Q1", "2026Q2", "2026Q3", "2026Q4", "2027Q1"],
     )
-    assert_frame_equal(collect.bookings_by_period(deals, "Q", fiscal_year_start_month=2), expected)
+    assert_frame_equal(kpis.bookings_by_period(deals, "Q", fiscal_year_start_month=2), expected)
 
 
 def test_bookings_nothing_won_gives_empty_frame():
     frame = make_opportunities([("O1", "R1", "2026-01-01", "2026-02-01", L, NA, 10, NA)])
-    assert_frame_equal(collect.bookings_by_period(frame), bookings_frame([]))
-    assert list(collect.bookings_by_period(frame, "Q").columns) == ["period", "quarter", "bookings", "deals_won"]
+    assert_frame_equal(kpis.bookings_by_period(frame), bookings_frame([]))
+    assert list(kpis.bookings_by_period(frame, "Q").columns) == ["period", "quarter", "bookings", "deals_won"]
 
 
 def test_bookings_bad_arguments(deals):
     with pytest.raises(ValueError, match="freq must be one of"):
-        collect.bookings_by_period(deals, "ME")
+        kpis.bookings_by_period(deals, "ME")
     with pytest.raises(ValueError, match="start .* must not be after end"):
-        collect.bookings_by_period(deals, start="2026-02-01", end="2026-01-01")
+        kpis.bookings_by_period(deals, start="2026-02-01", end="2026-01-01")
     with pytest.raises(ValueError, match="fiscal_year_start_month must be 1"):
-        collect.bookings_by_period(deals, "Q", fiscal_year_start_month=13)
+        kpis.bookings_by_period(deals, "Q", fiscal_year_start_month=13)
     with pytest.raises(ValueError, match="start must be a date"):
-        collect.bookings_by_period(deals, start="not a date")
+        kpis.bookings_by_period(deals, start="not a date")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -286,15 +286,15 @@ def test_growth_by_quarter(deals):
         ("2025Q4", 1000, nan, nan),         # previous 0 again; 2024Q4 absent
         ("2026Q1", 400, 400 / 1000 - 1, 400 / 250 - 1),  # O1 100 + O3 300: qoq -0.6, yoy +0.6
     ])
-    assert_frame_equal(collect.growth_by_quarter(deals), expected)
+    assert_frame_equal(kpis.growth_by_quarter(deals), expected)
 
 
 def test_growth_by_quarter_keeps_only_complete_quarters(deals):
     # as_of 2026-03-30: 2026Q1 ends 03-31, not complete, so the table stops at 2025Q4
-    result = collect.growth_by_quarter(deals, as_of="2026-03-30")
+    result = kpis.growth_by_quarter(deals, as_of="2026-03-30")
     assert result["quarter"].tolist() == ["2025Q1", "2025Q2", "2025Q3", "2025Q4"]
     # as_of on the quarter's last day: 2026Q1 is complete
-    assert collect.growth_by_quarter(deals, as_of=AS_OF)["quarter"].iloc[-1] == "2026Q1"
+    assert kpis.growth_by_quarter(deals, as_of=AS_OF)["quarter"].iloc[-1] == "2026Q1"
 
 
 def test_growth_by_quarter_as_of_ignores_later_deals_and_fills_to_as_of():
@@ -307,7 +307,7 @@ def test_growth_by_quarter_as_of_ignores_later_deals_and_fills_to_as_of():
         ("2025Q2", 0, 0 / 100 - 1, np.nan),  # -1.0
         ("2025Q3", 0, np.nan, np.nan),       # complete on 09-30; 2025Q4 is not yet
     ])
-    assert_frame_equal(collect.growth_by_quarter(frame, as_of="2025-10-15"), expected)
+    assert_frame_equal(kpis.growth_by_quarter(frame, as_of="2025-10-15"), expected)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -324,7 +324,7 @@ def test_win_rates_team(deals):
         "win_rate_count": [2 / 4],        # 0.5
         "win_rate_value": [400 / 490],    # 0.8163
     })
-    assert_frame_equal(collect.win_rates(deals, AS_OF, window_months=3), expected)
+    assert_frame_equal(kpis.win_rates(deals, AS_OF, window_months=3), expected)
 
 
 def test_win_rates_by_rep(deals):
@@ -337,12 +337,12 @@ def test_win_rates_by_rep(deals):
         "win_rate_count": [1 / 3, 1 / 1],
         "win_rate_value": [100 / 190, 300 / 300],
     })
-    assert_frame_equal(collect.win_rates(deals, AS_OF, window_months=3, by=("rep_id",)), expected)
+    assert_frame_equal(kpis.win_rates(deals, AS_OF, window_months=3, by=("rep_id",)), expected)
 
 
 def test_win_rates_twelve_months_includes_left_of_three(deals):
     # (2025-03-31, 2026-03-31]: adds O4 won 1000 (2025-12-31); O10 (2025-02-15) stays out
-    result = collect.win_rates(deals, AS_OF)
+    result = kpis.win_rates(deals, AS_OF)
     assert result[["won", "lost"]].iloc[0].tolist() == [3, 2]
     assert result["won_value"].iloc[0] == 1400.0
     assert result["win_rate_count"].iloc[0] == pytest.approx(3 / 5)
@@ -350,12 +350,12 @@ def test_win_rates_twelve_months_includes_left_of_three(deals):
 
 def test_win_rates_nothing_closed(deals):
     # as_of 2026-04-30 is a month end, so one month back is 03-31: window (03-31, 04-30] holds only O5 lost
-    result = collect.win_rates(deals, "2026-04-30", window_months=1)
+    result = kpis.win_rates(deals, "2026-04-30", window_months=1)
     assert result[["won", "lost"]].iloc[0].tolist() == [0, 1]
-    empty = collect.win_rates(deals, "2020-01-31", window_months=1)
+    empty = kpis.win_rates(deals, "2020-01-31", window_months=1)
     assert empty[["won", "lost", "won_value", "lost_value"]].iloc[0].tolist() == [0, 0, 0.0, 0.0]
     assert math.isnan(empty["win_rate_count"].iloc[0]) and math.isnan(empty["win_rate_value"].iloc[0])
-    assert collect.win_rates(deals, "2020-01-31", window_months=1, by="rep_id").empty
+    assert kpis.win_rates(deals, "2020-01-31", window_months=1, by="rep_id").empty
 
 
 def test_window_from_month_end_covers_whole_months():
@@ -367,30 +367,30 @@ def test_window_from_month_end_covers_whole_months():
         ("O5", "R1", "2026-01-01", "2026-06-30", W, NA, 16, NA),  # last day of (03-31, 06-30]
     ])
     # 2026-06-30 minus 3 months -> 03-31 (month end to month end, not 03-30): O2 + O3 + O4 + O5
-    assert collect.win_rates(frame, "2026-06-30", window_months=3)["won_value"].iloc[0] == 2 + 4 + 8 + 16
+    assert kpis.win_rates(frame, "2026-06-30", window_months=3)["won_value"].iloc[0] == 2 + 4 + 8 + 16
     # 2026-05-15 minus 1 month -> 04-15: O4 only
-    assert collect.win_rates(frame, "2026-05-15", window_months=1)["won_value"].iloc[0] == 8
+    assert kpis.win_rates(frame, "2026-05-15", window_months=1)["won_value"].iloc[0] == 8
 
 
 @pytest.mark.parametrize("window", [0, -3, 1.5, True, "12"])
 def test_window_months_must_be_positive_whole_number(deals, window):
-    for function in (collect.win_rates, collect.deal_size_and_cycle, collect.stage_funnel,
-                     collect.pipeline_velocity):
+    for function in (kpis.win_rates, kpis.deal_size_and_cycle, kpis.stage_funnel,
+                     kpis.pipeline_velocity):
         with pytest.raises(ValueError, match="window_months must be a whole number of months greater than 0"):
             function(deals, AS_OF, window_months=window)
     with pytest.raises(ValueError, match="window_months"):
-        collect.headline_kpis(deals, AS_OF, window_months=window)
+        kpis.headline_kpis(deals, AS_OF, window_months=window)
 
 
 def test_by_column_must_exist(deals):
-    for function in (collect.win_rates, collect.deal_size_and_cycle):
+    for function in (kpis.win_rates, kpis.deal_size_and_cycle):
         with pytest.raises(ValueError, match=r"by: column\(s\) \['segment'\] not in the opportunities table"):
             function(deals, AS_OF, by=("rep_id", "segment"))
 
 
 def test_as_of_is_required(deals):
     with pytest.raises(ValueError, match="as_of must be a date"):
-        collect.win_rates(deals, None)
+        kpis.win_rates(deals, None)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -403,7 +403,7 @@ def test_deal_size_and_cycle_team(deals):
         "average_deal_size": [(100 + 300) / 2],     # 200
         "median_cycle_days": [(30 + 75) / 2],       # 52.5
     })
-    assert_frame_equal(collect.deal_size_and_cycle(deals, AS_OF, window_months=3), expected)
+    assert_frame_equal(kpis.deal_size_and_cycle(deals, AS_OF, window_months=3), expected)
 
 
 def test_deal_size_and_cycle_by_rep_includes_groups_without_wins(deals):
@@ -415,7 +415,7 @@ def test_deal_size_and_cycle_by_rep_includes_groups_without_wins(deals):
         "average_deal_size": [100.0, 300.0, np.nan],  # R3 only lost O11
         "median_cycle_days": [30.0, 75.0, np.nan],
     })
-    assert_frame_equal(collect.deal_size_and_cycle(frame, AS_OF, window_months=3, by="rep_id"), expected)
+    assert_frame_equal(kpis.deal_size_and_cycle(frame, AS_OF, window_months=3, by="rep_id"), expected)
 
 
 def test_deal_size_median_of_three():
@@ -424,7 +424,7 @@ def test_deal_size_median_of_three():
         ("O2", "R1", "2026-01-01", "2026-03-02", W, NA, 20, NA),   # 31 + 28 + 1 = 60 days
         ("O3", "R1", "2026-02-01", "2026-02-05", W, NA, 60, NA),   # 4 days
     ])
-    result = collect.deal_size_and_cycle(frame, AS_OF, window_months=3)
+    result = kpis.deal_size_and_cycle(frame, AS_OF, window_months=3)
     assert result.iloc[0].tolist() == [3, (10 + 20 + 60) / 3, 10.0]  # median of 4, 10, 60
 
 
@@ -440,10 +440,10 @@ def test_stage_funnel(deals):
         "advanced": pd.array([3, 3, 2, 2, 2], dtype="int64"),  # negotiate -> won: O1, O3
         "conversion": [3 / 4, 3 / 3, 2 / 3, 2 / 2, 2 / 2],
     })
-    result = collect.stage_funnel(deals, AS_OF, window_months=3)
+    result = kpis.stage_funnel(deals, AS_OF, window_months=3)
     assert_frame_equal(result, expected)
     # product of conversions = 0.75 * 1 * 2/3 * 1 * 1 = 0.5 = win rate by count
-    rate = collect.win_rates(deals, AS_OF, window_months=3)["win_rate_count"].iloc[0]
+    rate = kpis.win_rates(deals, AS_OF, window_months=3)["win_rate_count"].iloc[0]
     assert np.prod(result["conversion"]) == pytest.approx(rate)
 
 
@@ -453,14 +453,14 @@ def test_stage_funnel_without_max_stage_column_and_skipped_stages():
         ("O2", "R1", "2026-01-01", "2026-02-01", L, NA, 10, NA),   # lost, unknown: qualify only
         ("O3", "R1", "2026-01-01", "2026-02-01", L, NA, 10, NA),   # idem
     ], with_max_stage=False)
-    result = collect.stage_funnel(frame, AS_OF, window_months=3)
+    result = kpis.stage_funnel(frame, AS_OF, window_months=3)
     assert result["reached"].tolist() == [3, 1, 1, 1, 1]
     assert result["advanced"].tolist() == [1, 1, 1, 1, 1]
     assert result["conversion"].tolist() == [1 / 3, 1.0, 1.0, 1.0, 1.0]
 
 
 def test_stage_funnel_empty_window_has_nan_conversions(deals):
-    result = collect.stage_funnel(deals, "2020-01-31", window_months=1)
+    result = kpis.stage_funnel(deals, "2020-01-31", window_months=1)
     assert result["reached"].tolist() == [0] * 5 and result["conversion"].isna().all()
 
 
@@ -470,7 +470,7 @@ def test_stage_progress_of_open_deals_uses_current_stage():
         ("O2", "R1", "2026-01-01", "2026-05-01", "discover", "proposal", 10, NA),  # moved back: proposal
         ("O3", "R1", "2026-01-01", "2026-05-01", W, "discover", 10, NA),      # won: all five stages
     ])
-    assert collect._stage_progress(frame).tolist() == [2, 3, 5]
+    assert kpis._stage_progress(frame).tolist() == [2, 3, 5]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -488,13 +488,13 @@ def test_pipeline_velocity(deals):
         "velocity_per_day": [per_day],
         "velocity_per_month": [per_day * 30.4375],  # 173.93
     })
-    assert_frame_equal(collect.pipeline_velocity(deals, AS_OF, window_months=3), expected)
+    assert_frame_equal(kpis.pipeline_velocity(deals, AS_OF, window_months=3), expected)
 
 
 def test_pipeline_velocity_without_wins_is_nan(deals):
     # window (2026-03-31, 2026-04-30] (month end to month end): only O5 lost -> win rate 0, no won deal
     # -> size and cycle unknown
-    result = collect.pipeline_velocity(deals, "2026-04-30", window_months=1)
+    result = kpis.pipeline_velocity(deals, "2026-04-30", window_months=1)
     assert result["open_opportunities"].iloc[0] == 3  # O6, O7 and O9 (created 04-10); O5 closed 04-01
     assert result["win_rate_count"].iloc[0] == 0.0
     unknown = ["average_deal_size", "median_cycle_days", "velocity_per_day", "velocity_per_month"]
@@ -544,12 +544,12 @@ def test_pipeline_coverage(quarter_deals):
                   (120 + 310 + 150 + 350) / 1000,  # 0.93
                   (120 + 810) / 1000],           # 0.93 = the pipeline row
     )
-    result = collect.pipeline_coverage(quarter_deals, "2026-04-01", "2026-06-30", 1000, as_of="2026-04-15")
+    result = kpis.pipeline_coverage(quarter_deals, "2026-04-01", "2026-06-30", 1000, as_of="2026-04-15")
     assert_frame_equal(result, expected)
 
 
 def test_pipeline_coverage_as_of_defaults_to_period_end(quarter_deals):
-    result = collect.pipeline_coverage(quarter_deals, "2026-04-01", "2026-06-30", 2000)
+    result = kpis.pipeline_coverage(quarter_deals, "2026-04-01", "2026-06-30", 2000)
     assert result["won_to_date"].tolist() == [200.0] * 4  # P8 120 + P9 80
     assert result["coverage"].tolist() == pytest.approx([(200 + 310) / 2000, (200 + 460) / 2000,
                                                          (200 + 810) / 2000, (200 + 810) / 2000])
@@ -557,7 +557,7 @@ def test_pipeline_coverage_as_of_defaults_to_period_end(quarter_deals):
 
 def test_pipeline_coverage_without_forecast_category_counts_all_as_pipeline(quarter_deals):
     frame = quarter_deals.drop(columns="forecast_category")
-    result = collect.pipeline_coverage(frame, "2026-04-01", "2026-06-30", 1000, as_of="2026-04-15")
+    result = kpis.pipeline_coverage(frame, "2026-04-01", "2026-06-30", 1000, as_of="2026-04-15")
     # open in the period: P1 P2 P3 P4 P5 P6 P12 = 200+100+150+300+50+999+10 = 1809, all pipeline
     expected = coverage_frame([0, 0, 7, 7], [0, 0, 1809, 1809], 120,
                               [120 / 1000, 120 / 1000, (120 + 1809) / 1000, (120 + 1809) / 1000])
@@ -567,12 +567,12 @@ def test_pipeline_coverage_without_forecast_category_counts_all_as_pipeline(quar
 @pytest.mark.parametrize("target", [0, -5, float("nan"), "1000", None])
 def test_pipeline_coverage_target_must_be_positive(quarter_deals, target):
     with pytest.raises(ValueError, match="target must be a bookings amount greater than 0"):
-        collect.pipeline_coverage(quarter_deals, "2026-04-01", "2026-06-30", target)
+        kpis.pipeline_coverage(quarter_deals, "2026-04-01", "2026-06-30", target)
 
 
 def test_pipeline_coverage_period_order(quarter_deals):
     with pytest.raises(ValueError, match="period_start .* must not be after period_end"):
-        collect.pipeline_coverage(quarter_deals, "2026-06-30", "2026-04-01", 1000)
+        kpis.pipeline_coverage(quarter_deals, "2026-06-30", "2026-04-01", 1000)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -591,13 +591,13 @@ def test_headline_kpis(deals):
         "median_cycle_days": [52.5],
         "open_pipeline_value": [70.0 + 200 + 80],              # open at as_of: O5, O6, O7
     })
-    assert_frame_equal(collect.headline_kpis(deals, AS_OF, window_months=3), expected)
+    assert_frame_equal(kpis.headline_kpis(deals, AS_OF, window_months=3), expected)
 
 
 def test_headline_kpis_mid_quarter_and_fiscal_year(deals):
     # February fiscal start, as_of 2026-03-15: current FY2027Q1 (Feb–Apr 2026) incomplete -> last is FY2026Q4
     # (Nov 2025 – Jan 2026): O4 1000 + O1 100; a year earlier FY2025Q4 (Nov 2024 – Jan 2025) booked nothing
-    result = collect.headline_kpis(deals, "2026-03-15", fiscal_year_start_month=2)
+    result = kpis.headline_kpis(deals, "2026-03-15", fiscal_year_start_month=2)
     assert result["last_quarter"].iloc[0] == "2026Q4"
     assert result["bookings_last_quarter"].iloc[0] == 1100.0
     assert math.isnan(result["yoy_growth_last_quarter"].iloc[0])
@@ -607,7 +607,7 @@ def test_headline_kpis_mid_quarter_and_fiscal_year(deals):
 
 
 def test_headline_kpis_before_any_win(deals):
-    result = collect.headline_kpis(deals, "2024-12-31")
+    result = kpis.headline_kpis(deals, "2024-12-31")
     assert result["bookings_last_quarter"].iloc[0] == 0.0
     assert result["bookings_last_12_months"].iloc[0] == 0.0
     assert math.isnan(result["win_rate_count"].iloc[0])
@@ -621,15 +621,15 @@ def test_headline_kpis_before_any_win(deals):
 def test_no_function_modifies_its_inputs(deals, activities, created, quarter_deals):
     frames = {"deals": deals, "activities": activities, "created": created, "quarter_deals": quarter_deals}
     before = {name: frame.copy(deep=True) for name, frame in frames.items()}
-    collect.input_kpis(activities, created)
-    collect.input_kpis(activities, created, freq="Q", by=())
-    collect.bookings_by_period(deals, "Q", start="2025-01-01", end="2026-03-31")
-    collect.growth_by_quarter(deals, as_of=AS_OF)
-    collect.win_rates(deals, AS_OF, by="rep_id")
-    collect.deal_size_and_cycle(deals, AS_OF, by="rep_id")
-    collect.stage_funnel(deals, AS_OF)
-    collect.pipeline_velocity(deals, AS_OF)
-    collect.pipeline_coverage(quarter_deals, "2026-04-01", "2026-06-30", 1000, as_of="2026-04-15")
-    collect.headline_kpis(deals, AS_OF)
+    kpis.input_kpis(activities, created)
+    kpis.input_kpis(activities, created, freq="Q", by=())
+    kpis.bookings_by_period(deals, "Q", start="2025-01-01", end="2026-03-31")
+    kpis.growth_by_quarter(deals, as_of=AS_OF)
+    kpis.win_rates(deals, AS_OF, by="rep_id")
+    kpis.deal_size_and_cycle(deals, AS_OF, by="rep_id")
+    kpis.stage_funnel(deals, AS_OF)
+    kpis.pipeline_velocity(deals, AS_OF)
+    kpis.pipeline_coverage(quarter_deals, "2026-04-01", "2026-06-30", 1000, as_of="2026-04-15")
+    kpis.headline_kpis(deals, AS_OF)
     for name, frame in frames.items():
         assert_frame_equal(frame, before[name], obj=name)

@@ -1,4 +1,4 @@
-"""Unit tests of salesops.compensation on tiny hand-made frames; every expectation is computed by hand.
+"""Unit tests of salesops.align.compensation on tiny hand-made frames; every expectation is computed by hand.
 
 The default AE plan throughout: pay mix 0.5, tiers [0, 1.0) x1.0, [1.0, 1.5) x1.5, [1.5, open) x2.0, cap 3.0.
 With OTE 120,000 and quota 100,000: target variable TV = 120,000 x 0.5 / 4 = 15,000, commission rate r = 0.15.
@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from salesops import compensation
-from salesops.compensation import CompensationPlan, CompensationSettings
+from salesops.align import compensation
+from salesops.align.compensation import CompensationPlan, CompensationSettings
 
 PLAN = CompensationPlan()
 QUOTA, TV = 100_000.0, 15_000.0

@@ -1,4 +1,4 @@
-"""Unit tests of salesops.demand on tiny hand-made frames; every expectation is computed by hand in the comments.
+"""Unit tests of salesops.demand.plan on tiny hand-made frames; every expectation is computed by hand in the comments.
 
 as_of is 2026-12-31 throughout; the planned period is 2027Q1 (2027-01-01 .. 2027-03-31, 31 + 28 + 31 days) and the
 default 12-month history window is (2025-12-31, 2026-12-31], i.e. the calendar year 2026.
@@ -15,8 +15,8 @@ import pytest
 from pandas.testing import assert_frame_equal
 from pydantic import ValidationError
 
-from salesops import demand
-from salesops.demand import DemandSettings
+from salesops.demand import plan as demand_plan
+from salesops.demand.plan import DemandSettings
 
 AS_OF = pd.Timestamp("2026-12-31")
 START, END = pd.Timestamp("2027-01-01"), pd.Timestamp("2027-03-31")
@@ -107,19 +107,19 @@ def test_bad_settings_give_clear_errors(bad, words):
 def test_bad_arguments_name_the_argument():
     opps = make_opportunities([_o(1, "SMB", "2026-01-01", "2027-01-15", "demo", "demo", 100.0)])
     with pytest.raises(ValueError, match="settings must be a DemandSettings"):
-        demand.stage_close_rates(opps, AS_OF, settings={"history_months": 12})
+        demand_plan.stage_close_rates(opps, AS_OF, settings={"history_months": 12})
     with pytest.raises(ValueError, match=r"period_end \(2026-12-01\) must be after as_of"):
-        demand.pipeline_forecast(opps, AS_OF, "2026-10-01", "2026-12-01")
+        demand_plan.pipeline_forecast(opps, AS_OF, "2026-10-01", "2026-12-01")
     with pytest.raises(ValueError, match="period_start .* must not be after period_end"):
-        demand.pipeline_forecast(opps, AS_OF, END, START)
+        demand_plan.pipeline_forecast(opps, AS_OF, END, START)
     with pytest.raises(ValueError, match="as_of must be a date"):
-        demand.pipeline_forecast(opps, "not a date", START, END)
+        demand_plan.pipeline_forecast(opps, "not a date", START, END)
     with pytest.raises(ValueError, match="target must be a bookings amount greater than 0"):
-        demand.pipeline_forecast(opps, AS_OF, START, END, target=-5)
+        demand_plan.pipeline_forecast(opps, AS_OF, START, END, target=-5)
     with pytest.raises(ValueError, match="opportunities is missing required column"):
-        demand.pipeline_forecast(opps.drop(columns="amount"), AS_OF, START, END)
+        demand_plan.pipeline_forecast(opps.drop(columns="amount"), AS_OF, START, END)
     with pytest.raises(ValueError, match="slip_share must be a fraction"):
-        demand.pipeline_forecast(opps, AS_OF, START, END, slip_share=1.5)
+        demand_plan.pipeline_forecast(opps, AS_OF, START, END, slip_share=1.5)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -156,17 +156,17 @@ def test_stage_close_rates_by_hand(history):
         "won": np.array([2, 2, 2, 2, 2], dtype="int64"),
         "close_rate": [2 / 5, 2 / 3, 2 / 3, 1.0, 1.0],
     })
-    assert_frame_equal(demand.stage_close_rates(history, AS_OF), expected)
+    assert_frame_equal(demand_plan.stage_close_rates(history, AS_OF), expected)
 
 
 def test_stage_close_rates_by_segment_and_window(history):
-    by_segment = demand.stage_close_rates(history, AS_OF, by="segment")
+    by_segment = demand_plan.stage_close_rates(history, AS_OF, by="segment")
     ent = by_segment.loc[by_segment["segment"] == "ENT"]
     # ENT: C (progress 0), D (5), E (0): qualify 3 deals 1 won; later stages only D
     assert ent["deals"].tolist() == [3, 1, 1, 1, 1]
     assert ent["close_rate"].tolist() == pytest.approx([1 / 3, 1, 1, 1, 1])
     # a 6-month window (2026-06-30, 2026-12-31] holds no closed deal: zero counts, NaN rates
-    short = demand.stage_close_rates(history, AS_OF, DemandSettings(history_months=6))
+    short = demand_plan.stage_close_rates(history, AS_OF, DemandSettings(history_months=6))
     assert short["deals"].tolist() == [0] * 5 and short["close_rate"].isna().all()
 
 
@@ -185,7 +185,7 @@ def test_close_date_slippage_by_hand():
         "slipped_deals": np.array([1], dtype="int64"), "slipped_value": [100.0],
         "slip_share_count": [1 / 3], "slip_share": [0.2], "median_days_late": [31.0],
     })
-    assert_frame_equal(demand.close_date_slippage(opps, AS_OF), expected)
+    assert_frame_equal(demand_plan.close_date_slippage(opps, AS_OF), expected)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -208,8 +208,8 @@ RATES = pd.DataFrame({"stage": ["qualify", "discover", "demo", "proposal", "nego
 
 def test_pipeline_forecast_on_three_deals_by_hand(three_deals):
     settings = DemandSettings(interval=0.5)
-    out = demand.pipeline_forecast(three_deals, AS_OF, START, END, settings, target=30_000.0, close_rates=RATES,
-                                   slip_share=0.25)
+    out = demand_plan.pipeline_forecast(three_deals, AS_OF, START, END, settings, target=30_000.0, close_rates=RATES,
+                                        slip_share=0.25)
     # weighted  = 10,000 × 0.6 + 20,000 × 0.5 + 40,000 × 0.2 = 6,000 + 10,000 + 8,000 = 24,000
     # expected  = 24,000 × (1 − 0.25) = 18,000 (nothing won yet, so base = 18,000)
     # q (win in period) = 0.6 × 0.75 = 0.45, 0.5 × 0.75 = 0.375, 0.2 × 0.75 = 0.15
@@ -248,8 +248,8 @@ def test_pipeline_forecast_on_three_deals_by_hand(three_deals):
     assert out["downside"].iloc[0] == pytest.approx(5_887.4, abs=0.1)
 
     # by month: January 10,000 × 0.45 = 4,500; February 20,000 × 0.375 = 7,500; March 40,000 × 0.15 = 6,000
-    monthly = demand.pipeline_forecast_by_month(three_deals, AS_OF, START, END, settings, close_rates=RATES,
-                                                slip_share=0.25)
+    monthly = demand_plan.pipeline_forecast_by_month(three_deals, AS_OF, START, END, settings, close_rates=RATES,
+                                                     slip_share=0.25)
     assert monthly["ds"].tolist() == [pd.Timestamp("2027-01-01"), pd.Timestamp("2027-02-01"),
                                       pd.Timestamp("2027-03-01")]
     assert monthly["base"].tolist() == pytest.approx([4_500.0, 7_500.0, 6_000.0])
@@ -258,8 +258,8 @@ def test_pipeline_forecast_on_three_deals_by_hand(three_deals):
     assert monthly["downside"].iloc[0] == pytest.approx(4_500 - z(0.5) * 10_000 * math.sqrt(0.45 * 0.55))
 
     # slippage switched off: slip_share is ignored, expected = weighted = 24,000
-    off = demand.pipeline_forecast(three_deals, AS_OF, START, END, DemandSettings(slippage=False),
-                                   close_rates=RATES, slip_share=0.25)
+    off = demand_plan.pipeline_forecast(three_deals, AS_OF, START, END, DemandSettings(slippage=False),
+                                        close_rates=RATES, slip_share=0.25)
     assert off["base"].iloc[0] == pytest.approx(24_000.0) and off["slip_share"].iloc[0] == 0.0
 
 
@@ -292,7 +292,7 @@ def test_pipeline_forecast_measured_rates_segments_and_exclusions():
         _o(16, "SMB", "2026-11-01", "2027-04-10", "demo", "demo", 800.0),
     ])
     settings = DemandSettings(min_rate_deals=3)
-    out = demand.pipeline_forecast(opps, AS_OF, START, END, settings, target={"SMB": 1000.0, "ENT": 1000.0})
+    out = demand_plan.pipeline_forecast(opps, AS_OF, START, END, settings, target={"SMB": 1000.0, "ENT": 1000.0})
     assert out["unique_id"].tolist() == ["segment=SMB", "segment=ENT", "total"]
     smb, ent, total = 500 * 20 / 27, 400 * 50 / 57, 500 * 20 / 27 + 400 * 50 / 57
     assert out["base"].tolist() == pytest.approx([smb, ent, total])
@@ -311,7 +311,7 @@ def test_pipeline_forecast_counts_won_to_date_inside_the_period(three_deals):
     # as_of 2027-01-20, inside the quarter: a deal won on 2027-01-10 is won_to_date; deal 1 (due 01-15) is now stale
     won = make_opportunities([_o(9, None, "2026-10-01", "2027-01-10", W, "negotiate", 5_000.0)], segment=False)
     opps = pd.concat([three_deals, won], ignore_index=True)
-    out = demand.pipeline_forecast(opps, "2027-01-20", START, END, close_rates=RATES, slip_share=0.0)
+    out = demand_plan.pipeline_forecast(opps, "2027-01-20", START, END, close_rates=RATES, slip_share=0.0)
     # base = 5,000 + 20,000 × 0.5 + 40,000 × 0.2 = 23,000; downside never below the 5,000 already won
     assert out["won_to_date"].iloc[0] == 5_000.0 and out["base"].iloc[0] == pytest.approx(23_000.0)
     assert out["stale_value"].iloc[0] == 10_000.0 and out["open_deals"].iloc[0] == 2
@@ -348,7 +348,7 @@ def new_deal_world() -> pd.DataFrame:
 
 def test_new_deals_by_hand(new_deal_world):
     opps = new_deal_world
-    history = demand.new_deal_history(opps, AS_OF, START, END)
+    history = demand_plan.new_deal_history(opps, AS_OF, START, END)
     smb = history.loc[history["unique_id"] == "segment=SMB"]
     assert smb["origin"].dt.strftime("%Y-%m-%d").tolist() == ["2026-09-30", "2026-06-30", "2026-03-31",
                                                              "2025-12-31"]
@@ -367,7 +367,7 @@ def test_new_deals_by_hand(new_deal_world):
     # ENT: mean 750; s² = (3 × 750² + 2,250²) / 3 = 2,250,000 -> 2,812,500.
     # total: mean 1,650; s² = (650² + 350² + 1,350² + 1,050²) / 3 = 1,156,666.7 -> 1,445,833.3; + 200 in hand.
     settings = DemandSettings(interval=0.5)
-    out = demand.pipeline_forecast(opps, AS_OF, START, END, settings, close_rates=RATES, slip_share=0.0)
+    out = demand_plan.pipeline_forecast(opps, AS_OF, START, END, settings, close_rates=RATES, slip_share=0.0)
     assert out["unique_id"].tolist() == ["segment=SMB", "segment=ENT", "total"]
     assert out["expected_pipeline"].tolist() == pytest.approx([200.0, 0.0, 200.0])
     assert out["expected_new_deals"].tolist() == pytest.approx([900.0, 750.0, 1_650.0])
@@ -379,8 +379,8 @@ def test_new_deals_by_hand(new_deal_world):
 
     # by month (the past quarters' months stand for the planned ones): February SMB (1,000 + 0 + 0 + 0) / 4 =
     # 250; March SMB (0 + 2,000 + 0 + 600) / 4 = 650, ENT 3,000 / 4 = 750; January only the open deal's 200
-    monthly = demand.pipeline_forecast_by_month(opps, AS_OF, START, END, settings, close_rates=RATES,
-                                                slip_share=0.0)
+    monthly = demand_plan.pipeline_forecast_by_month(opps, AS_OF, START, END, settings, close_rates=RATES,
+                                                     slip_share=0.0)
     new = monthly.set_index(["unique_id", monthly["ds"].dt.month])["expected_new_deals"]
     assert new.loc["segment=SMB"].tolist() == pytest.approx([0.0, 250.0, 650.0])
     assert new.loc["segment=ENT"].tolist() == pytest.approx([0.0, 0.0, 750.0])
@@ -388,20 +388,20 @@ def test_new_deals_by_hand(new_deal_world):
     assert monthly.loc[monthly["unique_id"] == "total", "base"].tolist() == pytest.approx([200.0, 250.0, 1_400.0])
 
     # switched off: the pipeline in hand only
-    off = demand.pipeline_forecast(opps, AS_OF, START, END, DemandSettings(pipeline_new_deals=False),
-                                   close_rates=RATES, slip_share=0.0)
+    off = demand_plan.pipeline_forecast(opps, AS_OF, START, END, DemandSettings(pipeline_new_deals=False),
+                                        close_rates=RATES, slip_share=0.0)
     assert off["expected_new_deals"].tolist() == [0.0, 0.0, 0.0] and off["base"].tolist() == pytest.approx(
         [200.0, 0.0, 200.0])
 
     # a 3-month window holds one past quarter (Q4): SMB 1,000, spread sqrt(1,000²) (compound Poisson)
-    one = demand.pipeline_forecast(opps, AS_OF, START, END, DemandSettings(history_months=3, interval=0.5),
-                                   close_rates=RATES, slip_share=0.0).set_index("unique_id").loc["segment=SMB"]
+    one = demand_plan.pipeline_forecast(opps, AS_OF, START, END, DemandSettings(history_months=3, interval=0.5),
+                                        close_rates=RATES, slip_share=0.0).set_index("unique_id").loc["segment=SMB"]
     assert one["new_deal_periods"] == 1 and one["expected_new_deals"] == pytest.approx(1_000.0)
     assert one["upside"] == pytest.approx(1_200.0 + z(0.5) * math.sqrt(160_000 + 1_000.0**2))
 
     # without N8 the data start on 2026-01-05, after the first origin 2025-12-31: three past quarters
-    later = demand.pipeline_forecast(opps.loc[opps["opportunity_id"] != "O8"], AS_OF, START, END,
-                                     close_rates=RATES, slip_share=0.0).set_index("unique_id")
+    later = demand_plan.pipeline_forecast(opps.loc[opps["opportunity_id"] != "O8"], AS_OF, START, END,
+                                          close_rates=RATES, slip_share=0.0).set_index("unique_id")
     assert later.loc["segment=SMB", "new_deal_periods"] == 3
     assert later.loc["segment=SMB", "expected_new_deals"] == pytest.approx(1_000.0)  # (1,000 + 2,000 + 0) / 3
 
@@ -459,7 +459,7 @@ OPEN_WINS = {"A": 0.8 * 2 / 3, "B": 0.5 * 2 / 3}
 def test_lead_forecast_by_hand(lead_world):
     leads, scores, opps = lead_world
     settings = DemandSettings(lead_forecast_scope="lead_sourced")
-    out = demand.lead_forecast(leads, scores, opps, AS_OF, START, END, settings)
+    out = demand_plan.lead_forecast(leads, scores, opps, AS_OF, START, END, settings)
     # no deal from a lead is open at as_of: the converted_open row is empty
     assert out["unique_id"].tolist() == ["grade=A", "grade=B", "converted_open", "new_leads", "total"]
     out = out.loc[out["unique_id"] != "converted_open"].reset_index(drop=True)
@@ -483,7 +483,7 @@ def test_lead_forecast_by_hand(lead_world):
     assert out["downside"].iloc[3] == pytest.approx(max(wins[3] * 4000 - z(0.8) * sd, 0.0))
 
     # scope all_bookings (default): grossed up by the lead-sourced share 2/3, i.e. × 1.5
-    grossed = demand.lead_forecast(leads, scores, opps, AS_OF, START, END)
+    grossed = demand_plan.lead_forecast(leads, scores, opps, AS_OF, START, END)
     grossed = grossed.loc[grossed["unique_id"] != "converted_open"]
     assert grossed["base"].tolist() == pytest.approx([w * 4000 * 1.5 for w in wins])
 
@@ -522,7 +522,7 @@ def funnel_world():
 def test_lead_forecast_counts_converted_leads_with_an_open_deal_by_hand(funnel_world):
     leads, scores, opps = funnel_world
     settings = DemandSettings(lead_forecast_scope="lead_sourced")
-    out = demand.lead_forecast(leads, scores, opps, AS_OF, START, END, settings).set_index("unique_id")
+    out = demand_plan.lead_forecast(leads, scores, opps, AS_OF, START, END, settings).set_index("unique_id")
     assert out.index.tolist() == ["grade=A", "converted_open", "new_leads", "total"]
     # (a) K3, age 20: the lead lag 60 > 20 books 2026-12-11 + 60 = 2027-02-09 -> 0.5 × 1 × 1 = 0.5 wins
     # (c) O2, age 10 since conversion: the conversion lag 30 > 10 books 2026-12-21 + 30 = 2027-01-20
@@ -547,20 +547,20 @@ def test_lead_forecast_counts_converted_leads_with_an_open_deal_by_hand(funnel_w
     assert out.loc["total", "upside"] == pytest.approx((1.5 + new) * 6000 + z(0.8) * sd)
 
     # by month: O2 books in January (conversion lag), K3 in February (lead lag), new leads in March
-    monthly = demand.lead_forecast_by_month(leads, scores, opps, AS_OF, START, END, settings)
+    monthly = demand_plan.lead_forecast_by_month(leads, scores, opps, AS_OF, START, END, settings)
     total = monthly.loc[monthly["unique_id"] == "total"]
     assert total["expected_wins"].tolist() == pytest.approx([1.0, 0.5, new])
     assert total["converted_open_bookings"].tolist() == pytest.approx([6000.0, 0.0, 0.0])
 
     # all_bookings: every part is lead-sourced and grossed up once by 1 / 0.6; nothing added twice
-    grossed = demand.lead_forecast(leads, scores, opps, AS_OF, START, END).set_index("unique_id")
+    grossed = demand_plan.lead_forecast(leads, scores, opps, AS_OF, START, END).set_index("unique_id")
     assert grossed["base"].to_dict() == pytest.approx({k: w * 6000 / 0.6 for k, w in wins.items()})
     assert grossed.loc["total", "converted_open_bookings"] == pytest.approx(10_000.0)
 
     # a lead both scored as open and holding an open deal counts once, as an open lead
     both = pd.concat([scores, pd.DataFrame({"lead_id": pd.array(["K2"], dtype="string[pyarrow]"),
                                             "probability": [0.2], "grade": pd.array(["B"], dtype="string[pyarrow]")})])
-    once = demand.lead_forecast(leads, both, opps, AS_OF, START, END, settings).set_index("unique_id")
+    once = demand_plan.lead_forecast(leads, both, opps, AS_OF, START, END, settings).set_index("unique_id")
     assert once.loc["converted_open", "leads"] == 0 and once.loc["total", "leads"] == pytest.approx(2.75)
 
 
@@ -572,7 +572,7 @@ def test_converted_open_deals_are_won_at_the_lead_deals_win_rate(lead_world):
     leads = pd.concat([leads, make_leads([("L7", "2026-12-01", True, "2026-12-26", "converted")])], ignore_index=True)
     opps = pd.concat([opps, make_opportunities([_o(7, "SMB", "2026-12-26", "2027-02-01", "qualify", "qualify",
                                                    50_000.0, lead="L7")])], ignore_index=True)
-    out = demand.lead_forecast(leads, scores, opps, AS_OF, START, END).set_index("unique_id")
+    out = demand_plan.lead_forecast(leads, scores, opps, AS_OF, START, END).set_index("unique_id")
     assert out.loc["converted_open", "expected_wins"] == pytest.approx(2 / 3)
     assert out.loc["converted_open", "base"] == pytest.approx(2 / 3 * 4000 * 1.5)
     assert out.loc["total", "median_conversion_lag_days"] == pytest.approx(21.0)  # median of [6, 36]
@@ -581,7 +581,7 @@ def test_converted_open_deals_are_won_at_the_lead_deals_win_rate(lead_world):
 def test_lead_forecast_by_month_and_new_lead_volume(lead_world):
     leads, scores, opps = lead_world
     settings = DemandSettings(lead_forecast_scope="lead_sourced")
-    monthly = demand.lead_forecast_by_month(leads, scores, opps, AS_OF, START, END, settings)
+    monthly = demand_plan.lead_forecast_by_month(leads, scores, opps, AS_OF, START, END, settings)
     total = monthly.loc[monthly["unique_id"] == "total"]
     # January: L5 1/3 + L6 half of 0.8 × 2/3; new leads of Jan 1-21 book 10 days later (half of the lags)
     january = 1 / 3 + 0.4 * 2 / 3 + 21 * 0.5 / 31 * 0.5 * 0.75 * 2 / 3
@@ -591,13 +591,13 @@ def test_lead_forecast_by_month_and_new_lead_volume(lead_world):
     # a caller's lead volume: 3 leads a month (base), 1 (downside), 5 (upside) -> new wins scale × 6, × 2, × 10
     volume = pd.DataFrame({"unique_id": "leads", "ds": pd.to_datetime(["2027-01-01", "2027-02-01", "2027-03-01"]),
                            "base": 3.0, "downside": 1.0, "upside": 5.0})
-    out = demand.lead_forecast(leads, scores, opps, AS_OF, START, END, settings, expected_new_leads=volume)
+    out = demand_plan.lead_forecast(leads, scores, opps, AS_OF, START, END, settings, expected_new_leads=volume)
     new = out.loc[out["unique_id"] == "new_leads"].iloc[0]
     assert new["expected_wins"] == pytest.approx(NEW_WINS * 6)
     sd = 4000 * math.sqrt(NEW_WINS * 6)
     assert new["upside"] == pytest.approx(NEW_WINS * 10 * 4000 + z(0.8) * sd)
     with pytest.raises(ValueError, match=r"expected_new_leads has no row for month\(s\) \['2027-03'\]"):
-        demand.lead_forecast(leads, scores, opps, AS_OF, START, END, settings, expected_new_leads=volume.iloc[:2])
+        demand_plan.lead_forecast(leads, scores, opps, AS_OF, START, END, settings, expected_new_leads=volume.iloc[:2])
 
 
 def test_weekly_forecasts_count_the_days_of_each_week_inside_the_period(lead_world):
@@ -607,7 +607,7 @@ def test_weekly_forecasts_count_the_days_of_each_week_inside_the_period(lead_wor
                            "ds": pd.to_datetime(["2026-12-28", "2027-01-04", "2027-03-29", "2027-04-05"]),
                            "downside": [700.0, 70.0, 700.0, 700.0], "base": [700.0, 70.0, 700.0, 700.0],
                            "upside": [700.0, 70.0, 700.0, 700.0]})
-    comparison = demand.compare_forecasts(weekly, None, None, period_start=START, period_end=END)
+    comparison = demand_plan.compare_forecasts(weekly, None, None, period_start=START, period_end=END)
     assert comparison.set_index(["method", "scenario"]).loc[("statistical", "base"), "bookings"] == pytest.approx(670)
 
     # a weekly lead volume of 7 a week is one lead a day: the same as 31, 28 and 31 leads a month
@@ -616,8 +616,8 @@ def test_weekly_forecasts_count_the_days_of_each_week_inside_the_period(lead_wor
     by_week = pd.DataFrame({"unique_id": "total", "ds": weeks, "base": 7.0})
     by_month = pd.DataFrame({"unique_id": "total", "ds": pd.to_datetime(["2027-01-01", "2027-02-01", "2027-03-01"]),
                              "base": [31.0, 28.0, 31.0]})
-    from_weeks = demand.lead_forecast(leads, scores, opps, AS_OF, START, END, expected_new_leads=by_week)
-    from_months = demand.lead_forecast(leads, scores, opps, AS_OF, START, END, expected_new_leads=by_month)
+    from_weeks = demand_plan.lead_forecast(leads, scores, opps, AS_OF, START, END, expected_new_leads=by_week)
+    from_months = demand_plan.lead_forecast(leads, scores, opps, AS_OF, START, END, expected_new_leads=by_month)
     assert_frame_equal(from_weeks, from_months)
 
 
@@ -625,9 +625,9 @@ def test_lead_forecast_needs_lead_history(lead_world):
     leads, scores, opps = lead_world
     no_lead_deals = opps.assign(lead_id=pd.array([None] * len(opps), dtype="string"))
     with pytest.raises(ValueError, match="no deal from a lead"):
-        demand.lead_forecast(leads, scores, no_lead_deals, AS_OF, START, END)
+        demand_plan.lead_forecast(leads, scores, no_lead_deals, AS_OF, START, END)
     with pytest.raises(ValueError, match="lead_scores has 1 lead"):
-        demand.lead_forecast(leads.iloc[:-1], scores, opps, AS_OF, START, END)
+        demand_plan.lead_forecast(leads.iloc[:-1], scores, opps, AS_OF, START, END)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -652,7 +652,7 @@ def three_forecasts():
 def test_blend_with_given_weights(three_forecasts):
     statistical, pipeline, lead = three_forecasts
     settings = DemandSettings(blend_weights={"statistical": 0.5, "pipeline": 0.3, "leads": 0.2})
-    out = demand.compare_forecasts(statistical, pipeline, lead, settings, period_start=START, period_end=END)
+    out = demand_plan.compare_forecasts(statistical, pipeline, lead, settings, period_start=START, period_end=END)
     assert out["method"].tolist() == ["statistical"] * 3 + ["pipeline"] * 3 + ["leads"] * 3 + ["blended"] * 3
     assert out["scenario"].tolist() == ["downside", "base", "upside"] * 4
     # blended: downside 0.5×80 + 0.3×60 + 0.2×90 = 76; base 50 + 24 + 22 = 96; upside 60 + 27 + 26 = 113
@@ -666,12 +666,12 @@ def test_blend_with_given_weights(three_forecasts):
     assert reasons["leads"] == "lead-based agrees with statistical (within ±10%)"  # exactly 10 % above
     assert (out["weight_basis"] == "weights set in the params").all()
 
-    sentences = demand.explain_differences(out)
+    sentences = demand_plan.explain_differences(out)
     assert sentences[0].startswith("Blended forecast for the quarter: $96 (downside $76, upside $113)")
     assert any(s.startswith("Pipeline: $80 (range $60 to $90); pipeline is 20% below") for s in sentences)
 
     # the lead forecast missing: weights 0.5 and 0.3 rescaled to 5/8 and 3/8 -> base 62.5 + 30 = 92.5
-    two = demand.compare_forecasts(statistical, pipeline, None, settings, period_start=START, period_end=END)
+    two = demand_plan.compare_forecasts(statistical, pipeline, None, settings, period_start=START, period_end=END)
     blended = two.loc[(two["method"] == "blended") & (two["scenario"] == "base"), "bookings"].iloc[0]
     assert blended == pytest.approx(92.5)
     assert "leads not available: rescaled" in two["weight_basis"].iloc[0]
@@ -682,28 +682,28 @@ def test_blend_with_backtest_weights(three_forecasts):
     # errors 0.1, 0.2, 0.4 -> 1/e = 10, 5, 2.5 (sum 17.5) -> weights 4/7, 2/7, 1/7
     # base = (4 × 100 + 2 × 80 + 1 × 110) / 7 = 670 / 7 = 95.714
     errors = pd.DataFrame({"method": ["statistical", "pipeline", "leads"], "error": [0.1, 0.2, 0.4]})
-    out = demand.compare_forecasts(statistical, pipeline, lead, None, errors, period_start=START, period_end=END)
+    out = demand_plan.compare_forecasts(statistical, pipeline, lead, None, errors, period_start=START, period_end=END)
     base = out.loc[out["scenario"] == "base"].set_index("method")
     assert base["weight"].tolist() == pytest.approx([4 / 7, 2 / 7, 1 / 7, 1.0])
     assert base.loc["blended", "bookings"] == pytest.approx(670 / 7)
     assert base.loc["blended", "weight_basis"].startswith("weights inverse to backtest error")
 
     # leads without an error gets the largest one given (0.2): 1/e = 10, 5, 5 -> 0.5, 0.25, 0.25
-    weights, basis = demand.method_weights(["statistical", "pipeline", "leads"], None,
-                                           {"statistical": 0.1, "pipeline": 0.2})
+    weights, basis = demand_plan.method_weights(["statistical", "pipeline", "leads"], None,
+                                                {"statistical": 0.1, "pipeline": 0.2})
     assert weights == pytest.approx({"statistical": 0.5, "pipeline": 0.25, "leads": 0.25})
     assert "leads not backtested" in basis
     # only the statistical forecast backtested (the workbook's case): the others get its error, so equal weights
-    weights, basis = demand.method_weights(["statistical", "pipeline", "leads"], None, {"statistical": 0.2})
+    weights, basis = demand_plan.method_weights(["statistical", "pipeline", "leads"], None, {"statistical": 0.2})
     assert weights == pytest.approx({"statistical": 1 / 3, "pipeline": 1 / 3, "leads": 1 / 3})
     assert basis.startswith("equal weights: only statistical was backtested; pipeline, leads could not be")
     # no errors: equal weights
-    weights, basis = demand.method_weights(["pipeline", "leads"])
+    weights, basis = demand_plan.method_weights(["pipeline", "leads"])
     assert weights == {"pipeline": 0.5, "leads": 0.5} and basis.startswith("equal weights")
     with pytest.raises(ValueError, match="backtest_errors has unknown method 'arima'"):
-        demand.method_weights(["pipeline"], None, {"arima": 0.1})
+        demand_plan.method_weights(["pipeline"], None, {"arima": 0.1})
     with pytest.raises(ValueError, match="statistical has no row for unique_id 'total' in the planned period"):
-        demand.compare_forecasts(statistical, None, None, period_start="2028-01-01", period_end="2028-03-31")
+        demand_plan.compare_forecasts(statistical, None, None, period_start="2028-01-01", period_end="2028-03-31")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -744,7 +744,7 @@ def test_demand_drivers_by_hand(driver_world):
                                  "ds": pd.to_datetime(["2027-01-01", "2027-02-01", "2027-01-01"]),
                                  "bookings": [10_000.0, 4_000.0, 200_000.0]})
     settings = DemandSettings(min_rate_deals=1)
-    out = demand.demand_drivers(demand_frame, opps, leads, products, AS_OF, settings)
+    out = demand_plan.demand_drivers(demand_frame, opps, leads, products, AS_OF, settings)
     # SMB Jan: deals 10,000 / 2,000 = 5; opportunities 5 / 0.5 = 10; leads 10 × 0.25 / 0.25 = 10;
     #          customers 5; tickets 5 × 0.5 = 2.5; hours 5 × 28 = 140
     # SMB Feb: deals 2; opportunities 4; leads 4; customers 2; tickets (5 + 2) × 0.5 = 3.5; hours 56
@@ -773,10 +773,10 @@ def test_demand_drivers_by_hand(driver_world):
     shaped = pd.DataFrame({"unique_id": ["segment=SMB", "segment=SMB", "segment=ENT", "total"],
                            "ds": pd.to_datetime(["2027-01-01", "2027-02-01", "2027-01-01", "2027-01-01"]),
                            "base": [10_000.0, 4_000.0, 200_000.0, 210_000.0]})
-    assert_frame_equal(demand.demand_drivers(shaped, opps, leads, products, AS_OF, settings), expected)
+    assert_frame_equal(demand_plan.demand_drivers(shaped, opps, leads, products, AS_OF, settings), expected)
 
     # default min_rate_deals (20): every segment falls back to the all-segment rates (3 won of 5, average 34,666.67)
-    pooled = demand.demand_drivers(demand_frame, opps, None, None, AS_OF)
+    pooled = demand_plan.demand_drivers(demand_frame, opps, None, None, AS_OF)
     assert pooled["win_rate"].tolist() == pytest.approx([0.6] * 3)
     assert pooled["average_deal_size"].tolist() == pytest.approx([104_000 / 3] * 3)
     assert pooled["qualified_leads"].isna().all()  # no leads table
@@ -791,7 +791,7 @@ def test_hardware_units_by_hand():
         "units": [60, 40, 70, 50, 999],
     })
     products = pd.DataFrame({"product": ["Edge Gateway", "Platform"], "kind": ["hardware", "subscription"]})
-    out = demand.hardware_units(orders, products, AS_OF, START, END)
+    out = demand_plan.hardware_units(orders, products, AS_OF, START, END)
     assert out["product"].unique().tolist() == ["Edge Gateway"]
     assert out["trailing_monthly_units"].tolist() == [10.0] * 3
     assert out["annual_growth"].tolist() == pytest.approx([0.2] * 3)
@@ -811,15 +811,15 @@ def test_inputs_are_not_modified(history, lead_world, driver_world, three_foreca
     frames = [history, leads, scores, lead_opps, driver_opps, driver_leads, products, *three_forecasts]
     copies = [frame.copy(deep=True) for frame in frames]
     settings = DemandSettings(min_rate_deals=1)
-    demand.stage_close_rates(history, AS_OF, settings, by="segment")
-    demand.close_date_slippage(history, AS_OF, settings, by="segment")
-    demand.pipeline_forecast(history, AS_OF, START, END, settings, target=100.0)
-    demand.pipeline_forecast_by_month(history, AS_OF, START, END, settings)
-    demand.lead_forecast(leads, scores, lead_opps, AS_OF, START, END, settings)
-    demand.lead_forecast_by_month(leads, scores, lead_opps, AS_OF, START, END, settings)
-    demand.compare_forecasts(*three_forecasts, settings, {"statistical": 0.1})
+    demand_plan.stage_close_rates(history, AS_OF, settings, by="segment")
+    demand_plan.close_date_slippage(history, AS_OF, settings, by="segment")
+    demand_plan.pipeline_forecast(history, AS_OF, START, END, settings, target=100.0)
+    demand_plan.pipeline_forecast_by_month(history, AS_OF, START, END, settings)
+    demand_plan.lead_forecast(leads, scores, lead_opps, AS_OF, START, END, settings)
+    demand_plan.lead_forecast_by_month(leads, scores, lead_opps, AS_OF, START, END, settings)
+    demand_plan.compare_forecasts(*three_forecasts, settings, {"statistical": 0.1})
     drivers = pd.DataFrame({"segment": ["SMB"], "ds": [START], "bookings": [100.0]})
-    demand.demand_drivers(drivers, driver_opps, driver_leads, products, AS_OF, settings)
+    demand_plan.demand_drivers(drivers, driver_opps, driver_leads, products, AS_OF, settings)
     for frame, copy in zip(frames, copies):
         assert_frame_equal(frame, copy)
 
@@ -830,8 +830,8 @@ def test_inputs_are_not_modified(history, lead_world, driver_world, three_foreca
 
 @pytest.fixture(scope="module")
 def sample():
-    from salesops.overview import attach_segments
-    from salesops.sample import generate_sample
+    from salesops.collect.overview import attach_segments
+    from salesops.data.sample import generate_sample
     tables = generate_sample(end_date="2026-12-31", scale=0.3)
     tables["opportunities"] = attach_segments(tables["opportunities"], tables["reps"], tables["accounts"])
     return tables
@@ -839,17 +839,17 @@ def sample():
 
 def test_smoke_on_the_sample_company(sample):
     opps, leads = sample["opportunities"], sample["leads"]
-    rates = demand.stage_close_rates(opps, AS_OF)
+    rates = demand_plan.stage_close_rates(opps, AS_OF)
     assert rates["close_rate"].between(0, 1).all() and rates["close_rate"].is_monotonic_increasing
-    slip = demand.close_date_slippage(opps, AS_OF, by="segment")
+    slip = demand_plan.close_date_slippage(opps, AS_OF, by="segment")
     assert (slip["due_deals"] > 0).all() and slip["slip_share"].between(0, 1).all()
 
-    pipeline = demand.pipeline_forecast(opps, AS_OF, START, END, target=2_000_000.0)
+    pipeline = demand_plan.pipeline_forecast(opps, AS_OF, START, END, target=2_000_000.0)
     assert pipeline["unique_id"].tolist() == ["segment=SMB", "segment=MM", "segment=ENT", "total"]
     total = pipeline.set_index("unique_id").loc["total"]
     assert 0 < total["downside"] < total["base"] < total["upside"] < total["open_value"]
     assert total["base"] == pytest.approx(pipeline["base"].iloc[:3].sum())
-    monthly = demand.pipeline_forecast_by_month(opps, AS_OF, START, END)
+    monthly = demand_plan.pipeline_forecast_by_month(opps, AS_OF, START, END)
     assert monthly.loc[monthly["unique_id"] == "total", "base"].sum() == pytest.approx(total["base"])
 
     # lead scores stand in for the scoring step's artifact: probability from a simple engagement rule
@@ -857,7 +857,7 @@ def test_smoke_on_the_sample_company(sample):
     probability = np.clip(0.05 + 0.04 * open_leads["form_fills"].fillna(0).to_numpy(dtype=float), 0, 0.9)
     scores = pd.DataFrame({"lead_id": open_leads["lead_id"].to_numpy(), "probability": probability,
                            "grade": np.where(probability >= 0.25, "B", "D")})
-    lead = demand.lead_forecast(leads, scores, opps, AS_OF, START, END)
+    lead = demand_plan.lead_forecast(leads, scores, opps, AS_OF, START, END)
     lead_total = lead.set_index("unique_id").loc["total"]
     assert 0 < lead_total["downside"] < lead_total["base"] < lead_total["upside"]
     assert 0 < lead_total["share_in_period"] <= 1 and lead_total["median_lag_days"] > 0
@@ -867,21 +867,21 @@ def test_smoke_on_the_sample_company(sample):
     statistical = pd.DataFrame({"unique_id": "total", "ds": by_month.index + pd.DateOffset(years=1),
                                 "base": by_month.to_numpy(), "downside": by_month.to_numpy() * 0.8,
                                 "upside": by_month.to_numpy() * 1.2})
-    comparison = demand.compare_forecasts(statistical, pipeline, lead)
+    comparison = demand_plan.compare_forecasts(statistical, pipeline, lead)
     base = comparison.loc[comparison["scenario"] == "base"].set_index("method")["bookings"]
     assert base[["statistical", "pipeline", "leads"]].min() <= base["blended"] <= base[
         ["statistical", "pipeline", "leads"]].max()
-    assert all(isinstance(s, str) and s for s in demand.explain_differences(comparison))
+    assert all(isinstance(s, str) and s for s in demand_plan.explain_differences(comparison))
 
-    segment_demand = demand.pipeline_forecast_by_month(opps, AS_OF, START, END)
-    drivers = demand.demand_drivers(segment_demand, opps, leads, sample["products"], AS_OF)
+    segment_demand = demand_plan.pipeline_forecast_by_month(opps, AS_OF, START, END)
+    drivers = demand_plan.demand_drivers(segment_demand, opps, leads, sample["products"], AS_OF)
     assert drivers["segment"].unique().tolist() == ["SMB", "MM", "ENT"]
     numbers = drivers[["deals", "opportunities", "qualified_leads", "new_customers", "support_tickets",
                        "delivery_hours"]]
     assert (numbers > 0).all().all()
     assert (drivers["opportunities"] > drivers["deals"]).all()
 
-    units = demand.hardware_units(sample["orders"], sample["products"], AS_OF, START, END)
+    units = demand_plan.hardware_units(sample["orders"], sample["products"], AS_OF, START, END)
     assert set(units["region"]) == {"NA", "EMEA", "APAC", "LATAM"} and (units["units"] > 0).all()
 
 
@@ -894,9 +894,9 @@ def test_demand_drivers_read_nested_forecast_ids(driver_world):
         "ds": pd.to_datetime(["2027-01-01"] * 5),
         "base": [210_000.0, 205_000.0, 6_000.0, 4_000.0, 200_000.0],
     })
-    out = demand.demand_drivers(nested, opps, leads, products, AS_OF, DemandSettings(min_rate_deals=1))
+    out = demand_plan.demand_drivers(nested, opps, leads, products, AS_OF, DemandSettings(min_rate_deals=1))
     assert out["segment"].tolist() == ["SMB", "ENT"]
     assert out["bookings"].tolist() == [10_000.0, 200_000.0]
     assert out["deals"].tolist() == pytest.approx([5.0, 2.0])
-    only_total = demand.demand_drivers(nested.iloc[:1], opps, leads, products, AS_OF)
+    only_total = demand_plan.demand_drivers(nested.iloc[:1], opps, leads, products, AS_OF)
     assert only_total["segment"].tolist() == ["All"] and only_total["bookings"].tolist() == [210_000.0]

@@ -6,8 +6,8 @@ import math
 
 import pandas as pd
 
-from salesops import demand_overview
-from salesops.params import load_params
+from salesops.demand import overview as demand_overview
+from salesops.settings.loader import load_params
 
 from conftest import ROOT
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from IPython.core.formatters import DisplayFormatter
 
-from salesops import present, report
+from salesops.report import pages, present
 
 MARK = "HOSTILEMARK"
 HOSTILE = [
@@ -56,7 +56,7 @@ def rendered(displays: list, tmp_path, executive: bool = True) -> str:
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Page"), cell])
     source = tmp_path / "page.ipynb"
     nbformat.write(notebook, source)
-    return report.render_page(source, tmp_path / "page.html", executive, "Page").read_text(encoding="utf-8")
+    return pages.render_page(source, tmp_path / "page.html", executive, "Page").read_text(encoding="utf-8")
 
 
 def test_header_line_shows_the_company_as_written():

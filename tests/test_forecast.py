@@ -1,4 +1,4 @@
-"""Statistical forecast (salesops.forecast): hand-made frames with hand-computed expectations, a pure
+"""Statistical forecast (salesops.demand.forecast): hand-made frames with hand-computed expectations, a pure
 seasonal series, exact reconciliation, clear errors, and the dask engine against the local one."""
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ import pytest
 from pandas.testing import assert_frame_equal
 from pydantic import ValidationError
 
-from salesops import forecast as fc, schema
-from salesops.forecast import ForecastSettings
+from salesops.contract import schema
+from salesops.demand import forecast as fc
+from salesops.demand.forecast import ForecastSettings
 
 T = schema.TEXT_DTYPE
 PATTERN = np.array([100, 120, 150, 90, 80, 110, 60, 55, 130, 140, 170, 200], dtype=float)
@@ -346,7 +347,7 @@ def test_reconcile_by_hand():
 
 def test_the_weekly_path_end_to_end():
     """freq W through forecast_step: weekly bookings of two regions (130 weeks), MSTL among the candidates."""
-    from salesops.demand_overview import history_end
+    from salesops.demand.overview import history_end
 
     rng = np.random.default_rng(3)
     rows = []

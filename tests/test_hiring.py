@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from salesops import hiring
+from salesops.supply import hiring
 
 MONTHS = pd.date_range("2027-01-01", periods=12, freq="MS")
 

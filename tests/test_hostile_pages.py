@@ -20,9 +20,9 @@ import pytest
 import yaml
 from PIL import Image
 
-from salesops import io as salesops_io
+from salesops.data import files
 from salesops.errors import DataError
-from salesops.run import run_quarter
+from salesops.runner.run import run_quarter
 
 from conftest import ROOT, tiny_export, write_export
 
@@ -182,5 +182,5 @@ def test_a_nul_character_in_a_csv_file_is_an_error_naming_file_and_line(tmp_path
     (folder / "reps.csv").write_text(f"rep_id,name\nR1,Ann\nR2,{NUL}\n", encoding="utf-8")
     before = (folder / "reps.csv").read_bytes()
     with pytest.raises(DataError, match=r"reps\.csv, line 3: a NUL character .*Fix: export the table again"):
-        salesops_io.read_table_file(folder / "reps.csv")
+        files.read_table_file(folder / "reps.csv")
     assert (folder / "reps.csv").read_bytes() == before

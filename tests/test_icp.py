@@ -1,4 +1,4 @@
-"""ICP segmentation (salesops.icp): tiny hand-made tables with hand-computed expectations, then one check
+"""ICP segmentation (salesops.collect.icp): tiny hand-made tables with hand-computed expectations, then one check
 that the ICP found in the sample company contains the industries planted there as a good fit."""
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ import pytest
 from pandas.testing import assert_frame_equal, assert_series_equal
 from pydantic import ValidationError
 
-from salesops import icp, schema
-from salesops.icp import IcpSettings, icp_summary, rep_segment_wins, segment_leads, segment_stats, size_band
-from salesops.sample import generate_sample
+from salesops.collect import icp
+from salesops.collect.icp import IcpSettings, icp_summary, rep_segment_wins, segment_leads, segment_stats, size_band
+from salesops.contract import schema
+from salesops.data.sample import generate_sample
 
 T = schema.TEXT_DTYPE
 NA = pd.NA
@@ -466,7 +467,7 @@ def test_sample_icp_contains_a_planted_good_fit_industry(sample):
 
 
 def test_top_segments_orders_by_rank_and_marks_the_icp():
-    from salesops.icp import top_segments
+    from salesops.collect.icp import top_segments
 
     stats = pd.DataFrame({"segment": ["B", "A", "C"], "rank": pd.array([2, 1, pd.NA], dtype="Int64"),
                           "in_icp": pd.array([False, True, pd.NA], dtype="boolean")})

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from salesops import inventory
-from salesops.supply_settings import InventorySettings
+from salesops.supply import inventory
+from salesops.supply.settings import InventorySettings
 
 AS_OF = pd.Timestamp("2026-12-31")
 Z95 = 1.6448536269514722

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from salesops import loop
-from salesops.run import run_quarter
+from salesops.collect import plan_review
+from salesops.runner.run import run_quarter
 
 Q_START, Q_END = pd.Timestamp("2027-01-01"), pd.Timestamp("2027-03-31")
 
@@ -104,41 +104,41 @@ def finished_report(folder, artifact="demand_comparison"):
 
 def test_previous_report_found_beside_this_quarters_report(tmp_path):
     previous = finished_report(tmp_path / "reports" / "2026Q4")
-    assert loop.previous_report_dir(tmp_path / "reports" / "2027Q1" / "data", "2027Q1") == previous
+    assert plan_review.previous_report_dir(tmp_path / "reports" / "2027Q1" / "data", "2027Q1") == previous
 
 
 def test_previous_report_found_from_the_runners_build_folder(tmp_path):
     previous = finished_report(tmp_path / "reports" / "2027Q1")
     final = tmp_path / "reports" / "2027Q2"
     build = final.with_name(f".build-{final.name}")  # as run.run_quarter builds it
-    assert loop.previous_report_dir(build / "data", "2027Q2") == previous
+    assert plan_review.previous_report_dir(build / "data", "2027Q2") == previous
 
 
 def test_previous_report_found_beside_a_custom_out_folder(tmp_path):
     previous = finished_report(tmp_path / "elsewhere" / "2026Q4")
     final = tmp_path / "elsewhere" / "my-plan"  # salesops run 2027Q1 --out elsewhere/my-plan
-    assert loop.previous_report_dir(final.with_name(f".build-{final.name}") / "data", "2027Q1") == previous
-    assert loop.previous_report_dir(final / "data", "2027Q1") == previous
+    assert plan_review.previous_report_dir(final.with_name(f".build-{final.name}") / "data", "2027Q1") == previous
+    assert plan_review.previous_report_dir(final / "data", "2027Q1") == previous
 
 
 def test_no_previous_report_when_absent_empty_or_not_the_quarter_before(tmp_path):
     out = tmp_path / "reports" / "2027Q1" / "data"
-    assert loop.previous_report_dir(out, "2027Q1") is None
+    assert plan_review.previous_report_dir(out, "2027Q1") is None
     (tmp_path / "reports" / "2026Q4" / "data").mkdir(parents=True)  # a folder without artifacts
-    assert loop.previous_report_dir(out, "2027Q1") is None
+    assert plan_review.previous_report_dir(out, "2027Q1") is None
     finished_report(tmp_path / "reports" / "2026Q3")
-    assert loop.previous_report_dir(out, "2027Q1") is None
+    assert plan_review.previous_report_dir(out, "2027Q1") is None
 
 
 def test_previous_quarter_follows_the_fiscal_year(tmp_path):
     previous = finished_report(tmp_path / "reports" / "2026Q4")  # February start: FY2027 Q1 is Feb–Apr 2026
-    assert loop.previous_report_dir(tmp_path / "reports" / "2027Q1" / "data", "2027Q1", 2) == previous
+    assert plan_review.previous_report_dir(tmp_path / "reports" / "2027Q1" / "data", "2027Q1", 2) == previous
 
 
 def test_read_previous_plan_reads_only_the_artifacts_present(tmp_path):
     data = finished_report(tmp_path / "2026Q4", "hiring_plan")
-    assert list(loop.read_previous_plan(data)) == ["hiring_plan"]
-    assert loop.read_previous_plan(None) == {}
+    assert list(plan_review.read_previous_plan(data)) == ["hiring_plan"]
+    assert plan_review.read_previous_plan(None) == {}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -146,9 +146,9 @@ def test_read_previous_plan_reads_only_the_artifacts_present(tmp_path):
 
 
 def test_forecast_vs_actual_by_hand(previous_comparison, previous_target, opportunities):
-    table = loop.forecast_vs_actual(previous_comparison, previous_target, opportunities, Q_START, Q_END)
+    table = plan_review.forecast_vs_actual(previous_comparison, previous_target, opportunities, Q_START, Q_END)
     # won in [2027-01-01, 2027-03-31]: 100 + 20 + 100 + 100 + 50 + 70 = 440
-    assert list(table.columns) == list(loop.FORECAST_REVIEW_COLUMNS)
+    assert list(table.columns) == list(plan_review.FORECAST_REVIEW_COLUMNS)
     assert table[["method", "scenario"]].values.tolist() == [
         ["statistical", "downside"], ["statistical", "base"], ["statistical", "upside"],
         ["blended", "downside"], ["blended", "base"], ["blended", "upside"]]
@@ -164,11 +164,11 @@ def test_forecast_vs_actual_by_hand(previous_comparison, previous_target, opport
 def test_forecast_vs_actual_edges(opportunities):
     comparison = comparison_rows([("pipeline", "downside", 0.0), ("pipeline", "base", 0.0),
                                   ("pipeline", "upside", 440.0)])
-    table = loop.forecast_vs_actual(comparison, None, opportunities, Q_START, Q_END)
+    table = plan_review.forecast_vs_actual(comparison, None, opportunities, Q_START, Q_END)
     assert math.isnan(table["error_pct"].iloc[0]) and table["error_pct"].iloc[2] == 0.0
     assert table["within_range"].tolist() == [True] * 3  # the upside bound itself is inside
     assert table["quarter"].isna().all() and table["target"].isna().all()
-    no_upside = loop.forecast_vs_actual(comparison.iloc[:2], None, opportunities, Q_START, Q_END)
+    no_upside = plan_review.forecast_vs_actual(comparison.iloc[:2], None, opportunities, Q_START, Q_END)
     assert no_upside["within_range"].isna().all() and len(no_upside) == 2
 
 
@@ -177,8 +177,8 @@ def test_forecast_vs_actual_edges(opportunities):
 
 
 def test_quota_attainment_by_hand(previous_quotas, opportunities, reps):
-    per_rep, team = loop.quota_attainment(previous_quotas, opportunities, reps, Q_START, Q_END)
-    assert list(per_rep.columns) == list(loop.ATTAINMENT_COLUMNS)
+    per_rep, team = plan_review.quota_attainment(previous_quotas, opportunities, reps, Q_START, Q_END)
+    assert list(per_rep.columns) == list(plan_review.ATTAINMENT_COLUMNS)
     rows = per_rep.set_index("rep_id")
     assert rows["bookings"].to_dict() == {"R1": 120.0, "R2": 100.0, "R3": 100.0, "R4": 50.0, "R5": 0.0}
     assert rows.loc[["R1", "R2", "R3", "R4"], "attainment"].tolist() == [1.2, 0.5, 1.0, 0.5]
@@ -196,7 +196,8 @@ def test_quota_attainment_by_hand(previous_quotas, opportunities, reps):
 
 
 def test_quota_attainment_without_a_reps_table_counts_every_positive_quota(previous_quotas, opportunities):
-    per_rep, team = loop.quota_attainment(previous_quotas[["rep_id", "quota"]], opportunities, None, Q_START, Q_END)
+    per_rep, team = plan_review.quota_attainment(previous_quotas[["rep_id", "quota"]], opportunities, None, Q_START,
+                                                 Q_END)
     assert per_rep["left_before_quarter_end"].isna().all() and per_rep["in_reps_table"].isna().all()
     assert per_rep["name"].isna().all()
     assert team.at[0, "reps"] == 4 and team.at[0, "total_bookings"] == 370.0 and team.at[0, "reps_left"] == 0
@@ -204,12 +205,13 @@ def test_quota_attainment_without_a_reps_table_counts_every_positive_quota(previ
 
 def test_a_planned_hires_placeholder_quota_is_not_counted(previous_quotas, opportunities, reps):
     with_placeholder = pd.concat([previous_quotas, pd.DataFrame({"rep_id": ["NEW-SMB-1"], "quota": [50.0]})])
-    per_rep, team = loop.quota_attainment(with_placeholder, opportunities, reps, Q_START, Q_END)
+    per_rep, team = plan_review.quota_attainment(with_placeholder, opportunities, reps, Q_START, Q_END)
     placeholder = per_rep.set_index("rep_id").loc["NEW-SMB-1"]
     assert not placeholder["in_reps_table"] and not placeholder["counted"] and placeholder["attainment"] == 0.0
     assert team.at[0, "reps"] == 3 and team.at[0, "reps_not_in_reps_table"] == 1 and team.at[0, "total_quota"] == 400
-    review = loop.review_previous_plan({"quotas": with_placeholder}, True, opportunities, reps, "2027Q2", "2027-03-31")
-    assert loop.review_sentences(review)[1].startswith(
+    review = plan_review.review_previous_plan({"quotas": with_placeholder}, True, opportunities, reps, "2027Q2",
+                                              "2027-03-31")
+    assert plan_review.review_sentences(review)[1].startswith(
         "2 of 3 reps made quota (not counted: 1 who left during the quarter; 1 not in the reps table, such as a "
         "planned hire); ")
 
@@ -219,8 +221,8 @@ def test_a_planned_hires_placeholder_quota_is_not_counted(previous_quotas, oppor
 
 
 def test_hires_against_plan_by_hand(previous_hiring_plan, reps):
-    table = loop.hires_against_plan(previous_hiring_plan, reps, Q_START, Q_END)
-    assert list(table.columns) == list(loop.HIRES_REVIEW_COLUMNS)
+    table = plan_review.hires_against_plan(previous_hiring_plan, reps, Q_START, Q_END)
+    assert list(table.columns) == list(plan_review.HIRES_REVIEW_COLUMNS)
     # planned in Q1: AE SMB 2 (Feb), AE MM 1 (Jan), SDR 1, CONSULTANT 3; AE MM in April and CSM in December are
     # outside. Started in Q1: AE SMB R5 + N1 (N3 started the day before), AE ENT N2 (last day), SDR S1, SE S2;
     # the manager is not a planned role.
@@ -240,25 +242,28 @@ def test_inputs_are_never_modified(previous_comparison, previous_target, previou
                                    opportunities, reps):
     frames = [previous_comparison, previous_target, previous_quotas, previous_hiring_plan, opportunities, reps]
     before = [frame.copy(deep=True) for frame in frames]
-    loop.review_previous_plan({"demand_comparison": previous_comparison, "planning_target": previous_target,
-                               "quotas": previous_quotas, "hiring_plan": previous_hiring_plan}, True,
-                              opportunities, reps, "2027Q2", "2027-03-31")
+    plan_review.review_previous_plan({"demand_comparison": previous_comparison, "planning_target": previous_target,
+                                      "quotas": previous_quotas, "hiring_plan": previous_hiring_plan}, True,
+                                     opportunities, reps, "2027Q2", "2027-03-31")
     for frame, copy in zip(frames, before):
         pd.testing.assert_frame_equal(frame, copy)
 
 
 @pytest.mark.parametrize("call, missing", [
-    (lambda f: loop.forecast_vs_actual(f["comparison"].drop(columns="bookings"), None, f["opps"], Q_START, Q_END),
+    (lambda f: plan_review.forecast_vs_actual(f["comparison"].drop(columns="bookings"), None, f["opps"], Q_START,
+                                              Q_END),
      "previous demand_comparison is missing required column(s) ['bookings']"),
-    (lambda f: loop.forecast_vs_actual(f["comparison"], f["target"].drop(columns="target"), f["opps"], Q_START,
-                                       Q_END), "previous planning_target is missing required column(s) ['target']"),
-    (lambda f: loop.quota_attainment(f["quotas"], f["opps"].drop(columns=["is_won", "amount"]), None, Q_START, Q_END),
+    (lambda f: plan_review.forecast_vs_actual(f["comparison"], f["target"].drop(columns="target"), f["opps"], Q_START,
+                                              Q_END),
+     "previous planning_target is missing required column(s) ['target']"),
+    (lambda f: plan_review.quota_attainment(f["quotas"], f["opps"].drop(columns=["is_won", "amount"]), None, Q_START,
+                                            Q_END),
      "opportunities is missing required column(s) ['amount', 'is_won']"),
-    (lambda f: loop.quota_attainment(f["quotas"].drop(columns="quota"), f["opps"], None, Q_START, Q_END),
+    (lambda f: plan_review.quota_attainment(f["quotas"].drop(columns="quota"), f["opps"], None, Q_START, Q_END),
      "previous quotas is missing required column(s) ['quota']"),
-    (lambda f: loop.hires_against_plan(f["plan"].drop(columns="ds"), f["reps"], Q_START, Q_END),
+    (lambda f: plan_review.hires_against_plan(f["plan"].drop(columns="ds"), f["reps"], Q_START, Q_END),
      "previous hiring_plan is missing required column(s) ['ds']"),
-    (lambda f: loop.hires_against_plan(f["plan"], f["reps"].drop(columns="hire_date"), Q_START, Q_END),
+    (lambda f: plan_review.hires_against_plan(f["plan"], f["reps"].drop(columns="hire_date"), Q_START, Q_END),
      "reps is missing required column(s) ['hire_date']"),
 ])
 def test_missing_columns_are_named(call, missing, previous_comparison, previous_target, previous_quotas,
@@ -272,7 +277,7 @@ def test_missing_columns_are_named(call, missing, previous_comparison, previous_
 
 def test_a_reversed_quarter_is_refused(previous_comparison, opportunities):
     with pytest.raises(ValueError, match="quarter_start .* must not be after quarter_end"):
-        loop.forecast_vs_actual(previous_comparison, None, opportunities, Q_END, Q_START)
+        plan_review.forecast_vs_actual(previous_comparison, None, opportunities, Q_END, Q_START)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -281,12 +286,13 @@ def test_a_reversed_quarter_is_refused(previous_comparison, opportunities):
 
 def test_review_sentences_by_hand(previous_comparison, previous_target, previous_quotas, previous_hiring_plan,
                                   opportunities, reps):
-    review = loop.review_previous_plan({"demand_comparison": previous_comparison, "planning_target": previous_target,
-                                        "quotas": previous_quotas, "hiring_plan": previous_hiring_plan}, True,
-                                       opportunities, reps, "2027Q2", "2027-03-31")
+    review = plan_review.review_previous_plan({"demand_comparison": previous_comparison,
+                                               "planning_target": previous_target, "quotas": previous_quotas,
+                                               "hiring_plan": previous_hiring_plan}, True,
+                                              opportunities, reps, "2027Q2", "2027-03-31")
     assert set(review.artifacts()) == {"plan_review_forecast", "plan_review_attainment",
                                        "plan_review_attainment_team", "plan_review_hires"}
-    assert loop.review_sentences(review) == [
+    assert plan_review.review_sentences(review) == [
         "2027Q1: booked $440 against a base forecast of $600 (-27%), outside the downside–upside range of "
         "$500–$700; 12% below the target of $500.",
         "2 of 3 reps made quota (not counted: 1 who left during the quarter); median attainment was 100%, and "
@@ -302,10 +308,10 @@ def test_review_names_the_closest_method_and_a_partial_quarter(opportunities, re
         (method, scenario, value * factor) for method, factor in (("statistical", 1.0), ("pipeline", 0.5),
                                                                  ("blended", 0.75))
         for scenario, value in (("downside", 300.0), ("base", 400.0), ("upside", 500.0))])
-    review = loop.review_previous_plan({"demand_comparison": comparison}, True, opportunities, reps, "2027Q2",
-                                       "2027-02-28")
+    review = plan_review.review_previous_plan({"demand_comparison": comparison}, True, opportunities, reps, "2027Q2",
+                                              "2027-02-28")
     # up to 28 Feb: 100 (R1, 1 Jan) + 100 (R2) + 100 (R3) + 50 (R4) = 350; blended base 300 (+17%)
-    sentences = loop.review_sentences(review)
+    sentences = plan_review.review_sentences(review)
     assert sentences[0].startswith("2027Q1: booked $350 up to 28 Feb 2027 against a base forecast of $300 (+17%), "
                                    "inside the downside–upside range of $225–$375.")
     assert sentences[1] == "Of the forecast methods, statistical came closest (-12%) and pipeline was furthest off (+75%)."
@@ -314,21 +320,23 @@ def test_review_names_the_closest_method_and_a_partial_quarter(opportunities, re
 def test_without_a_blended_forecast_the_first_method_is_the_plan(opportunities):
     pipeline_only = comparison_rows([("pipeline", "downside", 400.0), ("pipeline", "base", 500.0),
                                      ("pipeline", "upside", 600.0)])
-    review = loop.review_previous_plan({"demand_comparison": pipeline_only}, True, opportunities, None, "2027Q2",
-                                       "2027-03-31")
-    assert loop.review_sentences(review)[0] == ("2027Q1: booked $440 against a pipeline base forecast of $500 (-12%), "
-                                                "inside the downside–upside range of $400–$600.")
-    empty = loop.review_previous_plan({"demand_comparison": pipeline_only.iloc[:0]}, True, opportunities, None,
-                                      "2027Q2", "2027-03-31")
-    assert loop.review_sentences(empty)[0] == ("The 2027Q1 forecast cannot be compared with actual bookings: the "
-                                               "plan's forecast has no base scenario.")
+    review = plan_review.review_previous_plan({"demand_comparison": pipeline_only}, True, opportunities, None, "2027Q2",
+                                              "2027-03-31")
+    assert plan_review.review_sentences(review)[0] == (
+        "2027Q1: booked $440 against a pipeline base forecast of $500 (-12%), "
+        "inside the downside–upside range of $400–$600.")
+    empty = plan_review.review_previous_plan({"demand_comparison": pipeline_only.iloc[:0]}, True, opportunities, None,
+                                             "2027Q2", "2027-03-31")
+    assert plan_review.review_sentences(empty)[0] == (
+        "The 2027Q1 forecast cannot be compared with actual bookings: the plan's forecast has no base scenario.")
 
 
 def test_missing_previous_artifacts_each_get_one_sentence_saying_why(opportunities):
-    review = loop.review_previous_plan({"planning_target": pd.DataFrame({"quarter": ["2027Q1"], "target": [1.0]})},
-                                       True, opportunities, None, "2027Q2", "2027-03-31")
+    target_of_2027q1 = pd.DataFrame({"quarter": ["2027Q1"], "target": [1.0]})
+    review = plan_review.review_previous_plan({"planning_target": target_of_2027q1}, True, opportunities, None, "2027Q2",
+                                              "2027-03-31")
     assert review.artifacts() == {}
-    assert loop.review_sentences(review, "EUR") == [
+    assert plan_review.review_sentences(review, "EUR") == [
         "The 2027Q1 forecast cannot be compared with actual bookings: the 2027Q1 report has no demand comparison, "
         "so it was made without step 2, which writes it.",
         "Quota attainment in 2027Q1 cannot be measured: the 2027Q1 report has no quotas, so it was made without "
@@ -340,19 +348,19 @@ def test_missing_previous_artifacts_each_get_one_sentence_saying_why(opportuniti
 
 def test_hires_need_hire_dates_and_the_previous_report_must_plan_the_quarter_before(previous_hiring_plan,
                                                                                    opportunities, reps):
-    review = loop.review_previous_plan({"hiring_plan": previous_hiring_plan}, True, opportunities,
-                                       reps.drop(columns="hire_date"), "2027Q2", "2027-03-31")
+    review = plan_review.review_previous_plan({"hiring_plan": previous_hiring_plan}, True, opportunities,
+                                              reps.drop(columns="hire_date"), "2027Q2", "2027-03-31")
     assert review.missing["hires"] == "this quarter's data has no reps table with hire dates to see who started"
-    other = loop.review_previous_plan({"hiring_plan": previous_hiring_plan,
-                                       "planning_target": pd.DataFrame({"quarter": ["2026Q4"], "target": [1.0]})},
-                                      True, opportunities, reps, "2027Q2", "2027-03-31")
-    assert other.artifacts() == {} and "plans 2026Q4, not 2027Q1" in loop.review_sentences(other)[2]
+    target_of_2026q4 = pd.DataFrame({"quarter": ["2026Q4"], "target": [1.0]})
+    other = plan_review.review_previous_plan({"hiring_plan": previous_hiring_plan, "planning_target": target_of_2026q4},
+                                             True, opportunities, reps, "2027Q2", "2027-03-31")
+    assert other.artifacts() == {} and "plans 2026Q4, not 2027Q1" in plan_review.review_sentences(other)[2]
 
 
 def test_no_previous_report_gives_no_findings_and_the_first_quarter_sentence(opportunities):
-    review = loop.review_previous_plan({}, False, opportunities, None, "2027Q1", "2026-12-31")
-    assert loop.review_sentences(review) == [] and review.artifacts() == {}
-    assert loop.no_previous_report_sentence("2027Q1") == (
+    review = plan_review.review_previous_plan({}, False, opportunities, None, "2027Q1", "2026-12-31")
+    assert plan_review.review_sentences(review) == [] and review.artifacts() == {}
+    assert plan_review.no_previous_report_sentence("2027Q1") == (
         "2027Q1 is the first planned quarter in this report folder (there is no 2026Q4 report beside it), so there "
         "is no earlier plan to compare with what happened yet.")
 
@@ -409,7 +417,7 @@ def test_second_quarter_compares_the_first_ones_hires_with_who_started(two_quart
     assert review.groupby("role")["planned"].sum().to_dict() == {
         role: int(in_quarter.loc[in_quarter["role"] == role, "hires"].sum()) for role in review["role"].unique()}
     reps = pd.read_parquet(second / "table_reps.parquet")
-    joined = reps[reps["hire_date"].between("2027-01-01", "2027-03-31") & reps["role"].isin(loop.PLANNED_ROLES)]
+    joined = reps[reps["hire_date"].between("2027-01-01", "2027-03-31") & reps["role"].isin(plan_review.PLANNED_ROLES)]
     assert int(review["started"].sum()) == len(joined)
     assert "2027Q1: hires planned to start against people who started" in (
         two_quarters["2027Q2"] / "01_collect.html").read_text()

@@ -1,4 +1,4 @@
-"""Unit tests of salesops.organisation: the stage rule at each boundary, the roles it recommends, and ARR
+"""Unit tests of salesops.align.organisation: the stage rule at each boundary, the roles it recommends, and ARR
 measured on a tiny hand-made frame."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from salesops import organisation
-from salesops.organisation import OrganisationSettings
+from salesops.align import organisation
+from salesops.align.organisation import OrganisationSettings
 
 AS_OF = pd.Timestamp("2026-12-31")
 

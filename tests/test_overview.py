@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from salesops import overview
-from salesops.params import load_params
+from salesops.collect import overview as collect_overview
+from salesops.settings.loader import load_params
 
 from conftest import ROOT
 
@@ -37,31 +37,32 @@ def accounts() -> pd.DataFrame:
 
 def test_attach_segments_prefers_rep_then_account_size():
     original = opportunities()
-    result = overview.attach_segments(original, reps(), accounts())
+    result = collect_overview.attach_segments(original, reps(), accounts())
     # O1/O4: rep R1 is SMB; O2: R2 has no segment, account A2 has 5,000 employees -> ENT;
     # O3: rep R9 unknown, account A3 has 700 employees -> MM
     assert result["segment"].tolist() == ["SMB", "ENT", "MM", "SMB"]
     # region: the account's first (A1 has none -> rep R1's NA), A2 APAC, A3 LATAM
     assert result["region"].tolist() == ["NA", "APAC", "LATAM", "NA"]
     pd.testing.assert_frame_equal(original, opportunities())  # input untouched
-    assert overview.attach_segments(original)["segment"].tolist() == ["Unknown"] * 4
+    assert collect_overview.attach_segments(original)["segment"].tolist() == ["Unknown"] * 4
 
 
 def test_quarter_target_from_params_or_last_year(tmp_path):
     params = load_params("2027Q1", root=ROOT)
     opps = opportunities().assign(close_date=pd.to_datetime(["2026-01-15", "2026-03-01", "2026-02-20", "2027-02-01"]))
     # 2026Q1 won: O1 10,000 + O3 50,000 = 60,000; default growth 25% -> 75,000
-    assert overview.quarter_target(opps, params) == (75_000.0, "2026Q1 bookings +25%")
+    assert collect_overview.quarter_target(opps, params) == (75_000.0, "2026Q1 bookings +25%")
     set_target = tmp_path / "q.yaml"
     set_target.write_text("collect:\n  target: 90000\n")
-    assert overview.quarter_target(opps, load_params("2027Q1", set_target, ROOT)) == (90_000.0, "set in the params")
+    assert (collect_overview.quarter_target(opps, load_params("2027Q1", set_target, ROOT))
+            == (90_000.0, "set in the params"))
     with pytest.raises(ValueError, match="no bookings in 2026Q1 .* set collect.target"):
-        overview.quarter_target(opps.assign(is_won=False, stage="closed_lost"), params)
+        collect_overview.quarter_target(opps.assign(is_won=False, stage="closed_lost"), params)
 
 
 def test_segment_summary_hand_computed():
-    opps = overview.attach_segments(opportunities(), reps(), accounts())
-    summary = overview.segment_summary(opps, pd.Timestamp("2026-12-31"), 12)
+    opps = collect_overview.attach_segments(opportunities(), reps(), accounts())
+    summary = collect_overview.segment_summary(opps, pd.Timestamp("2026-12-31"), 12)
     # closed in 2026: SMB O1 won 10,000; ENT O2 lost 30,000; MM O3 won 50,000. Share of 60,000 won.
     assert summary["segment"].tolist() == ["SMB", "MM", "ENT"]
     assert summary["win_rate_count"].tolist() == [1.0, 1.0, 0.0]
@@ -75,7 +76,7 @@ def test_rep_activity_counts_the_period_only():
         "type": ["demo", "call", "email"], "opportunity_id": ["O1", "O1", "O2"],
         "duration_minutes": [60.0, 30.0, 5.0],
     })
-    table = overview.rep_activity(activities, opportunities(), reps(), "2026-01-01", "2026-03-31")
+    table = collect_overview.rep_activity(activities, opportunities(), reps(), "2026-01-01", "2026-03-31")
     ann = table.set_index("rep_id").loc["R1"]
     # R1 in Q1 2026: one demo, one call (X3 is in April), 1.5 hours, won O1 10,000; R9 won O3 50,000
     assert (ann["demos"], ann["calls"], ann["selling_hours"], ann["bookings"]) == (1, 1, 1.5, 10_000.0)
@@ -95,12 +96,12 @@ def test_headline_metrics_and_findings_read_the_numbers():
     funnel = pd.DataFrame({"stage": ["qualify", "demo"], "conversion": [0.6, 0.8]})
     fixes = pd.DataFrame({"problem": ["73 open opportunities have a close date in the past"]})
     scores = pd.DataFrame({"score": [90, 60], "rows": [300, 100]})
-    metrics = overview.headline_metrics(headline, coverage, 1_500_000.0, "set in the params", scores, params)
+    metrics = collect_overview.headline_metrics(headline, coverage, 1_500_000.0, "set in the params", scores, params)
     shown = {m.label: (m.display, m.note) for m in metrics}
     assert shown["Bookings 2026Q4"] == ("$1.20M", "-10.0% year on year")
     assert shown["Pipeline coverage 2027Q1"][0] == "2.5×"
     assert shown["Data quality"][0] == "83 / 100"  # (90×300 + 60×100) / 400 = 82.5, rounded half up
-    sentences = overview.findings(headline, segments, funnel, coverage, fixes, params)
+    sentences = collect_overview.findings(headline, segments, funnel, coverage, fixes, params)
     assert sentences[0] == "Bookings in 2026Q4 were $1.20M, down 10.0% on the same quarter a year before."
     assert "covers the target 2.5 times, below the 3×" in sentences[1] and "50% of it" in sentences[1]
     assert sentences[2].startswith("SMB deals are won most often (30% by count), ENT least (10%)")

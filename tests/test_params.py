@@ -7,8 +7,8 @@ import pytest
 import yaml
 
 from salesops import calendar
-from salesops.params import ParamsError, deep_merge, load_params, new_quarter_file
-from salesops.run import default_quarter
+from salesops.runner.run import default_quarter
+from salesops.settings.loader import ParamsError, deep_merge, load_params, new_quarter_file
 
 from conftest import ROOT
 

@@ -1,4 +1,4 @@
-"""Unit tests of salesops.performers on tiny hand-made frames; every expectation is computed by hand."""
+"""Unit tests of salesops.collect.performers on tiny hand-made frames; every expectation is computed by hand."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import pytest
 from pandas.testing import assert_frame_equal
 from pydantic import ValidationError
 
-from salesops import performers
-from salesops.performers import PerformerSettings
-from salesops.sample import generate_sample
-from salesops.schema import TEXT_DTYPE
+from salesops.collect import performers
+from salesops.collect.performers import PerformerSettings
+from salesops.contract.schema import TEXT_DTYPE
+from salesops.data.sample import generate_sample
 
 AS_OF = pd.Timestamp("2026-03-31")
 #: 3 one-month slots (Jan, Feb, Mar 2026); ramped 2 months after hiring; one ramped month is enough.
@@ -394,7 +394,7 @@ def test_sample_top_reps_hold_more_demos_per_opportunity(sample):
 
 
 def test_readable_comparison_formats_each_metric_in_its_unit():
-    from salesops.performers import readable_comparison
+    from salesops.collect.performers import readable_comparison
 
     comparison = pd.DataFrame({"metric": ["bookings_per_month", "win_rate", "demos_per_week"],
                                "top": [150_000.0, 0.336, 4.8], "bottom": [54_079.0, 0.189, 1.4],

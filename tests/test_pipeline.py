@@ -18,9 +18,9 @@ import pytest
 import yaml
 from nbclient import NotebookClient
 
-from salesops import io
+from salesops.data import artifacts
 from salesops.errors import StepError
-from salesops.run import run_quarter
+from salesops.runner.run import run_quarter
 
 from conftest import ROOT, tiny_export, write_export
 
@@ -31,7 +31,7 @@ STEPS = [p.stem for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
 def hashes(folder):
-    return {p.name: io.file_sha256(p) for p in sorted(folder.iterdir()) if p.is_file()}
+    return {p.name: artifacts.file_sha256(p) for p in sorted(folder.iterdir()) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +152,7 @@ def test_quarantine_lists_rejected_rows_on_the_page(tmp_path):
 
 
 def test_cli_reports_bad_quarter_and_exits_non_zero():
-    result = subprocess.run([sys.executable, "-m", "salesops.cli", "run", "2027-Q1"], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "salesops", "run", "2027-Q1"], capture_output=True, text=True,
                             cwd=ROOT)
     assert result.returncode == 1
     assert "is not a quarter label: write YYYYQn, e.g. 2027Q1" in result.stderr
@@ -162,7 +162,7 @@ def test_cli_runs_the_sample_company_end_to_end(tmp_path):
     params = tmp_path / "small.yaml"
     params.write_text("sample:\n  scale: 0.2\n", encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-m", "salesops.cli", "run", QUARTER, "--params", str(params), "--out", str(tmp_path / "r")],
+        [sys.executable, "-m", "salesops", "run", QUARTER, "--params", str(params), "--out", str(tmp_path / "r")],
         capture_output=True, text=True, cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr

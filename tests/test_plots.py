@@ -11,7 +11,7 @@ import pytest
 from matplotlib.text import Text
 from PIL import Image
 
-from salesops import plots
+from salesops.report import plots
 
 BAD_MATH = "Soft$\\notacommand$ware"
 ALPHA = "$\\alpha$"

@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from salesops import present
+from salesops.report import present
 
 
 def test_money_percent_number():

@@ -10,8 +10,8 @@ import nbformat
 import pytest
 import yaml
 
-from salesops import schema
-from salesops.docs import data_contract_markdown
+from salesops.contract import schema
+from salesops.contract.docs import data_contract_markdown
 
 from conftest import ROOT
 
@@ -64,7 +64,7 @@ def test_committed_notebook_is_clean(path):
 
 def test_docs_data_md_matches_schema():
     text = (ROOT / "docs" / "data.md").read_text(encoding="utf-8")
-    assert data_contract_markdown() in text, "regenerate: python -m salesops.docs > docs/data.md"
+    assert data_contract_markdown() in text, "regenerate: python -m salesops.contract.docs > docs/data.md"
     for spec in schema.TABLES.values():
         for column in spec.columns:
             assert f"`{column.name}`" in text

@@ -1,4 +1,4 @@
-"""Tests of salesops.quality on tiny hand-made tables; every expectation is worked out beside it."""
+"""Tests of salesops.collect.quality on tiny hand-made tables; every expectation is worked out beside it."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from salesops import quality
-from salesops.quality import audit_checks, completeness, fix_list, normalize_company_name, table_scores
+from salesops.collect import quality
+from salesops.collect.quality import audit_checks, completeness, fix_list, normalize_company_name, table_scores
 
 NA = pd.NA
 NaT = pd.NaT
@@ -19,7 +19,7 @@ AS_OF = pd.Timestamp("2026-03-31")
 
 def _typed(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     """Cast columns to the loader's dtypes (string / Int64 / float64 / datetime64 / boolean)."""
-    from salesops import schema
+    from salesops.contract import schema
 
     spec = schema.TABLES[table]
     kinds = {"string": "string", "int": "Int64", "float": "float64", "date": "datetime64[ns]",

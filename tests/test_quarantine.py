@@ -8,12 +8,15 @@ import pandas as pd
 import pytest
 import yaml
 
-from salesops import overview, present, privacy, quality, report
+from salesops.collect import quality
+from salesops.collect import overview as collect_overview
+from salesops.contract import privacy
+from salesops.data.inputs import load_inputs
 from salesops.errors import DataError
-from salesops.inputs import load_inputs
-from salesops.params import load_params
 from salesops.paths import project_paths
-from salesops.step import Step, artifact_columns
+from salesops.report import pages, present
+from salesops.runner.step import Step, artifact_columns
+from salesops.settings.loader import load_params
 
 from conftest import ROOT, folder_params, tiny_export, write_export
 
@@ -115,21 +118,22 @@ def test_rejects_section_groups_rows_by_cause_and_states_the_won_bookings(tmp_pa
 def test_set_aside_finding_and_index_warning_above_one_percent(tmp_path):
     below = quality.WonSetAside(deals=1, value=100.0, total=10000.0, share=0.01)
     above = quality.WonSetAside(deals=42, value=797000.0, total=22771428.0, share=0.035)
-    assert overview.set_aside_findings(below, "USD") == [] and overview.set_aside_metrics(below, "USD") == []
-    assert overview.set_aside_findings(above, "USD") == [
+    assert collect_overview.set_aside_findings(below, "USD") == []
+    assert collect_overview.set_aside_metrics(below, "USD") == []
+    assert collect_overview.set_aside_findings(above, "USD") == [
         "3.5% of all won bookings (42 won deals worth $797k) were set aside with rows that break the data contract, "
         "so bookings, win rates and the forecast are that much too low: fix the root causes listed under data "
         "quality and run again."]
-    metric = overview.set_aside_metrics(above, "USD")[0]
+    metric = collect_overview.set_aside_metrics(above, "USD")[0]
     step = {"title": "Collect", "page": "01_collect.html", "analyst_page": "analyst/01_collect.html",
             "findings": [], "skipped": [],
             "metrics": [{"label": metric.label, "display": metric.display, "value": metric.value, "note": metric.note}]}
     summary = {"title": "Align", "metrics": [], "findings": ["Plan sentence."], "skipped": []}
     context = {"summary": summary, "steps": [step], "top_actions": [], "company": "Acme", "quarter": "2027Q1",
                "currency": "USD"}
-    page = report.write_index(tmp_path / "index.html", context).read_text()
+    page = pages.write_index(tmp_path / "index.html", context).read_text()
     assert "Data warning: 3.5% of all won bookings</strong> — 42 won deals worth $797k set aside" in page
-    quiet = report.write_index(tmp_path / "quiet.html", {**context, "steps": [{**step, "metrics": []}]}).read_text()
+    quiet = pages.write_index(tmp_path / "quiet.html", {**context, "steps": [{**step, "metrics": []}]}).read_text()
     assert "Data warning" not in quiet
 
 

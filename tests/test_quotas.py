@@ -1,4 +1,5 @@
-"""Unit tests of salesops.quotas on tiny hand-made frames; every expectation is computed by hand in the comments."""
+"""Unit tests of salesops.align.quotas on tiny hand-made frames; every expectation is computed by hand in
+the comments."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from hypothesis import given, settings as hypothesis_settings, strategies as st
 from pandas.testing import assert_frame_equal
 from pydantic import ValidationError
 
-from salesops.quotas import QuotaSettings, allocate_quotas, quota_check, quota_total
+from salesops.align.quotas import QuotaSettings, allocate_quotas, quota_check, quota_total
 
 
 def make_reps(rows) -> pd.DataFrame:

@@ -10,12 +10,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from salesops import formats, schema
+from salesops.contract import schema
+from salesops.contract.validation import MappingRules, amount_outlier_rows, amount_outliers, coerce_table
+from salesops.data.files import read_table_file
+from salesops.data.inputs import load_inputs, planning_horizon_end
 from salesops.errors import DataError
-from salesops.inputs import load_inputs, planning_horizon_end
-from salesops.io import read_table_file
-from salesops.params import ParamsError, deep_merge, load_params
-from salesops.validation import MappingRules, amount_outlier_rows, amount_outliers, coerce_table
+from salesops.report import formats
+from salesops.settings.loader import ParamsError, deep_merge, load_params
 
 from conftest import ROOT, tiny_export, write_export
 
@@ -280,7 +281,7 @@ def test_input_frames_are_not_changed():
 
 
 def test_the_audit_flags_amounts_far_above_their_column():
-    from salesops.quality import audit_checks, fix_list
+    from salesops.collect.quality import audit_checks, fix_list
 
     opportunities = pd.DataFrame({"opportunity_id": ["O1", "O2", "O3", "O4"], "stage": ["closed_won"] * 4,
                                   "is_won": [True] * 4, "is_closed": [True] * 4,

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from salesops import report_folder
 from salesops.errors import StepError
-from salesops.report_folder import MARKER, OutputFolderError, check_output_folder
-from salesops.run import run_quarter
+from salesops.runner import report_folder
+from salesops.runner.report_folder import MARKER, OutputFolderError, check_output_folder
+from salesops.runner.run import run_quarter
 
 from conftest import ROOT, tiny_export, write_export
 
@@ -87,7 +87,7 @@ def test_run_refuses_out_equal_to_data_and_touches_nothing(project):
 
 def test_cli_refuses_out_dot_with_a_message_and_no_traceback(project, tmp_path):
     root, data = project
-    result = subprocess.run([sys.executable, "-m", "salesops.cli", "run", "2027Q1", "--data", str(data), "--out", "."],
+    result = subprocess.run([sys.executable, "-m", "salesops", "run", "2027Q1", "--data", str(data), "--out", "."],
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 1
     assert "is the project folder" in result.stderr and "Traceback" not in result.stderr
@@ -115,7 +115,7 @@ def test_a_second_run_of_the_same_folder_stops_at_once_naming_the_first(tmp_path
 def test_the_lock_of_a_killed_run_is_released(tmp_path):
     final = tmp_path / "2027Q1"
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from pathlib import Path; from salesops import report_folder\n"
+        "import sys, time; from pathlib import Path; from salesops.runner import report_folder\n"
         f"with report_folder.exclusive_run(Path({str(final)!r}), '2027Q1'):\n"
         "    print('locked', flush=True); time.sleep(60)")], stdout=subprocess.PIPE, text=True)
     try:

@@ -1,4 +1,5 @@
-"""Unit tests of salesops.routing on tiny hand-made frames; every expectation is computed by hand in the comments."""
+"""Unit tests of salesops.align.routing on tiny hand-made frames; every expectation is computed by hand in
+the comments."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 from pydantic import ValidationError
 
-from salesops.routing import RoutingSettings, conversion_multipliers, expected_conversion, route_leads
+from salesops.align.routing import RoutingSettings, conversion_multipliers, expected_conversion, route_leads
 
 
 def make_reps(rows) -> pd.DataFrame:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from salesops import io
-from salesops.report_folder import MARKER
+from salesops.data import artifacts
+from salesops.runner.report_folder import MARKER
 
 from conftest import ROOT, tiny_export, write_export
 
@@ -24,11 +24,11 @@ pytestmark = pytest.mark.e2e
 
 
 def every_file(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): io.file_sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {str(p.relative_to(folder)): artifacts.file_sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def start_run(export: Path, out: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "salesops.cli", "run", "2027Q1", "--data", str(export),
+    return subprocess.Popen([sys.executable, "-m", "salesops", "run", "2027Q1", "--data", str(export),
                              "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
 

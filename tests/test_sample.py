@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesops import schema
-from salesops.sample import generate_sample, write_sample
+from salesops.contract import schema
+from salesops.data.sample import generate_sample, write_sample
 
 END = pd.Timestamp("2026-06-30")
 SCALE = 0.25

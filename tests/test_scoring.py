@@ -1,4 +1,4 @@
-"""Unit tests of salesops.scoring: hand-made frames with hand-computed expectations, plus the sample company
+"""Unit tests of salesops.collect.scoring: hand-made frames with hand-computed expectations, plus the sample company
 (scale 0.3) for what only a real-sized set can show: the model learns the planted signal, and nothing from
 after the training cut-off reaches it."""
 
@@ -13,10 +13,10 @@ import pytest
 from pandas.testing import assert_frame_equal, assert_series_equal
 from pydantic import ValidationError
 
-from salesops import scoring
-from salesops.sample import generate_sample
-from salesops.schema import TEXT_DTYPE
-from salesops.scoring import ScoringSettings
+from salesops.collect import scoring
+from salesops.collect.scoring import ScoringSettings
+from salesops.contract.schema import TEXT_DTYPE
+from salesops.data.sample import generate_sample
 
 AS_OF = pd.Timestamp("2026-12-31")
 
@@ -476,5 +476,5 @@ def test_bad_arguments():
 
 
 def test_importing_the_module_does_not_import_scikit_learn():
-    code = "import sys, salesops.scoring; sys.exit('sklearn' in sys.modules)"
+    code = "import sys, salesops.collect.scoring; sys.exit('sklearn' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

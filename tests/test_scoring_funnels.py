@@ -11,9 +11,11 @@ import pytest
 import yaml
 from pandas.testing import assert_frame_equal, assert_series_equal
 
-from salesops import overview, schema, scoring, validation
-from salesops.schema import TEXT_DTYPE
-from salesops.scoring import ScoringSettings
+from salesops.collect import scoring
+from salesops.collect import overview as collect_overview
+from salesops.collect.scoring import ScoringSettings
+from salesops.contract import schema, validation
+from salesops.contract.schema import TEXT_DTYPE
 
 from conftest import tiny_export, write_export
 
@@ -63,10 +65,10 @@ def test_the_model_runs_on_leads_without_any_rule_column():
     assert result.metrics.loc[0, "roc_auc"] > 0.8  # visits drive conversion
     assert result.scores["rule_score"].isna().all() and result.scores["probability"].notna().all()
     assert len(result.scores) == int((leads["status"] == "open").sum())
-    cards = {card.label: card.display for card in overview.scoring_cards(result)}
+    cards = {card.label: card.display for card in collect_overview.scoring_cards(result)}
     assert cards["Rule score accuracy (AUC)"] == "not run"
     assert cards["Model accuracy (AUC)"] == f"{result.metrics.loc[0, 'roc_auc']:.2f}"
-    assert f"The rule score did not run: {result.rule_reason}" in overview.scoring_sentences(result)
+    assert f"The rule score did not run: {result.rule_reason}" in collect_overview.scoring_sentences(result)
 
 
 def test_the_rule_score_runs_without_an_outcome_and_gives_no_probability():
@@ -79,7 +81,7 @@ def test_the_rule_score_runs_without_an_outcome_and_gives_no_probability():
     assert set(result.scores["rule_score"]) <= {100.0, 0.0}
     assert result.scores["grade"].tolist() == scoring.grades(result.scores["rule_score"]).tolist()
     assert result.lead_scores is None  # step 2 gets no probabilities it cannot have
-    assert "not run" in [card.display for card in overview.scoring_cards(result)]
+    assert "not run" in [card.display for card in collect_overview.scoring_cards(result)]
 
 
 def test_neither_score_is_a_clear_error_with_both_reasons():
@@ -87,7 +89,7 @@ def test_neither_score_is_a_clear_error_with_both_reasons():
     with pytest.raises(ValueError, match=r"neither score can run\. The rule score: no rule points apply .* The "
                                          r"learned model: the leads have neither a converted"):
         scoring.score_leads(leads, AS_OF, MODEL_ONLY)
-    result, reason = overview.score_leads_or_reason(leads, AS_OF, MODEL_ONLY)
+    result, reason = collect_overview.score_leads_or_reason(leads, AS_OF, MODEL_ONLY)
     assert result is None and reason.startswith("The leads could not be scored: neither score can run")
 
 
@@ -197,7 +199,7 @@ def test_score_leads_leaves_a_leaking_column_out_and_says_so():
     assert result.features == (("visits",), ())
     assert result.leakage.set_index("feature")["verdict"].to_dict() == {"visits": "used", "closing_note": "left out"}
     assert result.metrics.loc[0, "roc_auc"] < 0.99  # the model did not learn the verdict
-    sentences = overview.scoring_sentences(result)
+    sentences = collect_overview.scoring_sentences(result)
     assert any(s.startswith("The leakage guard left out closing_note: alone it ranks the training leads by outcome "
                             "with an AUC of 1.00") for s in sentences)
     everything_leaks = settings.model_copy(update={"numeric_features": ()})
@@ -330,7 +332,7 @@ def _leads_export(n: int = 400) -> pd.DataFrame:
 
 @pytest.mark.e2e
 def test_a_quarter_on_leads_without_rule_columns_shows_the_learned_model(tmp_path):
-    from salesops.run import run_quarter
+    from salesops.runner.run import run_quarter
 
     tables, leads = tiny_export(), _leads_export()
     # step 2's lead forecast needs deals from leads: the five deals come from five converted leads

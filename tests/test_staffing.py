@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from salesops import staffing
+from salesops.supply import staffing
 
 MONTHS = pd.date_range("2027-01-01", periods=6, freq="MS")
 AS_OF = pd.Timestamp("2026-12-31")

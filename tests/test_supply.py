@@ -3,25 +3,25 @@
 import pandas as pd
 import pytest
 
-from salesops import supply
-from salesops.params import load_params
-from salesops.supply_settings import SupplySettings
+from salesops.settings.loader import load_params
+from salesops.supply import plan as supply_plan
+from salesops.supply.settings import SupplySettings
 
 from conftest import ROOT
 
 
 def test_earliest_start_counts_whole_months_after_the_last_known_month():
-    assert supply.earliest_start("2026-12-31", 0) == pd.Timestamp("2027-01-01")
-    assert supply.earliest_start("2026-12-15", 2) == pd.Timestamp("2027-03-01")
+    assert supply_plan.earliest_start("2026-12-31", 0) == pd.Timestamp("2027-01-01")
+    assert supply_plan.earliest_start("2026-12-15", 2) == pd.Timestamp("2027-03-01")
 
 
 def test_annual_costs_from_params_or_loaded_ote():
     reps = pd.DataFrame({"role": ["AE", "AE", "SE"], "ote": [100_000.0, 140_000.0, 150_000.0]})
-    costs = supply.annual_costs(reps, SupplySettings(annual_cost={"SE": 99_000.0}, loaded_cost_factor=1.2))
+    costs = supply_plan.annual_costs(reps, SupplySettings(annual_cost={"SE": 99_000.0}, loaded_cost_factor=1.2))
     assert costs["AE"] == pytest.approx(120_000 * 1.2)  # median OTE × factor
     assert costs["SE"] == 99_000.0  # from the params
     assert pd.isna(costs["SDR"]) and pd.isna(costs["CONSULTANT"])  # nobody to measure, nothing given
-    assert supply.annual_costs(reps, SupplySettings())["CONSULTANT"] == 130_000.0  # the default
+    assert supply_plan.annual_costs(reps, SupplySettings())["CONSULTANT"] == 130_000.0  # the default
 
 
 def test_plan_on_a_small_team_needs_hires_of_unknown_cost_when_there_is_no_ote():
@@ -38,7 +38,7 @@ def test_plan_on_a_small_team_needs_hires_of_unknown_cost_when_there_is_no_ote()
     drivers = pd.DataFrame({"scenario": "base", "segment": "SMB", "ds": months, "qualified_leads": 0.0,
                             "opportunities": 0.0, "new_customers": 0.0, "support_tickets": 0.0,
                             "delivery_hours": 0.0})
-    plan = supply.plan_supply({"reps": reps, "opportunities": opportunities}, demand, drivers, None, params)
+    plan = supply_plan.plan_supply({"reps": reps, "opportunities": opportunities}, demand, drivers, None, params)
     assert plan.productivity["productivity"].tolist() == pytest.approx([10_000.0])
     costs = plan.costs.set_index("scenario")
     assert costs.loc["downside", "ae_hires"] == 0 and costs.loc["base", "ae_hires"] >= 1
@@ -51,6 +51,6 @@ def test_hires_by_month_pivots_every_scenario():
     months = pd.date_range("2027-01-01", periods=3, freq="MS")
     hires = pd.DataFrame({"scenario": ["upside", "base", "base"], "role": ["SE", "AE", "AE"],
                           "segment": ["All", "SMB", "SMB"], "ds": [months[0], months[1], months[2]], "hires": [1, 2, 1]})
-    frame = supply.hires_by_month(hires, months)
+    frame = supply_plan.hires_by_month(hires, months)
     assert frame.columns.tolist() == ["scenario", "role", "Jan 2027", "Feb 2027", "Mar 2027"]
     assert frame.values.tolist() == [["base", "AE SMB", 0, 2, 1], ["upside", "SE", 1, 0, 0]]

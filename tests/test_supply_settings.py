@@ -3,8 +3,8 @@
 import pytest
 import yaml
 
-from salesops.params import ParamsError, load_params
-from salesops.supply_settings import InventorySettings, SupplySettings
+from salesops.settings.loader import ParamsError, load_params
+from salesops.supply.settings import InventorySettings, SupplySettings
 
 from conftest import ROOT
 

@@ -1,4 +1,4 @@
-"""Unit tests of salesops.territories on tiny hand-made frames; every expectation is computed by hand in the
+"""Unit tests of salesops.align.territories on tiny hand-made frames; every expectation is computed by hand in the
 comments. The property tests draw random books of accounts and teams and check the rules that must always hold."""
 
 from __future__ import annotations
@@ -12,10 +12,8 @@ from hypothesis import given, settings as hypothesis_settings, strategies as st
 from pandas.testing import assert_frame_equal
 from pydantic import ValidationError
 
-from salesops.territories import (
-    POOLS, REASONS, TerritorySettings, account_potential, assign_territories, balance_summary, gini,
-    territory_balance,
-)
+from salesops.align.territories import (POOLS, REASONS, TerritorySettings, account_potential, assign_territories,
+                                        balance_summary, gini, territory_balance)
 
 
 def make_reps(rows) -> pd.DataFrame:

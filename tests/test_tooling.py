@@ -1,4 +1,4 @@
-"""Unit tests of salesops.tooling: the verdict rule, the review table, the gaps and the settings' errors."""
+"""Unit tests of salesops.align.tooling: the verdict rule, the review table, the gaps and the settings' errors."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from salesops import tooling
-from salesops.tooling import Tool, ToolingSettings
+from salesops.align import tooling
+from salesops.align.tooling import Tool, ToolingSettings
 
 YES5 = dict.fromkeys(tooling.QUESTIONS, True)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from salesops.data.inputs import load_inputs
 from salesops.errors import DataError
-from salesops.inputs import load_inputs
 
 from conftest import folder_params, tiny_export, write_export
 

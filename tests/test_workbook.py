@@ -1,4 +1,4 @@
-"""Tests of salesops.workbook: the Excel workbook is written and read back with openpyxl, on tiny hand-made
+"""Tests of salesops.report.workbook: the Excel workbook is written and read back with openpyxl, on tiny hand-made
 frames."""
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ import pyarrow as pa
 import pytest
 from pandas.testing import assert_frame_equal
 
-from salesops.workbook import (
-    Sheet, cell_value, column_label, money_format, plan_sheets, sheet_names, write_workbook,
-)
+from salesops.report.workbook import (Sheet, cell_value, column_label, money_format, plan_sheets, sheet_names,
+                                      write_workbook)
 
 PLAN_SHEET_NAMES = ["Quotas", "Territories", "Account assignments", "Hiring plan", "Compensation plan",
                     "Payout simulation", "Actions"]

@@ -1,0 +1,379 @@
+"""Step 4 action list: what to do this quarter, who owns it, by when, what it moves and by how much.
+
+The notebook turns the findings of steps 1-4 into **candidate actions** with the small constructors below
+(each takes the artifact frame of a step and returns candidate rows), adds the actions written in the params,
+and :func:`build_actions` fills in owners and due dates and ranks the list.
+
+Candidate columns (:data:`CANDIDATE_COLUMNS`; the first five required, the rest optional):
+
+* ``title`` — the action, imperative ("Hire 2 AEs for SMB to start in February 2027");
+* ``kind`` — one of :data:`KINDS`; it picks the default owner and due date;
+* ``metric`` — the metric the action moves ("win rate", "data quality of opportunities");
+* ``expected_effect`` — the effect in words;
+* ``source`` — the step and analysis it comes from ("step 1: data quality");
+* ``owner`` — a role ("Head of Sales", "Sales operations"); missing: ``ActionSettings.owners[kind]``;
+* ``due_date`` — missing: quarter start + ``ActionSettings.due_days[kind]`` days;
+* ``impact`` — expected bookings effect in the quarter, company currency (NaN: not known);
+* ``cost`` — what the action costs, company currency (NaN: not known or none);
+* ``detail`` — how, in one or two sentences.
+
+**Ranking**: by ``impact``, largest first (actions with a known currency effect before those without), then
+by due date, earliest first, then in input order (candidates, then the params' actions). ``priority`` is
+1..n in that order; ``on_summary`` marks the first ``top_n``. Inputs are never modified.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import numbers
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from salesops.checks import as_timestamp
+from salesops.collect import kpis, performers, quality
+from salesops.contract.schema import TEXT_DTYPE
+from salesops.report.formats import money
+
+#: Kinds of action, each with a default owner and a default number of days to the due date.
+KINDS: tuple[str, ...] = ("data_quality", "coaching", "hiring", "quota", "compensation", "organisation", "tooling",
+                          "other")
+DEFAULT_OWNERS: dict[str, str] = {
+    "data_quality": "Sales operations", "coaching": "Sales managers", "hiring": "Head of Sales",
+    "quota": "Head of Sales", "compensation": "Head of Sales", "organisation": "Head of Sales",
+    "tooling": "Sales operations", "other": "Head of Sales",
+}
+DEFAULT_DUE_DAYS: dict[str, int] = {
+    "data_quality": 14, "coaching": 30, "hiring": 30, "quota": 7, "compensation": 21, "organisation": 60,
+    "tooling": 45, "other": 30,
+}
+
+REQUIRED_CANDIDATE_COLUMNS: tuple[str, ...] = ("title", "kind", "metric", "expected_effect", "source")
+CANDIDATE_COLUMNS: tuple[str, ...] = (*REQUIRED_CANDIDATE_COLUMNS, "owner", "due_date", "impact", "cost", "detail")
+ACTION_COLUMNS: tuple[str, ...] = (
+    "priority", "title", "kind", "owner", "due_date", "metric", "expected_effect", "impact", "cost", "detail",
+    "source", "on_summary",
+)
+_TEXT_COLUMNS = ("title", "kind", "metric", "expected_effect", "source", "owner", "detail")
+_MONEY_COLUMNS = ("impact", "cost")
+
+
+# --------------------------------------------------------------------------------------------------
+# settings
+
+
+def _amount(value: Any, name: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"{name} must be an amount in the company currency, e.g. 50000, or null; got {value!r}")
+    return float(value)
+
+
+class ActionItem(BaseModel):
+    """An action written in the params (``actions.extra``), with the fields of a candidate row."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str = Field(description="The action, imperative, e.g. 'Raise MM quotas by 5 %'.")
+    kind: str = Field("other", description=f"One of {', '.join(KINDS)}: picks the default owner and due date.")
+    metric: str = Field(description="The metric the action moves, e.g. 'bookings'.")
+    expected_effect: str = Field(description="The effect in words.")
+    owner: str | None = Field(None, description="Who owns it (a role); null: the kind's default owner.")
+    due_date: dt.date | None = Field(None, description="YYYY-MM-DD; null: quarter start + the kind's due days.")
+    impact: float | None = Field(None, description="Expected bookings effect this quarter, company currency.")
+    cost: float | None = Field(None, description="What it costs, company currency.")
+    detail: str | None = Field(None, description="How, in a sentence or two.")
+    source: str = Field("params", description="Where it comes from.")
+
+    @field_validator("title", "metric", "expected_effect", "source", mode="before")
+    @classmethod
+    def _text(cls, value: Any, info) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"{info.field_name} must be non-empty text; got {value!r}")
+        return value.strip()
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _kind(cls, value: Any) -> str:
+        if value not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {value!r}")
+        return value
+
+    @field_validator("impact", "cost", mode="before")
+    @classmethod
+    def _money(cls, value: Any, info) -> float | None:
+        return _amount(value, info.field_name)
+
+
+class ActionSettings(BaseModel):
+    """The action list (``actions:`` in the params)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    extra: tuple[ActionItem, ...] = Field((), description="Actions written by hand, added to those the steps find.")
+    top_n: int = Field(5, description="Actions shown on the executive summary, highest priority first. 1-50.")
+    owners: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_OWNERS),
+        description="Default owner (a role) per kind of action; kinds not given keep their default.")
+    due_days: dict[str, int] = Field(
+        default_factory=lambda: dict(DEFAULT_DUE_DAYS),
+        description="Default days from the quarter's first day to the due date, per kind (0-365); kinds not given "
+                    "keep their default.")
+
+    @field_validator("top_n", mode="before")
+    @classmethod
+    def _top_n(cls, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 1 <= value <= 50:
+            raise ValueError(f"top_n must be a whole number of actions from 1 to 50, e.g. 5; got {value!r}")
+        return int(value)
+
+    @field_validator("owners", "due_days", mode="before")
+    @classmethod
+    def _per_kind(cls, value: Any, info) -> dict:
+        if not isinstance(value, Mapping):
+            raise ValueError(f"{info.field_name} must be a mapping of kind to value, e.g. {{hiring: "
+                             f"{'Head of Sales' if info.field_name == 'owners' else 30}}}; got {value!r}")
+        unknown = [kind for kind in value if kind not in KINDS]
+        if unknown:
+            raise ValueError(f"{info.field_name} has unknown kind(s) {unknown}; kinds are {', '.join(KINDS)}")
+        if info.field_name == "owners":
+            bad = {kind: owner for kind, owner in value.items() if not isinstance(owner, str) or not owner.strip()}
+            rule = "a role, e.g. 'Head of Sales'"
+            defaults = DEFAULT_OWNERS
+        else:
+            bad = {kind: days for kind, days in value.items()
+                   if isinstance(days, bool) or not isinstance(days, numbers.Integral) or not 0 <= days <= 365}
+            rule = "a whole number of days from 0 to 365"
+            defaults = DEFAULT_DUE_DAYS
+        if bad:
+            raise ValueError(f"{info.field_name} must give {rule} per kind; got {bad}")
+        return {**defaults, **value}
+
+
+# --------------------------------------------------------------------------------------------------
+# candidate rows
+
+
+def _candidates(records: list[dict]) -> pd.DataFrame:
+    """Candidate rows in :data:`CANDIDATE_COLUMNS` with their dtypes (missing optional fields are missing)."""
+    frame = pd.DataFrame.from_records(records, columns=CANDIDATE_COLUMNS)
+    for column in _TEXT_COLUMNS:
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None).astype(TEXT_DTYPE)
+    frame["due_date"] = pd.to_datetime(frame["due_date"]).astype("datetime64[ns]")
+    for column in _MONEY_COLUMNS:
+        frame[column] = frame[column].astype("float64")
+    return frame
+
+
+def _check_frame(frame, name: str, columns) -> None:
+    if not isinstance(frame, pd.DataFrame):
+        raise ValueError(f"{name} must be a pandas DataFrame; got {type(frame).__name__}")
+    kpis._check_columns(frame, columns, name)
+
+
+def _optional_impact(frame: pd.DataFrame) -> np.ndarray:
+    if "impact" not in frame.columns:
+        return np.full(len(frame), np.nan)
+    return frame["impact"].astype("float64").to_numpy()
+
+
+def actions_from_quality(quality_checks: pd.DataFrame) -> pd.DataFrame:
+    """One ``data_quality`` action per data-quality check with rows affected (step 1's ``quality_checks``:
+    ``table``, ``check``, ``severity``, ``rows_affected``), most urgent first as in ``quality.fix_list``.
+
+    ``title`` "Fix: <the problem>", ``detail`` who should do what, ``metric`` "data quality of <table>",
+    ``expected_effect`` the rows corrected. The effect on bookings is not known (``impact`` NaN).
+    """
+    _check_frame(quality_checks, "quality_checks", ("table", "check", "severity", "rows_affected"))
+    fixes = quality.fix_list(quality_checks, top=None)
+    return _candidates([{
+        "title": f"Fix: {fix.problem}",
+        "kind": "data_quality",
+        "metric": f"data quality of {fix.table}",
+        "expected_effect": f"{fix.rows:,} row(s) of {str(fix.table).replace('_', ' ')} corrected, so the analyses "
+                           "that use them can be trusted",
+        "source": "step 1: data quality",
+        "detail": fix.action,
+    } for fix in fixes.itertuples(index=False)])
+
+
+def _coaching_label(metric: str) -> str:
+    spec = performers.COACHING.get(metric, {})
+    return spec.get("label") or performers._OUTCOME_LABELS.get(metric) or metric.replace("_", " ")
+
+
+def actions_from_coaching(coaching: pd.DataFrame) -> pd.DataFrame:
+    """One ``coaching`` action per gap of step 1's ``coaching`` table (``metric``, ``family``, ``gap``:
+    (bottom - top) / top, ``suggested_training``; optional ``impact``: bookings effect of closing the gap,
+    currency), in the table's order (largest gap first).
+
+    ``title`` "Coach bottom-quartile reps on <metric>", ``detail`` the suggested training, ``expected_effect``
+    the gap it closes.
+    """
+    _check_frame(coaching, "coaching", ("metric", "family", "gap", "suggested_training"))
+    impact = _optional_impact(coaching)
+    records = []
+    for index, row in enumerate(coaching.itertuples(index=False)):
+        label = _coaching_label(str(row.metric))
+        records.append({
+            "title": f"Coach bottom-quartile reps on {label}",
+            "kind": "coaching",
+            "metric": label,
+            "expected_effect": f"closes the {abs(float(row.gap)):.0%} gap between bottom- and top-quartile reps "
+                               f"on {label}",
+            "source": "step 1: top vs bottom performers",
+            "impact": impact[index],
+            "detail": str(row.suggested_training),
+        })
+    return _candidates(records)
+
+
+def actions_from_hiring(hiring_plan: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
+    """One ``hiring`` action per row of a hiring plan with hires above 0.
+
+    ``hiring_plan`` columns: ``role`` (AE, SDR, ...), ``segment`` (may be missing), ``month`` (the month the
+    hires start: any date in it), ``hires`` (people, > 0; fractions allowed for part-time), ``cost`` (what the
+    hires cost in the plan, currency); optional ``impact`` (bookings capacity they add this quarter,
+    currency) and ``last_month`` (hires spread from ``month`` to this month: "to start from March to October
+    2027"). ``due_date`` is the first day of the (first) start month: the hires must be on board by then.
+    """
+    _check_frame(hiring_plan, "hiring_plan", ("role", "segment", "month", "hires", "cost"))
+    hires = hiring_plan["hires"].astype("float64").to_numpy()
+    if np.isnan(hires).any() or (hires < 0).any():
+        raise ValueError("hiring_plan.hires must be a number of people of 0 or more on every row")
+    months = pd.to_datetime(hiring_plan["month"], errors="coerce", format="mixed")
+    if months.isna().any():
+        raise ValueError(f"hiring_plan.month must be a date in the start month, e.g. '2027-02-01'; got "
+                         f"{list(hiring_plan['month'][months.isna()])[:3]}")
+    starts = months.dt.to_period("M").dt.start_time
+    impact = _optional_impact(hiring_plan)
+    records = []
+    for index, row in enumerate(hiring_plan.itertuples(index=False)):
+        if hires[index] == 0:
+            continue
+        plural = "s" if hires[index] != 1 else ""
+        segment = "" if pd.isna(row.segment) else f" for {row.segment}"
+        month = starts.iloc[index].strftime("%B %Y")
+        last = pd.Timestamp(getattr(row, "last_month", None) or starts.iloc[index]).to_period("M").start_time
+        when = (f"in {month}" if last == starts.iloc[index] else
+                f"from {starts.iloc[index]:%B} to {last:%B %Y}" if last.year == starts.iloc[index].year else
+                f"from {month} to {last:%B %Y}")
+        records.append({
+            "title": f"Hire {hires[index]:g} {row.role}{plural}{segment} to start {when}",
+            "kind": "hiring",
+            "metric": f"{row.role} capacity",
+            "expected_effect": f"{hires[index]:g} more {row.role}{plural}{segment} from {month}, at a cost of "
+                               f"{money(row.cost, currency)}",
+            "source": "step 3: capacity plan",
+            "due_date": starts.iloc[index],
+            "impact": impact[index],
+            "cost": float(row.cost),
+        })
+    return _candidates(records)
+
+
+def actions_from_organisation(recommendation: pd.DataFrame) -> pd.DataFrame:
+    """One ``organisation`` action per role the stage needs and the company lacks (rows of
+    ``organisation.recommend_organisation`` with ``needed`` true and ``present`` false)."""
+    _check_frame(recommendation, "recommendation", ("title", "needed", "present", "responsibilities",
+                                                    "recommendation"))
+    missing = recommendation.loc[(recommendation["needed"].astype(bool)
+                                  & recommendation["present"].eq(False).fillna(False)).to_numpy(dtype=bool)]
+    return _candidates([{
+        "title": f"Hire or appoint a {str(row.title).lower()}",
+        "kind": "organisation",
+        "metric": "sales-operations coverage",
+        "expected_effect": f"someone who {row.responsibilities}",
+        "source": "step 4: organisation",
+        "detail": str(row.recommendation),
+    } for row in missing.itertuples(index=False)])
+
+
+def actions_from_tooling(tools: pd.DataFrame, gaps: pd.DataFrame) -> pd.DataFrame:
+    """One ``tooling`` action per tool to replace or fix (``tooling.tooling_review(...).tools``: ``name``,
+    ``category``, ``verdict``, ``reason``, ``annual_cost``) and per needed category without a tool
+    (``.gaps``: ``category``, ``status``). Tools to keep or not yet judged give none."""
+    _check_frame(tools, "tools", ("name", "category", "verdict", "reason", "annual_cost"))
+    _check_frame(gaps, "gaps", ("category", "status"))
+    records = []
+    for row in tools.itertuples(index=False):
+        if row.verdict not in ("replace", "fix or retrain"):
+            continue
+        replace = row.verdict == "replace"
+        records.append({
+            "title": f"{'Replace' if replace else 'Fix or retrain the team on'} {row.name} ({row.category})",
+            "kind": "tooling",
+            "metric": f"{row.category} tooling",
+            "expected_effect": f"removes the problem: {row.name} {row.reason}",
+            "source": "step 4: tooling review",
+            "cost": row.annual_cost if replace else math.nan,
+            "detail": "Choose a tool that answers yes to the five questions." if replace
+            else "Fix the setup or integration, or book the vendor's training.",
+        })
+    for row in gaps.itertuples(index=False):
+        records.append({
+            "title": f"Add {'an' if str(row.category)[:1].lower() in 'aeiou' else 'a'} {row.category} tool",
+            "kind": "tooling",
+            "metric": f"{row.category} tooling",
+            "expected_effect": f"the {row.category} tool the company's stage needs ({row.status} today)",
+            "source": "step 4: tooling review",
+        })
+    return _candidates(records)
+
+
+# --------------------------------------------------------------------------------------------------
+# the list
+
+
+def build_actions(candidates: pd.DataFrame | None, settings: ActionSettings | None, quarter_start) -> pd.DataFrame:
+    """The ranked action list: ``candidates`` (columns of :data:`CANDIDATE_COLUMNS`; ``None`` for none) and
+    ``settings.extra``, owners and due dates filled in, ranked as the module docstring says.
+
+    Columns :data:`ACTION_COLUMNS`: ``priority`` (1..n), the candidate columns (``due_date`` a date at
+    midnight, ``impact`` and ``cost`` currency or NaN) and ``on_summary`` (the first ``settings.top_n``).
+    """
+    settings = ActionSettings() if settings is None else settings
+    if not isinstance(settings, ActionSettings):
+        raise ValueError(f"settings must be an ActionSettings (or None for the defaults); "
+                         f"got {type(settings).__name__}")
+    start = as_timestamp(quarter_start, "quarter_start").normalize()
+    frames = [_candidates([item.model_dump() for item in settings.extra])]
+    if candidates is not None:
+        _check_frame(candidates, "candidates", REQUIRED_CANDIDATE_COLUMNS)
+        frames.insert(0, _checked_candidates(candidates))
+    actions = pd.concat(frames, ignore_index=True)
+
+    kind = actions["kind"].astype(object)
+    owner = actions["owner"].astype(object)
+    blank = owner.isna().to_numpy() | owner.fillna("").astype(str).str.strip().eq("").to_numpy()
+    actions["owner"] = pd.array(np.where(blank, kind.map(settings.owners), owner), dtype=TEXT_DTYPE)
+    default_due = start + pd.to_timedelta(kind.map(settings.due_days).astype("int64"), unit="D")
+    actions["due_date"] = actions["due_date"].fillna(default_due).astype("datetime64[ns]")
+
+    order = actions.assign(_known=actions["impact"].notna(), _impact=actions["impact"].fillna(0.0),
+                           _position=np.arange(len(actions)))
+    order = order.sort_values(["_known", "_impact", "due_date", "_position"], ascending=[False, False, True, True],
+                              kind="stable")
+    out = order[list(CANDIDATE_COLUMNS)].reset_index(drop=True)
+    out.insert(0, "priority", np.arange(1, len(out) + 1, dtype="int64"))
+    out["on_summary"] = out["priority"] <= settings.top_n
+    return out[list(ACTION_COLUMNS)]
+
+
+def _checked_candidates(candidates: pd.DataFrame) -> pd.DataFrame:
+    """``candidates`` with every optional column present and valid kinds and titles; a fresh frame."""
+    kinds = candidates["kind"].astype(object)
+    unknown = sorted(set(kinds[~kinds.isin(KINDS)].astype(str)))
+    if unknown:
+        raise ValueError(f"candidates has unknown kind(s) {unknown}; kinds are {', '.join(KINDS)}")
+    titles = candidates["title"].astype(object)
+    if (titles.isna() | titles.fillna("").astype(str).str.strip().eq("")).any():
+        raise ValueError("candidates has action(s) without a title: every action needs one")
+    present = [column for column in CANDIDATE_COLUMNS if column in candidates.columns]
+    return _candidates(candidates[present].astype(object).where(candidates[present].notna(), None)
+                       .to_dict("records"))

@@ -1,0 +1,371 @@
+"""Step 4: territories — which active rep owns each account for the quarter, and how balanced the books are.
+
+**Potential** of an account (:func:`account_potential`): step 1's expected value per lead of the account's
+ICP segment (industry × size band × region), i.e. what a lead from such a company is worth in expected
+bookings. It ranks accounts against each other; it is not a forecast of the account's bookings.
+
+**Assignment** (:func:`assign_territories`), in this order:
+
+1. *Pool*: the reps who may own an account: the active reps of its segment and region; if there are none,
+   those of its segment in any region; if there are none either, every rep. The ``rule`` column names
+   the pool (``same segment and region``, ``same segment, other region``, ``any rep``).
+2. *Kept*: an account whose owner is an active rep (in ``reps``) of its pool stays with that owner.
+3. *Open accounts* — the owner has left or is absent from ``reps``, there is no owner, or the owner is not
+   in the account's pool — are handed out largest potential first (ties by account_id), each to the rep of
+   its pool with the most headroom (target load minus current load; ties by rep_id).
+4. *Rebalancing*: then, at most ``floor(max_reassign_share × kept accounts)`` kept accounts move. Each move
+   is greedy: take the most over-loaded rep (load above target) that has an improving move; of its kept
+   accounts and the other reps of that account's pool, make the move that lowers the imbalance
+   ``Σ_r (load_r − target_r)²`` most. Moving potential p from rep a to rep b changes it by
+   ``2p (p − (e_a − e_b))`` with ``e = load − target``, so a move improves only when p < e_a − e_b. Stop
+   when the budget is used or no move improves. An account moves at most once; greedy moves are not
+   guaranteed to reach the best possible balance, only to improve it at every step.
+
+**Target load** of a rep: each account's potential is shared among the reps of its pool in proportion to
+their ``capacity_weight``, and a rep's target is the sum of its shares. When every rep may take every
+account this is ``total potential × capacity_weight_r / Σ capacity_weight``; a ramping rep (lower weight)
+gets a smaller target.
+
+**Balance** (:func:`territory_balance`, :func:`balance_summary`): potential per active rep before (by
+``owner_rep_id``) and after, and the Gini coefficient of the potential per rep (:func:`gini`).
+
+Money (potential) is in the company currency of step 1's expected values. Inputs are never modified;
+outputs have a fresh 0..n-1 index. Bad arguments raise ``ValueError`` saying what is expected.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from salesops.collect.icp import UNKNOWN, _text, size_band
+from salesops.collect.kpis import _check_columns
+from salesops.contract.schema import TEXT_DTYPE
+
+#: Pools of an account, from the narrowest: the ``rule`` column ends with one of these.
+POOLS: tuple[str, ...] = ("same segment and region", "same segment, other region", "any rep")
+#: Why an account has its rep: the ``rule`` column starts with one of these.
+REASONS: tuple[str, ...] = ("kept", "owner not active", "no owner", "owner not in pool", "rebalanced")
+ASSIGNMENT_COLUMNS: tuple[str, ...] = ("account_id", "previous_rep_id", "rep_id", "reassigned", "rule", "potential")
+BALANCE_COLUMNS: tuple[str, ...] = (
+    "rep_id", "segment", "region", "capacity_weight", "accounts_before", "potential_before", "accounts_after",
+    "potential_after", "potential_change",
+)
+SUMMARY_COLUMNS: tuple[str, ...] = ("moment", "reps", "potential_held", "max_potential", "min_potential", "gini")
+ICP_KEYS: tuple[str, ...] = ("industry", "size_band", "region")
+
+
+class TerritorySettings(BaseModel):
+    """How accounts are assigned to reps (the ``territories:`` block of the params)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+    max_reassign_share: float = Field(
+        0.1,
+        description="At most this share (0-1) of the accounts kept by their active owner may move to another "
+                    "rep to balance the territories; accounts of departed owners and unowned accounts are "
+                    "assigned anyway and do not count. 0: no rebalancing.",
+    )
+    balance_by: Literal["potential"] = Field(
+        "potential",
+        description="What the territories are balanced on: potential (the accounts' expected value from step 1).",
+    )
+
+    @field_validator("max_reassign_share", mode="before")
+    @classmethod
+    def _share(cls, value: Any) -> float:
+        if (isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value)
+                or not 0 <= value <= 1):
+            raise ValueError(f"max_reassign_share must be a fraction from 0 to 1, e.g. 0.1 for at most 10 % of the "
+                             f"owned accounts; got {value!r}")
+        return float(value)
+
+
+# --------------------------------------------------------------------------------------------------
+# helpers
+
+
+#: What each kind of checked column holds, as error messages say it.
+_KINDS: dict[str, str] = {"positive": "a number greater than 0", "non_negative": "a number of 0 or more",
+                          "fraction": "a fraction from 0 to 1"}
+
+
+def _numbers(frame: pd.DataFrame, column: str, table: str, key: str, kind: str = "non_negative",
+             missing_ok: bool = False) -> np.ndarray:
+    """``frame[column]`` as float64, each value of ``kind`` (``positive``: > 0, ``non_negative``: >= 0,
+    ``fraction``: 0-1; always finite) or, with ``missing_ok``, missing (NaN). Else a ValueError naming the
+    first offending rows by ``key``."""
+    values = pd.to_numeric(frame[column].astype(object), errors="coerce").astype("float64").to_numpy()
+    with np.errstate(invalid="ignore"):
+        valid = {"positive": values > 0, "non_negative": values >= 0, "fraction": (values >= 0) & (values <= 1)}[kind]
+    bad = ~((valid & np.isfinite(values)) | (missing_ok & np.isnan(values)))
+    if bad.any():
+        allowed = " (or empty when unknown)" if missing_ok else ""
+        raise ValueError(f"{table}: {column} must be {_KINDS[kind]}{allowed}; {key} "
+                         f"{frame[key].astype(object).to_numpy()[bad][:5].tolist()} have "
+                         f"{frame[column].astype(object).to_numpy()[bad][:5].tolist()}")
+    return values
+
+
+def _unique_ids(frame: pd.DataFrame, key: str, table: str) -> np.ndarray:
+    ids = _text(frame[key])
+    if ids.isna().any() or ids.duplicated().any():
+        raise ValueError(f"{table}: {key} must be filled in and unique; missing or repeated: "
+                         f"{frame[key][ids.isna() | ids.duplicated(keep=False)].tolist()[:5]}")
+    return ids.to_numpy(dtype=object)
+
+
+def gini(values: Sequence[float] | np.ndarray | pd.Series) -> float:
+    """Gini coefficient of non-negative values (e.g. potential per rep): 0 when all are equal, approaching 1
+    when one holds everything.
+
+    G = Σ_i Σ_j |x_i − x_j| / (2 n² μ), over all ordered pairs, with n values of mean μ; computed as
+    G = Σ_i (2i − n − 1) x_(i) / (n Σ x) over the values sorted ascending (i = 1..n). Example: 0, 0, 0, 10
+    -> 60 / (2 × 16 × 2.5) = 0.75. NaN for no values; 0 when every value is 0 (all equal).
+    """
+    x = np.sort(np.asarray(values, dtype="float64"))
+    if np.isnan(x).any() or (x < 0).any():
+        raise ValueError(f"gini needs numbers of 0 or more; got {x.tolist()[:5]} ...")
+    n = len(x)
+    if n == 0:
+        return math.nan
+    total = x.sum()
+    if total == 0:
+        return 0.0
+    return float(((2 * np.arange(1, n + 1) - n - 1) * x).sum() / (n * total))
+
+
+# --------------------------------------------------------------------------------------------------
+# 1. potential
+
+
+def account_potential(accounts: pd.DataFrame, icp_segments: pd.DataFrame,
+                      size_bands: Sequence[int] = (200, 2000)) -> pd.DataFrame:
+    """Expected value of each account, from step 1's ICP table.
+
+    ``accounts``: ``account_id``, ``industry``, ``employees``, ``region``. ``icp_segments``: the ICP
+    segment table cut by industry × size band × region (``industry``, ``size_band``, ``region``,
+    ``expected_value_per_lead``); ``size_bands``: the employee thresholds it was cut with (``icp.size_bands``).
+
+    Returns every column of ``accounts`` plus ``size_band`` (the band of ``employees``, ``Unknown`` when
+    missing; an existing column is replaced), ``potential`` (currency: the ``expected_value_per_lead`` of the
+    account's industry × size band × region; missing industry or region is ``Unknown``, as in step 1) and
+    ``potential_basis``: ``"segment"``, or ``"median"`` when the segment is not in the table or has no value —
+    then the median expected_value_per_lead of the segments that have one (unweighted: a typical segment).
+    """
+    _check_columns(accounts, ("account_id", "industry", "employees", "region"), "accounts")
+    _check_columns(icp_segments, (*ICP_KEYS, "expected_value_per_lead"), "icp_segments (cut by industry × "
+                   "size_band × region, the default icp.dimensions)")
+    valued = icp_segments.loc[icp_segments["expected_value_per_lead"].notna(), [*ICP_KEYS, "expected_value_per_lead"]]
+    if valued.empty:
+        raise ValueError("icp_segments has no expected_value_per_lead: step 1 could not value any segment, so "
+                         "accounts cannot be given a potential")
+    keys = valued[list(ICP_KEYS)].astype(object)
+    if keys.duplicated().any():
+        raise ValueError(f"icp_segments lists a segment more than once: {keys[keys.duplicated()].values.tolist()[:3]}")
+    lookup = pd.Series(valued["expected_value_per_lead"].to_numpy(dtype="float64"),
+                       index=pd.MultiIndex.from_frame(keys))
+    median = float(lookup.median())
+
+    out = accounts.reset_index(drop=True)
+    bands = size_band(out["employees"], size_bands)
+    labels = pd.DataFrame({"industry": _text(out["industry"]).fillna(UNKNOWN), "size_band": bands,
+                           "region": _text(out["region"]).fillna(UNKNOWN)}).astype(object)
+    matched = lookup.reindex(pd.MultiIndex.from_frame(labels)).to_numpy()
+    known = ~np.isnan(matched)
+    return out.assign(
+        size_band=bands,
+        potential=np.where(known, matched, median),
+        potential_basis=pd.array(np.where(known, "segment", "median"), dtype=TEXT_DTYPE),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# 2. assignment
+
+
+def rep_pools(items: pd.DataFrame, reps: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The pool of reps of each row of ``items`` (accounts or leads, with ``segment`` and ``region``): the
+    reps of its segment and region, else of its segment, else every rep (a missing segment or region
+    matches no rep). Returns ``eligible`` (booleans, one row per item, one column per rep of ``reps``) and
+    ``pool`` (0, 1 or 2 per item: the position in ``POOLS`` of the pool used)."""
+    def labels(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+        text = _text(frame[column])
+        return text.fillna("").to_numpy(dtype=object), text.notna().to_numpy()
+
+    item_segment, item_has_segment = labels(items, "segment")
+    item_region, item_has_region = labels(items, "region")
+    rep_segment, _ = labels(reps, "segment")
+    rep_region, _ = labels(reps, "region")
+    same_segment = (item_segment[:, None] == rep_segment[None, :]) & item_has_segment[:, None]
+    same_region = (item_region[:, None] == rep_region[None, :]) & item_has_region[:, None]
+    candidates = (same_segment & same_region, same_segment, np.ones_like(same_segment))
+    pool = np.where(candidates[0].any(axis=1), 0, np.where(candidates[1].any(axis=1), 1, 2))
+    eligible = np.choose(pool[:, None], candidates)
+    return eligible, pool
+
+
+def _target_load(eligible: np.ndarray, potential: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Each account's potential shared over its pool by capacity weight, summed per rep."""
+    pool_weight = eligible * weight[None, :]
+    return potential @ (pool_weight / pool_weight.sum(axis=1, keepdims=True))
+
+
+def _rebalance(assigned: np.ndarray, movable: np.ndarray, eligible: np.ndarray, potential: np.ndarray,
+               target: np.ndarray, budget: int) -> tuple[np.ndarray, np.ndarray]:
+    """Greedy moves of movable accounts (module docstring, step 4). Returns the rep position of every account
+    after the moves and the mask of the accounts moved."""
+    assigned = assigned.copy()
+    load = np.bincount(assigned, weights=potential, minlength=len(target))
+    moved = np.zeros(len(assigned), dtype=bool)
+    tolerance = 1e-12 * max(float(potential.sum()), 1.0) ** 2
+    reps = np.arange(len(target))
+    for _ in range(budget):
+        excess = load - target
+        for source in np.argsort(-excess, kind="stable"):
+            if excess[source] <= 0:
+                return assigned, moved
+            rows = np.flatnonzero(movable & ~moved & (assigned == source))
+            if rows.size == 0:
+                continue
+            p = potential[rows][:, None]
+            change = p * (p + excess[None, :] - excess[source])  # half the change of Σ (load − target)²
+            change = np.where(eligible[rows] & (reps != source)[None, :], change, np.inf)
+            best = np.unravel_index(np.argmin(change), change.shape)
+            if change[best] < -tolerance:
+                row, destination = rows[best[0]], best[1]
+                assigned[row] = destination
+                moved[row] = True
+                load[source] -= potential[row]
+                load[destination] += potential[row]
+                break
+        else:
+            return assigned, moved
+    return assigned, moved
+
+
+def assign_territories(accounts: pd.DataFrame, reps: pd.DataFrame,
+                       settings: TerritorySettings | None = None) -> pd.DataFrame:
+    """The owner of every account for the quarter (rules in the module docstring).
+
+    ``accounts``: ``account_id`` (unique), ``segment``, ``region``, ``owner_rep_id`` (today's owner; may be
+    empty or a rep who has left) and ``potential`` (>= 0, e.g. from :func:`account_potential`). ``reps``: the
+    active reps who can own accounts: ``rep_id`` (unique), ``segment``, ``region``, ``capacity_weight`` (> 0;
+    1 for a fully ramped rep, less for one still ramping).
+
+    Returns one row per account, in the order of ``accounts``: ``account_id``, ``previous_rep_id``
+    (``owner_rep_id`` as given, missing when empty), ``rep_id`` (always one of ``reps``), ``reassigned``
+    (rep_id differs from previous_rep_id), ``rule`` (``"<reason> · <pool>"`` with a reason of ``REASONS``
+    and a pool of ``POOLS``, e.g. ``"owner not active · same segment and region"``) and ``potential``.
+    The result does not depend on the row order of either table.
+    """
+    settings = TerritorySettings() if settings is None else settings
+    if not isinstance(settings, TerritorySettings):
+        raise ValueError(f"settings must be a TerritorySettings (or None for the defaults); "
+                         f"got {type(settings).__name__}")
+    _check_columns(accounts, ("account_id", "segment", "region", "owner_rep_id", "potential"), "accounts")
+    _check_columns(reps, ("rep_id", "segment", "region", "capacity_weight"), "reps")
+    if reps.empty:
+        raise ValueError("reps has no rows: accounts need at least one active rep to be assigned to")
+    rep_ids = _unique_ids(reps, "rep_id", "reps")
+    rep_order = np.argsort(rep_ids.astype(str), kind="stable")
+    reps, rep_ids = reps.iloc[rep_order].reset_index(drop=True), rep_ids[rep_order]
+    weight = _numbers(reps, "capacity_weight", "reps", "rep_id", "positive")
+
+    account_order = np.argsort(_unique_ids(accounts, "account_id", "accounts").astype(str), kind="stable")
+    ordered = accounts.iloc[account_order].reset_index(drop=True)
+    potential = _numbers(ordered, "potential", "accounts", "account_id")
+    previous = _text(ordered["owner_rep_id"])
+    owner = previous.map(pd.Series(np.arange(len(rep_ids)), index=rep_ids)).fillna(-1).to_numpy(dtype=int)
+
+    eligible, pool = rep_pools(ordered, reps)
+    rows = np.arange(len(ordered))
+    kept = (owner >= 0) & eligible[rows, np.maximum(owner, 0)]
+    reason = np.select([kept, previous.isna().to_numpy(), owner < 0],
+                       ["kept", "no owner", "owner not active"], "owner not in pool").astype(object)
+
+    target = _target_load(eligible, potential, weight)
+    assigned = np.where(kept, owner, -1)
+    load = np.bincount(assigned[kept], weights=potential[kept], minlength=len(rep_ids))
+    largest_first = np.lexsort((rows, -potential))
+    for row in largest_first[~kept[largest_first]]:
+        headroom = np.where(eligible[row], target - load, -np.inf)
+        assigned[row] = int(np.argmax(headroom))
+        load[assigned[row]] += potential[row]
+
+    budget = math.floor(settings.max_reassign_share * int(kept.sum()) + 1e-9)
+    assigned, moved = _rebalance(assigned, kept, eligible, potential, target, budget)
+    reason[moved] = "rebalanced"
+
+    rep_id = pd.array(rep_ids[assigned], dtype=TEXT_DTYPE)
+    out = pd.DataFrame({
+        "account_id": pd.array(ordered["account_id"].astype(object).to_numpy(), dtype=TEXT_DTYPE),
+        "previous_rep_id": pd.array(previous.to_numpy(dtype=object), dtype=TEXT_DTYPE),
+        "rep_id": rep_id,
+        "reassigned": (previous != rep_id).fillna(True).to_numpy(dtype=bool),
+        "rule": pd.array([f"{why} · {POOLS[p]}" for why, p in zip(reason, pool)], dtype=TEXT_DTYPE),
+        "potential": potential,
+    })
+    restore = np.empty_like(account_order)
+    restore[account_order] = np.arange(len(account_order))
+    return out.iloc[restore].reset_index(drop=True)[list(ASSIGNMENT_COLUMNS)]
+
+
+# --------------------------------------------------------------------------------------------------
+# 3. balance
+
+
+def territory_balance(assignment: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:
+    """Potential per active rep before and after the assignment.
+
+    ``assignment``: from :func:`assign_territories`; ``reps``: the active reps (``rep_id``, ``segment``,
+    ``region``, ``capacity_weight``). One row per rep, in the order of ``reps``: ``accounts_before`` /
+    ``potential_before`` (accounts whose ``previous_rep_id`` is the rep, and their potential),
+    ``accounts_after`` / ``potential_after`` (by ``rep_id``) and ``potential_change`` = after − before.
+    Accounts of owners who are not in ``reps`` (or of none) count for nobody before.
+    """
+    _check_columns(assignment, ("previous_rep_id", "rep_id", "potential"), "assignment")
+    _check_columns(reps, ("rep_id", "segment", "region", "capacity_weight"), "reps")
+    rep_ids = _unique_ids(reps, "rep_id", "reps")
+    potential = assignment["potential"].astype("float64")
+
+    def per_rep(column: str) -> tuple[np.ndarray, np.ndarray]:
+        owner = _text(assignment[column]).astype(object)
+        grouped = potential.groupby(owner.to_numpy(), dropna=True).agg(["size", "sum"]).reindex(rep_ids)
+        return grouped["size"].fillna(0).to_numpy(dtype="int64"), grouped["sum"].fillna(0.0).to_numpy()
+
+    (count_before, before), (count_after, after) = per_rep("previous_rep_id"), per_rep("rep_id")
+    return pd.DataFrame({
+        "rep_id": pd.array(rep_ids, dtype=TEXT_DTYPE),
+        "segment": pd.array(reps["segment"].astype(object).to_numpy(), dtype=TEXT_DTYPE),
+        "region": pd.array(reps["region"].astype(object).to_numpy(), dtype=TEXT_DTYPE),
+        "capacity_weight": reps["capacity_weight"].astype("float64").to_numpy(),
+        "accounts_before": count_before, "potential_before": before,
+        "accounts_after": count_after, "potential_after": after,
+        "potential_change": after - before,
+    })[list(BALANCE_COLUMNS)]
+
+
+def balance_summary(balance: pd.DataFrame) -> pd.DataFrame:
+    """How even the territories are, before and after (``balance`` from :func:`territory_balance`).
+
+    Two rows, ``moment`` ``before`` and ``after``: ``reps`` (count), ``potential_held`` (potential owned by
+    active reps; before, less than after when accounts had no active owner), ``max_potential`` and
+    ``min_potential`` (the most and least potential one rep holds) and ``gini`` (:func:`gini` of the
+    potential per rep, reps holding nothing included).
+    """
+    _check_columns(balance, ("potential_before", "potential_after"), "balance")
+    rows = []
+    for moment in ("before", "after"):
+        values = balance[f"potential_{moment}"].astype("float64").to_numpy()
+        rows.append({"moment": moment, "reps": len(values), "potential_held": float(values.sum()),
+                     "max_potential": float(values.max()) if len(values) else math.nan,
+                     "min_potential": float(values.min()) if len(values) else math.nan,
+                     "gini": gini(values)})
+    return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)).astype({"moment": TEXT_DTYPE})

@@ -1,0 +1,945 @@
+"""Turn raw input frames into canonical, typed tables, enforcing the data contract of ``schema.py``.
+
+Table-level problems (missing table or column, empty table) always stop with a DataError.
+Row-level problems (unparseable date, negative amount, duplicate key, orphan key, close before
+create, an unmapped stage ...) follow ``data.on_row_error``: ``error`` collects every problem and
+stops with one message; ``quarantine`` moves the rows to a rejects table (nothing is dropped
+silently) unless more than ``data.max_reject_share`` of a table would go.
+
+Row numbers in messages are as a spreadsheet shows them: the header is row 1, the first data row
+is row 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import warnings
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from salesops.collect import quality
+from salesops.contract import derive, privacy, schema
+from salesops.contract.presets import PRESETS, Preset
+from salesops.errors import DataError
+from salesops.report import formats
+
+#: The rejects table: one row per rule a set-aside row breaks. ``row`` is the spreadsheet row (header = 1),
+#: ``value`` the offending value as text (a personal value masked: ``privacy.mask``). ``cause_table`` /
+#: ``cause_row`` name the row's root cause and ``cause`` says what is wrong with it: a row with a problem of
+#: its own, or whose key names an id that never existed, is its own cause (``is_cause``); a row set aside only
+#: because the row it points to was set aside has that row's cause. ``won_deal``: a won opportunity;
+#: ``won_amount``: its amount (company currency; empty when not a won deal or the amount is itself a problem).
+REJECT_COLUMNS = ["table", "row", "column", "problem", "value", "message", "cause_table", "cause_row", "cause",
+                  "is_cause", "won_deal", "won_amount"]
+_REJECT_DTYPES = {"table": "string", "row": "int64", "column": "string", "problem": "string", "value": "string",
+                  "message": "string", "cause_table": "string", "cause_row": "int64", "cause": "string",
+                  "is_cause": "bool", "won_deal": "bool", "won_amount": "float64"}
+_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
+_FALSE = {"false", "f", "no", "n", "0", "0.0"}
+_SHOW_ROWS = 5
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Rows of one table that break one rule."""
+
+    table: str
+    source: str  # file name, for messages
+    column: str
+    code: str
+    rows: pd.Index  # positional row labels of the raw frame
+    values: pd.Series  # offending values, aligned on rows
+    expected: str
+    fix: str
+
+    def row_numbers(self) -> list[int]:
+        return [int(i) + 2 for i in self.rows]
+
+    def message(self) -> str:
+        numbers = self.row_numbers()
+        shown = ", ".join(str(n) for n in numbers[:_SHOW_ROWS])
+        more = f" and {len(numbers) - _SHOW_ROWS:,} more" if len(numbers) > _SHOW_ROWS else ""
+        values = ", ".join(repr(_plain(v)) for v in self.values.iloc[:_SHOW_ROWS])
+        rows = "row" if len(numbers) == 1 else "rows"
+        return (
+            f"{self.source}, column '{self.column}': {len(numbers):,} {rows} {_CODE_TEXT[self.code]} "
+            f"({rows} {shown}{more}; values {values}). Expected: {self.expected}. Fix: {self.fix}"
+        )
+
+
+_CODE_TEXT = {
+    "missing_value": "are empty",
+    "unparseable_date": "hold a date that cannot be read",
+    "invalid_number": "hold something that is not a number",
+    "invalid_value": "hold a value that is not allowed",
+    "unmapped_value": "hold a value absent from the value mapping",
+    "negative_value": "hold a negative number",
+    "duplicate_key": "repeat a key already used on an earlier row",
+    "orphan_key": "point to an id that does not exist",
+    "date_order": "have dates in the wrong order",
+    "contradiction": "contradict the stage",
+    "foreign_currency": "hold an amount in another currency",
+    "ambiguous_number": "hold a number whose separators could be read two ways",
+    "not_finite": "hold an infinite or not-a-number value",
+    "outlier_value": "hold a value far outside the column's own range",
+    "date_range": "have a date beyond the planning horizon",
+}
+
+QUARANTINE_HINT = "or set data.on_row_error: quarantine to set such rows aside and go on."
+
+
+def _plain(value):
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, np.generic):
+        return value.item()
+    return None if pd.isna(value) else value
+
+
+@dataclass
+class ValidationResult:
+    """Canonical tables, the rows set aside, the problems found (empty in error mode) and the documented
+    rules applied (``derive.apply_rules``: derived reps/accounts, unified product spellings)."""
+
+    tables: dict[str, pd.DataFrame]
+    rejects: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    adjustments: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=derive.ADJUSTMENT_COLUMNS))
+
+
+@dataclass(frozen=True)
+class MappingRules:
+    """How a CRM export maps onto the canonical tables: the ``data`` params over an optional preset."""
+
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    values: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    date_format: str | None = None
+    true_values: tuple[str, ...] = ()
+    false_values: tuple[str, ...] = ()
+    preset: Preset | None = None
+    #: ISO code of the company currency: the only currency code or sign an amount may carry.
+    currency: str = "USD"
+    #: IANA name of the company's time zone: timestamps with a zone or offset are converted to it.
+    timezone: str = "UTC"
+    decimal_separator: str = "."
+    thousands_separator: str = ","
+    #: A money value more than this many times the median of its column's positive values breaks the
+    #: ``outlier_value`` rule (None: no such rule).
+    max_amount_ratio: float | None = None
+    #: A closed opportunity whose close date is after this day breaks the ``date_range`` rule (None: no
+    #: such rule); ``latest_close_reason`` says in words what the day is, for the message.
+    latest_close: pd.Timestamp | None = None
+    latest_close_reason: str = ""
+
+    @classmethod
+    def from_params(cls, data_params, currency: str = "USD", timezone: str = "UTC",
+                    latest_close: pd.Timestamp | None = None, latest_close_reason: str = "") -> "MappingRules":
+        """The rules of the ``data`` params; ``currency`` and ``timezone`` are the top-level params, and
+        ``latest_close`` the last day a deal may have closed (the end of the planning horizon)."""
+        preset = PRESETS[data_params.preset] if data_params.preset else None
+        values = data_params.values
+        if preset is not None:  # the params' own value mappings win over the preset's
+            values = {table: {column: {**preset.values.get(table, {}).get(column, {}),
+                                       **data_params.values.get(table, {}).get(column, {})}
+                              for column in {*preset.values.get(table, {}), *data_params.values.get(table, {})}}
+                      for table in {*preset.values, *data_params.values}}
+        return cls(
+            columns=data_params.columns,
+            values=values,
+            date_format=data_params.date_format or (preset.date_format if preset else None),
+            true_values=tuple(data_params.true_values),
+            false_values=tuple(data_params.false_values),
+            preset=preset,
+            **cls.reading(data_params, currency, timezone, latest_close, latest_close_reason),
+        )
+
+    @staticmethod
+    def reading(data_params, currency: str = "USD", timezone: str = "UTC", latest_close: pd.Timestamp | None = None,
+                latest_close_reason: str = "") -> dict:
+        """The fields that say how values are read and bounded (not how names map): for ``from_params`` and
+        for the canonical sample company alike."""
+        return dict(currency=currency.upper(), timezone=timezone, decimal_separator=data_params.decimal_separator,
+                    thousands_separator=data_params.thousands_separator,
+                    max_amount_ratio=data_params.max_amount_ratio, latest_close=latest_close,
+                    latest_close_reason=latest_close_reason)
+
+    def renames(self, table: str, present: list[str]) -> dict[str, str]:
+        """Export column → canonical column for ``table``: the params' own mapping, then, for canonical
+        columns still missing, the first of the preset's names that is present."""
+        renames = dict(self.columns.get(table, {}))
+        if self.preset is not None:
+            for canonical, names in self.preset.columns.get(table, {}).items():
+                if canonical in present or canonical in renames.values():
+                    continue
+                found = next((name for name in names if name in present), None)
+                if found is not None and found not in renames:
+                    renames[found] = canonical
+        return renames
+
+
+# -- table level --------------------------------------------------------------------------------
+
+
+def map_columns(raw: pd.DataFrame, spec: schema.TableSpec, source: str, rules: MappingRules) -> pd.DataFrame:
+    """Rename export columns to canonical ones and check the required columns and rows are there."""
+    renames = rules.renames(spec.name, [str(c) for c in raw.columns])
+    clashes = [f"{src!r} → {dst!r}" for src, dst in renames.items() if src in raw.columns and dst in raw.columns
+               and src != dst]
+    if clashes:
+        raise DataError(
+            f"{source}: the mapping {', '.join(clashes)} renames a column onto one that already exists. "
+            f"Fix: drop one of the two columns, or remove the mapping in data.columns.{spec.name}."
+        )
+    frame = raw.rename(columns=renames)
+    if rules.preset is not None and rules.preset.prepare is not None and spec.name == "opportunities":
+        frame = rules.preset.prepare(frame)
+    if frame.empty:
+        raise DataError(
+            f"{source} has no data rows (only a header or nothing at all). Expected at least one "
+            f"{spec.name} row. Fix: export the table again with its rows, or remove the file if the table "
+            "is optional."
+        )
+    missing = [name for name in spec.required_columns if name not in frame.columns]
+    if missing:
+        found = [str(c) for c in raw.columns]
+        hints = []
+        for name in missing:
+            guess = _guess_column(name, found)
+            hints.append(f"'{name}'" + (f" (is {guess!r} it? map it with data.columns.{spec.name}: "
+                                        f"{{{guess}: {name}}})" if guess else ""))
+        raise DataError(
+            f"{source}: required column{'s' if len(missing) > 1 else ''} {', '.join(hints)} missing. "
+            f"Found columns: {', '.join(found) or 'none'}. Fix: add the column to the export, or map the "
+            f"export's own name onto it under data.columns.{spec.name} in the params."
+        )
+    return frame
+
+
+def _normalise(name: str) -> str:
+    return "".join(ch for ch in str(name).lower() if ch.isalnum())
+
+
+def _guess_column(name: str, found: list[str]) -> str | None:
+    """The export column most likely meant for canonical ``name`` (e.g. 'Amount USD' for amount)."""
+    key = _normalise(name)
+    containing = [c for c in found if key and key in _normalise(c)]
+    if containing:
+        return min(containing, key=len)
+    by_normalised = {_normalise(c): c for c in found}
+    near = difflib.get_close_matches(key, list(by_normalised), n=1, cutoff=0.6)
+    return by_normalised[near[0]] if near else None
+
+
+# -- row level ----------------------------------------------------------------------------------
+
+
+def coerce_table(frame: pd.DataFrame, spec: schema.TableSpec, source: str, rules: MappingRules
+                 ) -> tuple[pd.DataFrame, list[Problem]]:
+    """Map values, convert every canonical column to its type and check the row rules.
+
+    Returns the typed frame (same index as the input, extra non-canonical columns kept as they
+    were) and the problems found. Rows with problems are still in the frame.
+    """
+    problems: list[Problem] = []
+    columns: dict[str, pd.Series] = {}
+    for column in spec.columns:
+        if column.name not in frame.columns:
+            continue
+        values = _map_values(frame[column.name], spec, column, source, rules, problems)
+        typed = _convert(values, spec, column, source, rules, problems)
+        _check_values(typed, spec, column, source, problems)
+        if column.money and not column.wide_range and rules.max_amount_ratio is not None:
+            _check_outliers(typed, spec, column, source, rules.max_amount_ratio, problems)
+        columns[column.name] = typed
+    typed_frame = frame.assign(**columns)
+    if spec.name == "opportunities":
+        typed_frame = _derive_closed_flags(typed_frame, source, problems)
+        _check_closed_deals(typed_frame, source, problems)
+        _check_close_dates(typed_frame, source, rules, problems)
+    _check_keys_unique(typed_frame, spec, source, problems)
+    _check_date_orders(typed_frame, spec, source, problems)
+    ordered = [c.name for c in spec.columns if c.name in typed_frame.columns]
+    extras = [c for c in typed_frame.columns if c not in ordered]
+    return typed_frame[ordered + extras], problems
+
+
+def _map_values(values: pd.Series, spec, column: schema.ColumnSpec, source, rules, problems) -> pd.Series:
+    mapping = dict(rules.values.get(spec.name, {}).get(column.name, {}))
+    if not mapping:
+        return values
+    if column.allowed:
+        mapping.update({name: name for name in column.allowed})
+    text = values.astype("string").str.strip()
+    mapped = text.map(mapping)
+    unmapped = text.notna() & mapped.isna()
+    if unmapped.any():
+        known = ", ".join(sorted(mapping))
+        problems.append(Problem(
+            spec.name, source, column.name, "unmapped_value", values.index[unmapped], values[unmapped],
+            f"one of the mapped values ({known})",
+            f"add each new value to data.values.{spec.name}.{column.name} in the params "
+            f"(e.g. {{{_plain(values[unmapped].iloc[0])}: {column.allowed[0] if column.allowed else '...'}}}), "
+            + QUARANTINE_HINT,
+        ))
+        mapped = mapped.where(~unmapped, text)
+    return mapped
+
+
+def _convert(values: pd.Series, spec, column: schema.ColumnSpec, source, rules, problems) -> pd.Series:
+    kind = column.kind
+    if kind == "string":
+        text = values.astype(schema.TEXT_DTYPE).str.strip()
+        return text.mask(text == "", pd.NA)
+    if kind in ("date", "datetime"):
+        return _convert_dates(values, spec, column, source, rules, problems)
+    if kind in ("int", "float"):
+        return _convert_numbers(values, spec, column, source, rules, problems)
+    if kind == "bool":
+        return _convert_bools(values, spec, column, source, rules, problems)
+    raise ValueError(f"unknown column kind {kind!r}")
+
+
+#: A time of day followed by a zone: ``Z`` or an offset (``+02:00``, ``-0500``, ``+02``).
+_ZONED = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+#: The range of ``datetime64[ns]``, in which every date of the workbook lives.
+_EARLIEST, _LATEST = pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D")
+
+
+def _convert_dates(values, spec, column, source, rules, problems) -> pd.Series:
+    """Text or datetime values as naive company-local datetimes (``rules.timezone``): a value with a zone
+    or offset is converted to the company's zone, one without is taken as local already; a ``date``
+    column keeps the local calendar date (midnight)."""
+    present = values.notna()
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        parsed = values
+        if getattr(values.dt, "tz", None) is not None:
+            parsed = values.dt.tz_convert(rules.timezone).dt.tz_localize(None)
+        outside = present & ((parsed < _EARLIEST) | (parsed > _LATEST))
+        parsed = parsed.mask(outside)
+        bad = outside
+    else:
+        text = values.astype("string").str.strip().mask(lambda s: s == "", pd.NA)
+        present = text.notna()
+        zoned = text.str.contains(_ZONED, regex=True).fillna(False).astype(bool)
+        parsed = _parse_dates(text, zoned, "ISO8601", rules.timezone)
+        if rules.date_format:  # the export's own format first; ISO dates are read either way
+            own = _parse_dates(text, zoned, rules.date_format, rules.timezone)
+            parsed = own.where(own.notna(), parsed)
+            for timed in _with_time(rules.date_format):  # date-times among the dates: the format plus a time
+                unread = present & parsed.isna()
+                if not unread.any():
+                    break
+                parsed[unread] = _parse_dates(text[unread], zoned[unread], timed, rules.timezone)
+        bad = present & parsed.isna()
+    if bad.any():
+        expected = f"a date written as {rules.date_format}" if rules.date_format else "an ISO date, YYYY-MM-DD"
+        problems.append(Problem(
+            spec.name, source, column.name, "unparseable_date", values.index[bad], values[bad],
+            f"{expected}, between {_EARLIEST:%Y} and {_LATEST:%Y} (a time may follow, with Z or an offset "
+            "such as +02:00 when it is not in company time)",
+            "correct the dates in the export, or set data.date_format to the format the file uses "
+            "(e.g. '%d.%m.%Y' for 31.03.2026); " + QUARANTINE_HINT,
+        ))
+    parsed = parsed.astype("datetime64[ns]")
+    return parsed.dt.normalize() if column.kind == "date" else parsed
+
+
+def _with_time(date_format: str) -> tuple[str, ...]:
+    """``date_format`` followed by a time of day (after a space or a 'T'; minutes, seconds or fractions; an
+    optional zone), for exports that mix dates and date-times in one column; none when it has a time already."""
+    if any(code in date_format for code in ("%H", "%I", "%M", "%S", "%X", "%c")):
+        return ()
+    return tuple(f"{date_format}{sep}{time}{zone}" for zone in ("", "%z", " %z") for sep in (" ", "T")
+                 for time in ("%H:%M", "%H:%M:%S", "%H:%M:%S.%f"))
+
+
+def _parse_dates(text: pd.Series, zoned: pd.Series, date_format: str, timezone: str) -> pd.Series:
+    """Parse ``text`` with ``date_format`` (unreadable → NaT): rows flagged ``zoned`` as instants converted
+    to ``timezone`` and made naive, the others as they are."""
+    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    if (~zoned).any():
+        with warnings.catch_warnings():  # a zone the pattern missed: read below as an instant
+            warnings.simplefilter("ignore", FutureWarning)
+            try:
+                local = pd.to_datetime(text[~zoned].astype(object), format=date_format, errors="coerce")
+            except (ValueError, TypeError):
+                local = None
+        if local is not None and pd.api.types.is_datetime64_dtype(local.dtype):
+            parsed[~zoned] = local.astype("datetime64[ns]")
+        else:
+            zoned = pd.Series(True, index=text.index)
+    if zoned.any():
+        instants = pd.to_datetime(text[zoned].astype(object), format=date_format, errors="coerce", utc=True)
+        parsed[zoned] = instants.dt.tz_convert(timezone).dt.tz_localize(None).astype("datetime64[ns]")
+    return parsed
+
+
+_NON_FINITE_WORDS = {"inf", "infinity", "nan", "inf.0", "1.#inf", "1.#ind", "-1.#inf", "#num!"}
+_MARK = r"[A-Z]{1,3}\$|[A-Z]{3}|[$€£¥₹]"
+_NUMBER_TEXT = re.compile(
+    rf"(?P<sign>[-+]?)\s*(?P<pre>{_MARK})?\s*(?P<sign2>[-+]?)\s*"
+    r"(?P<body>[.,]?\d(?:[\d.,' ]*\d)?(?:[eE][-+]?\d+)?)"
+    rf"\s*(?P<post>{_MARK})?"
+)
+
+
+@dataclass(frozen=True)
+class _NumberReading:
+    """How text numbers are written: the params' separators and the company currency's marks."""
+
+    decimal: str
+    thousands: str
+    marks: frozenset[str]
+    money: bool
+
+    @classmethod
+    def of(cls, rules: "MappingRules", column: schema.ColumnSpec) -> "_NumberReading":
+        return cls(rules.decimal_separator, rules.thousands_separator, formats.currency_marks(rules.currency),
+                   column.money)
+
+    @property
+    def plain(self) -> str:
+        """Numbers that need no more than pandas: digits with an optional decimal point."""
+        if self.decimal == ".":
+            return r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+        return r"[-+]?\d+"
+
+
+def _read_number(text: str, how: _NumberReading) -> tuple[float | None, str | None, str]:
+    """One text number → (value, problem code or None, the foreign currency mark found or "")."""
+    cleaned = text.replace("\u00a0", " ").replace("\u202f", " ").strip()
+    word = cleaned.lower().lstrip("+-").replace(" ", "")
+    if word in _NON_FINITE_WORDS:
+        return None, "not_finite", ""
+    match = _NUMBER_TEXT.fullmatch(cleaned)
+    if match is None or (match["sign"] and match["sign2"]):
+        return None, "invalid_number", ""
+    foreign = [mark for mark in (match["pre"], match["post"]) if mark and mark not in how.marks]
+    if foreign:
+        return None, "foreign_currency", foreign[0]
+    if match["pre"] and match["post"]:
+        return None, "invalid_number", ""
+    body, exponent = re.fullmatch(r"(.*?)((?:[eE][-+]?\d+)?)", match["body"]).groups()
+    dec, thou = re.escape(how.decimal), re.escape(how.thousands)
+    dot_grouped = re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", body)
+    if how.money and how.decimal == "." and how.thousands == "," and dot_grouped:
+        return None, "ambiguous_number", ""
+    for group in {" ", how.thousands} - {""}:  # spaces always group thousands, in threes
+        if group in body:
+            if exponent or not re.fullmatch(rf"\d{{1,3}}(?:{re.escape(group)}\d{{3}})+(?:{dec}\d+)?", body):
+                return None, "invalid_number", ""
+            body = body.replace(group, "")
+    if not re.fullmatch(rf"\d+(?:{dec}\d*)?|{dec}\d+", body):
+        return None, "invalid_number", ""
+    value = float(match["sign"] + match["sign2"] + body.replace(how.decimal, ".") + exponent)
+    if not math.isfinite(value):
+        return None, "not_finite", ""
+    return value, None, ""
+
+
+def _is_number(value) -> bool:
+    """A number stored as one (an Excel cell), not as text; True/False are not numbers."""
+    return isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_))
+
+
+def _convert_numbers(values, spec, column, source, rules, problems) -> pd.Series:
+    """Numbers as float64 (``int`` columns: ``Int64``). Text is read with the params' separators
+    (``data.decimal_separator``, ``data.thousands_separator``; spaces grouping thousands in threes are
+    read too) and may carry the company currency's code or sign (``$1,234.50``, ``USD 1,234.50``).
+    Problems: anything else that is not a number (``invalid_number``: ``+1 555 0123`` too), another
+    currency's code or sign (``foreign_currency``), a money value with dot-grouped thousands under the
+    default separators (``ambiguous_number``: ``48.800``), and infinities or not-a-number (``not_finite``)."""
+    codes = pd.Series(None, index=values.index, dtype=object)
+    found: list[str] = []
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        numbers = values.astype("float64")
+        stored = values.notna().to_numpy(dtype=bool)  # a float NaN counts as missing, as pandas stores it
+        codes[stored & ~np.isfinite(numbers.fillna(0.0).to_numpy())] = "not_finite"
+    else:
+        how = _NumberReading.of(rules, column)
+        is_number = (values.map(_is_number).astype(bool) if values.dtype == object
+                     else pd.Series(False, index=values.index))
+        text = values.astype("string").str.strip().mask(lambda s: s == "", pd.NA)
+        present = text.notna().to_numpy(dtype=bool)
+        plain = text.str.fullmatch(how.plain).fillna(False).astype(bool) & ~is_number
+        if how.money and how.decimal == "." and how.thousands == ",":
+            plain &= ~text.str.fullmatch(r"\d{1,3}(?:\.\d{3})+").fillna(False).astype(bool)
+        numbers = pd.Series(np.nan, index=values.index, dtype="float64")
+        numbers[plain] = pd.to_numeric(text[plain].astype(object), errors="coerce")
+        numbers[is_number] = values[is_number].astype("float64")
+        read = (plain | is_number).to_numpy(dtype=bool)
+        codes[read & present & ~np.isfinite(numbers.fillna(np.nan).to_numpy())] = "not_finite"
+        rest = present & ~read
+        if rest.any():
+            readings = {item: _read_number(item, how) for item in text[rest].unique()}
+            numbers[rest] = text[rest].map(lambda item: readings[item][0]).astype("float64")
+            codes[rest] = text[rest].map(lambda item: readings[item][1]).astype(object)
+            found = sorted({reading[2] for reading in readings.values() if reading[2]})
+    if column.kind == "int":
+        whole = np.isfinite(numbers.to_numpy()) & (numbers.to_numpy() != np.round(numbers.to_numpy()))
+        codes[codes.isna().to_numpy() & whole] = "invalid_number"
+    currency = rules.currency
+    details = {
+        "invalid_number": (
+            "a whole number" if column.kind == "int" else f"a number written like {_number_example(rules)}"
+            + (f", optionally with the {currency} code or sign" if column.money else ""),
+            f"correct the cells (the decimal and thousands separators are data.decimal_separator "
+            f"{rules.decimal_separator!r} and data.thousands_separator {rules.thousands_separator!r}; spaces may "
+            f"only group thousands in threes), " + QUARANTINE_HINT),
+        "foreign_currency": (
+            f"amounts in {currency}, the params' currency, with no other currency's code or sign",
+            f"convert these amounts to {currency} in the export (the workbook has no exchange rates: a currency "
+            "column with rates is needed and planned), or set currency in the params if every amount of the "
+            "export is in that currency; " + QUARANTINE_HINT),
+        "ambiguous_number": (
+            "a number whose separators the params define: with the default separators ('.' decimal, ',' "
+            "thousands) a dot followed by groups of three digits could be a decimal point or group thousands",
+            "set data.decimal_separator: ',' and data.thousands_separator: '.' if the export writes 1.234,50; "
+            "if the dot is a decimal point, set data.thousands_separator: '' (no grouping) or export the amounts "
+            "without thousands separators; " + QUARANTINE_HINT),
+        "not_finite": (
+            "a finite number (not inf, infinity or nan)",
+            "replace the cells by the real values, or leave them empty where the value is unknown; "
+            + QUARANTINE_HINT),
+    }
+    for code, (expected, fix) in details.items():
+        rows = codes.eq(code).fillna(False).to_numpy(dtype=bool)
+        if rows.any():
+            if code == "foreign_currency":
+                expected += f" (found {', '.join(found)})"
+            problems.append(Problem(spec.name, source, column.name, code, values.index[rows], values[rows],
+                                    expected, fix))
+            numbers[rows] = np.nan
+    return numbers.round().astype("Int64") if column.kind == "int" else numbers
+
+
+def _number_example(rules: "MappingRules") -> str:
+    """How a number is written under the params' separators, e.g. ``1234.5 or 1,234.50``."""
+    grouped = (f"1{rules.thousands_separator}234{rules.decimal_separator}50" if rules.thousands_separator
+               else f"1234{rules.decimal_separator}50")
+    return f"1234{rules.decimal_separator}5 or {grouped}"
+
+
+def _convert_bools(values, spec, column, source, rules, problems) -> pd.Series:
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype("boolean")
+    true_set = _TRUE | {v.lower() for v in rules.true_values}
+    false_set = _FALSE | {v.lower() for v in rules.false_values}
+    text = values.astype("string").str.strip().str.lower()
+    result = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    result[text.isin(true_set).fillna(False).astype(bool)] = True
+    result[text.isin(false_set).fillna(False).astype(bool)] = False
+    bad = text.notna() & (text != "") & result.isna()
+    if bad.any():
+        problems.append(Problem(
+            spec.name, source, column.name, "invalid_value", values.index[bad], values[bad],
+            "true or false (also yes/no, y/n, 1/0)",
+            "correct the cells, or list the export's spellings in data.true_values / data.false_values; "
+            + QUARANTINE_HINT,
+        ))
+    return result
+
+
+def _check_values(typed: pd.Series, spec, column: schema.ColumnSpec, source, problems) -> None:
+    # a cell that failed mapping or conversion is reported once, not again as empty or not allowed
+    already = typed.index.isin([row for p in problems if p.table == spec.name and p.column == column.name
+                                for row in p.rows])
+    if not column.nullable:
+        empty = typed.isna() & ~already
+        if empty.any():
+            problems.append(Problem(
+                spec.name, source, column.name, "missing_value", typed.index[empty], typed[empty],
+                f"a value in every row ({column.description})", "fill the cells in the CRM and export again, "
+                + QUARANTINE_HINT,
+            ))
+    if column.allowed:
+        bad = typed.notna() & ~typed.isin(column.allowed) & ~already
+        if bad.any():
+            problems.append(Problem(
+                spec.name, source, column.name, "invalid_value", typed.index[bad], typed[bad],
+                f"one of {', '.join(column.allowed)}",
+                f"correct the cells or map the export's values with data.values.{spec.name}.{column.name}; "
+                + QUARANTINE_HINT,
+            ))
+    if column.non_negative:
+        negative = typed.notna() & (typed < 0)
+        if negative.any():
+            problems.append(Problem(
+                spec.name, source, column.name, "negative_value", typed.index[negative], typed[negative],
+                "zero or more", "correct the amounts in the CRM (a refund or credit note is not a deal) "
+                "and export again, " + QUARANTINE_HINT,
+            ))
+
+
+def _derive_closed_flags(frame: pd.DataFrame, source: str, problems: list[Problem]) -> pd.DataFrame:
+    stage = frame["stage"]
+    closed_by_stage = stage.isin(schema.CLOSED_STAGES).astype("boolean")
+    won_by_stage = (stage == "closed_won").astype("boolean")
+    derived = {}
+    for name, by_stage in (("is_closed", closed_by_stage), ("is_won", won_by_stage)):
+        if name in frame.columns:
+            given = frame[name]
+            clash = given.notna() & stage.notna() & (given != by_stage)
+            if clash.any():
+                problems.append(Problem(
+                    "opportunities", source, name, "contradiction", frame.index[clash], given[clash],
+                    f"{name} consistent with the stage (closed_won: closed and won; closed_lost: closed, not won; "
+                    "other stages: open)", "correct the stage or the flag, " + QUARANTINE_HINT,
+                ))
+        derived[name] = by_stage
+    return frame.assign(**derived)
+
+
+def _check_closed_deals(frame: pd.DataFrame, source: str, problems: list[Problem]) -> None:
+    """A closed deal needs its close date, a won deal its amount (open deals may lack either). A cell
+    already reported (an amount that is not a number) is not reported again as empty."""
+    for column, needs, what in (("close_date", frame["is_closed"], "closed"), ("amount", frame["is_won"], "won")):
+        already = frame.index.isin([row for p in problems if p.table == "opportunities" and p.column == column
+                                    for row in p.rows])
+        missing = needs.fillna(False).to_numpy(dtype=bool) & frame[column].isna().to_numpy() & ~already
+        if missing.any():
+            problems.append(Problem(
+                "opportunities", source, column, "missing_value", frame.index[missing], frame.loc[missing, "stage"],
+                f"a {column.replace('_', ' ')} on every {what} deal (the values shown are the stages)",
+                f"fill in the {column.replace('_', ' ')} of the {what} deals in the CRM and export again, "
+                + QUARANTINE_HINT,
+            ))
+
+
+def _check_close_dates(frame: pd.DataFrame, source: str, rules: MappingRules, problems: list[Problem]) -> None:
+    """A closed deal's close date is when it closed: one after ``rules.latest_close`` (the end of the planning
+    horizon) is a typo or an expected date left on a closed deal."""
+    if rules.latest_close is None:
+        return
+    late = (frame["is_closed"].fillna(False).to_numpy(dtype=bool)
+            & (frame["close_date"] > rules.latest_close).fillna(False).to_numpy(dtype=bool))
+    if late.any():
+        problems.append(Problem(
+            "opportunities", source, "close_date", "date_range", frame.index[late], frame.loc[late, "close_date"],
+            f"the close date of a closed deal on or before {rules.latest_close:%Y-%m-%d}, "
+            f"{rules.latest_close_reason or 'the end of the planning horizon'}",
+            "correct the close dates (or the stage: a deal still open is not closed) in the CRM and export again, "
+            + QUARANTINE_HINT,
+        ))
+
+
+def amount_outliers(values: pd.Series, ratio: float) -> pd.Series:
+    """Whether each value is more than ``ratio`` times the median of the positive values of ``values``
+    (money in the company currency; missing and non-positive values are never outliers). All False when
+    the series holds no positive value. A pure function: ``values`` is not changed."""
+    if ratio <= 0:
+        raise ValueError(f"ratio must be greater than 0, got {ratio!r}")
+    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+    positive = numbers[numbers > 0]
+    if positive.empty:
+        return pd.Series(False, index=values.index)
+    return (numbers > ratio * float(positive.median())).fillna(False).astype(bool)
+
+
+def amount_outlier_rows(tables: dict[str, pd.DataFrame], ratio: float) -> pd.DataFrame:
+    """The rows of canonical tables holding a money value (``schema.ColumnSpec.money``, not ``wide_range``: an
+    account's annual revenue spans orders of magnitude by nature) more than ``ratio`` times the median of that
+    column's positive values: columns ``table``, ``row`` (index label of the
+    row in its table), ``column``, ``value``, ``median`` and ``times`` (value / median), in schema order.
+    The data-quality audit lists them; above ``data.max_amount_ratio`` loading stops (``outlier_value``)."""
+    records = []
+    for name, spec in schema.TABLES.items():
+        frame = tables.get(name)
+        if frame is None:
+            continue
+        for column in spec.columns:
+            if not column.money or column.wide_range or column.name not in frame.columns:
+                continue
+            values = pd.to_numeric(frame[column.name], errors="coerce").astype("float64")
+            flagged = amount_outliers(values, ratio)
+            if flagged.any():
+                median = float(values[values > 0].median())
+                records += [(name, label, column.name, float(value), median, float(value) / median)
+                            for label, value in values[flagged].items()]
+    return pd.DataFrame.from_records(records, columns=["table", "row", "column", "value", "median", "times"])
+
+
+def _check_outliers(typed: pd.Series, spec, column: schema.ColumnSpec, source, ratio: float, problems) -> None:
+    far = amount_outliers(typed, ratio).to_numpy(dtype=bool)
+    if far.any():
+        median = float(typed[typed > 0].median())
+        problems.append(Problem(
+            spec.name, source, column.name, "outlier_value", typed.index[far], typed[far],
+            f"values at most {ratio:,.0f} times the median of the column's positive values "
+            f"({formats.number(median, 2 if median < 100 else 0)}; data.max_amount_ratio)",
+            "correct the amounts (a value in cents, a missing decimal point or a test record is the usual "
+            "cause), or raise data.max_amount_ratio if they are real; " + QUARANTINE_HINT,
+        ))
+
+
+def _check_keys_unique(frame, spec: schema.TableSpec, source, problems) -> None:
+    key = [c for c in spec.primary_key if c in frame.columns]
+    if not key or len(key) != len(spec.primary_key):
+        return
+    present = frame[key].notna().all(axis=1)
+    repeated = frame[key][present].duplicated(keep="first")
+    rows = repeated[repeated].index
+    if len(rows):
+        shown = frame.loc[rows, key[0]] if len(key) == 1 else frame.loc[rows, key].astype(str).agg(" / ".join, axis=1)
+        problems.append(Problem(
+            spec.name, source, "/".join(key), "duplicate_key", rows, shown,
+            f"each {'/'.join(key)} once (the first row with a key is kept; later rows are the duplicates)",
+            "remove the duplicate rows or give them their own ids in the CRM, " + QUARANTINE_HINT,
+        ))
+
+
+def _check_date_orders(frame, spec: schema.TableSpec, source, problems) -> None:
+    for order in spec.date_orders:
+        if order.earlier not in frame.columns or order.later not in frame.columns:
+            continue
+        wrong = frame[order.later].notna() & frame[order.earlier].notna() & (frame[order.later] < frame[order.earlier])
+        if wrong.any():
+            shown = (frame.loc[wrong, order.later].dt.strftime("%Y-%m-%d") + " < "
+                     + frame.loc[wrong, order.earlier].dt.strftime("%Y-%m-%d") + f" ({order.earlier})")
+            problems.append(Problem(
+                spec.name, source, order.later, "date_order", frame.index[wrong], shown,
+                f"{order.later} on or after {order.earlier}",
+                f"correct {order.later} or {order.earlier} in the CRM and export again, " + QUARANTINE_HINT,
+            ))
+
+
+def _arrow_text(series: pd.Series) -> pa.Array:
+    return pa.array(series.astype(schema.TEXT_DTYPE))
+
+
+def _isin(values: pd.Series, known: pd.Series) -> np.ndarray:
+    """``values.isin(known)`` for text keys, in Arrow (pandas' own isin loops in Python over
+    Arrow-backed strings: seconds on millions of rows)."""
+    found = pc.is_in(_arrow_text(values), value_set=pc.unique(_arrow_text(known.dropna())))
+    return found.to_numpy(zero_copy_only=False).astype(bool)
+
+
+def check_foreign_keys(tables: dict[str, pd.DataFrame], sources: dict[str, str]) -> list[Problem]:
+    """Rows whose foreign key names an id absent from the referenced table (when that table is present)."""
+    problems = []
+    for name in schema.LOAD_ORDER:
+        if name not in tables:
+            continue
+        frame, spec = tables[name], schema.TABLES[name]
+        for fk in spec.foreign_keys:
+            if fk.column not in frame.columns or fk.ref_table not in tables:
+                continue
+            values = frame[fk.column]
+            orphan = values.notna() & ~_isin(values, tables[fk.ref_table][fk.ref_column])
+            if orphan.any():
+                problems.append(Problem(
+                    name, sources[name], fk.column, "orphan_key", frame.index[orphan], values[orphan],
+                    f"an id present in {fk.ref_table}.{fk.ref_column} ({sources.get(fk.ref_table, fk.ref_table)})",
+                    f"add the missing {fk.ref_table} rows to the export, correct the ids, or leave the cell empty "
+                    "if the link is unknown; " + QUARANTINE_HINT,
+                ))
+    return problems
+
+
+# -- the whole folder ---------------------------------------------------------------------------
+
+
+def validate_tables(raw_tables: dict[str, pd.DataFrame], sources: dict[str, str], rules: MappingRules,
+                    on_row_error: str = "error", max_reject_share: float = 1.0) -> ValidationResult:
+    """Validate raw frames (keyed by canonical table name) into canonical tables.
+
+    ``sources`` gives each table's file name for messages. Raises DataError for table-level
+    problems, and for row-level ones when ``on_row_error`` is ``error``.
+    """
+    if "opportunities" not in raw_tables:
+        raise DataError("the opportunities table is missing: it is the one table the workbook needs.")
+    typed: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
+    for name in schema.LOAD_ORDER:
+        if name not in raw_tables:
+            continue
+        spec = schema.TABLES[name]
+        frame = map_columns(_row_labelled(raw_tables[name]), spec, sources[name], rules)
+        typed[name], found = coerce_table(frame, spec, sources[name], rules)
+        problems += found
+    typed, adjustments = derive.apply_rules(typed)
+    sources = {**{name: f"{name} (derived from opportunities)" for name in typed}, **sources}
+    if on_row_error == "error":
+        problems += check_foreign_keys(typed, sources)
+        if problems:
+            raise DataError(_summarise(problems))
+        return ValidationResult({n: f.reset_index(drop=True) for n, f in typed.items()}, _empty_rejects(),
+                                adjustments=adjustments)
+    clean, rejects, problems = _quarantine(typed, problems, sources, max_reject_share)
+    return ValidationResult(clean, rejects, problems, adjustments)
+
+
+def _row_labelled(raw: pd.DataFrame) -> pd.DataFrame:
+    """``raw`` as it is when its index already gives each row's place in the file (``files.read_table_file``:
+    label + 2 is the spreadsheet row, blank lines counted), else with positional labels 0, 1, ..."""
+    index = raw.index
+    if (pd.api.types.is_integer_dtype(index.dtype) and index.is_unique and index.is_monotonic_increasing
+            and (len(index) == 0 or index[0] >= 0)):
+        return raw
+    return raw.reset_index(drop=True)
+
+
+def _quarantine(typed, problems, sources, max_reject_share):
+    """Drop the rows with problems, then repeat the foreign-key check until nothing more goes
+    (a rejected account makes its opportunities orphans), keeping each set-aside row's root cause
+    (see ``REJECT_COLUMNS``). Stops with a DataError when more than ``max_reject_share`` of a table's
+    rows, or of the won bookings, would be set aside. Returns the clean tables, the rejects and every
+    problem found, foreign-key ones included."""
+    all_problems = list(problems)
+    rejected = {name: set() for name in typed}
+    cause: dict[tuple[str, object], tuple[str, object]] = {}  # (table, row label) -> its root cause's
+    for problem in problems:
+        rejected[problem.table].update(problem.rows)
+        cause.update({(problem.table, label): (problem.table, label) for label in problem.rows})
+    while True:
+        clean = {name: frame.drop(index=list(rejected[name])) for name, frame in typed.items()}
+        new = [p for p in check_foreign_keys(clean, sources)]
+        if not new:
+            break
+        all_problems += new
+        for problem in new:
+            _inherit_causes(problem, typed, rejected, cause)
+        for problem in new:
+            rejected[problem.table].update(problem.rows)
+    rejects = _rejects_table(typed, all_problems, cause, sources)
+    limits = reject_share_problems(clean, rejects, sources, max_reject_share)
+    if limits:
+        raise DataError("\n".join(limits) + "\n" + _largest_causes(rejects) + "\nFirst problems: "
+                        + _summarise(all_problems))
+    if clean["opportunities"].empty:
+        raise DataError("every opportunities row was rejected, nothing is left to plan with:\n"
+                        + _summarise(all_problems))
+    return {n: f.reset_index(drop=True) for n, f in clean.items()}, rejects, all_problems
+
+
+def _inherit_causes(orphans: Problem, typed, rejected, cause) -> None:
+    """Give each row of an orphan-key problem its root cause: that of the set-aside row holding the id it
+    names (the first such row), or the row itself when no row of the referenced table ever held the id."""
+    fk = next(f for f in schema.TABLES[orphans.table].foreign_keys if f.column == orphans.column)
+    gone = typed[fk.ref_table].loc[sorted(rejected[fk.ref_table]), fk.ref_column].dropna()
+    holder: dict[str, object] = {}
+    for label, key in zip(gone.index, gone.astype(str)):
+        holder.setdefault(key, label)
+    for label, value in zip(orphans.rows, orphans.values.astype(str)):
+        held_by = holder.get(value)
+        cause.setdefault((orphans.table, label),
+                         cause[(fk.ref_table, held_by)] if held_by is not None else (orphans.table, label))
+
+
+_VERB_SINGULAR = {"are": "is", "hold": "holds", "repeat": "repeats", "point": "points", "have": "has",
+                  "contradict": "contradicts"}
+
+
+def _singular(code: str) -> str:
+    """What one row with problem ``code`` does wrong, e.g. 'holds a negative number'."""
+    verb, _, rest = _CODE_TEXT.get(code, f"break the rule {code}").partition(" ")
+    return f"{_VERB_SINGULAR.get(verb, verb)} {rest}".strip()
+
+
+def masked(problem: Problem) -> Problem:
+    """``problem`` with the values of a personal column, and any value that is an e-mail address, masked."""
+    personal = privacy.is_personal(problem.table, problem.column)
+    hide = [personal or privacy.looks_like_email(_plain(v)) for v in problem.values]
+    if not any(hide):
+        return problem
+    values = pd.Series([privacy.mask(_plain(v)) if h else v for v, h in zip(problem.values, hide)],
+                       index=problem.values.index, dtype=object)
+    return replace(problem, values=values)
+
+
+def _rejects_table(typed, problems: list[Problem], cause, sources) -> pd.DataFrame:
+    """The rejects table (``REJECT_COLUMNS``), in table and row order."""
+    problems = [masked(p) for p in problems]
+    own: dict[tuple[str, object], list[str]] = {}  # what is wrong with each root-cause row, in words
+    for problem in problems:
+        for label, value in zip(problem.rows, problem.values):
+            if cause[(problem.table, label)] == (problem.table, label):
+                shown = "" if _plain(value) is None else f" {_plain(value)!r}"
+                own.setdefault((problem.table, label), []).append(
+                    f"{problem.column}{shown} {_singular(problem.code)}")
+    opportunities = typed["opportunities"]
+    # a won deal whose amount is itself the problem (negative, unreadable, far out of range) has no value to count
+    bad_amount = {label for p in problems if p.table == "opportunities" and p.column == "amount" for label in p.rows}
+    records = []
+    for problem in problems:
+        message = problem.message()
+        for label, value in zip(problem.rows, problem.values):
+            root_table, root_label = cause[(problem.table, label)]
+            is_won = opportunities.at[label, "is_won"] if problem.table == "opportunities" else False
+            won = bool(pd.notna(is_won) and is_won)
+            amount = opportunities.at[label, "amount"] if won and label not in bad_amount else np.nan
+            records.append((
+                problem.table, int(label) + 2, problem.column, problem.code,
+                "" if _plain(value) is None else str(_plain(value)), message,
+                root_table, int(root_label) + 2,
+                f"{sources[root_table]} row {int(root_label) + 2}: " + "; ".join(own[(root_table, root_label)]),
+                (root_table, root_label) == (problem.table, label), won, float(amount) if pd.notna(amount) else np.nan,
+            ))
+    rejects = pd.DataFrame(records, columns=REJECT_COLUMNS).astype(_REJECT_DTYPES)
+    return rejects.sort_values(["table", "row", "column", "problem"], kind="stable").reset_index(drop=True)
+
+
+def reject_share_problems(tables: dict[str, pd.DataFrame], rejects: pd.DataFrame, sources: dict[str, str],
+                          max_reject_share: float) -> list[str]:
+    """Why quarantine may not go on, one sentence each: a table of which more than ``max_reject_share`` of
+    the rows are set aside (rows kept in ``tables`` plus distinct rows in ``rejects``), and won bookings of
+    which more than that share (by value, company currency) are set aside. Empty when within the limit."""
+    out = []
+    for name, frame in tables.items():
+        gone = int(rejects.loc[rejects["table"] == name, "row"].nunique())
+        total = len(frame) + gone
+        share = gone / total if total else 0.0
+        if share > max_reject_share:
+            inherited = int(rejects.loc[(rejects["table"] == name) & ~rejects["is_cause"], "row"].nunique())
+            out.append(
+                f"{sources.get(name, name)}: {gone:,} of {total:,} rows ({_share(share)}) break the data contract, "
+                f"more than data.max_reject_share ({_share(max_reject_share)})"
+                + (f"; {inherited:,} of them only because a row they point to was set aside (root causes below)"
+                   if inherited else "")
+                + ("." if 2 * inherited > gone else "; this usually means a column is mapped or formatted wrongly."))
+    if "opportunities" in tables:
+        won = quality.won_set_aside(rejects, tables["opportunities"])
+        if won.share > max_reject_share:
+            out.append(
+                f"{won.deals:,} won deal{'s' if won.deals != 1 else ''} worth {won.value:,.0f} (company currency) "
+                f"would be set aside: "
+                f"{won.share:.1%} of all won bookings ({won.total:,.0f}), more than data.max_reject_share "
+                f"({_share(max_reject_share)}); the plan would be built on bookings that much too low. Fix: correct "
+                "the rows named below in the export (a won deal set aside because of another row comes back when "
+                "that row is fixed), or set data.on_row_error: error to see every problem at once.")
+    return out
+
+
+def _share(share: float) -> str:
+    """A share as a percentage, whole when it is one (40%), else with one decimal (3.3%)."""
+    return f"{share:.0%}" if abs(share * 100 - round(share * 100)) < 1e-9 else f"{share:.1%}"
+
+
+def _largest_causes(rejects: pd.DataFrame, show: int = _SHOW_ROWS) -> str:
+    """The root causes that set most rows aside, one line each, most won bookings first."""
+    causes = quality.rejects_by_cause(rejects)
+    lines = [f"  - {row.cause}: {row.rows:,} row{'s' if row.rows != 1 else ''} set aside"
+             + (f" (itself, then because of it: {row.because_of_it})" if row.because_of_it else "")
+             + (f", {row.won_deals:,} won deal{'s' if row.won_deals != 1 else ''} worth {row.won_value:,.0f}"
+                if row.won_deals else "")
+             for row in causes.head(show).itertuples()]
+    more = f"\n  ... and {len(causes) - show:,} more causes" if len(causes) > show else ""
+    return "Root causes, largest first:\n" + "\n".join(lines) + more
+
+
+def _summarise(problems: list[Problem]) -> str:
+    total = sum(len(p.rows) for p in problems)
+    lines = [f"the input data breaks {len(problems)} rule{'s' if len(problems) > 1 else ''} "
+             f"({total:,} row{'s' if total > 1 else ''} in all):"]
+    lines += [f"  - {masked(p).message()}" for p in problems]
+    return "\n".join(lines)
+
+
+def _empty_rejects() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=dtype) for c, dtype in _REJECT_DTYPES.items()})

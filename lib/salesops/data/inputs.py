@@ -1,0 +1,155 @@
+"""Find, read and validate the input tables of a run: the sample company or a folder of files."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from salesops import calendar
+from salesops.contract import schema
+from salesops.contract.validation import MappingRules, validate_tables
+from salesops.data import files
+from salesops.errors import DataError
+from salesops.paths import project_paths
+from salesops.settings.loader import Params
+
+
+@dataclass
+class Inputs:
+    """Validated canonical tables, the rows set aside, where each table came from, and the documented
+    rules applied to them (derived tables, unified spellings: ``derive.py``)."""
+
+    tables: dict[str, pd.DataFrame]
+    rejects: pd.DataFrame
+    files: dict[str, Path]
+    folder: Path
+    adjustments: pd.DataFrame
+
+    @property
+    def provided(self) -> dict[str, pd.DataFrame]:
+        """The tables read from files (derived ones left out: their gaps are not the data's fault)."""
+        return {name: frame for name, frame in self.tables.items() if name in self.files}
+
+    @property
+    def derived(self) -> set[str]:
+        """Tables built from the opportunities because no file held them (``derive.py``)."""
+        return set(self.tables) - set(self.files)
+
+
+def data_folder(params: Params, root: Path | None = None, data_dir: Path | str | None = None) -> Path:
+    """The folder of input tables: ``data_dir`` if given, else ``data.dir``, else the sample cache
+    (the sample company is generated there on first use)."""
+    paths = project_paths(root)
+    if data_dir:
+        return Path(data_dir).resolve()
+    if params.data.source == "folder":
+        folder = Path(params.data.dir)
+        return folder if folder.is_absolute() else (paths.root / folder).resolve()
+    return ensure_sample(params, root)
+
+
+def ensure_sample(params: Params, root: Path | None = None) -> Path:
+    """Generate the sample company into the cache (once per seed, scale and end date)."""
+    cfg = params.sample
+    end = params.data_end
+    key = f"seed{cfg.seed}_scale{cfg.scale:g}_years{cfg.history_years}_end{end:%Y-%m-%d}"
+    folder = project_paths(root).sample_cache / key
+    if not (folder / ".complete").exists():
+        from salesops.data import sample
+
+        partial = folder.with_name(folder.name + ".partial")
+        partial.mkdir(parents=True, exist_ok=True)
+        sample.write_sample(partial, end_date=end, scale=cfg.scale, seed=cfg.seed, history_years=cfg.history_years)
+        (partial / ".complete").write_text("ok\n")
+        if folder.exists():
+            shutil.rmtree(folder)
+        partial.rename(folder)
+    return folder
+
+
+def locate_files(params: Params, root: Path | None = None, data_dir: Path | str | None = None
+                 ) -> tuple[Path, dict[str, Path], bool]:
+    """The data folder, the file of each table found in it, and whether it is the sample company.
+
+    Raises DataError when the folder or the opportunities table is missing."""
+    folder = data_folder(params, root, data_dir)
+    if not folder.is_dir():
+        raise DataError(f"the data folder {folder} does not exist: set data.dir in the params or pass --data DIR")
+    using_sample = params.data.source == "sample" and not data_dir
+    table_files: dict[str, Path] = {}
+    for table in schema.TABLES:
+        name = None if using_sample else params.data.files.get(table)
+        path = files.find_table_file(folder, table, name)
+        if path is not None:
+            table_files[table] = path
+    if "opportunities" not in table_files:
+        present = ", ".join(sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))) or "none"
+        raise DataError(
+            f"no opportunities table in {folder}: expected a file named opportunities.csv, opportunities.parquet "
+            f"or opportunities.xlsx, or one named in data.files.opportunities. Files there: {present}."
+        )
+    return folder, table_files, using_sample
+
+
+def mapping_rules(params: Params, using_sample: bool) -> MappingRules:
+    """The sample company is canonical already; any other folder is read through the params' mapping.
+    Both are read with the params' currency, time zone, separators and bounds: amounts at most
+    ``data.max_amount_ratio`` times their column's median, closed deals closed by the end of the planning
+    horizon (:func:`planning_horizon_end`)."""
+    horizon_end = planning_horizon_end(params)
+    reason = (f"the end of the planning horizon ({params.quarter} and the {params.forecast.horizon_quarters} "
+              "quarters after it, forecast.horizon_quarters)")
+    reading = MappingRules.reading(params.data, params.currency, params.timezone, horizon_end, reason)
+    return MappingRules(**reading) if using_sample else MappingRules.from_params(
+        params.data, params.currency, params.timezone, horizon_end, reason)
+
+
+def planning_horizon_end(params: Params) -> pd.Timestamp:
+    """Last day of the planning horizon: the end of the planned quarter plus ``forecast.horizon_quarters``."""
+    last = calendar.shift_quarter(params.quarter, params.forecast.horizon_quarters)
+    return calendar.quarter_end(last, params.fiscal_year_start_month).normalize()
+
+
+def load_inputs(params: Params, root: Path | None = None, data_dir: Path | str | None = None) -> Inputs:
+    """Read every table present in the data folder and validate them against the contract."""
+    folder, table_files, using_sample = locate_files(params, root, data_dir)
+    raw = {table: files.read_table_file(path, params.data.encoding) for table, path in table_files.items()}
+    result = validate_tables(
+        raw, {t: p.name for t, p in table_files.items()}, mapping_rules(params, using_sample),
+        on_row_error=params.data.on_row_error, max_reject_share=params.data.max_reject_share,
+    )
+    return Inputs(result.tables, result.rejects, table_files, folder, result.adjustments)
+
+
+#: Per table: the date column that spans its history, and what the table makes possible.
+TABLE_ROLES: dict[str, tuple[str | None, str]] = {
+    "opportunities": ("created_date", "bookings, win rates, cycle, funnel, pipeline coverage"),
+    "reps": ("hire_date", "segments and regions of reps, quotas, team capacity"),
+    "accounts": ("created_date", "segments by company size and industry, duplicate accounts"),
+    "leads": ("created_date", "lead volume, conversion and lead scoring"),
+    "activities": ("timestamp", "activity KPIs: emails, calls, meetings, demos, proposals, selling time"),
+    "products": (None, "product mix and hardware inventory"),
+    "orders": ("order_date", "unit demand of physical products"),
+    "forecast_submissions": ("submitted_date", "forecast accuracy of the reps"),
+}
+
+
+def inventory(inputs: Inputs) -> pd.DataFrame:
+    """One row per canonical table: the file it came from (or that it was not provided), rows kept,
+    rows set aside, the span of its main date column, and what it is used for."""
+    rejected = inputs.rejects.groupby("table")["row"].nunique() if not inputs.rejects.empty else pd.Series(dtype=int)
+    rows = []
+    for table, (date_column, used_for) in TABLE_ROLES.items():
+        frame = inputs.tables.get(table)
+        if frame is None:
+            rows.append((table, "not provided", 0, 0, pd.NaT, pd.NaT, used_for))
+            continue
+        dates = frame[date_column] if date_column and date_column in frame.columns else pd.Series(dtype="datetime64[ns]")
+        source = inputs.files[table].name if table in inputs.files else "derived from opportunities"
+        rows.append((table, source, len(frame), int(rejected.get(table, 0)),
+                     dates.min(), dates.max(), used_for))
+    return pd.DataFrame(rows, columns=["table", "file", "rows", "rows_set_aside", "from", "to", "used_for"]).astype(
+        {"rows": "int64", "rows_set_aside": "int64", "from": "datetime64[ns]", "to": "datetime64[ns]"})

@@ -1,0 +1,106 @@
+"""Step 2's page in numbers and words: puts the statistical forecast (``forecast.py``) and the
+leading-indicator forecasts and drivers (``plan.py``) together into what the demand page shows and
+what step 3 reads.
+
+Nothing here defines a forecast: definitions live in those two modules.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from salesops.demand.forecast import TOTAL_ID
+from salesops.report.formats import money, percent
+from salesops.report.present import Metric
+from salesops.settings.loader import Params
+
+SCENARIOS = ("downside", "base", "upside")
+
+
+def history_end(as_of, freq: str = "M") -> pd.Timestamp:
+    """Last day of the last complete period on or before ``as_of``: with ``freq`` ``"M"`` the last complete
+    month, with ``"W"`` the last complete week (Monday to Sunday, so a Sunday). A partial period would look
+    like a drop in bookings to the forecasting models."""
+    as_of = pd.Timestamp(as_of).normalize()
+    if freq == "W":
+        return as_of - pd.Timedelta(days=(as_of.dayofweek + 1) % 7)
+    if freq != "M":
+        raise ValueError(f"freq must be 'M' (months) or 'W' (weeks starting Monday); got {freq!r}")
+    month_end = as_of + pd.offsets.MonthEnd(0)
+    return as_of if as_of == month_end else as_of - pd.offsets.MonthEnd(1)
+
+
+def in_quarter(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """Rows of a monthly frame (``ds``) that fall in the planned quarter."""
+    return frame[(frame["ds"] >= params.quarter_start) & (frame["ds"] <= params.quarter_end)]
+
+
+def blended_by_segment(scenarios: pd.DataFrame, comparison: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """The demand per segment and month that step 3 plans for: the statistical scenarios of each
+    ``segment`` series (summed over regions) scaled, scenario by scenario, by blended ÷ statistical of the
+    planned quarter, so the segments add up to the blended demand. Columns ``segment, ds, downside, base,
+    upside`` (company currency)."""
+    ids = scenarios["unique_id"].astype(str)
+    segment = ids.str.extract(r"(?:^|/)segment=([^/]+)$", expand=False)
+    by_segment = (scenarios.assign(segment=segment).dropna(subset=["segment"])
+                  .groupby(["segment", "ds"], as_index=False)[list(SCENARIOS)].sum())
+    if by_segment.empty:  # no segment level: the total is the one segment
+        by_segment = scenarios[ids == TOTAL_ID].assign(segment="All")[["segment", "ds", *SCENARIOS]]
+    totals = comparison.pivot_table(index="scenario", columns="method", values="bookings", aggfunc="sum")
+    factors = {s: (totals.loc[s, "blended"] / totals.loc[s, "statistical"]
+                   if "statistical" in totals and totals.loc[s, "statistical"] else 1.0) for s in SCENARIOS}
+    return by_segment.assign(**{s: by_segment[s] * factors[s] for s in SCENARIOS}).reset_index(drop=True)
+
+
+def demand_metrics(comparison: pd.DataFrame, target: float, lead_volume: pd.DataFrame | None,
+                   params: Params) -> list[Metric]:
+    """The cards at the top of the demand page and of the quarter's index."""
+    blended = comparison[comparison["method"] == "blended"].set_index("scenario")["bookings"]
+    currency, quarter = params.currency, params.quarter
+    metrics = [
+        Metric(f"Demand {quarter}, base", blended["base"], money(blended["base"], currency, compact=True),
+               f"{percent(blended['base'] / target - 1, signed=True)} vs target {money(target, currency, compact=True)}"),
+        Metric("Downside", blended["downside"], money(blended["downside"], currency, compact=True),
+               "1-in-10 chance of landing below"),
+        Metric("Upside", blended["upside"], money(blended["upside"], currency, compact=True),
+               "1-in-10 chance of landing above"),
+    ]
+    if lead_volume is not None and len(lead_volume):
+        leads = in_quarter(lead_volume, params)
+        metrics.append(Metric(f"New leads {quarter}", float(leads["base"].sum()), f"{leads['base'].sum():,.0f}",
+                              f"{leads['downside'].sum():,.0f} – {leads['upside'].sum():,.0f}"))
+    return metrics
+
+
+def demand_findings(comparison: pd.DataFrame, target: float, backtest: pd.DataFrame, params: Params) -> list[str]:
+    """What the forecasts say, in a few sentences, most important first."""
+    blended = comparison[comparison["method"] == "blended"].set_index("scenario")["bookings"]
+    currency = params.currency
+    gap = blended["base"] / target - 1
+    verdict = ("above" if gap >= 0 else "below")
+    sentences = [
+        f"Expected bookings for {params.quarter} are {money(blended['base'], currency, compact=True)} "
+        f"({money(blended['downside'], currency, compact=True)} in the downside, "
+        f"{money(blended['upside'], currency, compact=True)} in the upside): {percent(abs(gap))} {verdict} the "
+        f"target of {money(target, currency, compact=True)}.",
+    ]
+    if blended["upside"] < target:
+        sentences.append("Even the upside falls short of the target: the target or the plan to reach it needs "
+                         "another look.")
+    elif blended["downside"] >= target:
+        sentences.append("Even the downside reaches the target: the target may be set too low.")
+    total = backtest[backtest["unique_id"].astype(str) == TOTAL_ID]
+    if len(total):
+        row = total.iloc[0]
+        sentences.append(
+            f"The company-level forecast uses {row['model']}; in backtests it missed by {row['mase']:.2f}× the "
+            f"error of a same-month-last-year guess (MASE; below 1 is better) and "
+            f"{percent(row['smape'], 0)} on average (sMAPE).")
+    return sentences
+
+
+def backtest_errors(backtest: pd.DataFrame) -> dict[str, float] | None:
+    """The statistical forecast's backtest error of the company total (sMAPE, a fraction) for the blend
+    weights, or None when the total could not be backtested (too little history)."""
+    total = backtest.loc[backtest["unique_id"].astype(str) == TOTAL_ID, "smape"]
+    return {"statistical": float(total.iloc[0])} if len(total) and pd.notna(total.iloc[0]) else None

@@ -1,0 +1,1 @@
+"""Reporting: labels and formats, tables and charts, the HTML pages and their templates, the Excel workbook."""

@@ -1,0 +1,335 @@
+"""Charts in one house theme (seaborn). Every chart has a title, labelled axes and units.
+
+Functions return a closed matplotlib Figure: a notebook shows it by leaving it as the cell's last
+value, and nothing is drawn twice.
+
+Text on a chart is always literal: a ``$`` in a CRM value (an industry ``Soft$\\alpha$ware``) is drawn as
+a dollar sign, never read as matplotlib math text, whether or not ``set_theme`` was called. Category labels
+taken from the data are cut to ``MAX_LABEL_CHARS`` characters and figure sizes are bounded, so a long CRM
+value cannot make a chart thousands of pixels wide or tall.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from salesops.report.formats import currency_symbol
+
+PALETTE = ["#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#2e75b6", "#a5a5a5"]
+#: Longest category label drawn on a chart, in characters; longer ones end in an ellipsis.
+MAX_LABEL_CHARS = 40
+#: Tallest chart, in inches (at 100 dpi: 1,400 px); charts with one bar per row stop growing there.
+MAX_HEIGHT_INCHES = 14.0
+#: rcParams under which every chart is built and drawn: no math text.
+LITERAL_TEXT = {"text.parse_math": False, "text.usetex": False}
+
+
+def set_theme() -> None:
+    """The house theme for every chart of a session, including literal text (no math text)."""
+    sns.set_theme(style="whitegrid", palette=PALETTE, font_scale=0.95,
+                  rc={"figure.dpi": 100, "savefig.dpi": 100, "axes.titleweight": "bold",
+                      "axes.titlesize": 13, "figure.figsize": (10, 4.2), **LITERAL_TEXT})
+
+
+class LiteralTextFigure(Figure):
+    """A Figure that draws with math text off, so tick labels created while drawing (matplotlib makes
+    them lazily, e.g. in ``savefig``) are literal too, whatever the session's rcParams say."""
+
+    def draw(self, renderer):
+        with mpl.rc_context(LITERAL_TEXT):
+            return super().draw(renderer)
+
+
+def _literal_text(chart):
+    """Build ``chart``'s figure with math text off: every text object it creates is literal."""
+    @functools.wraps(chart)
+    def build(*args, **kwargs):
+        with mpl.rc_context(LITERAL_TEXT):
+            return chart(*args, **kwargs)
+    return build
+
+
+def _subplots(*args, **kwargs):
+    return plt.subplots(*args, FigureClass=LiteralTextFigure, **kwargs)
+
+
+def short_label(text, max_chars: int = MAX_LABEL_CHARS) -> str:
+    """``text`` as one line of at most ``max_chars`` characters for a chart: control characters (NUL, line
+    breaks, tabs) become spaces, and a longer text keeps its first ``max_chars - 1`` characters and an
+    ellipsis (…)."""
+    text = "".join(" " if unicodedata.category(c) == "Cc" else c for c in str(text))
+    return text if len(text) <= max_chars else text[:max_chars - 1].rstrip() + "…"
+
+
+def short_labels(values, max_chars: int = MAX_LABEL_CHARS) -> list[str]:
+    """``short_label`` of each value, kept distinct: a label that would equal an earlier one after cutting
+    gets a counter (`` (2)``, `` (3)``…), so two categories never merge into one bar."""
+    seen: dict[str, int] = {}
+    labels = []
+    for value in values:
+        label = short_label(value, max_chars)
+        count = seen.get(label, 0) + 1
+        seen[label] = count
+        if count > 1:
+            suffix = f" ({count})"
+            label = short_label(value, max_chars - len(suffix)) + suffix
+            while label in seen:  # a cut label could collide with a real one: count on
+                count += 1
+                suffix = f" ({count})"
+                label = short_label(value, max_chars - len(suffix)) + suffix
+            seen[label] = 1
+        labels.append(label)
+    return labels
+
+
+def _height(rows: int, per_row: float, extra: float) -> float:
+    """Figure height in inches for a chart of ``rows`` bars: ``per_row`` each plus ``extra``, at most
+    ``MAX_HEIGHT_INCHES``."""
+    return min(per_row * rows + extra, MAX_HEIGHT_INCHES)
+
+
+def money_axis(ax, currency: str, axis: str = "y") -> None:
+    """Format an axis in compact money: $1.2M, $350k."""
+    symbol = currency_symbol(currency)
+
+    def fmt(value, _pos):
+        for threshold, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+            if abs(value) >= threshold:
+                return f"{symbol}{value / threshold:g}{suffix}"
+        return f"{symbol}{value:g}"
+
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(FuncFormatter(fmt))
+
+
+def _finish(fig, ax, title: str, xlabel: str, ylabel: str):
+    ax.set_title(title, loc="left")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+@_literal_text
+def bookings_trend(monthly: pd.DataFrame, currency: str, title: str = "Bookings per month"):
+    """Bars of monthly bookings (``period``, ``bookings``) with a 3-month moving average line."""
+    fig, ax = _subplots()
+    x = monthly["period"]
+    ax.bar(x, monthly["bookings"], width=20, color=PALETTE[0], alpha=0.8, label="Bookings")
+    ax.plot(x, monthly["bookings"].rolling(3, min_periods=1).mean(), color=PALETTE[1], linewidth=2,
+            label="3-month average")
+    money_axis(ax, currency)
+    ax.legend(loc="upper left")
+    return _finish(fig, ax, title, "Month", f"Bookings ({currency})")
+
+
+@_literal_text
+def daily_bookings(daily: pd.DataFrame, currency: str, title: str = "Bookings per day, last 90 days"):
+    """Daily bookings (``period``, ``bookings``) as bars: shows the end-of-quarter push."""
+    fig, ax = _subplots(figsize=(10, 3.4))
+    ax.bar(daily["period"], daily["bookings"], width=0.8, color=PALETTE[0])
+    money_axis(ax, currency)
+    return _finish(fig, ax, title, "Day", f"Bookings ({currency})")
+
+
+@_literal_text
+def horizontal_bars(frame: pd.DataFrame, value: str, label: str, title: str, xlabel: str,
+                    percent: bool = False, currency: str | None = None, color: str = PALETTE[0]):
+    """One bar per row of ``frame``: ``label`` on the y axis (cut to ``MAX_LABEL_CHARS``), ``value`` along x."""
+    shown = pd.DataFrame({value: frame[value].to_numpy(), label: short_labels(frame[label])})
+    fig, ax = _subplots(figsize=(10, _height(len(shown), 0.45, 1.4)))
+    sns.barplot(data=shown, x=value, y=label, color=color, ax=ax, orient="h")
+    if percent:
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    if currency:
+        money_axis(ax, currency, axis="x")
+    return _finish(fig, ax, title, xlabel, "")
+
+
+@_literal_text
+def funnel(stages: pd.DataFrame, title: str = "Stage-to-stage conversion"):
+    """Deals reaching each stage (``stage``, ``reached``, ``conversion``), annotated with conversion."""
+    shown = pd.DataFrame({"reached": stages["reached"].to_numpy(), "stage": short_labels(stages["stage"])})
+    fig, ax = _subplots(figsize=(10, max(3.6, _height(len(shown), 0.45, 1.4))))
+    sns.barplot(data=shown, x="reached", y="stage", color=PALETTE[0], ax=ax, orient="h")
+    for i, row in enumerate(stages.itertuples()):
+        ax.text(row.reached, i, f"  {row.reached:,.0f} deals · {row.conversion:.0%} go on", va="center", fontsize=9)
+    ax.set_xlim(0, stages["reached"].max() * 1.35)
+    return _finish(fig, ax, title, "Deals that reached the stage (count)", "Stage")
+
+
+@_literal_text
+def stacked_activity(monthly: pd.DataFrame, columns: list[str], title: str = "Team activity per month"):
+    """Stacked monthly activity counts; ``monthly`` has ``period`` and one column per activity type."""
+    fig, ax = _subplots()
+    bottom = None
+    for i, column in enumerate(columns):
+        ax.bar(monthly["period"], monthly[column], width=20, bottom=bottom, label=column.capitalize(),
+               color=PALETTE[i % len(PALETTE)])
+        bottom = monthly[column] if bottom is None else bottom + monthly[column]
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+    ax.legend(loc="upper left", ncol=len(columns))
+    return _finish(fig, ax, title, "Month", "Activities (count)")
+
+
+@_literal_text
+def completeness_heatmap(completeness: pd.DataFrame, title: str = "How complete each column is"):
+    """Share of filled cells per table and column (``table``, ``column``, ``filled_share``)."""
+    frame = completeness.assign(name=completeness["table"].astype(str) + "." + completeness["column"].astype(str))
+    incomplete = frame[frame["filled_share"] < 1].sort_values("filled_share", kind="stable")
+    if incomplete.empty:
+        incomplete = frame.head(1)
+    incomplete = pd.DataFrame({"filled_share": incomplete["filled_share"].to_numpy(),
+                               "name": short_labels(incomplete["name"])})
+    fig, ax = _subplots(figsize=(10, _height(len(incomplete), 0.35, 1.4)))
+    sns.barplot(data=incomplete, x="filled_share", y="name", color=PALETTE[1], ax=ax, orient="h")
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    return _finish(fig, ax, title + " (columns with gaps)", "Filled cells (% of rows)", "Table.column")
+
+
+@_literal_text
+def accuracy_trend(trend: pd.DataFrame, title: str = "Forecast accuracy of the team per quarter"):
+    """Team bias and median absolute error of the reps' forecasts per quarter (``quarter``,
+    ``team_bias``, ``median_absolute_percentage_error``), as percentages."""
+    fig, ax = _subplots(figsize=(10, 3.8))
+    ax.axhline(0, color="#555", linewidth=0.8)
+    ax.plot(trend["quarter"], trend["team_bias"], marker="o", color=PALETTE[1],
+            label="Team bias (forecast ÷ actual − 1)")
+    ax.plot(trend["quarter"], trend["median_absolute_percentage_error"], marker="s", color=PALETTE[0],
+            label="Median absolute error per rep")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.legend(loc="upper left")
+    return _finish(fig, ax, title, "Quarter", "% of actual bookings")
+
+
+@_literal_text
+def calibration(table: pd.DataFrame, title: str = "Does a predicted probability come true?"):
+    """Predicted against observed conversion per probability bin (``predicted``, ``observed``,
+    ``leads``); points on the diagonal mean the probabilities can be taken at face value."""
+    fig, ax = _subplots(figsize=(6.5, 5))
+    ax.plot([0, 1], [0, 1], color="#999", linestyle="--", linewidth=1, label="Perfect calibration")
+    ax.scatter(table["predicted"], table["observed"], s=20 + 180 * table["leads"] / table["leads"].max(),
+               color=PALETTE[0], alpha=0.85, label="Test leads per bin (size = count)")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.legend(loc="upper left")
+    return _finish(fig, ax, title, "Predicted probability of converting", "Share that converted")
+
+
+@_literal_text
+def forecast_fan(history: pd.DataFrame, forecast: pd.DataFrame, title: str, ylabel: str,
+                 currency: str | None = None, history_months: int = 36):
+    """History (``ds``, ``y``) then the forecast (``ds``, ``mean``, ``lo-80``, ``hi-80`` and, when
+    present, ``lo-95``, ``hi-95``) as a line with its 80% and 95% bands."""
+    fig, ax = _subplots()
+    recent = history.tail(history_months)
+    ax.plot(recent["ds"], recent["y"], color=PALETTE[0], linewidth=1.8, label="Actual")
+    if {"lo-95", "hi-95"} <= set(forecast.columns):
+        ax.fill_between(forecast["ds"], forecast["lo-95"], forecast["hi-95"], color=PALETTE[1], alpha=0.15,
+                        label="95% interval")
+    ax.fill_between(forecast["ds"], forecast["lo-80"], forecast["hi-80"], color=PALETTE[1], alpha=0.3,
+                    label="80% interval (downside – upside)")
+    ax.plot(forecast["ds"], forecast["mean"], color=PALETTE[1], linewidth=2, label="Forecast (base)")
+    if currency:
+        money_axis(ax, currency)
+    else:
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+    ax.legend(loc="upper left")
+    return _finish(fig, ax, title, "Month", ylabel)
+
+
+@_literal_text
+def scenario_bars(comparison: pd.DataFrame, currency: str, title: str):
+    """Bookings per method (``method``) and scenario (``scenario``: downside, base, upside)."""
+    methods = list(dict.fromkeys(comparison["method"].astype(str)))
+    shown_as = dict(zip(methods, short_labels(methods)))
+    comparison = comparison.assign(method=comparison["method"].astype(str).map(shown_as))
+    fig, ax = _subplots(figsize=(10, 3.8))
+    sns.barplot(data=comparison, x="method", y="bookings", hue="scenario", ax=ax,
+                hue_order=["downside", "base", "upside"], palette=[PALETTE[6], PALETTE[0], PALETTE[2]])
+    money_axis(ax, currency)
+    ax.legend(title="Scenario", loc="upper left")
+    return _finish(fig, ax, title, "Method", f"Bookings ({currency})")
+
+
+@_literal_text
+def capacity_vs_demand(gaps: pd.DataFrame, currency: str, title: str):
+    """Per segment (one panel each) and quarter: capacity of today's team plus what the planned hires add
+    (stacked bars, ``capacity``, ``added_capacity``) against base demand (dot) with the downside–upside range
+    (line). ``gaps``: hiring.GAP_COLUMNS rows of the three scenarios; capacity and hires of the base scenario."""
+    segments = list(dict.fromkeys(gaps["segment"].astype(str)))
+    fig, axes = _subplots(1, len(segments), figsize=(10, 4.2), sharey=True, squeeze=False)
+    demand = gaps.pivot_table(index=["segment", "quarter"], columns="scenario", values="demand", aggfunc="sum")
+    base = gaps[gaps["scenario"] == "base"]
+    for ax, segment in zip(axes[0], segments):
+        rows = base[base["segment"].astype(str) == segment]
+        x = list(rows["quarter"].astype(str))
+        ax.bar(x, rows["capacity"], color=PALETTE[0], alpha=0.85, label="Capacity of today's team")
+        ax.bar(x, rows["added_capacity"], bottom=rows["capacity"], color=PALETTE[5], alpha=0.85,
+               label="Added by planned hires (base)")
+        d = demand.loc[segment].reindex(x)
+        ax.vlines(x, d["downside"], d["upside"], color=PALETTE[1], linewidth=2, label="Demand, downside – upside")
+        ax.plot(x, d["base"], "o", color=PALETTE[1], label="Demand, base")
+        ax.set_title(short_label(segment), loc="left", fontsize=11)
+        ax.set_xlabel("Quarter")
+        ax.tick_params(axis="x", rotation=0)
+        money_axis(ax, currency)
+    axes[0][0].set_ylabel(f"Bookings per quarter ({currency})")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, frameon=False)
+    fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=13)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    plt.close(fig)
+    return fig
+
+
+@_literal_text
+def team_over_time(team: pd.DataFrame, title: str):
+    """Account executives per month (``ds``): expected headcount and ramped equivalents (``headcount``,
+    ``ramped_equivalents``), summed over segments."""
+    totals = team.groupby("ds")[["headcount", "ramped_equivalents"]].sum()
+    fig, ax = _subplots(figsize=(10, 3.6))
+    ax.plot(totals.index, totals["headcount"], color=PALETTE[0], linewidth=2, label="Headcount (expected)")
+    ax.plot(totals.index, totals["ramped_equivalents"], color=PALETTE[2], linewidth=2,
+            label="Ramped equivalents")
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="lower left")
+    return _finish(fig, ax, title, "Month", "Account executives (people)")
+
+
+@_literal_text
+def territory_balance(balance: pd.DataFrame, currency: str, title: str):
+    """Potential held per rep (``potential_before``, ``potential_after``), each sorted from most to least:
+    a flatter line is a more even book."""
+    fig, ax = _subplots(figsize=(10, 3.8))
+    ranks = range(1, len(balance) + 1)
+    ax.plot(ranks, balance["potential_before"].sort_values(ascending=False).to_numpy(), color=PALETTE[6],
+            linewidth=2, label="Before")
+    ax.plot(ranks, balance["potential_after"].sort_values(ascending=False).to_numpy(), color=PALETTE[0],
+            linewidth=2, label="After")
+    money_axis(ax, currency)
+    ax.legend(loc="upper right")
+    return _finish(fig, ax, title, "Reps, from most to least potential", f"Territory potential ({currency})")
+
+
+@_literal_text
+def payout_curve(curve: pd.DataFrame, title: str):
+    """Payout as a share of target variable pay (``payout_share``) against attainment (``attainment``), both
+    fractions: the tiers show as steeper stretches, the cap as the flat end."""
+    fig, ax = _subplots(figsize=(10, 3.8))
+    ax.plot(curve["attainment"], curve["payout_share"], color=PALETTE[0], linewidth=2.2)
+    ax.axvline(1.0, color=PALETTE[6], linestyle="--", linewidth=1)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    return _finish(fig, ax, title, "Attainment (bookings ÷ quota)", "Payout (% of target variable pay)")

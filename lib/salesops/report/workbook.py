@@ -1,0 +1,530 @@
+"""The quarter's shareable Excel workbook: one formatted sheet per part of the plan, ready to send.
+
+:func:`write_workbook` is a generic writer: an "About" sheet (what the workbook is and where it comes
+from), then one sheet per :class:`Sheet` — a bold title, note rows, a styled header of human labels and the
+data with Excel number formats per column kind (money in the company currency, percentages, counts,
+decimals, real dates), fitted column widths, frozen panes below the header and an autofilter over the table.
+Values are written as values, never as formulas; missing values are empty cells and booleans ``Yes`` / ``No``.
+The file is written to a temporary file in the same folder and moved over the target only when complete.
+
+:func:`plan_sheets` picks and labels the columns of the step-4 frames (quotas, territories, hiring,
+compensation, payouts, actions) for people; a missing or empty frame gives a sheet with a note saying so.
+
+Inputs are never modified.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import math
+import numbers
+import os
+import re
+import uuid
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from salesops.align.compensation import TOTAL
+from salesops.report.formats import currency_symbol, money, number, percent
+
+#: Name of the first sheet, the one describing the workbook.
+ABOUT_SHEET = "About"
+#: Sheet names Excel refuses or this module uses itself (compared without regard to case).
+RESERVED_SHEET_NAMES: tuple[str, ...] = (ABOUT_SHEET, "History")
+#: Excel number formats per column kind (money's depends on the currency: :func:`money_format`).
+NUMBER_FORMATS: dict[str, str] = {
+    "percent": "0.0%", "number": "#,##0", "decimal": "#,##0.0", "date": "yyyy-mm-dd",
+}
+MAX_SHEET_NAME = 31
+MAX_COLUMN_WIDTH = 60
+MIN_COLUMN_WIDTH = 8
+#: Headers wrap, so a long label widens its column only up to this many characters (or its longest word).
+MAX_HEADER_WIDTH = 18
+#: Excel holds at most this many characters in a cell.
+MAX_CELL_TEXT = 32_767
+
+_FORBIDDEN_IN_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
+_HEADER_FILL = PatternFill(fill_type="solid", start_color="1F4E78", end_color="1F4E78")
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center")
+_TITLE_FONT = Font(bold=True, size=14)
+_NOTE_FONT = Font(italic=True, color="595959")
+_LABEL_FONT = Font(bold=True)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One table of the workbook.
+
+    ``name``: the sheet's tab (made a valid, unique Excel name when written); ``frame``: the rows, written as
+    they are (None or no rows: only the title and notes); ``title``: the bold first line. The ``*_columns``
+    say how columns are formatted: money in the workbook's currency without decimals, percent (fractions:
+    0.25 is 25.0%), number (whole, thousands separators), decimal (one decimal), date (``yyyy-mm-dd``); names
+    not in the frame are ignored, and datetime columns are dates even when not listed. ``labels``: header text
+    per column (default: the column name with spaces for underscores, capitalised). ``notes``: lines between
+    the title and the table.
+    """
+
+    name: str
+    frame: pd.DataFrame | None
+    title: str
+    money_columns: tuple[str, ...] = ()
+    percent_columns: tuple[str, ...] = ()
+    number_columns: tuple[str, ...] = ()
+    decimal_columns: tuple[str, ...] = ()
+    date_columns: tuple[str, ...] = ()
+    labels: Mapping[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------------------------------
+# names, labels, formats
+
+
+def column_label(column) -> str:
+    """``"ramped_share"`` → ``"Ramped share"``: a column name as a header people read."""
+    text = str(column).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def money_format(currency: str) -> str:
+    """Excel number format of whole amounts in ``currency``, with the symbol of :func:`formats.currency_symbol`
+    in front as on the HTML pages: USD ``"$"#,##0``, CHF ``"CHF "#,##0``."""
+    symbol = currency_symbol(currency).replace('"', "")
+    return f'"{symbol}"#,##0'
+
+
+def _clean_sheet_name(name) -> str:
+    """``name`` without the characters Excel forbids, no leading or trailing apostrophe, at most 31 characters."""
+    text = _FORBIDDEN_IN_SHEET_NAME.sub("-", str(name)).strip().strip("'").strip()
+    return text[:MAX_SHEET_NAME].strip() or "Sheet"
+
+
+def sheet_names(names: Iterable, taken: Iterable[str] = RESERVED_SHEET_NAMES) -> list[str]:
+    """Valid Excel sheet names for ``names``, in order: cleaned (:func:`_clean_sheet_name`) and unique without
+    regard to case, also against ``taken``; a repeated name gets `` (2)``, `` (3)``, ... within 31 characters."""
+    used = {name.casefold() for name in taken}
+    out = []
+    for name in names:
+        base = _clean_sheet_name(name)
+        candidate, count = base, 1
+        while candidate.casefold() in used:
+            count += 1
+            suffix = f" ({count})"
+            candidate = base[:MAX_SHEET_NAME - len(suffix)].rstrip() + suffix
+        used.add(candidate.casefold())
+        out.append(candidate)
+    return out
+
+
+def _is_date_dtype(dtype) -> bool:
+    if isinstance(dtype, pd.ArrowDtype):
+        return pa.types.is_timestamp(dtype.pyarrow_dtype) or pa.types.is_date(dtype.pyarrow_dtype)
+    return pd.api.types.is_datetime64_any_dtype(dtype)
+
+
+def column_kinds(sheet: Sheet) -> list[str | None]:
+    """The kind of each column of the sheet's frame, in order: ``money``, ``percent``, ``number``, ``decimal``,
+    ``date`` or None (written as it is). A datetime column not given a kind is a date column."""
+    declared = {}
+    for kind, columns in (("money", sheet.money_columns), ("percent", sheet.percent_columns),
+                          ("number", sheet.number_columns), ("decimal", sheet.decimal_columns),
+                          ("date", sheet.date_columns)):
+        declared.update(dict.fromkeys(columns, kind))
+    frame = sheet.frame if sheet.frame is not None else pd.DataFrame()
+    return [declared.get(column, "date" if _is_date_dtype(dtype) else None)
+            for column, dtype in zip(frame.columns, frame.dtypes)]
+
+
+# --------------------------------------------------------------------------------------------------
+# values
+
+
+def _naive(moment: dt.datetime) -> dt.datetime:
+    """A datetime Excel can hold: the wall-clock time, without time zone."""
+    return moment.replace(tzinfo=None) if moment.tzinfo is not None else moment
+
+
+def _text(value: str) -> str:
+    """Text without the control characters an xlsx file cannot hold, cut to Excel's cell limit."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return text if len(text) <= MAX_CELL_TEXT else text[:MAX_CELL_TEXT - 1] + "…"
+
+
+def cell_value(value):
+    """A Python / numpy / pandas scalar as an Excel cell value: None for missing (None, NaN, NA, NaT, ±inf),
+    ``"Yes"`` / ``"No"`` for booleans, int / float for numbers, naive datetimes, dates, text. Raises TypeError
+    for anything else (lists, objects): the workbook holds values, not representations of objects."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return "Yes" if value else "No"
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, (numbers.Real, decimal.Decimal)):
+        amount = float(value)
+        return amount if math.isfinite(amount) else None
+    if isinstance(value, np.datetime64):
+        return cell_value(pd.Timestamp(value))
+    if isinstance(value, pd.Timestamp):
+        return _naive(value.to_pydatetime())
+    if isinstance(value, dt.datetime):
+        return _naive(value)
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (dt.timedelta, np.timedelta64)):
+        return str(pd.Timedelta(value))
+    if isinstance(value, str):
+        return _text(value)
+    raise TypeError(f"a {type(value).__name__} value ({str(value)[:40]!r}) cannot be written to an Excel cell")
+
+
+def _as_dates(series: pd.Series, where: str) -> pd.Series:
+    """A date column as timestamps (text and date objects parsed; time zones dropped to wall-clock time)."""
+    try:
+        dates = pd.to_datetime(series, format=None if _is_date_dtype(series.dtype) else "mixed")
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{where} is a date column but holds values that are not dates: {exc}") from None
+    return dates.dt.tz_localize(None) if dates.dt.tz is not None else dates
+
+
+def column_values(series: pd.Series, kind: str | None, where: str) -> list:
+    """The cell values of a column (:func:`cell_value` of each; date columns as real dates). ``where`` names
+    the column in errors."""
+    source = _as_dates(series, where) if kind == "date" else series
+    values = []
+    for value in source.astype(object):
+        try:
+            values.append(cell_value(value))
+        except TypeError as exc:
+            raise ValueError(f"{where}: {exc}; convert the column to text, numbers or dates first") from None
+    return values
+
+
+def _shown_width(value, kind: str | None, currency: str) -> int:
+    """About how many characters a cell shows: its value in the column's format."""
+    if value is None:
+        return 0
+    if isinstance(value, (int, float)):
+        shown = {"money": lambda v: money(v, currency), "percent": percent,
+                 "decimal": lambda v: number(v, 1)}.get(kind, number)
+        return len(shown(value)) if kind or isinstance(value, int) else len(f"{value:,.2f}")
+    if isinstance(value, dt.datetime) and kind != "date":
+        return 19
+    if isinstance(value, dt.date):
+        return 10
+    return max(len(line) for line in str(value).splitlines() or [""])
+
+
+def _column_width(label: str, values: Sequence, kind: str | None, currency: str) -> float:
+    """Width of a column, in characters: its widest value or its (wrapped) header, within the limits."""
+    header = max([len(word) for word in label.split()] + [min(len(label), MAX_HEADER_WIDTH)])
+    widest = max([_shown_width(value, kind, currency) for value in values] + [header])
+    return min(MAX_COLUMN_WIDTH, max(MIN_COLUMN_WIDTH, widest + 2))
+
+
+# --------------------------------------------------------------------------------------------------
+# writing
+
+
+def _put(worksheet: Worksheet, row: int, column: int, value, number_format: str | None = None):
+    """Write one value; text is always text (never a formula or an error code, even when it starts with
+    ``=`` or ``#``)."""
+    cell = worksheet.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    if number_format and value is not None:
+        cell.number_format = number_format
+    return cell
+
+
+def _write_lines(worksheet: Worksheet, first_row: int, lines: Sequence[str], font: Font) -> int:
+    """Write each line in column A from ``first_row``; returns the next free row."""
+    for offset, line in enumerate(lines):
+        _put(worksheet, first_row + offset, 1, cell_value(line)).font = font
+    return first_row + len(lines)
+
+
+def _write_table(worksheet: Worksheet, sheet: Sheet, header_row: int, currency: str) -> None:
+    """Header, data rows with number formats, widths, frozen panes and autofilter of a sheet with rows."""
+    frame = sheet.frame
+    formats = {**NUMBER_FORMATS, "money": money_format(currency)}
+    for position, (column, kind) in enumerate(zip(frame.columns, column_kinds(sheet)), start=1):
+        label = sheet.labels.get(column, column_label(column))
+        header = _put(worksheet, header_row, position, label)
+        header.fill, header.font, header.alignment = _HEADER_FILL, _HEADER_FONT, _HEADER_ALIGNMENT
+        values = column_values(frame.iloc[:, position - 1], kind, f"sheet {sheet.name!r}, column {column!r}")
+        for offset, value in enumerate(values, start=1):
+            _put(worksheet, header_row + offset, position, value, formats.get(kind))
+        letter = get_column_letter(position)
+        worksheet.column_dimensions[letter].width = _column_width(label, values, kind, currency)
+    last = f"{get_column_letter(len(frame.columns))}{header_row + len(frame)}"
+    worksheet.freeze_panes = f"A{header_row + 1}"
+    worksheet.auto_filter.ref = f"A{header_row}:{last}"
+
+
+def _has_rows(frame: pd.DataFrame | None) -> bool:
+    return frame is not None and len(frame) > 0 and len(frame.columns) > 0
+
+
+def _write_sheet(worksheet: Worksheet, sheet: Sheet, currency: str) -> None:
+    """Title, notes and, when the frame has rows, the table. A sheet without rows and without notes says so."""
+    _put(worksheet, 1, 1, cell_value(sheet.title)).font = _TITLE_FONT
+    notes = sheet.notes if sheet.notes or _has_rows(sheet.frame) else ("No rows to show.",)
+    header_row = _write_lines(worksheet, 2, notes, _NOTE_FONT)
+    if _has_rows(sheet.frame):
+        _write_table(worksheet, sheet, header_row, currency)
+
+
+def _write_about(worksheet: Worksheet, cover: Mapping[str, str], sheets: Sequence[Sheet], names: Sequence[str],
+                 currency: str) -> None:
+    """The first sheet: what the workbook is (``cover`` rows of label and value, the currency) and the list
+    of its sheets with their titles."""
+    _put(worksheet, 1, 1, "About this workbook").font = _TITLE_FONT
+    rows = [*cover.items(), ("Money in", currency.upper()), ("", ""), ("Sheets", "")]
+    rows += [(name, sheet.title) for name, sheet in zip(names, sheets)]
+    for row, (label, value) in enumerate(rows, start=3):
+        _put(worksheet, row, 1, cell_value(label)).font = _LABEL_FONT
+        _put(worksheet, row, 2, cell_value(value))
+    labels = [cell_value(label) for label, _ in rows]
+    values = [cell_value(value) for _, value in rows]
+    worksheet.column_dimensions["A"].width = _column_width("", labels, None, currency)
+    worksheet.column_dimensions["B"].width = _column_width("", values, None, currency)
+
+
+def build_workbook(sheets: Sequence[Sheet], currency: str, cover: Mapping[str, str]) -> Workbook:
+    """The workbook in memory: the About sheet, then one sheet per :class:`Sheet`, in order."""
+    workbook = Workbook()
+    about = workbook.active
+    about.title = ABOUT_SHEET
+    names = sheet_names(sheet.name for sheet in sheets)
+    _write_about(about, cover, sheets, names, currency)
+    for name, sheet in zip(names, sheets):
+        _write_sheet(workbook.create_sheet(title=name), sheet, currency)
+    return workbook
+
+
+#: The date stamped on the workbook's document properties and on every part of its zip archive. openpyxl and
+#: zipfile would stamp the time of saving, so two runs of the same plan would differ in bytes.
+DOCUMENT_TIME = dt.datetime(2000, 1, 1)
+
+
+def _fix_archive_times(path: Path) -> None:
+    """Rewrite the .xlsx zip archive at ``path`` with every member dated ``DOCUMENT_TIME``, order and compression
+    kept, and the document's modified time (which openpyxl sets as it saves) set to it too."""
+    stamp = DOCUMENT_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(path) as source:
+        members = [(info, source.read(info)) for info in source.infolist()]
+    members = [(info, re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + stamp + rb"\g<2>",
+                             data) if info.filename == "docProps/core.xml" else data)
+               for info, data in members]
+    with zipfile.ZipFile(path, "w") as target:
+        for info, data in members:
+            fixed = zipfile.ZipInfo(info.filename, date_time=DOCUMENT_TIME.timetuple()[:6])
+            fixed.compress_type, fixed.external_attr = info.compress_type, info.external_attr
+            target.writestr(fixed, data)
+
+
+def _save_atomically(workbook: Workbook, path: Path) -> Path:
+    """Save to a temporary file next to ``path``, then move it over ``path``; on any failure the temporary
+    file is removed and whatever was at ``path`` stays as it was. The same workbook always gives the same bytes:
+    no time of saving is stored."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    workbook.properties.created = workbook.properties.modified = DOCUMENT_TIME
+    try:
+        workbook.save(temporary)
+        _fix_archive_times(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_workbook(path, sheets: list[Sheet], currency: str, cover: dict[str, str]) -> Path:
+    """Write the workbook of ``sheets`` to ``path`` (.xlsx): an About sheet of the ``cover`` rows (label →
+    value, e.g. company, quarter, data and params it was made from), then one sheet per :class:`Sheet`.
+
+    Money columns are in ``currency`` (a code such as ``"USD"``). The whole workbook is built before anything
+    is written, then saved atomically: a failure (e.g. a value that cannot be a cell, which raises
+    ValueError naming sheet and column) leaves the previous file at ``path`` untouched. Returns ``path``.
+    """
+    workbook = build_workbook(sheets, currency, cover)
+    return _save_atomically(workbook, Path(path))
+
+
+# --------------------------------------------------------------------------------------------------
+# the plan's sheets
+
+
+#: Header labels of the plan's columns where the default (:func:`column_label`) would not read well.
+PLAN_LABELS: dict[str, str] = {
+    "rep_id": "Rep", "previous_rep_id": "Previous rep", "account_id": "Account", "new_hire": "New hire",
+    "accounts_before": "Accounts before", "accounts_after": "Accounts after", "ds": "Start month",
+    "fully_ramped": "Fully productive from", "annual_cost": "Annual cost (one hire)",
+    "cost_in_horizon": "Cost in horizon", "ote": "OTE (annual)", "pay_mix": "Variable share of OTE",
+    "rate_multiplier": "Rate multiplier", "cap_attainment": "Payout cap (attainment)",
+    "target_variable": "Target variable (quarter)", "payout_p10": "Payout P10", "payout_p50": "Payout P50",
+    "payout_p90": "Payout P90", "due_date": "Due date",
+}
+
+
+def _present(frame: pd.DataFrame | None, columns: Sequence[str]) -> list[str]:
+    return [column for column in columns if frame is not None and column in frame.columns]
+
+
+def _plan_sheet(name: str, title: str, frame: pd.DataFrame | None, columns: Sequence[str], missing_note: str,
+                notes: Sequence[str] = (), **kinds: tuple[str, ...]) -> Sheet:
+    """A plan sheet of the ``columns`` of ``frame`` that exist, with :data:`PLAN_LABELS`; when ``frame`` is
+    None or has no rows or none of the columns, a sheet with only ``missing_note``."""
+    if frame is None or frame.empty or not _present(frame, columns):
+        return Sheet(name=name, frame=None, title=title, notes=(missing_note,))
+    return Sheet(name=name, frame=frame[_present(frame, columns)].reset_index(drop=True), title=title,
+                 labels=PLAN_LABELS, notes=tuple(notes), **kinds)
+
+
+def _total(frame: pd.DataFrame, column: str) -> float | None:
+    """Sum of a numeric column, None when the column is absent."""
+    return float(pd.to_numeric(frame[column]).astype("float64").sum()) if column in frame.columns else None
+
+
+def _whole(frame: pd.DataFrame, column: str) -> bool:
+    """Whether a numeric column holds whole numbers only (missing values aside)."""
+    if column not in frame.columns:
+        return True
+    values = pd.to_numeric(frame[column]).astype("float64").dropna()
+    return bool((values == values.round()).all())
+
+
+def _quotas_sheet(quotas: pd.DataFrame | None, currency: str) -> Sheet:
+    notes = []
+    if quotas is not None and not quotas.empty and "quota" in quotas.columns:
+        notes.append(f"Quotas add up to {money(_total(quotas, 'quota'), currency)} over {len(quotas):,} "
+                     f"rep{'s' if len(quotas) != 1 else ''}.")
+    return _plan_sheet("Quotas", "Quarterly quotas", quotas,
+                       ("rep_id", "name", "segment", "region", "new_hire", "ramped_share", "quota"),
+                       "No quotas are available for this quarter.", notes,
+                       money_columns=("quota",), percent_columns=("ramped_share",))
+
+
+def _territories_sheet(balance: pd.DataFrame | None) -> Sheet:
+    return _plan_sheet("Territories", "Territory balance per rep", balance,
+                       ("rep_id", "segment", "region", "accounts_before", "potential_before", "accounts_after",
+                        "potential_after", "potential_change"),
+                       "No territory balance is available: there were no accounts or reps to assign.",
+                       ("Potential: expected bookings value of each account's customer segment; it ranks "
+                        "accounts, it is not a forecast. Before: today's owners; after: this quarter's.",),
+                       money_columns=("potential_before", "potential_after", "potential_change"),
+                       number_columns=("accounts_before", "accounts_after"))
+
+
+def _assignments_sheet(assignment: pd.DataFrame | None) -> Sheet:
+    notes = []
+    if assignment is not None and not assignment.empty and "reassigned" in assignment.columns:
+        moved = int(assignment["reassigned"].fillna(False).astype(bool).sum())
+        notes.append(f"{moved:,} of {len(assignment):,} accounts change rep this quarter.")
+    return _plan_sheet("Account assignments", "Which rep owns each account this quarter", assignment,
+                       ("account_id", "previous_rep_id", "rep_id", "reassigned", "rule", "potential"),
+                       "No account assignments are available.", notes, money_columns=("potential",))
+
+
+def _hiring_sheet(hiring_plan: pd.DataFrame | None, currency: str) -> Sheet:
+    notes = []
+    if hiring_plan is not None and not hiring_plan.empty and {"hires", "cost_in_horizon"} <= set(hiring_plan):
+        hires = _total(hiring_plan, "hires")
+        notes.append(f"{number(hires, 0 if _whole(hiring_plan, 'hires') else 1)} hire{'' if hires == 1 else 's'}, "
+                     f"costing {money(_total(hiring_plan, 'cost_in_horizon'), currency)} within the plan's horizon.")
+    hires_kind = "number_columns" if hiring_plan is None or _whole(hiring_plan, "hires") else "decimal_columns"
+    return _plan_sheet("Hiring plan", "Hiring plan", hiring_plan,
+                       ("scenario", "role", "segment", "ds", "hires", "fully_ramped", "annual_cost",
+                        "cost_in_horizon"),
+                       "No hires are planned in this scenario.", notes,
+                       money_columns=("annual_cost", "cost_in_horizon"), date_columns=("ds", "fully_ramped"),
+                       **{hires_kind: ("hires",)})
+
+
+def _compensation_sheet(plan: pd.DataFrame | None) -> Sheet:
+    return _plan_sheet("Compensation plan", "Commission plans, one row per tier", plan,
+                       ("role", "ote", "pay_mix", "tier", "from_attainment", "to_attainment", "rate_multiplier",
+                        "cap_attainment"),
+                       "No commission plan is set.",
+                       ("Attainment is bookings as a share of quota (100% = quota). Bookings in a tier's band pay "
+                        "the commission rate times its multiplier; an empty 'To attainment' is open-ended and an "
+                        "empty cap means no cap.",),
+                       money_columns=("ote",), number_columns=("tier",), decimal_columns=("rate_multiplier",),
+                       percent_columns=("pay_mix", "from_attainment", "to_attainment", "cap_attainment"))
+
+
+def _payout_total_note(payouts: pd.DataFrame, currency: str) -> list[str]:
+    """The simulation's all-reps row as a sentence (its percentiles are of the team's total per simulated
+    quarter, not sums of the reps' percentiles)."""
+    if "rep_id" not in payouts.columns:
+        return []
+    total = payouts.loc[payouts["rep_id"].astype(object).eq(TOTAL).to_numpy(dtype=bool)]
+    if total.empty:
+        return []
+    row = total.iloc[0]
+    parts = [f"{label} {money(row[column], currency)}" for column, label in (
+        ("expected_payout", "expected payout"), ("payout_p10", "P10"), ("payout_p50", "P50"),
+        ("payout_p90", "P90")) if column in total.columns]
+    if "cost_of_sales" in total.columns:
+        parts.append(f"cost of sales {percent(row['cost_of_sales'])}")
+    return [f"All reps together, per simulated quarter: {', '.join(parts)}."] if parts else []
+
+
+def _payouts_sheet(payouts: pd.DataFrame | None, currency: str) -> Sheet:
+    reps = payouts
+    notes = []
+    if payouts is not None and "rep_id" in payouts.columns:
+        reps = payouts.loc[payouts["rep_id"].astype(object).ne(TOTAL).to_numpy(dtype=bool)]
+        notes = _payout_total_note(payouts, currency)
+    notes.append("If attainment repeats its history: P10 / P50 / P90 are the payouts reached in 10% / 50% / 90% "
+                 "of simulated quarters; cost of sales is expected payout over expected bookings.")
+    return _plan_sheet("Payout simulation", "What the commission plan is likely to cost", reps,
+                       ("rep_id", "quota", "target_variable", "expected_attainment", "expected_bookings",
+                        "expected_payout", "payout_p10", "payout_p50", "payout_p90", "cost_of_sales"),
+                       "No payout simulation is available: it needs quotas and past attainment.", notes,
+                       money_columns=("quota", "target_variable", "expected_bookings", "expected_payout",
+                                      "payout_p10", "payout_p50", "payout_p90"),
+                       percent_columns=("expected_attainment", "cost_of_sales"))
+
+
+def _actions_sheet(actions: pd.DataFrame | None) -> Sheet:
+    return _plan_sheet("Actions", "Actions for the quarter, highest priority first", actions,
+                       ("priority", "title", "owner", "due_date", "metric", "expected_effect", "impact"),
+                       "No actions are listed for this quarter.",
+                       ("Impact: expected effect on the quarter's bookings; empty when not known.",),
+                       number_columns=("priority",), date_columns=("due_date",), money_columns=("impact",))
+
+
+def plan_sheets(quotas: pd.DataFrame | None, territory_balance: pd.DataFrame | None,
+                territory_assignment: pd.DataFrame | None, hiring_plan: pd.DataFrame | None,
+                compensation_plan: pd.DataFrame | None, payouts: pd.DataFrame | None,
+                actions: pd.DataFrame | None, currency: str) -> list[Sheet]:
+    """The plan's sheets, in order: Quotas, Territories, Account assignments, Hiring plan, Compensation plan,
+    Payout simulation, Actions — each the columns of its frame that exist, labelled for people, with notes
+    (totals go in a note above the table, so the filtered table holds only rows of one kind). A frame that is
+    None or empty gives a sheet with a one-line note saying what is not available. ``currency`` formats the
+    amounts in the notes."""
+    return [
+        _quotas_sheet(quotas, currency),
+        _territories_sheet(territory_balance),
+        _assignments_sheet(territory_assignment),
+        _hiring_sheet(hiring_plan, currency),
+        _compensation_sheet(compensation_plan),
+        _payouts_sheet(payouts, currency),
+        _actions_sheet(actions),
+    ]

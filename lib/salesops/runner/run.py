@@ -1,0 +1,300 @@
+"""Run a quarter: every step notebook in order with papermill, render the pages, write the manifest
+and the index page.
+
+A run builds in a private folder beside the final one and swaps it in only when every step has
+succeeded, so the last good report of the quarter stays in place until a new run succeeds; which folders
+a run may replace, and the lock that keeps two runs of one folder apart, are in ``report_folder``. A
+failed run keeps its evidence in ``reports/<QUARTER>.failed/``: the executed notebook with the error and
+its rendered pages. Every file of a report is byte-identical between two runs of the same inputs, params
+and code, except ``timings.json``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from salesops import calendar
+from salesops.data import artifacts
+from salesops.errors import StepError
+from salesops.paths import ProjectPaths, project_paths
+from salesops.report import pages
+from salesops.runner import report_folder
+from salesops.settings.loader import dump, load_params, params_files
+
+KERNEL_NAME = "salesops"
+#: The step whose summary is the quarter's executive summary on the index page.
+SUMMARY_STEP = "04_align"
+PACKAGES = ("salesops", "pandas", "numpy", "pyarrow", "pydantic", "matplotlib", "seaborn", "scikit-learn",
+            "statsforecast", "papermill", "nbconvert", "nbclient", "ipykernel", "openpyxl")
+
+
+@dataclass
+class StepResult:
+    step: str
+    seconds: float
+    page: str
+    analyst_page: str
+
+
+def ensure_kernel() -> None:
+    """Make sure the kernel papermill uses, ``salesops``, runs this Python (installed into this
+    environment when missing)."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+    except NoSuchKernel:
+        spec = None
+    if spec is not None:
+        if Path(spec.argv[0]).resolve() == Path(sys.executable).resolve():
+            return
+        if not Path(spec.resource_dir).resolve().is_relative_to(Path(sys.prefix).resolve()):
+            raise StepError(
+                f"a kernel named {KERNEL_NAME!r} in {spec.resource_dir} runs {spec.argv[0]}, not this "
+                f"environment's Python: remove it (jupyter kernelspec remove {KERNEL_NAME}) and run again."
+            )
+    from ipykernel.kernelspec import install
+
+    install(kernel_name=KERNEL_NAME, display_name="Python (salesops)", prefix=sys.prefix)
+
+
+def run_quarter(quarter: str, params_path: str | Path | None = None, data_dir: str | Path | None = None,
+                out_dir: str | Path | None = None, root: Path | None = None,
+                log: Callable[[str], None] = print) -> Path:
+    """Run every step of ``quarter`` and return the path of its ``index.html``.
+
+    Raises ParamsError before anything runs when the params are invalid; OutputFolderError (a StepError) before
+    anything is written when the report folder must not or cannot be used (``report_folder``); StepError when
+    another run of the same folder is in progress, and naming the step and the page that shows the error when a
+    step fails.
+    """
+    paths = project_paths(root)
+    params = load_params(quarter, params_path, paths.root)  # fail fast, before any kernel starts
+    # the data holds what a plan needs, as salesops check says
+    from salesops.runner.requirements import ensure_data_can_run
+    ensure_data_can_run(params, paths.root, data_dir)
+    notebooks = paths.step_notebooks()
+    if not notebooks:
+        raise StepError(f"no step notebooks (NN_name.ipynb) in {paths.notebooks}")
+    from salesops.data.inputs import data_folder
+
+    final = report_folder.check_output_folder(Path(out_dir) if out_dir else paths.report_dir(quarter),
+                                              data_folder(params, paths.root, data_dir), paths.root)
+    report_folder.prepare_parent(final)
+    with report_folder.exclusive_run(final, quarter):
+        return _run_locked(quarter, params, params_path, data_dir, final, notebooks, paths, log)
+
+
+def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: list[Path], paths: ProjectPaths,
+                log: Callable[[str], None]) -> Path:
+    build = report_folder.new_build_folder(final)
+    (build / "notebooks").mkdir()
+    ensure_kernel()
+    os.environ["SALESOPS_ROOT"] = str(paths.root)
+    parameters = {
+        "quarter": quarter,
+        "params_path": str(Path(params_path).resolve()) if params_path else "",
+        "data_dir": str(Path(data_dir).resolve()) if data_dir else "",
+        "out_dir": "data",  # relative to the build folder, the notebooks' working folder: no temporary path in them
+    }
+    results: list[StepResult] = []
+    started = time.perf_counter()
+    for number, notebook in enumerate(notebooks, start=1):
+        step = notebook.stem
+        began = time.perf_counter()
+        error = _execute(notebook, build / "notebooks" / notebook.name, parameters, build)
+        page, analyst = _render(build, step, failed=error is not None)
+        seconds = time.perf_counter() - began
+        if error is not None:
+            evidence = report_folder.keep_failed(build, final)
+            raise StepError(
+                f"step {step} failed after {seconds:.1f} s:\n{error}\n"
+                f"The page showing the error: {evidence / analyst}\n"
+                f"The last good report of {quarter}, if any, is unchanged in {final}."
+            )
+        results.append(StepResult(step, seconds, page, analyst))
+        log(f"[{number}/{len(notebooks)}] {pages.step_title(step)}: done in {seconds:.1f} s")
+    (build / "kernel.log").unlink(missing_ok=True)  # the kernels' own log lines: kept only as a failure's evidence
+    _write_manifest(build, params, params_path, data_dir, results, paths)
+    pages.write_index(build / "index.html", _index_context(build, params, results, paths))
+    total = time.perf_counter() - started
+    _write_timings(build, results, total)
+    report_folder.publish(build, final)
+    report_folder.clear_failed(final)
+    log(f"Quarter {quarter} done in {total:.1f} s.")
+    return final / "index.html"
+
+
+def _kernel_manager_class(log_path: Path):
+    """A kernel manager whose kernel writes its own log lines to ``log_path``, not to the terminal."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class LoggingKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            with open(log_path, "ab") as log_file:
+                kw.setdefault("stderr", log_file)
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return LoggingKernelManager
+
+
+def _execute(notebook: Path, output: Path, parameters: dict, build: Path) -> str | None:
+    """Run one notebook in ``build`` (its working folder); return None on success, else the error as the
+    reader should see it. The executed notebook is left without run times or temporary paths."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    error = None
+    try:
+        pm.execute_notebook(
+            str(notebook), str(output), parameters=parameters, kernel_name=KERNEL_NAME,
+            cwd=str(build), progress_bar=False, log_output=False,
+            kernel_manager_class=_kernel_manager_class(build / "kernel.log"),
+        )
+    except PapermillExecutionError as exc:
+        error = f"{exc.ename}: {exc.evalue}"
+    if output.exists():
+        _drop_run_metadata(output)
+    return error
+
+
+_MEMORY_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+#: What papermill and nbclient record about one execution (times, temporary paths): not part of the report.
+_RUN_METADATA = ("start_time", "end_time", "duration", "input_path", "output_path", "environment_variables")
+
+
+def _drop_run_metadata(path: Path) -> None:
+    """Remove run times and paths from an executed notebook, so a rerun writes the same bytes."""
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    for key in _RUN_METADATA:
+        notebook.metadata.get("papermill", {}).pop(key, None)
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("papermill", None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"  # papermill draws a random id
+        for output in cell.get("outputs", []):
+            text = output.get("data", {}).get("text/plain")
+            if text:  # "<pandas.io.formats.style.Styler at 0x7f8d87e15850>": a memory address
+                output["data"]["text/plain"] = _MEMORY_ADDRESS.sub("", text if isinstance(text, str) else "".join(text))
+    nbformat.write(notebook, path)
+
+
+def _render(build: Path, step: str, failed: bool) -> tuple[str, str]:
+    executed = build / "notebooks" / f"{step}.ipynb"
+    page, analyst = f"{step}.html", f"analyst/{step}.html"
+    title = pages.step_title(step)
+    pages.render_page(executed, build / page, executive=True, title=title, failed=failed)
+    pages.render_page(executed, build / analyst, executive=False, title=f"{title} (with code)", failed=failed)
+    return page, analyst
+
+
+def code_version(root: Path) -> str:
+    """``git describe`` of the checkout when there is one, else the package version."""
+    try:
+        described = subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--tags"], cwd=root, capture_output=True, text=True,
+            timeout=10, check=True,
+        ).stdout.strip()
+        return f"git {described}"
+    except (OSError, subprocess.SubprocessError):
+        return f"salesops {metadata.version('salesops')}"
+
+
+def _versions() -> dict[str, str]:
+    versions = {"python": sys.version.split()[0]}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def _relative(path: Path, root: Path) -> str:
+    path = Path(path).resolve()
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
+def _write_manifest(build, params, params_path, data_dir, results, paths: ProjectPaths) -> None:
+    from salesops.data.inputs import data_folder
+
+    folder = data_folder(params, paths.root, data_dir)
+    input_files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    manifest = {
+        "quarter": params.quarter,
+        "code_version": code_version(paths.root),
+        "params_files": [_relative(p, paths.root) for p in params_files(params.quarter, params_path, paths.root)],
+        "params": dump(params),
+        "inputs": {"folder": _relative(folder, paths.root),
+                   "files": {p.name: artifacts.file_sha256(p) for p in input_files}},
+        "packages": _versions(),
+        "steps": [{"step": r.step, "page": r.page, "analyst_page": r.analyst_page}
+                  for r in results],
+        "artifacts": {p.name: artifacts.file_sha256(p) for p in sorted((build / "data").glob("*.parquet"))},
+    }
+    artifacts.write_json(manifest, build / "manifest.json")
+
+
+#: The one file of a report that differs between two runs of the same inputs, params and code.
+TIMINGS_FILE = "timings.json"
+
+
+def _write_timings(build: Path, results: list[StepResult], total_seconds: float) -> None:
+    """When the run happened and how long each step took: kept apart from the manifest and the pages, so
+    that every other file of a rerun is byte-identical."""
+    artifacts.write_json({
+        "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "total_seconds": round(total_seconds, 2),
+        "steps": {r.step: round(r.seconds, 2) for r in results},
+    }, build / TIMINGS_FILE)
+
+
+def _index_context(build: Path, params, results: list[StepResult], paths: ProjectPaths) -> dict:
+    """What the index shows: step 4's executive summary (cards, sentences, top actions) when it ran, else
+    every step's headline numbers; skipped analyses; the pages."""
+    steps = []
+    for result in results:
+        summary_path = build / "data" / f"summary_{result.step}.parquet"
+        summary = pd.read_parquet(summary_path) if summary_path.exists() else pd.DataFrame(
+            columns=["kind", "label", "display", "note"])
+        metrics = summary[summary["kind"] == "metric"].fillna("").to_dict("records")
+        findings = summary.loc[summary["kind"] == "finding", "display"].tolist()
+        skipped = summary.loc[summary["kind"] == "skipped", "display"].tolist()
+        steps.append({"title": pages.step_title(result.step), "page": result.page,
+                      "analyst_page": result.analyst_page,
+                      "metrics": metrics, "findings": findings, "skipped": skipped})
+    summary = next((s for s in steps if s["title"] == pages.step_title(SUMMARY_STEP)), None)
+    actions_path = build / "data" / "actions.parquet"
+    top_actions = []
+    if summary is not None and actions_path.exists():
+        actions = pd.read_parquet(actions_path)
+        top_actions = [{"title": a.title, "owner": a.owner, "due": f"{a.due_date:%d %b %Y}", "metric": a.metric,
+                        "effect": a.expected_effect} for a in actions[actions["on_summary"]].itertuples()]
+    return {
+        "summary": summary, "top_actions": top_actions,
+        "workbook": "plan.xlsx" if (build / "plan.xlsx").exists() else None,
+        "company": params.company, "quarter": params.quarter, "currency": params.currency,
+        "quarter_start": f"{params.quarter_start:%d %b %Y}", "quarter_end": f"{params.quarter_end:%d %b %Y}",
+        "data_end": f"{params.data_end:%d %b %Y}", "steps": steps,
+        "code_version": code_version(paths.root),
+    }
+
+
+def default_quarter(today: dt.date | None = None, fiscal_year_start_month: int = 1) -> str:
+    """The quarter after the one containing ``today``: the one being planned."""
+    period = pd.Timestamp(today or dt.date.today()).to_period(calendar.quarter_freq(fiscal_year_start_month))
+    return calendar.quarter_label(period + 1)

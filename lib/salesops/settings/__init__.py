@@ -1,0 +1,1 @@
+"""The params loader: defaults, the quarter's overrides, and their validation."""

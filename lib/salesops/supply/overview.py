@@ -1,0 +1,151 @@
+"""Step 3's page in numbers and words: headline cards, findings and the closing supply plan per scenario,
+from a ``supply.plan.SupplyPlan``. Nothing here defines a measure: definitions live in ``capacity.py``,
+``hiring.py``, ``staffing.py`` and ``inventory.py``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from salesops.contract.analyses import missing_sentence
+from salesops.report.formats import money, number, percent
+from salesops.report.present import Metric
+from salesops.settings.loader import Params
+from salesops.supply.hiring import hire_contribution
+from salesops.supply.plan import SupplyPlan
+
+
+def team_plan(plan: SupplyPlan, params: Params, scenario: str) -> pd.DataFrame:
+    """Account executives per month with the scenario's planned hires: ds, headcount, ramped_equivalents."""
+    settings = params.supply
+    team = plan.capacity.groupby("ds")[["headcount", "ramped_equivalents"]].sum()
+    months = pd.DatetimeIndex(team.index)
+    hires = plan.hires[(plan.hires["scenario"] == scenario) & (plan.hires["role"] == "AE")]
+    for start, count in zip(hires["ds"], hires["hires"]):
+        team["headcount"] += count * hire_contribution(start, months, [1.0], settings.attrition_annual)
+        team["ramped_equivalents"] += count * hire_contribution(start, months, settings.ramp_curve,
+                                                                settings.attrition_annual)
+    return team.reset_index()
+
+
+def _quarter_rows(plan: SupplyPlan, params: Params, scenario: str) -> pd.DataFrame:
+    gaps = plan.gaps
+    return gaps[(gaps["scenario"] == scenario) & (gaps["quarter"] == params.quarter)]
+
+
+def supply_metrics(plan: SupplyPlan, params: Params) -> list[Metric]:
+    """The cards at the top of the supply page and of the quarter's index."""
+    currency, quarter = params.currency, params.quarter
+    rows = _quarter_rows(plan, params, "base")
+    capacity, demand = float(rows["capacity"].sum()), float(rows["demand"].sum())
+    cost = plan.costs.set_index("scenario").loc[params.supply.plan_scenario]
+    metrics = [
+        Metric(f"Sales capacity {quarter}", capacity, money(capacity, currency, compact=True),
+               f"{percent(capacity / demand - 1, signed=True)} vs base demand" if demand else "today's team"),
+        Metric("Short in the quarter (base)", float(rows["gap_after"].clip(lower=0).sum()),
+               money(float(rows["gap_after"].clip(lower=0).sum()), currency, compact=True),
+               "bookings demand above capacity, after hires"),
+        Metric(f"Hires ({params.supply.plan_scenario})", float(cost["ae_hires"] + cost["support_hires"]),
+               number(cost["ae_hires"] + cost["support_hires"]),
+               f"{number(cost['ae_hires'])} account executives"),
+        Metric("Added cost in the horizon", float(cost["added_payroll"] + cost["contractor_cost"]),
+               money(float(cost["added_payroll"] + cost["contractor_cost"]), currency, compact=True)
+               if pd.notna(cost["added_payroll"]) else "unknown",
+               "payroll of hires + contractors" if pd.notna(cost["added_payroll"]) else
+               "no on-target earnings to cost the hires"),
+    ]
+    return metrics
+
+
+def supply_findings(plan: SupplyPlan, params: Params) -> list[str]:
+    """What the supply plan says, most important first."""
+    currency, quarter, settings = params.currency, params.quarter, params.supply
+    sentences = []
+    base = _quarter_rows(plan, params, "base")
+    short = base[base["gap_after"] > 0]
+    spare = base[base["gap_before"] < 0]
+    if short.empty:
+        sentences.append(f"Today's team can deliver the base demand of {quarter} in every segment.")
+    else:
+        parts = ", ".join(f"{s} {money(g, currency, compact=True)}" for s, g in zip(short["segment"], short["gap_after"]))
+        sentences.append(
+            f"Base demand of {quarter} exceeds what the team can deliver by {parts}. Hires decided now start on "
+            f"{plan.earliest_start:%d %b %Y} at the earliest and need {len(settings.ramp_curve)} months to ramp, so "
+            f"this quarter's gap is closed, if at all, by re-prioritising, overtime and incentives on ramped reps, "
+            f"or partners — not by hiring.")
+        if not spare.empty:
+            spare_text = ", ".join(f"{s} {money(-g, currency, compact=True)}"
+                                   for s, g in zip(spare["segment"], spare["gap_before"]))
+            sentences.append(f"Spare capacity in the same quarter: {spare_text}; moving accounts or leads there "
+                             f"is the quickest lever.")
+    cost = plan.costs.set_index("scenario")
+    plan_row = cost.loc[settings.plan_scenario]
+    hires = plan.hiring_plan(settings.plan_scenario)
+    ae = hires[hires["role"] == "AE"]
+    if len(ae):
+        first = ae.sort_values("ds").iloc[0]
+        sentences.append(
+            f"The {settings.plan_scenario} plan hires {number(ae['hires'].sum())} account executives "
+            f"({', '.join(f'{n} {s}' for s, n in ae.groupby('segment')['hires'].sum().items())}); the first "
+            f"start on {first['ds']:%b %Y} and are fully productive from {first['fully_ramped']:%b %Y}.")
+    else:
+        sentences.append(f"The {settings.plan_scenario} demand needs no new account executives over the horizon.")
+    if plan_row["support_hires"]:
+        sentences.append(f"Supporting roles: {plan_row['hires_by_role']}; contractors cover "
+                         f"{number(plan_row['contractor_hours'])} hours of short or early gaps "
+                         f"({money(plan_row['contractor_cost'], currency, compact=True)}).")
+    check = plan.quota_check.dropna(subset=["quota_to_capacity"])
+    over = check[check["quota_to_capacity"] > 1.1]
+    if len(over):
+        sentences.append("Quotas ask more than the team is measured to deliver in " + ", ".join(
+            f"{s} ({percent(r - 1)} more)" for s, r in zip(over["segment"], over["quota_to_capacity"])) +
+            ": expect attainment below 100% there unless productivity rises.")
+    ae_attrition = plan.attrition.set_index("role")["annual_rate"].get("AE")
+    if ae_attrition is not None and pd.notna(ae_attrition):
+        sentences.append(f"Account executives left at {percent(ae_attrition)} a year over the last "
+                         f"{settings.history_months} months; the plan assumes {percent(settings.attrition_annual)}.")
+    if len(plan.inventory):
+        risky = plan.inventory[plan.inventory["stockout_risk_before_delivery"] > 1 - params.inventory.service_level]
+        for row in risky.itertuples():
+            sentences.append(
+                f"{row.product}: {number(row.on_hand)} units in stock cover less than the "
+                f"{number(row.monthly_demand * row.lead_time_months)} expected to be ordered during the supplier's "
+                f"{number(row.lead_time_days)}-day lead time ({percent(row.stockout_risk_before_delivery)} chance of "
+                f"running out before a new order arrives): order now, and expedite.")
+    return sentences
+
+
+def scenario_sentences(plan: SupplyPlan, params: Params) -> list[str]:
+    """How the page ends: what supply plan the base scenario needs, and what changes if downside or upside
+    comes."""
+    currency = params.currency
+    cost = plan.costs.set_index("scenario")
+
+    def describe(row) -> str:
+        payroll = ("payroll unknown: add on-target earnings to the reps table or supply.annual_cost"
+                   if pd.isna(row["added_payroll"]) else
+                   f"payroll {money(row['added_payroll'], currency, compact=True)} in the horizon")
+        text = f"hires {row['hires_by_role']} ({payroll}), {number(row['contractor_hours'])} contractor hours"
+        if row["inventory_units"]:
+            text += f", {number(row['inventory_units'])} hardware units to order"
+        if row["horizon_gap"] > 0:
+            text += (f"; {money(row['horizon_gap'], currency, compact=True)} of demand stays beyond capacity "
+                     f"within the hiring limits")
+        return text
+
+    base = cost.loc["base"]
+    sentences = [f"The base scenario needs: {describe(base)}."]
+    for scenario in ("downside", "upside"):
+        row = cost.loc[scenario]
+        delta = (row["ae_hires"] + row["support_hires"]) - (base["ae_hires"] + base["support_hires"])
+        change = "no change in hires" if delta == 0 else f"{number(abs(delta))} {'more' if delta > 0 else 'fewer'} hires"
+        sentences.append(f"If the {scenario} comes: {change} — {describe(row)}.")
+    return sentences
+
+
+def inventory_note(plan: SupplyPlan, supported: pd.DataFrame) -> str:
+    """The sentence the inventory section shows instead of its table ("" when there is a table)."""
+    missing = missing_sentence(supported, "Hardware inventory")
+    if missing:
+        return missing
+    return "" if len(plan.inventory) else "No hardware product was ordered in the history window: no stock to plan."
