@@ -115,4 +115,5 @@ def test_rendered_page_has_no_element_attribute_or_link_from_the_input(tmp_path,
 def test_long_text_in_tables_and_cards_wraps_on_the_page(tmp_path):
     page = rendered([present.table(pd.DataFrame({"name": ["x" * 2000]}))], tmp_path)
     assert "body.jp-Notebook .jp-RenderedHTMLCommon td" in page
-    assert "overflow-wrap: anywhere; max-width: 32em;" in page
+    assert "overflow-wrap: break-word; max-width: 32em;" in page  # cells wrap between words...
+    assert "body.jp-Notebook .jp-OutputArea-output { overflow-x: auto; }" in page  # ...and a wider table scrolls
