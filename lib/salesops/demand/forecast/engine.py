@@ -1,0 +1,180 @@
+"""Where statsforecast runs: in this process (``engine: local``) or on a dask.distributed cluster through its
+Fugue backend (``engine: dask``); see *Engines* in the notes of ``salesops.demand.forecast``. statsforecast
+and dask are imported when used."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import warnings
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+
+from salesops.demand.forecast.settings import (
+    BASELINE,
+    MEAN_MODEL,
+    MODELS,
+    PERIODS_PER_QUARTER,
+    ForecastSettings,
+    did_you_mean,
+    resolve_settings,
+)
+
+
+_STATSFORECAST_FREQ = {"M": "MS", "W": "W-MON"}  # period starts
+
+
+def _model(name: str, settings: ForecastSettings):
+    from statsforecast import models as sf
+
+    m = settings.season
+    if name == "AutoETS":
+        return sf.AutoETS(season_length=m)
+    if name == "AutoARIMA":
+        return sf.AutoARIMA(season_length=m)
+    if name == "AutoTheta":
+        return sf.AutoTheta(season_length=m)
+    if name == "SeasonalNaive":
+        return sf.SeasonalNaive(season_length=m)
+    if name == "HoltWinters":
+        return sf.HoltWinters(season_length=m, error_type="A", alias="HoltWinters")
+    if name == "AutoCES":
+        return sf.AutoCES(season_length=m, alias="AutoCES")
+    if name == "DynamicOptimizedTheta":
+        return sf.DynamicOptimizedTheta(season_length=m, alias="DynamicOptimizedTheta")
+    if name == "MSTL":
+        quarter = PERIODS_PER_QUARTER[settings.freq]
+        seasons = sorted({quarter, m}) if m > quarter else [m]
+        return sf.MSTL(season_length=seasons)
+    if name == MEAN_MODEL:
+        return sf.HistoricAverage()
+    raise ValueError(f"unknown model {name!r}{did_you_mean(name, MODELS)}; accepted: {', '.join(MODELS)}")
+
+
+class Engine:
+    """Runs statsforecast locally or through its Fugue backend on a dask.distributed client; get one from
+    ``open_engine``."""
+
+    def __init__(self, client=None):
+        self.client = client  # a dask.distributed Client, or None for the local engine
+
+    def _frame(self, df: pd.DataFrame):
+        if self.client is None:
+            return df
+        import dask.dataframe as dd
+
+        workers = max(1, sum(self.client.nthreads().values()))
+        return dd.from_pandas(df, npartitions=max(1, min(df["unique_id"].nunique(), 2 * workers)))
+
+    def _statsforecast(self, names: Sequence[str], settings: ForecastSettings, fallback: bool):
+        from statsforecast import StatsForecast
+
+        return StatsForecast(
+            models=[_model(name, settings) for name in names],
+            freq=_STATSFORECAST_FREQ[settings.freq],
+            n_jobs=settings.n_jobs if self.client is None else 1,
+            fallback_model=_model(BASELINE, settings) if fallback else None,
+        )
+
+    @staticmethod
+    def _local(result) -> pd.DataFrame:
+        if hasattr(result, "compute"):
+            result = result.compute()
+        out = pd.DataFrame(result).reset_index(drop=True)
+        out["unique_id"] = out["unique_id"].astype(str).to_numpy(dtype=object)
+        for column in ("ds", "cutoff"):
+            if column in out.columns:
+                out[column] = pd.to_datetime(out[column]).astype("datetime64[ns]")
+        for column in out.columns:
+            if column not in ("unique_id", "ds", "cutoff"):
+                out[column] = pd.Series(out[column]).to_numpy(dtype="float64", na_value=np.nan)
+        return out
+
+    def cross_validation(self, df: pd.DataFrame, names: Sequence[str], s: ForecastSettings) -> pd.DataFrame:
+        with _quiet():
+            result = self._statsforecast(names, s, fallback=True).cross_validation(
+                h=s.cv_h, df=self._frame(df), n_windows=s.cv_windows, step_size=s.cv_step_periods,
+                refit=s.cv_refit)
+            return self._local(result).sort_values(["unique_id", "cutoff", "ds"], kind="stable").reset_index(drop=True)
+
+    def forecast(self, df: pd.DataFrame, names: Sequence[str], s: ForecastSettings) -> pd.DataFrame:
+        fallback = MEAN_MODEL not in names
+        with _quiet():
+            result = self._statsforecast(names, s, fallback=fallback).forecast(
+                h=s.horizon, df=self._frame(df), level=list(s.levels_pct))
+            return self._local(result).sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence the warnings and log lines statsforecast, fugue and dask print while they work."""
+    loggers = [logging.getLogger(name) for name in ("distributed", "distributed.shuffle._scheduler_plugin", "fugue")]
+    before = [logger.level for logger in loggers]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for logger in loggers:
+            logger.setLevel(logging.ERROR)
+        try:
+            yield
+        finally:
+            for logger, level in zip(loggers, before):
+                logger.setLevel(level)
+
+
+@contextlib.contextmanager
+def open_engine(settings: ForecastSettings | None = None) -> Iterator[Engine]:
+    """The engine of ``settings``: local, or a dask.distributed client (to ``dask_address``, else a new
+    LocalCluster with one single-threaded worker process per core) closed on exit. The public functions
+    open one themselves; pass the one yielded here as ``engine=`` to share a cluster between calls (the
+    engine only runs statsforecast: every other setting comes from the ``settings`` given to each call).
+
+    A LocalCluster starts worker processes that import the calling script again: in a script (not a
+    notebook) call this under ``if __name__ == "__main__":``, as dask requires."""
+    settings = resolve_settings(settings)
+    if settings.engine == "local":
+        yield Engine()
+        return
+    try:
+        from distributed import Client, LocalCluster
+        import dask.dataframe  # noqa: F401
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ValueError("engine 'dask' needs dask and distributed: pip install 'dask[distributed,dataframe]', or "
+                         "set engine: local") from exc
+    cluster = None
+    with _quiet():
+        if settings.dask_address:
+            client = Client(settings.dask_address, set_as_default=True)
+        else:
+            cores = os.cpu_count() or 1
+            before = os.environ.get("PYTHONWARNINGS")
+            os.environ["PYTHONWARNINGS"] = "ignore"  # the worker processes inherit it: no warnings in the report
+            try:
+                cluster = LocalCluster(n_workers=cores, threads_per_worker=1, dashboard_address=None)
+            finally:
+                if before is None:
+                    os.environ.pop("PYTHONWARNINGS", None)
+                else:
+                    os.environ["PYTHONWARNINGS"] = before
+            client = Client(cluster, set_as_default=True)
+    try:
+        with client.as_current():
+            yield Engine(client)
+    finally:
+        with _quiet():
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+@contextlib.contextmanager
+def engine_for(settings: ForecastSettings, engine: Engine | None) -> Iterator[Engine]:
+    if engine is not None:
+        if not isinstance(engine, Engine):
+            raise ValueError("engine must be one yielded by forecast.open_engine(settings), or None")
+        yield engine
+    else:
+        with open_engine(settings) as opened:
+            yield opened
