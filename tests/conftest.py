@@ -9,7 +9,7 @@ import pytest
 
 import yaml
 
-from salesops.settings.loader import Params, load_params
+from salesops.plan_params import Params, load_params
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,7 +6,7 @@ import pytest
 from salesops.align import actions
 from salesops.align import overview as align_overview
 from salesops.align import plan as align_plan
-from salesops.settings.loader import load_params
+from salesops.plan_params import load_params
 
 from conftest import ROOT
 

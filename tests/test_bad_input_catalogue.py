@@ -41,7 +41,8 @@ from salesops.data.inputs import load_inputs
 from salesops.errors import DataError
 from salesops.runner.check import check_data
 from salesops.runner.requirements import ensure_data_can_run
-from salesops.settings.loader import deep_merge, load_params
+from salesops.plan_params import load_params
+from salesops.settings.loader import deep_merge
 
 from conftest import ROOT, tiny_export, write_export
 

@@ -15,7 +15,7 @@ from salesops.data.inputs import load_inputs
 from salesops.errors import DataError
 from salesops.runner.check import check_data
 from salesops.runner.run import run_quarter
-from salesops.settings.loader import load_params
+from salesops.plan_params import load_params
 
 from conftest import ROOT, folder_params, tiny_export, write_export
 

@@ -13,7 +13,7 @@ from salesops.errors import DataError
 from salesops.runner.check import check_data
 from salesops.runner.requirements import unmet
 from salesops.runner.run import run_quarter
-from salesops.settings.loader import load_params
+from salesops.plan_params import load_params
 
 from conftest import ROOT, tiny_export, write_export
 

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 
 from salesops.demand import overview as demand_overview
-from salesops.settings.loader import load_params
+from salesops.plan_params import load_params
 
 from conftest import ROOT
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from salesops.collect import overview as collect_overview
-from salesops.settings.loader import load_params
+from salesops.plan_params import load_params
 
 from conftest import ROOT
 

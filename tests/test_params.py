@@ -8,7 +8,8 @@ import yaml
 
 from salesops import calendar
 from salesops.runner.run import default_quarter
-from salesops.settings.loader import ParamsError, deep_merge, load_params, new_quarter_file
+from salesops.plan_params import load_params
+from salesops.settings.loader import ParamsError, deep_merge, new_quarter_file
 
 from conftest import ROOT
 
@@ -46,11 +47,11 @@ def test_unknown_top_level_key(tmp_path):
 
 
 @pytest.mark.parametrize("content, expected", [
-    ({"collect": {"target_growth": -2}}, r"collect\.target_growth: Input should be greater than or equal to -0\.99"),
-    ({"data": {"max_reject_share": 1.5}}, r"data\.max_reject_share: Input should be less than or equal to 1; got 1\.5"),
-    ({"sample": {"scale": -1}}, r"sample\.scale: Input should be greater than 0"),
+    ({"collect": {"target_growth": -2}}, r"collect\.target_growth: expected a growth rate from -0\.99 to 10 .*; got -2 "),
+    ({"data": {"max_reject_share": 1.5}}, r"data\.max_reject_share: expected a share from 0 to 1 .*; got 1\.5 "),
+    ({"sample": {"scale": -1}}, r"sample\.scale: expected a scale factor above 0 and at most 100"),
     ({"data": {"on_row_error": "ignore"}}, r"data\.on_row_error: Input should be 'error' or 'quarantine'"),
-    ({"fiscal_year_start_month": 13}, r"fiscal_year_start_month: Input should be less than or equal to 12"),
+    ({"fiscal_year_start_month": 13}, r"fiscal_year_start_month: expected a calendar month number \(1 = January\) from 1 to 12"),
     ({"as_of": "2027-05-01"}, r"as_of 2027-05-01 is after the end of quarter 2027Q1"),
     ({"data": {"source": "folder"}}, r"data\.source is 'folder' but data\.dir is empty"),
     ({"data": {"columns": {"opportunities": {"Amount": "amout"}}}},

@@ -16,7 +16,7 @@ from salesops.errors import DataError
 from salesops.paths import project_paths
 from salesops.report import pages, present
 from salesops.runner.step import Step, artifact_columns
-from salesops.settings.loader import load_params
+from salesops.plan_params import load_params
 
 from conftest import ROOT, folder_params, tiny_export, write_export
 

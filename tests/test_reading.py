@@ -16,7 +16,8 @@ from salesops.data.files import read_table_file
 from salesops.data.inputs import load_inputs, planning_horizon_end
 from salesops.errors import DataError
 from salesops.report import formats
-from salesops.settings.loader import ParamsError, deep_merge, load_params
+from salesops.plan_params import load_params
+from salesops.settings.loader import ParamsError, deep_merge
 
 from conftest import ROOT, tiny_export, write_export
 

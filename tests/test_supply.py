@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from salesops.settings.loader import load_params
+from salesops.plan_params import load_params
 from salesops.supply import plan as supply_plan
 from salesops.supply.settings import SupplySettings
 

@@ -3,7 +3,7 @@
 import pytest
 import yaml
 
-from salesops.settings.loader import ParamsError, load_params
+from salesops.plan_params import ParamsError, load_params
 from salesops.supply.settings import InventorySettings, SupplySettings
 
 from conftest import ROOT

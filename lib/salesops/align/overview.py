@@ -9,7 +9,7 @@ import pandas as pd
 
 from salesops.report.formats import money, number, percent
 from salesops.report.present import Metric
-from salesops.settings.loader import Params
+from salesops.plan_params import Params
 
 
 def _blended(comparison: pd.DataFrame) -> pd.Series:

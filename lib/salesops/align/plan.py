@@ -14,7 +14,7 @@ from salesops.collect.kpis import _won_mask
 from salesops.collect.overview import SEGMENT_BANDS
 from salesops.contract.schema import TEXT_DTYPE
 from salesops.report.formats import money
-from salesops.settings.loader import Params
+from salesops.plan_params import Params
 from salesops.supply import capacity
 
 UNKNOWN = "Unknown"

@@ -15,7 +15,7 @@ from salesops import calendar
 from salesops.collect import kpis
 from salesops.report.formats import money, percent
 from salesops.report.present import Metric
-from salesops.settings.loader import Params
+from salesops.plan_params import Params
 
 #: Employee bands that define the segments when a rep's segment is not known.
 SEGMENT_BANDS = ((0, 200, "SMB"), (200, 2000, "MM"), (2000, math.inf, "ENT"))

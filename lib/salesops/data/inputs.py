@@ -14,7 +14,7 @@ from salesops.contract.validation import MappingRules, validate_tables
 from salesops.data import files
 from salesops.errors import DataError
 from salesops.paths import project_paths
-from salesops.settings.loader import Params
+from salesops.plan_params import Params
 
 
 @dataclass

@@ -12,7 +12,7 @@ import pandas as pd
 from salesops.demand.forecast import TOTAL_ID
 from salesops.report.formats import money, percent
 from salesops.report.present import Metric
-from salesops.settings.loader import Params
+from salesops.plan_params import Params
 
 SCENARIOS = ("downside", "base", "upside")
 

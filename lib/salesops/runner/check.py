@@ -21,7 +21,7 @@ from salesops.data import files
 from salesops.data.inputs import Inputs, inventory, locate_files, mapping_rules
 from salesops.errors import DataError
 from salesops.runner import requirements
-from salesops.settings.loader import Params
+from salesops.plan_params import Params
 
 
 @dataclass

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "check":
             from salesops.runner.check import check_data
             from salesops.runner.run import default_quarter
-            from salesops.settings.loader import load_params
+            from salesops.plan_params import load_params
 
             report = check_data(load_params(args.quarter or default_quarter(), args.params), data_dir=args.data)
             print(report.text())

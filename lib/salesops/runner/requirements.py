@@ -25,7 +25,7 @@ from salesops import calendar
 from salesops.data import files
 from salesops.demand.overview import history_end
 from salesops.errors import DataError
-from salesops.settings.loader import Params
+from salesops.plan_params import Params
 
 #: Tables that no other table points to: they cannot change which opportunities are kept, so the check
 #: before a run leaves them to step 1 (activities are by far the largest table).

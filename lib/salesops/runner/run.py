@@ -30,7 +30,8 @@ from salesops.errors import StepError
 from salesops.paths import ProjectPaths, project_paths
 from salesops.report import pages
 from salesops.runner import report_folder
-from salesops.settings.loader import dump, load_params, params_files
+from salesops.plan_params import load_params
+from salesops.settings.loader import dump, params_files
 
 KERNEL_NAME = "salesops"
 #: The step whose summary is the quarter's executive summary on the index page.

@@ -18,7 +18,7 @@ from salesops.data.inputs import Inputs, load_inputs
 from salesops.paths import ProjectPaths, project_paths
 from salesops.report import plots
 from salesops.report.present import Metric
-from salesops.settings.loader import Params, load_params
+from salesops.plan_params import Params, load_params
 
 SUMMARY_COLUMNS = ["kind", "label", "display", "value", "note"]
 

@@ -10,7 +10,7 @@ import pandas as pd
 from salesops.contract.analyses import missing_sentence
 from salesops.report.formats import money, number, percent
 from salesops.report.present import Metric
-from salesops.settings.loader import Params
+from salesops.plan_params import Params
 from salesops.supply.hiring import hire_contribution
 from salesops.supply.plan import SupplyPlan
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from salesops.contract.schema import TEXT_DTYPE
 from salesops.demand import plan as demand_plan
-from salesops.settings.loader import Params
+from salesops.plan_params import Params
 from salesops.supply import capacity, hiring, inventory, staffing
 from salesops.supply.settings import SCENARIOS, SupplySettings
 
