@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine with Python >= 3.11 and make:
 #   make quarter   set up .venv (first time only), run the sample quarter, print its report's path
 #   make test      run the tests in the same environment
+#   make test-fast the fast loop: every test but the whole-quarter (e2e) runs, about a minute
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ QUARTER ?= 2027Q1
 KERNEL := salesops
 STAMP := $(VENV)/.installed
 
-.PHONY: quarter test lab setup clean-reports
+.PHONY: quarter test test-fast lab setup clean-reports
 
 setup: $(STAMP)
 
@@ -27,6 +28,9 @@ quarter: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not e2e"
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks

@@ -82,3 +82,37 @@ def folder_params(folder: Path, **data) -> Params:
 @pytest.fixture
 def export_dir(tmp_path) -> Path:
     return write_export(tmp_path / "export", tiny_export())
+
+
+# --------------------------------------------------------------------------------------------------
+# The fast loop (`make test-fast`, `pytest -m "not e2e"`) leaves out every test marked e2e. A test that
+# starts a notebook kernel (a whole step or quarter) without the mark would slow the fast loop down
+# unnoticed, so such a test fails here, naming the mark to add — in the full run too.
+
+_RUNNING = {"item": None}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    _RUNNING["item"] = item  # covers the set-up of module- and session-scoped fixtures the item needs
+    try:
+        return (yield)
+    finally:
+        _RUNNING["item"] = None
+
+
+def pytest_configure(config):
+    from nbclient import NotebookClient
+
+    start_kernel = NotebookClient.create_kernel_manager
+
+    def create_kernel_manager_in_e2e_tests_only(client):
+        item = _RUNNING["item"]
+        if item is not None and item.get_closest_marker("e2e") is None:
+            raise RuntimeError(
+                f"{item.nodeid} starts a notebook kernel (a whole step or quarter) but is not marked e2e: add "
+                "@pytest.mark.e2e to the test (or pytestmark = pytest.mark.e2e to its module), so that the fast "
+                "loop (pytest -m 'not e2e') leaves it out.")
+        return start_kernel(client)
+
+    NotebookClient.create_kernel_manager = create_kernel_manager_in_e2e_tests_only

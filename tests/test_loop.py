@@ -409,6 +409,7 @@ def test_second_quarter_compares_the_first_ones_forecast_with_its_actuals(two_qu
     assert "first planned quarter" not in page
 
 
+@pytest.mark.e2e
 def test_second_quarter_compares_the_first_ones_hires_with_who_started(two_quarters):
     first, second = two_quarters["2027Q1"] / "data", two_quarters["2027Q2"] / "data"
     plan = pd.read_parquet(first / "hiring_plan.parquet")
@@ -423,6 +424,7 @@ def test_second_quarter_compares_the_first_ones_hires_with_who_started(two_quart
         two_quarters["2027Q2"] / "01_collect.html").read_text()
 
 
+@pytest.mark.e2e
 def test_second_quarter_measures_quota_attainment_of_the_first_ones_quotas(two_quarters):
     first, second = two_quarters["2027Q1"] / "data", two_quarters["2027Q2"] / "data"
     findings = pd.read_parquet(second / "summary_01_collect.parquet").query("kind == 'finding'")["display"].tolist()
@@ -438,6 +440,7 @@ def test_second_quarter_measures_quota_attainment_of_the_first_ones_quotas(two_q
     assert "2027Q1: quota attainment of the team" in (two_quarters["2027Q2"] / "01_collect.html").read_text()
 
 
+@pytest.mark.e2e
 def test_second_quarters_executive_summary_shows_the_first_ones_plan_against_actuals(two_quarters):
     review = pd.read_parquet(two_quarters["2027Q2"] / "data" / "last_quarter_review.parquet")["sentence"]
     index = (two_quarters["2027Q2"] / "index.html").read_text()
