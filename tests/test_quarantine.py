@@ -11,6 +11,7 @@ import yaml
 from salesops.collect import quality
 from salesops.collect import overview as collect_overview
 from salesops.contract import privacy
+from salesops.contract.validation import REJECT_COLUMNS
 from salesops.data.inputs import load_inputs
 from salesops.errors import DataError
 from salesops.paths import project_paths
@@ -196,7 +197,7 @@ def test_table_artifacts_keep_only_columns_the_analyses_read(tmp_path):
     step = Step("01_collect", default, project_paths(), tmp_path / "data", None)
     (tmp_path / "data").mkdir()
     opportunities = tiny_export()["opportunities"].assign(**{"Contact Phone": "+1 555 0100", "Deal Notes": "x"})
-    step.write_tables({"leads": leads, "opportunities": opportunities}, pd.DataFrame({"table": pd.Series(dtype=str)}))
+    step.write_tables({"leads": leads, "opportunities": opportunities}, pd.DataFrame(columns=REJECT_COLUMNS))
     assert list(pd.read_parquet(tmp_path / "data" / "table_leads.parquet").columns) == ["lead_id", "created_date"]
     assert "Contact Phone" not in pd.read_parquet(tmp_path / "data" / "table_opportunities.parquet").columns
     assert list(leads.columns)[2] == "email"  # the input frame is untouched

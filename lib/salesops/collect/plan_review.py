@@ -40,6 +40,7 @@ from salesops import calendar
 from salesops.checks import as_timestamp
 from salesops.collect.kpis import _check_columns, _won_mask
 from salesops.contract.schema import SEGMENTS, TEXT_DTYPE
+from salesops.data import artifacts
 from salesops.demand.plan import METHOD_LABELS
 from salesops.report.formats import money, percent
 from salesops.supply.settings import SUPPORT_ROLES
@@ -102,8 +103,8 @@ def previous_report_dir(out_dir: Path, quarter: str, fiscal_year_start_month: in
     """
     report_folder = Path(out_dir).resolve().parent
     previous_label = calendar.shift_quarter(quarter, -1, fiscal_year_start_month)
-    previous_data = report_folder.parent / previous_label / "data"
-    if previous_data.is_dir() and any(previous_data.glob("*.parquet")):
+    previous_data = artifacts.artifact_folder(report_folder.parent / previous_label)
+    if artifacts.artifact_files(previous_data):
         return previous_data
     return None
 
@@ -113,8 +114,8 @@ def read_previous_plan(previous_dir: Path | None) -> dict[str, pd.DataFrame]:
     (and all are when ``previous_dir`` is None)."""
     if previous_dir is None:
         return {}
-    paths = {name: Path(previous_dir) / f"{name}.parquet" for name in PREVIOUS_ARTIFACTS}
-    return {name: pd.read_parquet(path) for name, path in paths.items() if path.exists()}
+    frames = {name: artifacts.read_optional_artifact(previous_dir, name) for name in PREVIOUS_ARTIFACTS}
+    return {name: frame for name, frame in frames.items() if frame is not None}
 
 
 # --------------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from typing import Callable
 import pandas as pd
 
 from salesops import calendar
-from salesops.data import artifacts
+from salesops.data import artifacts, catalog
 from salesops.errors import StepError
 from salesops.paths import ProjectPaths, project_paths
 from salesops.report import pages
@@ -107,7 +107,8 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
         "quarter": quarter,
         "params_path": str(Path(params_path).resolve()) if params_path else "",
         "data_dir": str(Path(data_dir).resolve()) if data_dir else "",
-        "out_dir": "data",  # relative to the build folder, the notebooks' working folder: no temporary path in them
+        # relative to the build folder, the notebooks' working folder: no temporary path in them
+        "out_dir": artifacts.ARTIFACT_FOLDER,
     }
     results: list[StepResult] = []
     started = time.perf_counter()
@@ -245,7 +246,8 @@ def _write_manifest(build, params, params_path, data_dir, results, paths: Projec
         "packages": _versions(),
         "steps": [{"step": r.step, "page": r.page, "analyst_page": r.analyst_page}
                   for r in results],
-        "artifacts": {p.name: artifacts.file_sha256(p) for p in sorted((build / "data").glob("*.parquet"))},
+        "artifacts": {p.name: artifacts.file_sha256(p)
+                      for p in artifacts.artifact_files(artifacts.artifact_folder(build))},
     }
     artifacts.write_json(manifest, build / "manifest.json")
 
@@ -269,9 +271,10 @@ def _index_context(build: Path, params, results: list[StepResult], paths: Projec
     every step's headline numbers; skipped analyses; the pages."""
     steps = []
     for result in results:
-        summary_path = build / "data" / f"summary_{result.step}.parquet"
-        summary = pd.read_parquet(summary_path) if summary_path.exists() else pd.DataFrame(
-            columns=["kind", "label", "display", "note"])
+        summary = artifacts.read_optional_artifact(artifacts.artifact_folder(build),
+                                                   catalog.summary_artifact(result.step))
+        if summary is None:
+            summary = pd.DataFrame(columns=["kind", "label", "display", "note"])
         metrics = summary[summary["kind"] == "metric"].fillna("").to_dict("records")
         findings = summary.loc[summary["kind"] == "finding", "display"].tolist()
         skipped = summary.loc[summary["kind"] == "skipped", "display"].tolist()
@@ -279,10 +282,9 @@ def _index_context(build: Path, params, results: list[StepResult], paths: Projec
                       "analyst_page": result.analyst_page,
                       "metrics": metrics, "findings": findings, "skipped": skipped})
     summary = next((s for s in steps if s["title"] == pages.step_title(SUMMARY_STEP)), None)
-    actions_path = build / "data" / "actions.parquet"
+    actions = artifacts.read_optional_artifact(artifacts.artifact_folder(build), "actions")
     top_actions = []
-    if summary is not None and actions_path.exists():
-        actions = pd.read_parquet(actions_path)
+    if summary is not None and actions is not None:
         top_actions = [{"title": a.title, "owner": a.owner, "due": f"{a.due_date:%d %b %Y}", "metric": a.metric,
                         "effect": a.expected_effect} for a in actions[actions["on_summary"]].itertuples()]
     return {

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from salesops.contract import privacy, schema
-from salesops.data import artifacts
+from salesops.data import artifacts, catalog
 from salesops.data.inputs import Inputs, load_inputs
 from salesops.paths import ProjectPaths, project_paths
 from salesops.report import plots
@@ -41,31 +41,45 @@ class Step:
         return load_inputs(self.params, self.paths.root, self.data_dir)
 
     def write(self, frame: pd.DataFrame, name: str) -> Path:
+        """Write artifact ``name`` after checking ``frame`` against its declaration (``data.catalog``): a
+        missing, undeclared or mistyped column stops here with a message naming artifact and column."""
+        catalog.check_frame(name, frame)
         return artifacts.write_artifact(frame, self.out_dir, name)
 
+    def write_all(self, frames: dict[str, pd.DataFrame | None]) -> None:
+        """Write each artifact of ``frames`` (name -> frame) in order; a None frame (an analysis the data did not
+        support) writes nothing."""
+        for name, frame in frames.items():
+            if frame is not None:
+                self.write(frame, name)
+
     def read(self, name: str) -> pd.DataFrame:
+        """Artifact ``name`` (declared in ``data.catalog``); a clear error when the step writing it has not run."""
+        catalog.artifact(name)
         return artifacts.read_artifact(self.out_dir, name)
 
     def read_optional(self, name: str) -> pd.DataFrame | None:
         """Artifact ``name``, or None when no step wrote it (an analysis the data did not support)."""
-        return self.read(name) if (self.out_dir / f"{name}.parquet").exists() else None
+        catalog.artifact(name)
+        return artifacts.read_optional_artifact(self.out_dir, name)
 
     def write_tables(self, tables: dict[str, pd.DataFrame], rejects: pd.DataFrame) -> None:
         """The validated input tables (``table_<name>``) and the rows set aside (``rejects``), for the
         later steps, which never read the input files themselves. Each table keeps only the columns an
         analysis reads (:func:`artifact_columns`): no personal data, no unused export columns."""
         for name, frame in tables.items():
-            self.write(frame[artifact_columns(name, frame.columns, self.params)], f"table_{name}")
+            self.write(frame[artifact_columns(name, frame.columns, self.params)], catalog.table_artifact(name))
         self.write(rejects, "rejects")
 
     def read_tables(self, names: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
         """The validated input tables step 1 wrote (``table_<name>``), keyed by table name: those of ``names``
         that exist, or all of them (activities, the largest, are worth leaving out when not needed)."""
-        tables = {path.stem.removeprefix("table_"): pd.read_parquet(path)
-                  for path in sorted(self.out_dir.glob("table_*.parquet"))
-                  if names is None or path.stem.removeprefix("table_") in names}
+        wanted = sorted(schema.TABLES) if names is None else sorted(set(names) & set(schema.TABLES))
+        tables = {table: frame for table in wanted
+                  if (frame := artifacts.read_optional_artifact(self.out_dir, catalog.table_artifact(table)))
+                  is not None}
         if "opportunities" not in tables:
-            artifacts.read_artifact(self.out_dir, "table_opportunities")  # raises: step 1 has not run
+            self.read(catalog.table_artifact("opportunities"))  # raises: step 1 has not run
         return tables
 
     def write_summary(self, metrics: list[Metric], findings: list[str], skipped: list[str] = ()) -> Path:
@@ -76,7 +90,7 @@ class Step:
         rows += [("skipped", "", text, None, "") for text in skipped]
         frame = pd.DataFrame(rows, columns=SUMMARY_COLUMNS).astype(
             {"kind": "string", "label": "string", "display": "string", "value": "float64", "note": "string"})
-        return self.write(frame, f"summary_{self.name}")
+        return self.write(frame, catalog.summary_artifact(self.name))
 
 
 def artifact_columns(table: str, columns, params: Params) -> list[str]:
@@ -102,6 +116,6 @@ def start(name: str, quarter: str, params_path: str = "", data_dir: str = "", ou
     plots.set_theme()
     paths = project_paths()
     params = load_params(quarter, params_path or None, paths.root)
-    artifact_folder = Path(out_dir).resolve() if out_dir else paths.report_dir(quarter) / "data"
+    artifact_folder = Path(out_dir).resolve() if out_dir else artifacts.artifact_folder(paths.report_dir(quarter))
     artifact_folder.mkdir(parents=True, exist_ok=True)
     return Step(name, params, paths, artifact_folder, Path(data_dir) if data_dir else None)
