@@ -14,32 +14,17 @@ from salesops.collect.rep_forecast_accuracy import AccuracySettings
 from salesops.contract.schema import TEXT_DTYPE
 from salesops.data.sample import generate_sample
 
+import builders
+from builders import L, W, make_submissions
+
 AS_OF = pd.Timestamp("2026-07-15")  # inside 2026Q3: the last complete quarter is 2026Q2
 SETTINGS = AccuracySettings(quarters=2, flag_quarters=2, flag_min=2)  # shows 2026Q1 and 2026Q2
-W, L = "closed_won", "closed_lost"
-
-
-def make_submissions(rows) -> pd.DataFrame:
-    """rows: (submitted_date, rep_id, period, category, amount)."""
-    frame = pd.DataFrame(rows, columns=["submitted_date", "rep_id", "period", "category", "amount"])
-    for column in ("rep_id", "period", "category"):
-        frame[column] = frame[column].astype(TEXT_DTYPE)
-    frame["submitted_date"] = pd.to_datetime(frame["submitted_date"]).astype("datetime64[ns]")
-    frame["amount"] = frame["amount"].astype("float64")
-    return frame
 
 
 def make_opportunities(rows) -> pd.DataFrame:
     """rows: (opportunity_id, rep_id, close_date, stage, amount); created 30 days before closing."""
-    frame = pd.DataFrame(rows, columns=["opportunity_id", "rep_id", "close_date", "stage", "amount"])
-    for column in ("opportunity_id", "rep_id", "stage"):
-        frame[column] = frame[column].astype(TEXT_DTYPE)
-    frame["close_date"] = pd.to_datetime(frame["close_date"]).astype("datetime64[ns]")
-    frame["created_date"] = frame["close_date"] - pd.Timedelta(days=30)
-    frame["amount"] = frame["amount"].astype("float64")
-    frame["is_closed"] = frame["stage"].isin([W, L]).astype("boolean")
-    frame["is_won"] = (frame["stage"] == W).astype("boolean")
-    return frame
+    frame = builders.make_opportunities(rows, ["opportunity_id", "rep_id", "close_date", "stage", "amount"])
+    return frame.assign(created_date=frame["close_date"] - pd.Timedelta(days=30))
 
 
 @pytest.fixture

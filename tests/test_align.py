@@ -8,7 +8,7 @@ from salesops.align import overview as align_overview
 from salesops.align import plan as align_plan
 from salesops.plan_params import load_params
 
-from conftest import ROOT
+from builders import ROOT
 
 PARAMS = load_params("2027Q1", None, ROOT)  # quarter 2027-01-01 .. 2027-03-31, data to 2026-12-31
 

@@ -4,7 +4,7 @@ Each row is a :class:`Case`:
 
 * ``id`` — short, unique, snake_case; the pytest id;
 * ``write`` — a function ``write(folder)`` that writes the export into ``folder`` (which does not exist
-  yet). Start from :func:`export` (conftest's ``tiny_export()`` with one thing changed): the helpers
+  yet). Start from :func:`export` (``builders.tiny_export()`` with one thing changed): the helpers
   ``cells`` (change cells), ``edit`` (change a whole table frame), ``raw`` (the tiny export, then one
   file written as the given bytes or text) cover most cases;
 * ``fragment`` — text that the message must contain, the same in ``salesops check`` and in a run;
@@ -44,7 +44,7 @@ from salesops.runner.requirements import ensure_data_can_run
 from salesops.plan_params import load_params
 from salesops.settings.loader import deep_merge
 
-from conftest import ROOT, tiny_export, write_export
+from builders import ROOT, tiny_export, write_export
 
 Writer = Callable[[Path], None]
 

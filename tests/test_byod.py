@@ -17,7 +17,7 @@ from salesops.runner.check import check_data
 from salesops.runner.run import run_quarter
 from salesops.plan_params import load_params
 
-from conftest import ROOT, folder_params, tiny_export, write_export
+from builders import ROOT, folder_params, tiny_export, write_export
 
 
 def export(tmp_path, text: str, **data):

@@ -15,7 +15,7 @@ from salesops.runner.requirements import unmet
 from salesops.runner.run import run_quarter
 from salesops.plan_params import load_params
 
-from conftest import ROOT, tiny_export, write_export
+from builders import ROOT, tiny_export, write_export
 
 
 def opportunities_only(tmp_path, frame: pd.DataFrame, **sections):

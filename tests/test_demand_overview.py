@@ -9,7 +9,7 @@ import pandas as pd
 from salesops.demand import overview as demand_overview
 from salesops.plan_params import load_params
 
-from conftest import ROOT
+from builders import ROOT
 
 
 def test_history_end_drops_a_partial_month():

@@ -24,7 +24,7 @@ from salesops.data import files
 from salesops.errors import DataError
 from salesops.runner.run import run_quarter
 
-from conftest import ROOT, tiny_export, write_export
+from builders import ROOT, tiny_export, write_export
 
 MARK = "HOSTILEMARK"
 EVIL = "evil.example"

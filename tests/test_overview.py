@@ -8,7 +8,7 @@ import pytest
 from salesops.collect import overview as collect_overview
 from salesops.plan_params import load_params
 
-from conftest import ROOT
+from builders import ROOT
 
 
 def opportunities() -> pd.DataFrame:

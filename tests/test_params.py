@@ -11,7 +11,7 @@ from salesops.runner.run import default_quarter
 from salesops.plan_params import load_params
 from salesops.settings.loader import ParamsError, deep_merge, new_quarter_file
 
-from conftest import ROOT
+from builders import ROOT
 
 
 def write(path, content: dict):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,48 +15,22 @@ from salesops.collect.performers import PerformerSettings
 from salesops.contract.schema import TEXT_DTYPE
 from salesops.data.sample import generate_sample
 
+import builders
+from builders import L, W, make_activities
+
 AS_OF = pd.Timestamp("2026-03-31")
 #: 3 one-month slots (Jan, Feb, Mar 2026); ramped 2 months after hiring; one ramped month is enough.
 SETTINGS = PerformerSettings(window_months=3, ramped_after_months=2, min_ramped_months=1, quartile=0.25, min_reps=2)
-W, L = "closed_won", "closed_lost"
 
 
 # --------------------------------------------------------------------------------------------------
 # builders
 
-
-def make_reps(rows) -> pd.DataFrame:
-    """rows: (rep_id, name, role, segment, hire_date, end_date)."""
-    frame = pd.DataFrame(rows, columns=["rep_id", "name", "role", "segment", "hire_date", "end_date"])
-    for column in ("rep_id", "name", "role", "segment"):
-        frame[column] = frame[column].astype(TEXT_DTYPE)
-    for column in ("hire_date", "end_date"):
-        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
-    return frame
-
-
-def make_opportunities(rows) -> pd.DataFrame:
-    """rows: (opportunity_id, rep_id, created_date, close_date, stage, max_stage, amount)."""
-    frame = pd.DataFrame(rows, columns=["opportunity_id", "rep_id", "created_date", "close_date", "stage",
-                                        "max_stage", "amount"])
-    for column in ("opportunity_id", "rep_id", "stage", "max_stage"):
-        frame[column] = frame[column].astype(TEXT_DTYPE)
-    for column in ("created_date", "close_date"):
-        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
-    frame["amount"] = frame["amount"].astype("float64")
-    frame["is_closed"] = frame["stage"].isin([W, L]).astype("boolean")
-    frame["is_won"] = (frame["stage"] == W).astype("boolean")
-    return frame
-
-
-def make_activities(rows) -> pd.DataFrame:
-    """rows: (activity_id, rep_id, timestamp, type, duration_minutes)."""
-    frame = pd.DataFrame(rows, columns=["activity_id", "rep_id", "timestamp", "type", "duration_minutes"])
-    for column in ("activity_id", "rep_id", "type"):
-        frame[column] = frame[column].astype(TEXT_DTYPE)
-    frame["timestamp"] = pd.to_datetime(frame["timestamp"]).astype("datetime64[ns]")
-    frame["duration_minutes"] = frame["duration_minutes"].astype("float64")
-    return frame
+#: rows: (rep_id, name, role, segment, hire_date, end_date).
+make_reps = partial(builders.make_reps, columns=["rep_id", "name", "role", "segment", "hire_date", "end_date"])
+#: rows: (opportunity_id, rep_id, created_date, close_date, stage, max_stage, amount).
+make_opportunities = partial(builders.make_opportunities, columns=[
+    "opportunity_id", "rep_id", "created_date", "close_date", "stage", "max_stage", "amount"])
 
 
 @pytest.fixture

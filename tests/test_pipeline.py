@@ -22,7 +22,7 @@ from salesops.data import artifacts
 from salesops.errors import StepError
 from salesops.runner.run import run_quarter
 
-from conftest import ROOT, tiny_export, write_export
+from builders import ROOT, tiny_export, write_export
 
 QUARTER = "2027Q1"
 pytestmark = pytest.mark.e2e

@@ -13,7 +13,7 @@ import yaml
 from salesops.contract import schema
 from salesops.contract.docs import data_contract_markdown
 
-from conftest import ROOT
+from builders import ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 

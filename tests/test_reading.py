@@ -19,7 +19,7 @@ from salesops.report import formats
 from salesops.plan_params import load_params
 from salesops.settings.loader import ParamsError, deep_merge
 
-from conftest import ROOT, tiny_export, write_export
+from builders import ROOT, tiny_export, write_export
 
 
 def load(folder, **overrides):

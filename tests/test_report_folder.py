@@ -15,7 +15,7 @@ from salesops.runner import report_folder
 from salesops.runner.report_folder import MARKER, OutputFolderError, check_output_folder
 from salesops.runner.run import run_quarter
 
-from conftest import ROOT, tiny_export, write_export
+from builders import ROOT, tiny_export, write_export
 
 
 def tree(folder: Path) -> dict[str, bytes]:

@@ -18,7 +18,7 @@ import pytest
 from salesops.data import artifacts
 from salesops.runner.report_folder import MARKER
 
-from conftest import ROOT, tiny_export, write_export
+from builders import ROOT, tiny_export, write_export
 
 pytestmark = pytest.mark.e2e
 

@@ -17,7 +17,7 @@ from salesops.collect.scoring import ScoringSettings
 from salesops.contract import schema, validation
 from salesops.contract.schema import TEXT_DTYPE
 
-from conftest import tiny_export, write_export
+from builders import tiny_export, write_export
 
 AS_OF = pd.Timestamp("2026-12-31")
 

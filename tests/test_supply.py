@@ -7,7 +7,7 @@ from salesops.plan_params import load_params
 from salesops.supply import plan as supply_plan
 from salesops.supply.settings import SupplySettings
 
-from conftest import ROOT
+from builders import ROOT
 
 
 def test_earliest_start_counts_whole_months_after_the_last_known_month():

@@ -6,7 +6,7 @@ import yaml
 from salesops.plan_params import ParamsError, load_params
 from salesops.supply.settings import InventorySettings, SupplySettings
 
-from conftest import ROOT
+from builders import ROOT
 
 
 @pytest.mark.parametrize("content, expected", [

@@ -9,7 +9,7 @@ import pytest
 from salesops.data.inputs import load_inputs
 from salesops.errors import DataError
 
-from conftest import folder_params, tiny_export, write_export
+from builders import folder_params, tiny_export, write_export
 
 
 def load(folder, **data):
