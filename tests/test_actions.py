@@ -6,10 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from pydantic import ValidationError
 
 from salesops.align import actions, organisation, tooling
 from salesops.align.actions import ActionSettings
+
+from builders import assert_rejected
 
 START = pd.Timestamp("2027-01-01")
 
@@ -49,10 +50,7 @@ def test_default_settings():
     ({"top": 5}, ["Extra inputs are not permitted"]),
 ])
 def test_bad_settings(bad, words):
-    with pytest.raises(ValidationError) as error:
-        ActionSettings(**bad)
-    for word in words:
-        assert word in str(error.value)
+    assert_rejected(ActionSettings, bad, words)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ default 12-month history window is (2025-12-31, 2026-12-31], i.e. the calendar y
 from __future__ import annotations
 
 import math
+from functools import partial
 from statistics import NormalDist
 
 import numpy as np
@@ -16,11 +17,14 @@ from pandas.testing import assert_frame_equal
 from pydantic import ValidationError
 
 from salesops.demand import plan as demand_plan
+from salesops.contract.schema import TEXT_DTYPE
 from salesops.demand.plan import DemandSettings
+
+import builders
+from builders import L, W, assert_rejected
 
 AS_OF = pd.Timestamp("2026-12-31")
 START, END = pd.Timestamp("2027-01-01"), pd.Timestamp("2027-03-31")
-W, L = "closed_won", "closed_lost"
 
 
 def z(interval: float) -> float:
@@ -33,30 +37,16 @@ def z(interval: float) -> float:
 
 def make_opportunities(rows, segment=True) -> pd.DataFrame:
     """rows: (opportunity_id, segment, created, close, stage, max_stage, amount, forecast_category, lead_id,
-    product)."""
-    columns = ["opportunity_id", "segment", "created_date", "close_date", "stage", "max_stage", "amount",
-               "forecast_category", "lead_id", "product"]
-    frame = pd.DataFrame(rows, columns=columns)
-    for column in ("opportunity_id", "segment", "stage", "max_stage", "forecast_category", "lead_id", "product"):
-        frame[column] = frame[column].astype("string")
-    for column in ("created_date", "close_date"):
-        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
-    frame["amount"] = frame["amount"].astype("float64")
-    frame["is_closed"] = frame["stage"].isin([W, L]).astype("boolean")
-    frame["is_won"] = (frame["stage"] == W).astype("boolean")
-    frame["rep_id"] = pd.array(["R1"] * len(frame), dtype="string")
+    product); every deal is R1's."""
+    frame = builders.make_opportunities(rows, [
+        "opportunity_id", "segment", "created_date", "close_date", "stage", "max_stage", "amount",
+        "forecast_category", "lead_id", "product"])
+    frame["rep_id"] = pd.array(["R1"] * len(frame), dtype=TEXT_DTYPE)
     return frame if segment else frame.drop(columns="segment")
 
 
-def make_leads(rows) -> pd.DataFrame:
-    """rows: (lead_id, created_date, converted, converted_date, status)."""
-    frame = pd.DataFrame(rows, columns=["lead_id", "created_date", "converted", "converted_date", "status"])
-    frame["lead_id"] = frame["lead_id"].astype("string")
-    frame["status"] = frame["status"].astype("string")
-    frame["created_date"] = pd.to_datetime(frame["created_date"]).astype("datetime64[ns]")
-    frame["converted_date"] = pd.to_datetime(frame["converted_date"]).astype("datetime64[ns]")
-    frame["converted"] = frame["converted"].astype("boolean")
-    return frame
+#: rows: (lead_id, created_date, converted, converted_date, status).
+make_leads = partial(builders.make_leads, columns=["lead_id", "created_date", "converted", "converted_date", "status"])
 
 
 def _o(i, segment, created, close, stage, max_stage, amount, category=None, lead=None, product="Platform"):
@@ -98,10 +88,7 @@ def test_default_settings_are_valid_and_frozen():
     ({"histroy_months": 12}, ["histroy_months", "Extra inputs are not permitted"]),
 ])
 def test_bad_settings_give_clear_errors(bad, words):
-    with pytest.raises(ValidationError) as error:
-        DemandSettings(**bad)
-    for word in words:
-        assert word in str(error.value)
+    assert_rejected(DemandSettings, bad, words)
 
 
 def test_bad_arguments_name_the_argument():

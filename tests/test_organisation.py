@@ -3,6 +3,8 @@ measured on a tiny hand-made frame."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import pytest
 from pydantic import ValidationError
@@ -10,17 +12,13 @@ from pydantic import ValidationError
 from salesops.align import organisation
 from salesops.align.organisation import OrganisationSettings
 
+import builders
+
 AS_OF = pd.Timestamp("2026-12-31")
 
 
-def make_opportunities(rows) -> pd.DataFrame:
-    """rows: (close_date, is_won, amount, product)."""
-    frame = pd.DataFrame(rows, columns=["close_date", "is_won", "amount", "product"])
-    frame["close_date"] = pd.to_datetime(frame["close_date"]).astype("datetime64[ns]")
-    frame["is_won"] = frame["is_won"].astype("boolean")
-    frame["amount"] = frame["amount"].astype("float64")
-    frame["product"] = frame["product"].astype("string")
-    return frame
+#: rows: (close_date, is_won, amount, product).
+make_opportunities = partial(builders.make_opportunities, columns=["close_date", "is_won", "amount", "product"])
 
 
 PRODUCTS = pd.DataFrame({"product": ["Platform", "Analytics", "Onboarding", "Gateway"],

@@ -11,6 +11,8 @@ from pydantic import ValidationError
 
 from salesops.align.quotas import QuotaSettings, allocate_quotas, quota_check, quota_total
 
+from builders import assert_rejected
+
 
 def make_reps(rows) -> pd.DataFrame:
     """rows: (rep_id, segment, region, ramped_share, capacity, territory_potential)."""
@@ -50,10 +52,7 @@ def test_default_settings_are_valid_and_frozen():
     ({"round_too": 100}, ["round_too", "Extra inputs are not permitted"]),
 ])
 def test_bad_settings_give_clear_errors(bad, words):
-    with pytest.raises(ValidationError) as error:
-        QuotaSettings(**bad)
-    for word in words:
-        assert word in str(error.value)
+    assert_rejected(QuotaSettings, bad, words)
 
 
 # --------------------------------------------------------------------------------------------------

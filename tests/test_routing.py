@@ -13,6 +13,8 @@ from pydantic import ValidationError
 
 from salesops.align.routing import RoutingSettings, conversion_multipliers, expected_conversion, route_leads
 
+from builders import assert_rejected
+
 
 def make_reps(rows) -> pd.DataFrame:
     """rows: (rep_id, segment, region, capacity_weight, conversion_rate)."""
@@ -77,10 +79,7 @@ def test_rules_are_read_from_plain_mappings():
     ({"max_conversion_multiplier": 0.9}, ["max_conversion_multiplier", "at least 1"]),
 ])
 def test_bad_settings_give_clear_errors(bad, words):
-    with pytest.raises(ValidationError) as error:
-        RoutingSettings(**bad)
-    for word in words:
-        assert word in str(error.value)
+    assert_rejected(RoutingSettings, bad, words)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ from pydantic import ValidationError
 from salesops.align import tooling
 from salesops.align.tooling import Tool, ToolingSettings
 
+from builders import assert_rejected
+
 YES5 = dict.fromkeys(tooling.QUESTIONS, True)
 
 
@@ -111,10 +113,7 @@ def test_review_bad_arguments():
     ({"needed_categories": {"under_1m": "CRM"}}, ["list category names per stage"]),
 ])
 def test_bad_settings(bad, words):
-    with pytest.raises(ValidationError) as error:
-        ToolingSettings(**bad)
-    for word in words:
-        assert word in str(error.value)
+    assert_rejected(ToolingSettings, bad, words)
 
 
 def test_tool_is_frozen():
