@@ -12,6 +12,9 @@ from pandas.testing import assert_frame_equal
 from salesops.collect import kpis
 from salesops.contract.schema import ACTIVITY_TYPES, OPEN_STAGES
 
+import builders
+from builders import L, W, make_activities
+
 AS_OF = pd.Timestamp("2026-03-31")
 
 
@@ -21,16 +24,8 @@ AS_OF = pd.Timestamp("2026-03-31")
 
 def make_opportunities(rows, with_max_stage=True, with_forecast=True) -> pd.DataFrame:
     """rows: (opportunity_id, rep_id, created_date, close_date, stage, max_stage, amount, forecast_category)."""
-    columns = ["opportunity_id", "rep_id", "created_date", "close_date", "stage", "max_stage", "amount",
-               "forecast_category"]
-    frame = pd.DataFrame(rows, columns=columns)
-    for column in ("opportunity_id", "rep_id", "stage", "max_stage", "forecast_category"):
-        frame[column] = frame[column].astype("string")
-    for column in ("created_date", "close_date"):
-        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
-    frame["amount"] = frame["amount"].astype("float64")
-    frame["is_closed"] = frame["stage"].isin(["closed_won", "closed_lost"]).astype("boolean")
-    frame["is_won"] = (frame["stage"] == "closed_won").astype("boolean")
+    frame = builders.make_opportunities(rows, ["opportunity_id", "rep_id", "created_date", "close_date", "stage",
+                                               "max_stage", "amount", "forecast_category"])
     if not with_max_stage:
         frame = frame.drop(columns="max_stage")
     if not with_forecast:
@@ -38,17 +33,6 @@ def make_opportunities(rows, with_max_stage=True, with_forecast=True) -> pd.Data
     return frame
 
 
-def make_activities(rows, with_duration=True) -> pd.DataFrame:
-    """rows: (activity_id, rep_id, timestamp, type, duration_minutes)."""
-    frame = pd.DataFrame(rows, columns=["activity_id", "rep_id", "timestamp", "type", "duration_minutes"])
-    for column in ("activity_id", "rep_id", "type"):
-        frame[column] = frame[column].astype("string")
-    frame["timestamp"] = pd.to_datetime(frame["timestamp"]).astype("datetime64[ns]")
-    frame["duration_minutes"] = frame["duration_minutes"].astype("float64")
-    return frame if with_duration else frame.drop(columns="duration_minutes")
-
-
-W, L = "closed_won", "closed_lost"
 NA = None
 
 
