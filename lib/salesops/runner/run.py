@@ -17,6 +17,7 @@ import re
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -112,21 +113,40 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
     }
     results: list[StepResult] = []
     started = time.perf_counter()
-    for number, notebook in enumerate(notebooks, start=1):
-        step = notebook.stem
-        began = time.perf_counter()
-        error = _execute(notebook, build / "notebooks" / notebook.name, parameters, build)
-        page, analyst = _render(build, step, failed=error is not None)
-        seconds = time.perf_counter() - began
-        if error is not None:
-            evidence = report_folder.keep_failed(build, final)
-            raise StepError(
-                f"step {step} failed after {seconds:.1f} s:\n{error}\n"
-                f"The page showing the error: {evidence / analyst}\n"
-                f"The last good report of {quarter}, if any, is unchanged in {final}."
-            )
-        results.append(StepResult(step, seconds, page, analyst))
-        log(f"[{number}/{len(notebooks)}] {pages.step_title(step)}: done in {seconds:.1f} s")
+    kernels = _NextKernel(build)
+    renders = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")  # pages render while the next step runs
+    rendered = []
+    try:
+        kernels.warm(notebooks[0])
+        for number, notebook in enumerate(notebooks, start=1):
+            step = notebook.stem
+            began = time.perf_counter()
+            kernel = kernels.take()
+            if number < len(notebooks):
+                kernels.warm(notebooks[number])  # the next step's kernel starts and imports while this one runs
+            error = _execute(notebook, build / "notebooks" / notebook.name, parameters, build, kernel)
+            seconds = time.perf_counter() - began
+            if error is None:
+                rendered.append(renders.submit(_render, build, step, failed=False))
+                page, analyst = page_names(step)
+            else:
+                kernels.discard()
+                for job in rendered:
+                    job.result()
+                page, analyst = _render(build, step, failed=True)
+                evidence = report_folder.keep_failed(build, final)
+                raise StepError(
+                    f"step {step} failed after {seconds:.1f} s:\n{error}\n"
+                    f"The page showing the error: {evidence / analyst}\n"
+                    f"The last good report of {quarter}, if any, is unchanged in {final}."
+                )
+            results.append(StepResult(step, seconds, page, analyst))
+            log(f"[{number}/{len(notebooks)}] {pages.step_title(step)}: done in {seconds:.1f} s")
+        for job in rendered:
+            job.result()  # a page that failed to render fails the run here
+    finally:
+        kernels.discard()
+        renders.shutdown(wait=True)
     (build / "kernel.log").unlink(missing_ok=True)  # the kernels' own log lines: kept only as a failure's evidence
     _write_manifest(build, params, params_path, data_dir, results, paths)
     pages.write_index(build / "index.html", _index_context(build, params, results, paths))
@@ -140,9 +160,9 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
 
 def _kernel_manager_class(log_path: Path):
     """A kernel manager whose kernel writes its own log lines to ``log_path``, not to the terminal."""
-    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.manager import KernelManager
 
-    class LoggingKernelManager(AsyncKernelManager):
+    class LoggingKernelManager(KernelManager):
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             with open(log_path, "ab") as log_file:
                 kw.setdefault("stderr", log_file)
@@ -151,18 +171,91 @@ def _kernel_manager_class(log_path: Path):
     return LoggingKernelManager
 
 
-def _execute(notebook: Path, output: Path, parameters: dict, build: Path) -> str | None:
-    """Run one notebook in ``build`` (its working folder); return None on success, else the error as the
-    reader should see it. The executed notebook is left without run times or temporary paths."""
+def notebook_imports(notebook: Path) -> str:
+    """The import statements of a step notebook's code cells (top level only), as one block of code."""
+    import ast
+
+    import nbformat
+
+    lines = []
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        if cell.cell_type != "code" or "parameters" in cell.metadata.get("tags", []):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        lines += [ast.unparse(node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    return "\n".join(lines)
+
+
+class _NextKernel:
+    """The kernel of the next step, started and warmed up while the current step runs.
+
+    Each step still runs in a kernel of its own (steps share no state): the next one is only launched early and
+    made to import the libraries its notebook imports (silently: no output, no execution count), which takes a
+    few seconds of a kernel's start that would otherwise wait for the current step to finish.
+    """
+
+    def __init__(self, build: Path):
+        self.build = build
+        self.pending = None  # (kernel manager, warm-up thread)
+
+    def warm(self, notebook: Path) -> None:
+        import threading
+
+        manager = _kernel_manager_class(self.build / "kernel.log")(kernel_name=KERNEL_NAME)
+        code = notebook_imports(notebook)
+
+        def start() -> None:
+            try:
+                manager.start_kernel(cwd=str(self.build))
+                client = manager.client()
+                client.start_channels()
+                try:
+                    client.wait_for_ready(timeout=60)
+                    client.execute(code, silent=True, store_history=False)
+                finally:
+                    client.stop_channels()
+            except Exception:  # noqa: BLE001 - a kernel that cannot warm up is started again by papermill
+                pass
+
+        thread = threading.Thread(target=start, name=f"warm {notebook.stem}", daemon=True)
+        thread.start()
+        self.pending = (manager, thread)
+
+    def take(self):
+        """The warmed kernel's manager for papermill, or None (papermill then starts a kernel itself)."""
+        if self.pending is None:
+            return None
+        manager, thread = self.pending
+        self.pending = None
+        thread.join()
+        return manager if manager.has_kernel and manager.is_alive() else None
+
+    def discard(self) -> None:
+        if self.pending is not None:
+            manager, thread = self.pending
+            self.pending = None
+            thread.join()
+            if manager.has_kernel:
+                manager.shutdown_kernel(now=True)
+
+
+def _execute(notebook: Path, output: Path, parameters: dict, build: Path, kernel=None) -> str | None:
+    """Run one notebook in ``build`` (its working folder), in the started kernel ``kernel`` when given; return None
+    on success, else the error as the reader should see it. The executed notebook is left without run times or
+    temporary paths."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
     error = None
+    options = {"km": kernel} if kernel is not None else {
+        "kernel_manager_class": _kernel_manager_class(build / "kernel.log")}
     try:
         pm.execute_notebook(
             str(notebook), str(output), parameters=parameters, kernel_name=KERNEL_NAME,
-            cwd=str(build), progress_bar=False, log_output=False,
-            kernel_manager_class=_kernel_manager_class(build / "kernel.log"),
+            cwd=str(build), progress_bar=False, log_output=False, **options,
         )
     except PapermillExecutionError as exc:
         error = f"{exc.ename}: {exc.evalue}"
@@ -195,9 +288,14 @@ def _drop_run_metadata(path: Path) -> None:
     nbformat.write(notebook, path)
 
 
+def page_names(step: str) -> tuple[str, str]:
+    """The executive page and the analyst page of ``step``, relative to the report folder."""
+    return f"{step}.html", f"analyst/{step}.html"
+
+
 def _render(build: Path, step: str, failed: bool) -> tuple[str, str]:
     executed = build / "notebooks" / f"{step}.ipynb"
-    page, analyst = f"{step}.html", f"analyst/{step}.html"
+    page, analyst = page_names(step)
     title = pages.step_title(step)
     pages.render_page(executed, build / page, executive=True, title=title, failed=failed)
     pages.render_page(executed, build / analyst, executive=False, title=f"{title} (with code)", failed=failed)
