@@ -10,7 +10,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from salesops.collect import kpis
-from salesops.contract.schema import ACTIVITY_TYPES, OPEN_STAGES
+from salesops.contract.schema import ACTIVITY_TYPES, OPEN_STAGES, TEXT_DTYPE
 
 import builders
 from builders import L, W, make_activities
@@ -66,7 +66,7 @@ def deals() -> pd.DataFrame:
 
 
 def rep_keys(*values) -> pd.Series:
-    return pd.Series(values, dtype="string")
+    return pd.Series(values, dtype=TEXT_DTYPE)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -102,7 +102,7 @@ def kpi_frame(keys: dict, rows) -> pd.DataFrame:
     frame["period"] = pd.to_datetime(frame["period"]).astype("datetime64[ns]")
     frame = frame.astype({column: "int64" for column in columns[1:-1]} | {"selling_hours": "float64"})
     for position, (name, values) in enumerate(keys.items()):
-        frame.insert(position, name, pd.Series(values, dtype="string"))
+        frame.insert(position, name, pd.Series(values, dtype=TEXT_DTYPE))
     return frame
 
 
