@@ -43,11 +43,11 @@ def test_default_settings_are_valid_and_frozen():
 
 
 @pytest.mark.parametrize("bad, words", [
-    ({"over_assignment": -0.1}, ["over_assignment", "fraction from 0 to 1"]),
+    ({"over_assignment": -0.1}, ["over_assignment", "share from 0 to 1"]),
     ({"over_assignment": 15}, ["over_assignment"]),
-    ({"capacity_weight": 1.5}, ["capacity_weight", "fraction from 0 to 1"]),
+    ({"capacity_weight": 1.5}, ["capacity_weight", "share from 0 to 1"]),
     ({"capacity_weight": True}, ["capacity_weight"]),
-    ({"round_to": 0}, ["round_to", "at least 1"]),
+    ({"round_to": 0}, ["round_to", "of 1 or more"]),
     ({"round_to": 2.5}, ["round_to", "whole number"]),
     ({"round_too": 100}, ["round_too", "Extra inputs are not permitted"]),
 ])

@@ -69,14 +69,14 @@ def test_rules_are_read_from_plain_mappings():
 
 @pytest.mark.parametrize("bad, words", [
     ({"rules": [{"segment": "ENT", "rep_ids": ["R5"], "pool_region": "NA"}]}, ["rep_ids or by pool_segment"]),
-    ({"rules": [{"rep_ids": []}]}, ["rep_ids must be a non-empty list"]),
-    ({"rules": [{"rep_ids": ["R5", "R5"]}]}, ["each rep once"]),
-    ({"rules": [{"segment": ""}]}, ["segment must be a name"]),
+    ({"rules": [{"rep_ids": []}]}, ["rules.0.rep_ids", "expected a list of rep ids with at least 1 entry"]),
+    ({"rules": [{"rep_ids": ["R5", "R5"]}]}, ["each once"]),
+    ({"rules": [{"segment": ""}]}, ["rules.0.segment", "expected non-empty text"]),
     ({"rules": [{"segmnt": "ENT"}]}, ["segmnt", "Extra inputs are not permitted"]),
     ({"weighting": "random"}, ["weighting", "capacity", "equal"]),
-    ({"best_share": 0}, ["best_share", "more than 0 and at most 1"]),
+    ({"best_share": 0}, ["best_share", "above 0 and at most 1"]),
     ({"best_share": 1.5}, ["best_share"]),
-    ({"max_conversion_multiplier": 0.9}, ["max_conversion_multiplier", "at least 1"]),
+    ({"max_conversion_multiplier": 0.9}, ["max_conversion_multiplier", "of 1 or more"]),
 ])
 def test_bad_settings_give_clear_errors(bad, words):
     assert_rejected(RoutingSettings, bad, words)

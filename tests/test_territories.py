@@ -59,7 +59,7 @@ def test_default_settings_are_valid_and_frozen():
 
 
 @pytest.mark.parametrize("bad, words", [
-    ({"max_reassign_share": 1.5}, ["max_reassign_share", "fraction from 0 to 1"]),
+    ({"max_reassign_share": 1.5}, ["max_reassign_share", "share from 0 to 1"]),
     ({"max_reassign_share": -0.1}, ["max_reassign_share"]),
     ({"max_reassign_share": "10%"}, ["max_reassign_share"]),
     ({"balance_by": "accounts"}, ["balance_by", "potential"]),

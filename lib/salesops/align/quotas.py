@@ -36,12 +36,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field
 
 from salesops.align.territories import _numbers, _unique_ids
 from salesops.collect.kpis import _check_columns
 from salesops.contract.schema import TEXT_DTYPE
 from salesops.report.formats import percent
+from salesops.settings.base import Settings, settings_or_default
+from salesops.settings.fields import Count, Share
 
 #: Columns ``allocate_quotas`` needs in ``reps``.
 REP_COLUMNS: tuple[str, ...] = ("rep_id", "segment", "region", "ramped_share", "capacity", "territory_potential")
@@ -50,49 +52,25 @@ QUOTA_COLUMNS: tuple[str, ...] = ("quota", "quota_share", "basis")
 CHECK_COLUMNS: tuple[str, ...] = ("target", "over_assignment", "expected_total", "quota_sum", "difference")
 
 
-class QuotaSettings(BaseModel):
+class QuotaSettings(Settings):
     """How the target is turned into quotas (the ``quotas:`` block of the params)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
-
-    over_assignment: float = Field(
+    over_assignment: Share = Field(
         0.15,
         description="Quotas add up to the target times (1 + over_assignment): 0.15 = 115 % of the target. "
                     "A fraction from 0 to 1.",
     )
-    capacity_weight: float = Field(
+    capacity_weight: Share = Field(
         0.5,
         description="Weight of the rep's ramped capacity in the quota split; the territory potential weighs "
                     "1 - capacity_weight. 1: quotas by ramped capacity only; 0: by territory potential only. "
                     "A fraction from 0 to 1.",
     )
-    round_to: int = Field(
+    round_to: Count("units of currency", 1, example=1000) = Field(
         1000,
         description="Quotas are whole multiples of this many units of currency (1: whole units); the rounding "
                     "remainder goes on the largest quota, so the quotas still add up exactly. Whole number >= 1.",
     )
-
-    @field_validator("over_assignment", "capacity_weight", mode="before")
-    @classmethod
-    def _fraction(cls, value: Any, info) -> float:
-        if (isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value)
-                or not 0 <= value <= 1):
-            raise ValueError(
-                f"{info.field_name} must be a fraction from 0 to 1, e.g. {cls.model_fields[info.field_name].default}; "
-                f"got {value!r}"
-            )
-        return float(value)
-
-    @field_validator("round_to", mode="before")
-    @classmethod
-    def _whole_units(cls, value: Any) -> int:
-        whole = isinstance(value, numbers.Integral) or (isinstance(value, float) and value.is_integer())
-        if isinstance(value, bool) or not whole or value < 1:
-            raise ValueError(
-                f"round_to must be a whole number of currency units, at least 1 (e.g. 1000 for quotas in "
-                f"thousands, 1 for whole units); got {value!r}"
-            )
-        return int(value)
 
 
 def _check_target(target: Any) -> float:
@@ -157,7 +135,7 @@ def allocate_quotas(reps: pd.DataFrame, target: float, settings: QuotaSettings |
     10.0% territory potential = 17.5%"``, with the rounding remainder on the rep that took it). Rows keep
     the order of ``reps``. The quotas add up to ``quota_total(target, over_assignment)`` exactly.
     """
-    settings = QuotaSettings() if settings is None else settings
+    settings = settings_or_default(settings, QuotaSettings)
     if not isinstance(settings, QuotaSettings):
         raise ValueError(f"settings must be a QuotaSettings (or None for the defaults); got {type(settings).__name__}")
     target = _check_target(target)

@@ -44,17 +44,18 @@ index. Bad arguments raise ``ValueError`` saying what is expected.
 from __future__ import annotations
 
 import math
-import numbers
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from salesops.align.territories import POOLS, _numbers, _unique_ids, rep_pools
 from salesops.collect.icp import _text
 from salesops.collect.kpis import _check_columns
 from salesops.contract.schema import TEXT_DTYPE
+from salesops.settings.base import Settings, settings_or_default
+from salesops.settings.fields import ListOf, Multiplier, PositiveShare, Text
 
 #: ``pool_segment`` / ``pool_region`` value meaning every segment (region).
 ANY = "any"
@@ -72,43 +73,25 @@ CONVERSION_COLUMNS: tuple[str, ...] = (
 # settings
 
 
-class RoutingRule(BaseModel):
+#: A segment or region name, e.g. 'ENT' or 'EMEA'; null: not set.
+Label = Text("ENT", optional=True)
+#: An explicit pool of reps: rep ids, each once.
+RepIds = ListOf(Text("R0044"), "rep ids", ["R0044", "R0031"], min_items=1, unique=True, optional=True)
+
+
+class RoutingRule(Settings):
     """One routing rule: which leads (``segment``, ``region``; unset matches any) go to which pool
     (``rep_ids``, or ``pool_segment`` and ``pool_region``: unset is the lead's own, ``any`` is every)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str | None = Field(None, description="Shown in the rule column; default 'rule <n>', n its position from 1.")
-    segment: str | None = Field(None, description="Leads of this segment match; null: any segment.")
-    region: str | None = Field(None, description="Leads of this region match; null: any region.")
-    pool_segment: str | None = Field(
+    name: Label = Field(None, description="Shown in the rule column; default 'rule <n>', n its position from 1.")
+    segment: Label = Field(None, description="Leads of this segment match; null: any segment.")
+    region: Label = Field(None, description="Leads of this region match; null: any region.")
+    pool_segment: Label = Field(
         None, description="The pool's reps are of this segment; null: the lead's own; 'any': every segment.")
-    pool_region: str | None = Field(
+    pool_region: Label = Field(
         None, description="The pool's reps are of this region; null: the lead's own; 'any': every region.")
-    rep_ids: tuple[str, ...] | None = Field(
+    rep_ids: RepIds = Field(
         None, description="An explicit pool of rep_ids, instead of pool_segment and pool_region.")
-
-    @field_validator("name", "segment", "region", "pool_segment", "pool_region", mode="before")
-    @classmethod
-    def _label(cls, value: Any, info) -> str | None:
-        if value is None:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            raise ValueError(f"{info.field_name} must be a name such as 'ENT' or 'EMEA', or null; got {value!r}")
-        return value.strip()
-
-    @field_validator("rep_ids", mode="before")
-    @classmethod
-    def _rep_ids(cls, value: Any) -> tuple[str, ...] | None:
-        if value is None:
-            return None
-        if isinstance(value, str) or not isinstance(value, list | tuple) or not value:
-            raise ValueError(f"rep_ids must be a non-empty list of rep ids such as [R0044, R0031]; got {value!r}")
-        ids = [str(rep).strip() for rep in value]
-        repeated = sorted({rep for rep in ids if ids.count(rep) > 1})
-        if "" in ids or repeated:
-            raise ValueError(f"rep_ids must list each rep once, none empty; got {value!r}")
-        return tuple(ids)
 
     @model_validator(mode="after")
     def _one_kind_of_pool(self) -> "RoutingRule":
@@ -117,10 +100,8 @@ class RoutingRule(BaseModel):
         return self
 
 
-class RoutingSettings(BaseModel):
+class RoutingSettings(Settings):
     """How open leads are routed to reps (the ``routing:`` block of the params)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
     rules: tuple[RoutingRule, ...] = Field(
         (),
@@ -135,35 +116,16 @@ class RoutingSettings(BaseModel):
     )
     a_grade_to_best: bool = Field(
         True, description="true: A-grade leads go only to the best converters of their pool.")
-    best_share: float = Field(
+    best_share: PositiveShare = Field(
         0.25,
         description="The best converters are this share of the pool's reps (rounded up, at least one), "
                     "by conversion_rate. More than 0, at most 1.",
     )
-    max_conversion_multiplier: float = Field(
+    max_conversion_multiplier: Multiplier(1.0, example=1.5) = Field(
         1.5,
         description="In expected conversions, a rep converts at most this many times as well as the same-segment "
                     "average (and at least 1 / this). At least 1; 1: reps make no difference.",
     )
-
-    @field_validator("best_share", "max_conversion_multiplier", mode="before")
-    @classmethod
-    def _number(cls, value: Any, info) -> float:
-        ok = not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
-        if info.field_name == "best_share" and not (ok and 0 < value <= 1):
-            raise ValueError(f"best_share must be a fraction more than 0 and at most 1, e.g. 0.25; got {value!r}")
-        if info.field_name == "max_conversion_multiplier" and not (ok and value >= 1):
-            raise ValueError(f"max_conversion_multiplier must be a number of at least 1, e.g. 1.5; got {value!r}")
-        return float(value)
-
-
-def _settings(settings: RoutingSettings | None) -> RoutingSettings:
-    if settings is None:
-        return RoutingSettings()
-    if not isinstance(settings, RoutingSettings):
-        raise ValueError(f"settings must be a RoutingSettings (or None for the defaults); "
-                         f"got {type(settings).__name__}")
-    return settings
 
 
 # --------------------------------------------------------------------------------------------------
@@ -287,7 +249,7 @@ def route_leads(open_leads: pd.DataFrame, reps: pd.DataFrame, settings: RoutingS
     ``rule`` (the matching rule's name, ``rule <n>``, or ``default · <pool>``) and ``previous_rep_id``
     (``owner_rep_id``; missing when empty). The result does not depend on the row order of either table.
     """
-    settings = _settings(settings)
+    settings = settings_or_default(settings, RoutingSettings)
     _check_columns(open_leads, LEAD_COLUMNS, "open_leads")
     lead_ids = _unique_ids(open_leads, "lead_id", "open_leads")
     probability = _numbers(open_leads, "probability", "open_leads", "lead_id", "fraction")
@@ -317,7 +279,7 @@ def route_leads(open_leads: pd.DataFrame, reps: pd.DataFrame, settings: RoutingS
 
 def conversion_multipliers(reps: pd.DataFrame, settings: RoutingSettings | None = None) -> pd.Series:
     """How many times as well each rep converts as the same-segment average (module docstring), by rep_id."""
-    settings = _settings(settings)
+    settings = settings_or_default(settings, RoutingSettings)
     reps = _checked_reps(reps)
     rate = reps["conversion_rate"].astype("float64")
     peers = rate.groupby(_text(reps["segment"]).fillna("").to_numpy()).transform("mean")

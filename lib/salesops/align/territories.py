@@ -36,18 +36,19 @@ outputs have a fresh 0..n-1 index. Bad arguments raise ``ValueError`` saying wha
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field
 
 from salesops.collect.icp import UNKNOWN, _text, size_band
 from salesops.collect.kpis import _check_columns
 from salesops.contract.schema import TEXT_DTYPE
 
+from salesops.settings.base import Settings, settings_or_default
+from salesops.settings.fields import Share
 #: Pools of an account, from the narrowest: the ``rule`` column ends with one of these.
 POOLS: tuple[str, ...] = ("same segment and region", "same segment, other region", "any rep")
 #: Why an account has its rep: the ``rule`` column starts with one of these.
@@ -61,12 +62,10 @@ SUMMARY_COLUMNS: tuple[str, ...] = ("moment", "reps", "potential_held", "max_pot
 ICP_KEYS: tuple[str, ...] = ("industry", "size_band", "region")
 
 
-class TerritorySettings(BaseModel):
+class TerritorySettings(Settings):
     """How accounts are assigned to reps (the ``territories:`` block of the params)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
-
-    max_reassign_share: float = Field(
+    max_reassign_share: Share = Field(
         0.1,
         description="At most this share (0-1) of the accounts kept by their active owner may move to another "
                     "rep to balance the territories; accounts of departed owners and unowned accounts are "
@@ -76,15 +75,6 @@ class TerritorySettings(BaseModel):
         "potential",
         description="What the territories are balanced on: potential (the accounts' expected value from step 1).",
     )
-
-    @field_validator("max_reassign_share", mode="before")
-    @classmethod
-    def _share(cls, value: Any) -> float:
-        if (isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value)
-                or not 0 <= value <= 1):
-            raise ValueError(f"max_reassign_share must be a fraction from 0 to 1, e.g. 0.1 for at most 10 % of the "
-                             f"owned accounts; got {value!r}")
-        return float(value)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -265,7 +255,7 @@ def assign_territories(accounts: pd.DataFrame, reps: pd.DataFrame,
     and a pool of ``POOLS``, e.g. ``"owner not active · same segment and region"``) and ``potential``.
     The result does not depend on the row order of either table.
     """
-    settings = TerritorySettings() if settings is None else settings
+    settings = settings_or_default(settings, TerritorySettings)
     if not isinstance(settings, TerritorySettings):
         raise ValueError(f"settings must be a TerritorySettings (or None for the defaults); "
                          f"got {type(settings).__name__}")

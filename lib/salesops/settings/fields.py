@@ -28,7 +28,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Rule:
     """What a field accepts, said once: ``expected`` (words), ``example`` (a good value), ``bad`` (a value the
     rule rejects, for tests), ``accepts`` (the check) and ``convert`` (the accepted value as stored)."""
@@ -214,7 +214,8 @@ def OneOf(options: Sequence[str], *, example: str | None = None) -> Any:
     return _typed(str, rule)
 
 
-def ListOf(item: Any, what: str, example: Sequence, *, min_items: int = 0, unique: bool = False) -> Any:
+def ListOf(item: Any, what: str, example: Sequence, *, min_items: int = 0, unique: bool = False,
+           optional: bool = False) -> Any:
     """A list (stored as a tuple) of ``item`` values, each checked by the item's own type (so an error names
     the entry's position), with at least ``min_items`` entries and, with ``unique``, each listed once."""
     def accepts(value: Any) -> bool:
@@ -224,7 +225,7 @@ def ListOf(item: Any, what: str, example: Sequence, *, min_items: int = 0, uniqu
 
     words = f"a list of {what}" + (f" with at least {min_items} entr{'y' if min_items == 1 else 'ies'}"
                                    if min_items else "") + (", each once" if unique else "")
-    return Annotated[tuple[item, ...], BeforeValidator(Rule(words, list(example), "x", accepts))]
+    return _typed(tuple[item, ...], Rule(words, list(example), "x", accepts, optional=optional))
 
 
 def MappingOf(value: Any, what: str, example: Mapping) -> Any:
