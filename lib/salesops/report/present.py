@@ -117,6 +117,18 @@ def callout(text: str) -> HTML:
     return HTML(f'<div class="so-callout">{text_html(text)}</div>')
 
 
+def section(content, reason: str = "", *args, chart=None, **kwargs):
+    """One section of a page that may have nothing to show. ``content``: a frame, shown with
+    ``chart(content, *args, **kwargs)`` when a chart function is given, else as ``table(content, *args,
+    **kwargs)``; a list of sentences, shown as ``bullets``. When ``content`` is None, the ``callout`` of
+    ``reason``, the sentence saying why the section is empty (nothing at all when ``reason`` is empty)."""
+    if content is None:
+        return callout(reason) if reason else None
+    if isinstance(content, list):
+        return bullets(content)
+    return chart(content, *args, **kwargs) if chart is not None else table(content, *args, **kwargs)
+
+
 def bullets(sentences: list[str]) -> HTML:
     """Sentences as a bulleted list; each sentence is escaped and shown as written: no Markdown, and a web
     address in it stays text, never a link."""
