@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -18,24 +19,16 @@ from salesops.collect.scoring import ScoringSettings
 from salesops.contract.schema import TEXT_DTYPE
 from salesops.data.sample import generate_sample
 
+import builders
+
 AS_OF = pd.Timestamp("2026-12-31")
 
 
-def make_leads(rows) -> pd.DataFrame:
-    """rows: (lead_id, created_date, industry, employees, region, title, email_opens, email_clicks, page_views,
-    form_fills, demo_requests, source, status, converted, converted_date) -> canonical dtypes."""
-    columns = ["lead_id", "created_date", "industry", "employees", "region", "title", "email_opens",
-               "email_clicks", "page_views", "form_fills", "demo_requests", "source", "status", "converted",
-               "converted_date"]
-    frame = pd.DataFrame(rows, columns=columns)
-    for column in ("lead_id", "industry", "region", "title", "source", "status"):
-        frame[column] = frame[column].astype(TEXT_DTYPE)
-    for column in ("created_date", "converted_date"):
-        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
-    for column in ("employees", "email_opens", "email_clicks", "page_views", "form_fills", "demo_requests"):
-        frame[column] = frame[column].astype("Int64")
-    frame["converted"] = frame["converted"].astype("boolean")
-    return frame
+#: rows: (lead_id, created_date, industry, employees, region, title, email_opens, email_clicks, page_views,
+#: form_fills, demo_requests, source, status, converted, converted_date) -> canonical dtypes.
+make_leads = partial(builders.make_leads, columns=[
+    "lead_id", "created_date", "industry", "employees", "region", "title", "email_opens", "email_clicks", "page_views",
+    "form_fills", "demo_requests", "source", "status", "converted", "converted_date"])
 
 
 def lead(lead_id, created, converted=False, converted_date=None, status="open", **values):
