@@ -6,6 +6,7 @@ These start real kernels (about a minute in all), so the runs are shared through
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -27,9 +28,9 @@ def every_file(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): artifacts.file_sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def start_run(export: Path, out: Path) -> subprocess.Popen:
+def start_run(export: Path, out: Path, *options: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "salesops", "run", "2027Q1", "--data", str(export),
-                             "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             "--out", str(out), *options], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
 
 
@@ -70,9 +71,11 @@ def test_a_killed_run_leaves_the_last_good_report_and_the_next_run_cleans_up(two
     assert every_file(out) == good  # byte for byte
     assert list(out.parent.glob(".build-*"))  # the killed run's build folder is still there...
 
-    rerun = start_run(export, out)
-    code, _, err = rerun.wait(timeout=600), *rerun.communicate()
+    rerun = start_run(export, out, "--json")
+    code, stdout, err = rerun.wait(timeout=600), *rerun.communicate()
     assert code == 0, err
+    summary = json.loads(stdout)  # --json: one line, nothing else
+    assert summary["status"] == "done" and summary["report"] == str(out / "index.html") and summary["seconds"] > 0
     assert not list(out.parent.glob(".build-*")) and not list(out.parent.glob(".old-*"))  # ...and now gone
     assert not (out.parent / "2027Q1.failed").exists()
     again = every_file(out)

@@ -1,28 +1,46 @@
 """The ``salesops`` command.
 
-    salesops run QUARTER [--params FILE] [--data DIR] [--out DIR]
+    salesops run QUARTER|next [--params FILE] [--data DIR] [--out DIR] [--json]
     salesops new-quarter
     salesops check [--data DIR] [--params FILE] [--quarter QUARTER]
+
+Exit codes (``docs/automation.md``): 0 done; 1 the run or check failed (params, data, a step, the report folder);
+2 the command line is wrong; 3 another run of the same report folder is in progress (try again later).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
 import sys
+import time
+from pathlib import Path
 
 from salesops.errors import DataError, StepError
+from salesops.runner.report_folder import RunInProgressError
 from salesops.settings.loader import ParamsError, new_quarter_file
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
+#: The quarter argument that means "the quarter after today's", for scheduled runs.
+NEXT = "next"
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="salesops", description="Quarterly sales-operations planning workbook.")
+    parser = argparse.ArgumentParser(
+        prog="salesops", description="Quarterly sales-operations planning workbook.",
+        epilog="Exit codes: 0 done; 1 failed (params, data, a step, the report folder); 2 wrong command line; "
+               "3 another run of the same report folder is in progress.")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run every step of a quarter and render its reports")
-    run.add_argument("quarter", help="the quarter to plan, as YYYYQn (fiscal year and quarter), e.g. 2027Q1")
+    run.add_argument("quarter", help="the quarter to plan, as YYYYQn (fiscal year and quarter), e.g. 2027Q1; "
+                                     f"'{NEXT}' plans the quarter after today's (for scheduled runs)")
     run.add_argument("--params", help="params file merged over params/defaults.yaml "
                                       "(default: params/QUARTER.yaml when it exists)")
     run.add_argument("--data", help="folder of input tables (default: as the params say; the sample company)")
     run.add_argument("--out", help="report folder (default: reports/QUARTER)")
+    run.add_argument("--json", action="store_true",
+                     help="print only one line of JSON at the end (quarter, status, report, seconds, message)")
     commands.add_parser("new-quarter", help="write the next quarter's params file from the latest one")
     check = commands.add_parser("check", help="validate a data folder against the data contract, without running")
     check.add_argument("--data", help="folder of input tables (default: as the params say)")
@@ -31,28 +49,68 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def planned_quarter(params_path: str | None = None, today: dt.date | None = None) -> str:
+    """The quarter after the one holding ``today``, in the fiscal calendar of the params (the defaults merged with
+    ``params_path``): the quarter a scheduled run plans."""
+    from salesops.paths import project_paths
+    from salesops.runner.run import default_quarter
+    from salesops.settings.loader import read_yaml
+
+    files = [project_paths().defaults] + ([Path(params_path)] if params_path else [])
+    start_month = 1
+    for path in files:
+        start_month = read_yaml(path).get("fiscal_year_start_month", start_month)
+    if not isinstance(start_month, int) or not 1 <= start_month <= 12:
+        raise ParamsError(f"fiscal_year_start_month must be a whole number from 1 to 12; got {start_month!r}")
+    return default_quarter(today, start_month)
+
+
+def _run(args) -> int:
+    from salesops.runner.run import run_quarter
+
+    started = time.perf_counter()
+    summary = {"quarter": args.quarter, "status": "failed", "report": None, "message": ""}
+    code = EXIT_FAILED
+    try:
+        quarter = planned_quarter(args.params) if args.quarter == NEXT else args.quarter
+        summary["quarter"] = quarter
+        index = run_quarter(quarter, args.params, args.data, args.out, log=(lambda _: None) if args.json else print)
+        summary.update(status="done", report=str(index))
+        code = EXIT_OK
+        if not args.json:
+            print(f"Report: {index}")
+    except RunInProgressError as exc:
+        summary.update(status="busy", message=str(exc))
+        code = EXIT_BUSY
+    except (ParamsError, DataError, StepError) as exc:
+        summary["message"] = str(exc)
+    if code != EXIT_OK:
+        print(f"salesops: {summary['message']}", file=sys.stderr)
+    if args.json:
+        summary["seconds"] = round(time.perf_counter() - started, 1)
+        print(json.dumps(summary, sort_keys=True))
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "run":
+        return _run(args)
     try:
-        if args.command == "run":
-            from salesops.runner.run import run_quarter
-
-            index = run_quarter(args.quarter, args.params, args.data, args.out)
-            print(f"Report: {index}")
-        elif args.command == "new-quarter":
+        if args.command == "new-quarter":
             print(f"Wrote {new_quarter_file()}")
         elif args.command == "check":
             from salesops.runner.check import check_data
-            from salesops.runner.run import default_quarter
-            from salesops.plan_params import load_params
+            from salesops.settings.loader import load_params
 
-            report = check_data(load_params(args.quarter or default_quarter(), args.params), data_dir=args.data)
+            report = check_data(load_params(args.quarter or planned_quarter(args.params), args.params),
+                                data_dir=args.data)
             print(report.text())
-            return 0 if report.ok else 1
+            return EXIT_OK if report.ok else EXIT_FAILED
     except (ParamsError, DataError, StepError) as exc:
         print(f"salesops: {exc}", file=sys.stderr)
-        return 1
-    return 0
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -35,6 +35,10 @@ class OutputFolderError(StepError):
     """The output folder cannot be used: the run would destroy something, or it cannot be written."""
 
 
+class RunInProgressError(StepError):
+    """Another run of the same report folder holds its lock."""
+
+
 def made_by_workbook(folder: Path) -> bool:
     """Whether ``folder`` is one the workbook made: it holds the marker, or a report's ``manifest.json``."""
     folder = Path(folder)
@@ -98,7 +102,7 @@ def exclusive_run(final: Path, quarter: str) -> Iterator[None]:
                 raise
             handle.seek(0)
             holder = handle.read().strip() or "unknown"
-            raise StepError(
+            raise RunInProgressError(
                 f"another run of {quarter} into {final} is in progress (pid {holder}): wait for it to finish, "
                 f"or give this run another --out folder.") from None
         handle.seek(0)

@@ -1,0 +1,50 @@
+"""The command line as a scheduler uses it: exit codes, the one-line JSON summary, and `run next`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from salesops.runner import cli, report_folder
+
+from conftest import tiny_export, write_export
+
+
+@pytest.mark.parametrize("start_month, today, expected", [
+    (1, dt.date(2026, 11, 29), "2027Q1"),  # calendar quarters: 2026Q4 holds today
+    (1, dt.date(2026, 3, 31), "2026Q2"),
+    (2, dt.date(2026, 11, 29), "2028Q1"),  # fiscal year from February, named by the year it ends: Nov is 2027Q4
+    (7, dt.date(2026, 11, 29), "2027Q3"),  # from July: Oct-Dec 2026 is 2027Q2
+])
+def test_next_is_the_quarter_after_todays_in_the_params_fiscal_calendar(tmp_path, start_month, today, expected):
+    params = tmp_path / "fiscal.yaml"
+    params.write_text(f"fiscal_year_start_month: {start_month}\n", encoding="utf-8")
+    assert cli.planned_quarter(str(params), today) == expected
+
+
+def test_a_bad_quarter_exits_1_with_a_json_summary(capsys):
+    assert cli.main(["run", "2027-Q1", "--json"]) == cli.EXIT_FAILED
+    out, err = capsys.readouterr()
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["status"] == "failed" and summary["report"] is None and summary["quarter"] == "2027-Q1"
+    assert "is not a quarter label" in summary["message"] and "is not a quarter label" in err
+
+
+def test_a_run_of_a_folder_in_use_exits_3_busy(tmp_path, capsys):
+    export = write_export(tmp_path / "export", tiny_export())
+    out = tmp_path / "reports" / "2027Q1"
+    out.parent.mkdir()
+    with report_folder.exclusive_run(out, "2027Q1"):
+        code = cli.main(["run", "2027Q1", "--data", str(export), "--out", str(out), "--json"])
+    assert code == cli.EXIT_BUSY
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["status"] == "busy" and "is in progress (pid" in summary["message"]
+    assert not out.exists()
+
+
+def test_a_wrong_command_line_exits_2():
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["run"])
+    assert exit_.value.code == cli.EXIT_USAGE
