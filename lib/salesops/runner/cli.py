@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Wrote {new_quarter_file()}")
         elif args.command == "check":
             from salesops.runner.check import check_data
-            from salesops.settings.loader import load_params
+            from salesops.plan_params import load_params
 
             report = check_data(load_params(args.quarter or planned_quarter(args.params), args.params),
                                 data_dir=args.data)
