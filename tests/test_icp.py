@@ -3,8 +3,6 @@ that the ICP found in the sample company contains the industries planted there a
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal, assert_series_equal
@@ -369,11 +367,6 @@ def test_icp_summary_sentences():
         "the ICP: filling in the missing values would sharpen it.",  # L8: 1 of 7 leads
     ]
     assert icp_summary(stats, settings(), currency="EUR")[1].endswith("€5k expected per lead, 1.5× the average.")
-
-
-def test_money_format():
-    assert [icp._money(v, "USD") for v in (950, 1_600, 5_000, 38_400, 2_400_000, math.nan)] == [
-        "$950", "$1.6k", "$5k", "$38k", "$2.4M", "–"]
 
 
 # --------------------------------------------------------------------------------------------------

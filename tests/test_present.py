@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from salesops.report import present
+from salesops.report import formats, present
 
 
 def test_money_percent_number():
@@ -19,6 +19,13 @@ def test_money_percent_number():
     assert present.percent(0.2345) == "23.4%" and present.percent(0.05, 0, signed=True) == "+5%"
     assert present.percent(None) == "–"
     assert present.number(12345.6) == "12,346" and present.number(pd.NA) == "–"
+
+
+def test_money_short_keeps_a_tenth_of_its_suffix():
+    # the ICP sentences' format: one decimal below 10 of a suffix (1,600 -> 1.6k where compact money says 2k)
+    assert [formats.money_short(v, "USD") for v in (950, 1_600, 5_000, 38_400, 2_400_000, math.nan)] == [
+        "$950", "$1.6k", "$5k", "$38k", "$2.4M", "–"]
+    assert formats.money_short(-1_600, "EUR") == "-€1.6k" and formats.money_short(950, "SEK") == "SEK 950"
 
 
 def test_table_escapes_crm_text_and_formats_numbers():

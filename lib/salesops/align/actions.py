@@ -34,8 +34,9 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from salesops import deals
 from salesops.checks import as_timestamp
-from salesops.collect import kpis, performers, quality
+from salesops.collect import performers, quality
 from salesops.contract.schema import TEXT_DTYPE
 from salesops.report.formats import money
 
@@ -173,7 +174,7 @@ def _candidates(records: list[dict]) -> pd.DataFrame:
 def _check_frame(frame, name: str, columns) -> None:
     if not isinstance(frame, pd.DataFrame):
         raise ValueError(f"{name} must be a pandas DataFrame; got {type(frame).__name__}")
-    kpis._check_columns(frame, columns, name)
+    deals.check_columns(frame, columns, name)
 
 
 def _optional_impact(frame: pd.DataFrame) -> np.ndarray:
@@ -204,7 +205,7 @@ def actions_from_quality(quality_checks: pd.DataFrame) -> pd.DataFrame:
 
 def _coaching_label(metric: str) -> str:
     spec = performers.COACHING.get(metric, {})
-    return spec.get("label") or performers._OUTCOME_LABELS.get(metric) or metric.replace("_", " ")
+    return spec.get("label") or performers.OUTCOME_LABELS.get(metric) or metric.replace("_", " ")
 
 
 def actions_from_coaching(coaching: pd.DataFrame) -> pd.DataFrame:

@@ -35,9 +35,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from salesops import calendar
+from salesops import calendar, deals
 from salesops.checks import as_timestamp
-from salesops.collect import kpis
 from salesops.contract.schema import ROLES, TEXT_DTYPE
 
 #: ``rep_id`` of the all-reps row of ``simulate_payouts``.
@@ -238,7 +237,7 @@ def _check_settings(settings) -> CompensationSettings:
 def _check_frame(frame, name: str, columns: Sequence[str]) -> None:
     if not isinstance(frame, pd.DataFrame):
         raise ValueError(f"{name} must be a pandas DataFrame; got {type(frame).__name__}")
-    kpis._check_columns(frame, columns, name)
+    deals.check_columns(frame, columns, name)
 
 
 def _as_array(values, name: str, rule: str, ok) -> np.ndarray:
@@ -405,7 +404,7 @@ def finished_quarters(as_of, count: int, fiscal_year_start_month: int = 1) -> li
     """Labels of the last ``count`` quarters that ended on or before ``as_of``, oldest first."""
     if isinstance(count, bool) or not isinstance(count, numbers.Integral) or count < 1:
         raise ValueError(f"count must be a whole number of quarters of at least 1, e.g. 8; got {count!r}")
-    last = kpis._last_complete_quarter(as_timestamp(as_of, "as_of").normalize(), fiscal_year_start_month)
+    last = deals.last_complete_quarter(as_timestamp(as_of, "as_of").normalize(), fiscal_year_start_month)
     return [calendar.quarter_label(last - shift) for shift in range(int(count) - 1, -1, -1)]
 
 

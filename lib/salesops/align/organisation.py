@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from salesops import deals
 from salesops.checks import as_timestamp
-from salesops.collect import kpis
 from salesops.contract.schema import TEXT_DTYPE
 from salesops.report.formats import money
 
@@ -169,9 +169,9 @@ def measured_arr(opportunities: pd.DataFrame, products: pd.DataFrame | None, as_
     """
     if not isinstance(opportunities, pd.DataFrame):
         raise ValueError(f"opportunities must be a pandas DataFrame; got {type(opportunities).__name__}")
-    kpis._check_columns(opportunities, ("close_date", "is_won", "amount"), "opportunities")
+    deals.check_columns(opportunities, ("close_date", "is_won", "amount"), "opportunities")
     as_of = as_timestamp(as_of, "as_of")
-    start = kpis._window_start(as_of, 12)
+    start = deals.window_start(as_of, 12)
     close = opportunities["close_date"]
     won = opportunities.loc[(opportunities["is_won"].fillna(False) & (close > start) & (close <= as_of))
                             .to_numpy(dtype=bool)]
@@ -183,7 +183,7 @@ def measured_arr(opportunities: pd.DataFrame, products: pd.DataFrame | None, as_
                                                  "services and hardware may be counted as recurring revenue.")
     if not isinstance(products, pd.DataFrame):
         raise ValueError(f"products must be a pandas DataFrame or None; got {type(products).__name__}")
-    kpis._check_columns(products, ("product", "kind"), "products")
+    deals.check_columns(products, ("product", "kind"), "products")
     kinds = dict(zip(products["product"].astype(object), products["kind"].astype(object)))
     kind = won["product"].astype(object).map(kinds)
     subscription = kind.eq("subscription").fillna(False).to_numpy(dtype=bool)

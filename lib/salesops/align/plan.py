@@ -10,14 +10,12 @@ import numpy as np
 import pandas as pd
 
 from salesops.align import actions, compensation, territories
-from salesops.collect.kpis import _won_mask
-from salesops.collect.overview import SEGMENT_BANDS
 from salesops.contract.schema import TEXT_DTYPE
+from salesops.deals import SEGMENT_BANDS, UNKNOWN, won_mask
 from salesops.report.formats import money
 from salesops.plan_params import Params
 from salesops.supply import capacity
 
-UNKNOWN = "Unknown"
 #: Smallest capacity weight of a rep in territories and routing: a rep who starts on the quarter's last
 #: days still gets a little (a weight must be above 0).
 MIN_WEIGHT = 0.05
@@ -307,7 +305,7 @@ def compensation_table(settings) -> pd.DataFrame:
 def won_bookings(opportunities: pd.DataFrame, start, end, by: str = "rep_id") -> pd.DataFrame:
     """Won bookings per ``by`` (rep_id, account_id, ...) with close_date in [start, end]: ``by``, bookings
     (company currency)."""
-    won = _won_mask(opportunities)
+    won = won_mask(opportunities)
     close = pd.to_datetime(opportunities["close_date"])
     in_period = won & (close >= pd.Timestamp(start)).to_numpy(bool) & (close <= pd.Timestamp(end)).to_numpy(bool)
     deals = opportunities.loc[in_period]

@@ -38,9 +38,9 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from salesops.align.territories import _numbers, _unique_ids
-from salesops.collect.kpis import _check_columns
+from salesops.checks import column_numbers, unique_ids
 from salesops.contract.schema import TEXT_DTYPE
+from salesops.deals import check_columns
 from salesops.report.formats import percent
 from salesops.settings.base import Settings, settings_or_default
 from salesops.settings.fields import Count, Share
@@ -143,11 +143,11 @@ def allocate_quotas(reps: pd.DataFrame, target: float, settings: QuotaSettings |
         raise ValueError(f"reps must be a DataFrame with one row per quota-carrying rep; got {type(reps).__name__}")
     if reps.empty:
         raise ValueError("reps has no rows: quotas need at least one quota-carrying rep")
-    _check_columns(reps, REP_COLUMNS, "reps")
-    _unique_ids(reps, "rep_id", "reps")
-    ramped = _numbers(reps, "ramped_share", "reps", "rep_id", "fraction")
-    capacity = _numbers(reps, "capacity", "reps", "rep_id")
-    potential = _numbers(reps, "territory_potential", "reps", "rep_id")
+    check_columns(reps, REP_COLUMNS, "reps")
+    unique_ids(reps, "rep_id", "reps")
+    ramped = column_numbers(reps, "ramped_share", "reps", "rep_id", "fraction")
+    capacity = column_numbers(reps, "capacity", "reps", "rep_id")
+    potential = column_numbers(reps, "territory_potential", "reps", "rep_id")
 
     weight = settings.capacity_weight
     capacity_part, potential_part, shares = _blend_shares(ramped * capacity, potential, weight)
@@ -170,7 +170,7 @@ def quota_check(quotas: pd.DataFrame, target: float, over_assignment: float) -> 
     """One-row check that the quotas add up: ``target`` and ``over_assignment`` as given, ``expected_total``
     = ``quota_total(target, over_assignment)``, ``quota_sum`` (sum of ``quotas["quota"]``) and ``difference``
     = quota_sum - expected_total (0 when the quotas add up; currency)."""
-    _check_columns(quotas, ("quota",), "quotas")
+    check_columns(quotas, ("quota",), "quotas")
     expected = quota_total(target, over_assignment)
     quota_sum = float(pd.to_numeric(quotas["quota"]).astype("float64").sum())
     return pd.DataFrame({

@@ -50,9 +50,9 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from salesops.align.territories import POOLS, _numbers, _unique_ids, rep_pools
-from salesops.collect.icp import _text
-from salesops.collect.kpis import _check_columns
+from salesops.align.territories import POOLS, rep_pools
+from salesops.checks import column_numbers, unique_ids
+from salesops.deals import check_columns, clean_text
 from salesops.contract.schema import TEXT_DTYPE
 from salesops.settings.base import Settings, settings_or_default
 from salesops.settings.fields import ListOf, Multiplier, PositiveShare, Text
@@ -134,18 +134,18 @@ class RoutingSettings(Settings):
 
 def _checked_reps(reps: pd.DataFrame) -> pd.DataFrame:
     """``reps`` sorted by rep_id with a fresh index, after checking it."""
-    _check_columns(reps, REP_COLUMNS, "reps")
+    check_columns(reps, REP_COLUMNS, "reps")
     if reps.empty:
         raise ValueError("reps has no rows: leads need at least one active rep to be routed to")
-    ids = _unique_ids(reps, "rep_id", "reps")
-    _numbers(reps, "capacity_weight", "reps", "rep_id", "positive")
-    _numbers(reps, "conversion_rate", "reps", "rep_id", "fraction", missing_ok=True)
+    ids = unique_ids(reps, "rep_id", "reps")
+    column_numbers(reps, "capacity_weight", "reps", "rep_id", "positive")
+    column_numbers(reps, "conversion_rate", "reps", "rep_id", "fraction", missing_ok=True)
     return reps.assign(rep_id=ids).iloc[np.argsort(ids.astype(str), kind="stable")].reset_index(drop=True)
 
 
 def _check_rules(rules: tuple[RoutingRule, ...], reps: pd.DataFrame) -> None:
     """Every rep a rule names is in ``reps``, and every pool_segment / pool_region is some rep's."""
-    known = {column: set(_text(reps[column]).dropna()) for column in ("rep_id", "segment", "region")}
+    known = {column: set(clean_text(reps[column]).dropna()) for column in ("rep_id", "segment", "region")}
     for number, rule in enumerate(rules, start=1):
         label = rule.name or f"rule {number}"
         unknown = [rep for rep in rule.rep_ids or () if rep not in known["rep_id"]]
@@ -169,9 +169,9 @@ def _rule_pool(rule: RoutingRule, leads: pd.DataFrame, reps: pd.DataFrame) -> np
         return np.broadcast_to(reps["rep_id"].isin(rule.rep_ids).to_numpy(), (len(leads), len(reps)))
     pool = np.ones((len(leads), len(reps)), dtype=bool)
     for setting, column in ((rule.pool_segment, "segment"), (rule.pool_region, "region")):
-        rep_values = _text(reps[column]).fillna("").to_numpy(dtype=object)
+        rep_values = clean_text(reps[column]).fillna("").to_numpy(dtype=object)
         if setting is None:
-            own = _text(leads[column])
+            own = clean_text(leads[column])
             same = own.fillna("").to_numpy(dtype=object)[:, None] == rep_values[None, :]
             pool &= same & own.notna().to_numpy()[:, None]
         elif setting != ANY:
@@ -190,7 +190,7 @@ def _lead_pools(leads: pd.DataFrame, reps: pd.DataFrame,
         matches = unrouted.copy()
         for setting, column in ((rule.segment, "segment"), (rule.region, "region")):
             if setting is not None:
-                matches &= (_text(leads[column]) == setting).fillna(False).to_numpy(dtype=bool)
+                matches &= (clean_text(leads[column]) == setting).fillna(False).to_numpy(dtype=bool)
         pool = _rule_pool(rule, leads, reps)
         taken = matches & pool.any(axis=1)
         eligible[taken] = pool[taken]
@@ -250,9 +250,9 @@ def route_leads(open_leads: pd.DataFrame, reps: pd.DataFrame, settings: RoutingS
     (``owner_rep_id``; missing when empty). The result does not depend on the row order of either table.
     """
     settings = settings_or_default(settings, RoutingSettings)
-    _check_columns(open_leads, LEAD_COLUMNS, "open_leads")
-    lead_ids = _unique_ids(open_leads, "lead_id", "open_leads")
-    probability = _numbers(open_leads, "probability", "open_leads", "lead_id", "fraction")
+    check_columns(open_leads, LEAD_COLUMNS, "open_leads")
+    lead_ids = unique_ids(open_leads, "lead_id", "open_leads")
+    probability = column_numbers(open_leads, "probability", "open_leads", "lead_id", "fraction")
     reps = _checked_reps(reps)
     _check_rules(settings.rules, reps)
 
@@ -260,7 +260,7 @@ def route_leads(open_leads: pd.DataFrame, reps: pd.DataFrame, settings: RoutingS
     weight = (reps["capacity_weight"].astype("float64").to_numpy() if settings.weighting == "capacity"
               else np.ones(len(reps)))
     conversion = reps["conversion_rate"].astype("float64").to_numpy()
-    to_best = (_text(open_leads["grade"]).str.upper() == BEST_GRADE).fillna(False).to_numpy(dtype=bool)
+    to_best = (clean_text(open_leads["grade"]).str.upper() == BEST_GRADE).fillna(False).to_numpy(dtype=bool)
     to_best &= settings.a_grade_to_best
 
     order = np.lexsort((lead_ids.astype(str), -probability))
@@ -269,7 +269,7 @@ def route_leads(open_leads: pd.DataFrame, reps: pd.DataFrame, settings: RoutingS
         "lead_id": pd.array(lead_ids, dtype=TEXT_DTYPE),
         "rep_id": pd.array(reps["rep_id"].to_numpy(dtype=object)[assigned], dtype=TEXT_DTYPE),
         "rule": pd.array(labels, dtype=TEXT_DTYPE),
-        "previous_rep_id": pd.array(_text(open_leads["owner_rep_id"]).to_numpy(dtype=object), dtype=TEXT_DTYPE),
+        "previous_rep_id": pd.array(clean_text(open_leads["owner_rep_id"]).to_numpy(dtype=object), dtype=TEXT_DTYPE),
     })[list(ROUTED_COLUMNS)]
 
 
@@ -282,7 +282,7 @@ def conversion_multipliers(reps: pd.DataFrame, settings: RoutingSettings | None 
     settings = settings_or_default(settings, RoutingSettings)
     reps = _checked_reps(reps)
     rate = reps["conversion_rate"].astype("float64")
-    peers = rate.groupby(_text(reps["segment"]).fillna("").to_numpy()).transform("mean")
+    peers = rate.groupby(clean_text(reps["segment"]).fillna("").to_numpy()).transform("mean")
     cap = settings.max_conversion_multiplier
     multiplier = (rate / peers.where(peers > 0)).clip(1 / cap, cap).fillna(1.0)
     return pd.Series(multiplier.to_numpy(), index=pd.Index(reps["rep_id"].to_numpy(dtype=object), name="rep_id"),
@@ -299,18 +299,18 @@ def expected_conversion(routed: pd.DataFrame, leads: pd.DataFrame, reps: pd.Data
     count at the average rate), ``expected_conversions`` = Σ min(1, probability × m_rep) (module docstring)
     and ``expected_conversion_rate`` = expected_conversions / leads (NaN without leads).
     """
-    _check_columns(routed, ("lead_id", "rep_id", "previous_rep_id"), "routed")
-    _check_columns(leads, ("lead_id", "probability"), "leads")
+    check_columns(routed, ("lead_id", "rep_id", "previous_rep_id"), "routed")
+    check_columns(leads, ("lead_id", "probability"), "leads")
     multiplier = conversion_multipliers(reps, settings)
-    probability = _text(routed["lead_id"]).map(
-        pd.Series(_numbers(leads, "probability", "leads", "lead_id", "fraction"),
-                  index=_unique_ids(leads, "lead_id", "leads")))
+    probability = clean_text(routed["lead_id"]).map(
+        pd.Series(column_numbers(leads, "probability", "leads", "lead_id", "fraction"),
+                  index=unique_ids(leads, "lead_id", "leads")))
     if probability.isna().any():
         raise ValueError(f"leads has no probability for routed lead(s) "
                          f"{routed['lead_id'][probability.isna()].tolist()[:5]}; pass the leads that were routed")
     rows = []
     for assignment, column in (("today", "previous_rep_id"), ("routed", "rep_id")):
-        rep = _text(routed[column]).astype(object)
+        rep = clean_text(routed[column]).astype(object)
         factor = rep.map(multiplier)
         expected = float(np.minimum(1.0, probability.to_numpy(dtype="float64") * factor.fillna(1.0).to_numpy()).sum())
         rows.append({"assignment": assignment, "leads": len(routed), "leads_on_active_reps": int(factor.notna().sum()),

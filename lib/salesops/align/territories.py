@@ -43,12 +43,13 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from salesops.collect.icp import UNKNOWN, _text, size_band
-from salesops.collect.kpis import _check_columns
+from salesops.checks import column_numbers, unique_ids
+from salesops.collect.icp import size_band
 from salesops.contract.schema import TEXT_DTYPE
-
+from salesops.deals import UNKNOWN, check_columns, clean_text
 from salesops.settings.base import Settings, settings_or_default
 from salesops.settings.fields import Share
+
 #: Pools of an account, from the narrowest: the ``rule`` column ends with one of these.
 POOLS: tuple[str, ...] = ("same segment and region", "same segment, other region", "any rep")
 #: Why an account has its rep: the ``rule`` column starts with one of these.
@@ -79,36 +80,6 @@ class TerritorySettings(Settings):
 
 # --------------------------------------------------------------------------------------------------
 # helpers
-
-
-#: What each kind of checked column holds, as error messages say it.
-_KINDS: dict[str, str] = {"positive": "a number greater than 0", "non_negative": "a number of 0 or more",
-                          "fraction": "a fraction from 0 to 1"}
-
-
-def _numbers(frame: pd.DataFrame, column: str, table: str, key: str, kind: str = "non_negative",
-             missing_ok: bool = False) -> np.ndarray:
-    """``frame[column]`` as float64, each value of ``kind`` (``positive``: > 0, ``non_negative``: >= 0,
-    ``fraction``: 0-1; always finite) or, with ``missing_ok``, missing (NaN). Else a ValueError naming the
-    first offending rows by ``key``."""
-    values = pd.to_numeric(frame[column].astype(object), errors="coerce").astype("float64").to_numpy()
-    with np.errstate(invalid="ignore"):
-        valid = {"positive": values > 0, "non_negative": values >= 0, "fraction": (values >= 0) & (values <= 1)}[kind]
-    bad = ~((valid & np.isfinite(values)) | (missing_ok & np.isnan(values)))
-    if bad.any():
-        allowed = " (or empty when unknown)" if missing_ok else ""
-        raise ValueError(f"{table}: {column} must be {_KINDS[kind]}{allowed}; {key} "
-                         f"{frame[key].astype(object).to_numpy()[bad][:5].tolist()} have "
-                         f"{frame[column].astype(object).to_numpy()[bad][:5].tolist()}")
-    return values
-
-
-def _unique_ids(frame: pd.DataFrame, key: str, table: str) -> np.ndarray:
-    ids = _text(frame[key])
-    if ids.isna().any() or ids.duplicated().any():
-        raise ValueError(f"{table}: {key} must be filled in and unique; missing or repeated: "
-                         f"{frame[key][ids.isna() | ids.duplicated(keep=False)].tolist()[:5]}")
-    return ids.to_numpy(dtype=object)
 
 
 def gini(values: Sequence[float] | np.ndarray | pd.Series) -> float:
@@ -149,8 +120,8 @@ def account_potential(accounts: pd.DataFrame, icp_segments: pd.DataFrame,
     ``potential_basis``: ``"segment"``, or ``"median"`` when the segment is not in the table or has no value —
     then the median expected_value_per_lead of the segments that have one (unweighted: a typical segment).
     """
-    _check_columns(accounts, ("account_id", "industry", "employees", "region"), "accounts")
-    _check_columns(icp_segments, (*ICP_KEYS, "expected_value_per_lead"), "icp_segments (cut by industry × "
+    check_columns(accounts, ("account_id", "industry", "employees", "region"), "accounts")
+    check_columns(icp_segments, (*ICP_KEYS, "expected_value_per_lead"), "icp_segments (cut by industry × "
                    "size_band × region, the default icp.dimensions)")
     valued = icp_segments.loc[icp_segments["expected_value_per_lead"].notna(), [*ICP_KEYS, "expected_value_per_lead"]]
     if valued.empty:
@@ -165,8 +136,8 @@ def account_potential(accounts: pd.DataFrame, icp_segments: pd.DataFrame,
 
     out = accounts.reset_index(drop=True)
     bands = size_band(out["employees"], size_bands)
-    labels = pd.DataFrame({"industry": _text(out["industry"]).fillna(UNKNOWN), "size_band": bands,
-                           "region": _text(out["region"]).fillna(UNKNOWN)}).astype(object)
+    labels = pd.DataFrame({"industry": clean_text(out["industry"]).fillna(UNKNOWN), "size_band": bands,
+                           "region": clean_text(out["region"]).fillna(UNKNOWN)}).astype(object)
     matched = lookup.reindex(pd.MultiIndex.from_frame(labels)).to_numpy()
     known = ~np.isnan(matched)
     return out.assign(
@@ -186,7 +157,7 @@ def rep_pools(items: pd.DataFrame, reps: pd.DataFrame) -> tuple[np.ndarray, np.n
     matches no rep). Returns ``eligible`` (booleans, one row per item, one column per rep of ``reps``) and
     ``pool`` (0, 1 or 2 per item: the position in ``POOLS`` of the pool used)."""
     def labels(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
-        text = _text(frame[column])
+        text = clean_text(frame[column])
         return text.fillna("").to_numpy(dtype=object), text.notna().to_numpy()
 
     item_segment, item_has_segment = labels(items, "segment")
@@ -259,19 +230,19 @@ def assign_territories(accounts: pd.DataFrame, reps: pd.DataFrame,
     if not isinstance(settings, TerritorySettings):
         raise ValueError(f"settings must be a TerritorySettings (or None for the defaults); "
                          f"got {type(settings).__name__}")
-    _check_columns(accounts, ("account_id", "segment", "region", "owner_rep_id", "potential"), "accounts")
-    _check_columns(reps, ("rep_id", "segment", "region", "capacity_weight"), "reps")
+    check_columns(accounts, ("account_id", "segment", "region", "owner_rep_id", "potential"), "accounts")
+    check_columns(reps, ("rep_id", "segment", "region", "capacity_weight"), "reps")
     if reps.empty:
         raise ValueError("reps has no rows: accounts need at least one active rep to be assigned to")
-    rep_ids = _unique_ids(reps, "rep_id", "reps")
+    rep_ids = unique_ids(reps, "rep_id", "reps")
     rep_order = np.argsort(rep_ids.astype(str), kind="stable")
     reps, rep_ids = reps.iloc[rep_order].reset_index(drop=True), rep_ids[rep_order]
-    weight = _numbers(reps, "capacity_weight", "reps", "rep_id", "positive")
+    weight = column_numbers(reps, "capacity_weight", "reps", "rep_id", "positive")
 
-    account_order = np.argsort(_unique_ids(accounts, "account_id", "accounts").astype(str), kind="stable")
+    account_order = np.argsort(unique_ids(accounts, "account_id", "accounts").astype(str), kind="stable")
     ordered = accounts.iloc[account_order].reset_index(drop=True)
-    potential = _numbers(ordered, "potential", "accounts", "account_id")
-    previous = _text(ordered["owner_rep_id"])
+    potential = column_numbers(ordered, "potential", "accounts", "account_id")
+    previous = clean_text(ordered["owner_rep_id"])
     owner = previous.map(pd.Series(np.arange(len(rep_ids)), index=rep_ids)).fillna(-1).to_numpy(dtype=int)
 
     eligible, pool = rep_pools(ordered, reps)
@@ -320,13 +291,13 @@ def territory_balance(assignment: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFr
     ``accounts_after`` / ``potential_after`` (by ``rep_id``) and ``potential_change`` = after − before.
     Accounts of owners who are not in ``reps`` (or of none) count for nobody before.
     """
-    _check_columns(assignment, ("previous_rep_id", "rep_id", "potential"), "assignment")
-    _check_columns(reps, ("rep_id", "segment", "region", "capacity_weight"), "reps")
-    rep_ids = _unique_ids(reps, "rep_id", "reps")
+    check_columns(assignment, ("previous_rep_id", "rep_id", "potential"), "assignment")
+    check_columns(reps, ("rep_id", "segment", "region", "capacity_weight"), "reps")
+    rep_ids = unique_ids(reps, "rep_id", "reps")
     potential = assignment["potential"].astype("float64")
 
     def per_rep(column: str) -> tuple[np.ndarray, np.ndarray]:
-        owner = _text(assignment[column]).astype(object)
+        owner = clean_text(assignment[column]).astype(object)
         grouped = potential.groupby(owner.to_numpy(), dropna=True).agg(["size", "sum"]).reindex(rep_ids)
         return grouped["size"].fillna(0).to_numpy(dtype="int64"), grouped["sum"].fillna(0.0).to_numpy()
 
@@ -350,7 +321,7 @@ def balance_summary(balance: pd.DataFrame) -> pd.DataFrame:
     ``min_potential`` (the most and least potential one rep holds) and ``gini`` (:func:`gini` of the
     potential per rep, reps holding nothing included).
     """
-    _check_columns(balance, ("potential_before", "potential_after"), "balance")
+    check_columns(balance, ("potential_before", "potential_after"), "balance")
     rows = []
     for moment in ("before", "after"):
         values = balance[f"potential_{moment}"].astype("float64").to_numpy()

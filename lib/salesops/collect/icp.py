@@ -46,12 +46,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from salesops.checks import as_timestamp
 from salesops.contract.schema import TEXT_DTYPE
+from salesops.deals import UNKNOWN, check_columns, clean_text, closed_in_window, in_window, ratio
+from salesops.report.formats import money_short
 
 #: Dimensions a segment can be cut by.
 DIMENSIONS: tuple[str, ...] = ("industry", "size_band", "region", "country", "source")
-
-#: Label of a dimension value that is not known.
-UNKNOWN = "Unknown"
 
 #: Joins the dimension values into the segment label.
 SEPARATOR = " · "
@@ -169,13 +168,7 @@ def _settings(settings: IcpSettings | None) -> IcpSettings:
 
 
 # --------------------------------------------------------------------------------------------------
-# argument checks and small helpers (the window rules are those of kpis.py)
-
-
-def _check_columns(frame: pd.DataFrame, columns: Sequence[str], table: str) -> None:
-    missing = [column for column in columns if column not in frame.columns]
-    if missing:
-        raise ValueError(f"{table} is missing required column(s) {missing}; it has {list(frame.columns)}")
+# argument checks and small helpers (windows and ratios: salesops.deals)
 
 
 def _check_table(frame: Any, table: str, required: bool) -> None:
@@ -187,39 +180,8 @@ def _check_table(frame: Any, table: str, required: bool) -> None:
         raise ValueError(f"{table} must be a DataFrame (or None when the table is absent); got {type(frame).__name__}")
 
 
-
-
-def _window_start(as_of: pd.Timestamp, window_months: int) -> pd.Timestamp:
-    """Exclusive left end of the window: ``as_of`` minus ``window_months`` months, month-end aligned."""
-    start = as_of - pd.DateOffset(months=window_months)
-    return start + pd.offsets.MonthEnd(0) if as_of.is_month_end else start
-
-
-def _in_window(dates: pd.Series, start: pd.Timestamp, as_of: pd.Timestamp) -> np.ndarray:
-    return ((dates > start) & (dates <= as_of)).to_numpy(dtype=bool, na_value=False)
-
-
 def _flag(frame: pd.DataFrame, column: str) -> np.ndarray:
     return frame[column].astype("boolean").fillna(False).to_numpy(dtype=bool)
-
-
-def _closed_in_window(opportunities: pd.DataFrame, start: pd.Timestamp, as_of: pd.Timestamp) -> np.ndarray:
-    """Mask of deals closed (won or lost) with close_date in ``(start, as_of]``."""
-    closed = _flag(opportunities, "is_closed") | _flag(opportunities, "is_won")
-    return closed & _in_window(opportunities["close_date"], start, as_of)
-
-
-def _ratio(numerator, denominator) -> pd.Series:
-    """numerator / denominator as float64, NaN where the denominator is 0 or missing."""
-    numerator = pd.Series(numerator).astype("float64")
-    denominator = pd.Series(denominator).astype("float64")
-    return numerator / denominator.where(denominator != 0)
-
-
-def _text(values: pd.Series) -> pd.Series:
-    """Text stripped of surrounding blanks; empty -> missing."""
-    text = values.astype(TEXT_DTYPE).str.strip()
-    return text.mask(text == "")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -288,7 +250,7 @@ def _raw(frame: pd.DataFrame, column: str, accounts: pd.DataFrame | None,
         other = pd.to_numeric(other.astype(object), errors="coerce").astype("float64")
         own = own.where(own >= 1)  # 0 employees: not entered
         return own.fillna(other.where(other >= 1))
-    return _text(own).fillna(_text(other))
+    return clean_text(own).fillna(clean_text(other))
 
 
 def _raw_dimensions(frame: pd.DataFrame, accounts: pd.DataFrame | None, dimensions: Sequence[str]) -> pd.DataFrame:
@@ -424,15 +386,14 @@ def segment_stats(leads: pd.DataFrame | None, opportunities: pd.DataFrame, accou
     _check_table(opportunities, "opportunities", required=True)
     _check_table(leads, "leads", required=False)
     _check_table(accounts, "accounts", required=False)
-    _check_columns(opportunities, _OPPORTUNITY_COLUMNS, "opportunities")
+    check_columns(opportunities, _OPPORTUNITY_COLUMNS, "opportunities")
     if leads is not None:
-        _check_columns(leads, ("created_date",), "leads")
+        check_columns(leads, ("created_date",), "leads")
     as_of = as_timestamp(as_of, "as_of")
-    start = _window_start(as_of, settings.window_months)
     keys = [*settings.dimensions, "segment"]
 
     # deal side
-    closed_mask = _closed_in_window(opportunities, start, as_of)
+    closed_mask = closed_in_window(opportunities, as_of, settings.window_months)
     closed = opportunities.loc[closed_mask]
     won = _flag(closed, "is_won")
     deals = _segment_opportunities(closed, leads, accounts, settings).assign(
@@ -448,7 +409,7 @@ def segment_stats(leads: pd.DataFrame | None, opportunities: pd.DataFrame, accou
 
     # lead side
     if leads is not None:
-        recent = leads.loc[_in_window(leads["created_date"], start, as_of)]
+        recent = leads.loc[in_window(leads["created_date"], as_of, settings.window_months)]
         converted = _converted(recent, as_of, opportunities)
         conversion_known = bool(converted.notna().all())
         labels = _labelled(_raw_dimensions(recent, accounts, settings.dimensions), settings)
@@ -469,16 +430,16 @@ def segment_stats(leads: pd.DataFrame | None, opportunities: pd.DataFrame, accou
     table["bookings"] = table["bookings"].astype("float64").fillna(0.0)
 
     closed_count = table["won"] + table["lost"]
-    conversion = _ratio(table["converted"], table["leads"])
+    conversion = ratio(table["converted"], table["leads"])
     # lead_to_opportunity x win_rate x average_deal_size, written so that no win gives 0, not NaN
-    per_lead = (conversion * _ratio(table["bookings"], closed_count)).mask(conversion == 0, 0.0)
+    per_lead = (conversion * ratio(table["bookings"], closed_count)).mask(conversion == 0, 0.0)
     total_bookings = float(table["bookings"].sum())
     enough = (table["leads"] >= settings.min_leads).fillna(False).to_numpy(dtype=bool)
     known = ~(table[list(settings.dimensions)] == UNKNOWN).any(axis=1).to_numpy(dtype=bool)
 
     table = table.assign(
         lead_to_opportunity=conversion,
-        win_rate=_ratio(table["won"], closed_count),
+        win_rate=ratio(table["won"], closed_count),
         average_deal_size=table["average_deal_size"].astype("float64"),
         median_cycle_days=table["median_cycle_days"].astype("float64"),
         revenue_share=table["bookings"] / total_bookings if total_bookings else np.nan,
@@ -525,23 +486,6 @@ def _rank_and_choose(table: pd.DataFrame, settings: IcpSettings) -> pd.DataFrame
 # --------------------------------------------------------------------------------------------------
 # 5. summary sentences
 
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
-
-
-def _money(value: float, currency: str) -> str:
-    """Compact money: ``950`` -> ``$950``, ``1600`` -> ``$1.6k``, ``5000`` -> ``$5k``, ``38000`` -> ``$38k``,
-    ``2.4e6`` -> ``$2.4M``; missing -> ``–``."""
-    if value is None or pd.isna(value):
-        return "–"
-    symbol = _SYMBOLS.get(currency.upper(), f"{currency.upper()} ")
-    sign, value = ("-" if value < 0 else ""), abs(float(value))
-    for threshold, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        scaled = value / threshold
-        if round(scaled, 1) >= 1:
-            digits = f"{scaled:,.1f}".removesuffix(".0") if round(scaled, 1) < 10 else f"{scaled:,.0f}"
-            return f"{sign}{symbol}{digits}{suffix}"
-    return f"{sign}{symbol}{value:,.0f}"
-
 
 def _count(count: int, noun: str) -> str:
     """``1, "lead"`` -> ``1 lead``; ``30, "lead"`` -> ``30 leads``."""
@@ -571,7 +515,7 @@ def icp_summary(stats: pd.DataFrame, settings: IcpSettings | None = None, curren
     the CRM: escape them when writing HTML).
     """
     settings = _settings(settings)
-    _check_columns(stats, ("segment", "leads", "lead_to_opportunity", "win_rate", "average_deal_size",
+    check_columns(stats, ("segment", "leads", "lead_to_opportunity", "win_rate", "average_deal_size",
                            "expected_value_per_lead", "expected_value", "eligible", "in_icp"), "stats")
     window = "the last month" if settings.window_months == 1 else f"the last {settings.window_months} months"
     min_leads = _count(settings.min_leads, "lead")
@@ -616,8 +560,8 @@ def icp_summary(stats: pd.DataFrame, settings: IcpSettings | None = None, curren
             versus = f", {times:.1f}× the average" if not pd.isna(times) else ""
             sentences.append(
                 f"{row['segment']}: {_percent(row['lead_to_opportunity'])} of leads convert, "
-                f"{_percent(row['win_rate'])} of deals are won, {_money(row['average_deal_size'], currency)} "
-                f"average deal — {_money(row['expected_value_per_lead'], currency)} expected per lead{versus}."
+                f"{_percent(row['win_rate'])} of deals are won, {money_short(row['average_deal_size'], currency)} "
+                f"average deal — {money_short(row['expected_value_per_lead'], currency)} expected per lead{versus}."
             )
     if max_segments is not None and len(icp) > max_segments:
         rest = len(icp) - max_segments
@@ -664,18 +608,17 @@ def rep_segment_wins(opportunities: pd.DataFrame, leads: pd.DataFrame | None, ac
     _check_table(opportunities, "opportunities", required=True)
     for table, frame in (("leads", leads), ("accounts", accounts), ("reps", reps)):
         _check_table(frame, table, required=False)
-    _check_columns(opportunities, (*_OPPORTUNITY_COLUMNS, "rep_id"), "opportunities")
+    check_columns(opportunities, (*_OPPORTUNITY_COLUMNS, "rep_id"), "opportunities")
     if isinstance(min_closed, bool) or not isinstance(min_closed, numbers.Integral) or min_closed < 1:
         raise ValueError(f"min_closed must be a whole number of deals, at least 1; got {min_closed!r}")
     if dimension is not None:
         _check_dimension(dimension, "dimension: ")
         settings = settings.model_copy(update={"dimensions": (dimension,)})
     as_of = as_timestamp(as_of, "as_of")
-    start = _window_start(as_of, settings.window_months)
     dims = list(settings.dimensions)
     keys = [*dims, "segment"]
 
-    closed = opportunities.loc[_closed_in_window(opportunities, start, as_of)]
+    closed = opportunities.loc[closed_in_window(opportunities, as_of, settings.window_months)]
     deals = _segment_opportunities(closed, leads, accounts, settings).assign(
         rep_id=closed["rep_id"].astype(TEXT_DTYPE), _won=_flag(closed, "is_won").astype("int64"))
     per_rep = deals.groupby(["rep_id", *keys], sort=False).agg(closed=("_won", "size"), won=("_won", "sum"))
@@ -688,8 +631,8 @@ def rep_segment_wins(opportunities: pd.DataFrame, leads: pd.DataFrame | None, ac
         name = _lookup(rep_ids, reps, "rep_id", "name").astype(TEXT_DTYPE).fillna(rep_ids)
     else:
         name = rep_ids
-    win_rate = _ratio(out["won"], out["closed"])
-    team_rate = _ratio(out["team_won"], out["team_closed"])
+    win_rate = ratio(out["won"], out["closed"])
+    team_rate = ratio(out["team_won"], out["team_closed"])
     out = pd.DataFrame({
         "rep_id": pd.array(rep_ids.to_numpy(dtype=object), dtype=TEXT_DTYPE),
         "name": pd.array(name.to_numpy(dtype=object), dtype=TEXT_DTYPE),

@@ -32,6 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from salesops import deals
 from salesops.calendar import quarter_freq, quarter_label, quarter_labels
 from salesops.checks import as_timestamp
 from salesops.contract.schema import OPEN_STAGES
@@ -78,82 +79,8 @@ def _check_window(window_months) -> int:
     return int(window_months)
 
 
-def _check_by(by, **frames: pd.DataFrame) -> list[str]:
-    """``by`` as a list of column names, each present in every frame given (keyword = table name)."""
-    columns = [by] if isinstance(by, str) else list(by)
-    for column in columns:
-        if not isinstance(column, str):
-            raise ValueError(f"by must be a column name or a sequence of column names; got {by!r}")
-    for table, frame in frames.items():
-        missing = [column for column in columns if column not in frame.columns]
-        if missing:
-            raise ValueError(
-                f"by: column(s) {missing} not in the {table} table; accepted: its columns {list(frame.columns)}"
-            )
-    return columns
-
-
-def _check_columns(frame: pd.DataFrame, columns: Sequence[str], table: str) -> None:
-    missing = [column for column in columns if column not in frame.columns]
-    if missing:
-        raise ValueError(f"{table} is missing required column(s) {missing}; it has {list(frame.columns)}")
-
-
-
-
-_OPPORTUNITY_COLUMNS = ("created_date", "close_date", "stage", "amount", "is_closed", "is_won")
-
-
-def _check_opportunities(opportunities: pd.DataFrame) -> None:
-    _check_columns(opportunities, _OPPORTUNITY_COLUMNS, "opportunities")
-
-
 # --------------------------------------------------------------------------------------------------
-# shared filters and helpers
-
-
-def _won_mask(opportunities: pd.DataFrame) -> np.ndarray:
-    return opportunities["is_won"].fillna(False).to_numpy(dtype=bool)
-
-
-def _closed_mask(opportunities: pd.DataFrame) -> np.ndarray:
-    return opportunities["is_closed"].fillna(False).to_numpy(dtype=bool) | _won_mask(opportunities)
-
-
-def _window_start(as_of: pd.Timestamp, window_months: int) -> pd.Timestamp:
-    """``as_of`` minus ``window_months`` calendar months (exclusive left end of a window); from a month's
-    last day, the last day of the earlier month (2026-06-30 minus 3 months is 2026-03-31, not 03-30)."""
-    start = as_of - pd.DateOffset(months=window_months)
-    return start + pd.offsets.MonthEnd(0) if as_of.is_month_end else start
-
-
-def _closed_in_window(opportunities: pd.DataFrame, as_of: pd.Timestamp, window_months: int) -> pd.DataFrame:
-    """Deals closed (won or lost) with close_date in ``(as_of - window_months months, as_of]``."""
-    window_start = _window_start(as_of, window_months)
-    close = opportunities["close_date"]
-    in_window = ((close > window_start) & (close <= as_of)).to_numpy(dtype=bool)
-    return opportunities.loc[_closed_mask(opportunities) & in_window]
-
-
-def _open_at(opportunities: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
-    """Mask of deals open at ``as_of``: created by then and not closed by then."""
-    created = (opportunities["created_date"] <= as_of).to_numpy(dtype=bool)
-    closed_later = (opportunities["close_date"] > as_of).to_numpy(dtype=bool)
-    return created & (~_closed_mask(opportunities) | closed_later)
-
-
-def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    """numerator / denominator as float64, NaN where the denominator is 0 or missing."""
-    return numerator.astype("float64") / denominator.astype("float64").where(denominator != 0)
-
-
-def _aggregate(frame: pd.DataFrame, by: list[str], **aggregations: tuple[str, str]) -> pd.DataFrame:
-    """Named NaN-skipping aggregations (sum, mean, median) per group of ``by``, sorted by group; with no
-    ``by`` exactly one row, even when ``frame`` is empty."""
-    if not by:
-        # dropna first: the result is the same and an all-missing column gives NaN without a RuntimeWarning
-        return pd.DataFrame({name: [frame[column].dropna().agg(how)] for name, (column, how) in aggregations.items()})
-    return frame.groupby(by, dropna=False, sort=True).agg(**aggregations).reset_index()
+# periods
 
 
 def _pandas_period(freq: str, fiscal_year_start_month: int) -> str:
@@ -163,34 +90,6 @@ def _pandas_period(freq: str, fiscal_year_start_month: int) -> str:
 def _period_starts(dates: pd.Series, freq: str, fiscal_year_start_month: int) -> pd.Series:
     """First day (midnight) of the period each date falls in."""
     return dates.dt.to_period(_pandas_period(freq, fiscal_year_start_month)).dt.start_time
-
-
-def _last_complete_quarter(as_of: pd.Timestamp, fiscal_year_start_month: int) -> pd.Period:
-    """The latest fiscal quarter whose last day is on or before ``as_of``."""
-    quarter = as_of.to_period(quarter_freq(fiscal_year_start_month))
-    return quarter if quarter.end_time.normalize() <= as_of else quarter - 1
-
-
-def _stage_progress(opportunities: pd.DataFrame) -> np.ndarray:
-    """How far each deal got: index into OPEN_STAGES of the furthest open stage reached, or
-    ``len(OPEN_STAGES)`` for a won deal (it passed every open stage).
-
-    Not won: the furthest of ``max_stage`` and the current stage when that is open; a deal with neither
-    (e.g. lost with no ``max_stage``) counts as having reached only the first stage.
-    """
-    return np.where(_won_mask(opportunities), len(OPEN_STAGES), furthest_open_stage(opportunities)).astype("int64")
-
-
-def furthest_open_stage(opportunities: pd.DataFrame) -> np.ndarray:
-    """Index into ``OPEN_STAGES`` of the furthest open stage each deal reached: the furthest of its current
-    stage (when open) and ``max_stage``; 0 (the first stage) when neither is known. The outcome is ignored."""
-    order = {stage: float(index) for index, stage in enumerate(OPEN_STAGES)}
-    current = opportunities["stage"].astype(object).map(order).to_numpy(dtype=float)
-    if "max_stage" in opportunities.columns:
-        furthest = opportunities["max_stage"].astype(object).map(order).to_numpy(dtype=float)
-    else:
-        furthest = np.full(len(opportunities), np.nan)
-    return np.nan_to_num(np.fmax(current, furthest), nan=0.0).astype(np.int64)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -220,10 +119,10 @@ def input_kpis(
     One row for every group x period with an activity or a created opportunity (other periods are not
     filled in); sorted by group, then period.
     """
-    keys = _check_by(by, activities=activities, opportunities=opportunities)
+    keys = deals.check_by(by, activities=activities, opportunities=opportunities)
     freq = _check_freq(freq)
-    _check_columns(activities, ("timestamp", "type"), "activities")
-    _check_columns(opportunities, ("created_date",), "opportunities")
+    deals.check_columns(activities, ("timestamp", "type"), "activities")
+    deals.check_columns(opportunities, ("created_date",), "opportunities")
     count_columns = list(ACTIVITY_COLUMNS.values())
 
     activity_type = activities["type"].astype(object)
@@ -276,7 +175,7 @@ def bookings_by_period(
     ``freq``: "D" day, "W" week Monday–Sunday, "M" calendar month, "Q" fiscal quarter starting in
     ``fiscal_year_start_month``.
     """
-    _check_opportunities(opportunities)
+    deals.check_opportunities(opportunities)
     freq = _check_freq(freq)
     period_freq = _pandas_period(freq, fiscal_year_start_month)
     start = None if start is None else as_timestamp(start, "start")
@@ -284,7 +183,7 @@ def bookings_by_period(
     if start is not None and end is not None and start > end:
         raise ValueError(f"start ({start.date()}) must not be after end ({end.date()})")
 
-    won = opportunities.loc[_won_mask(opportunities) & opportunities["close_date"].notna().to_numpy(dtype=bool)]
+    won = opportunities.loc[deals.won_mask(opportunities) & opportunities["close_date"].notna().to_numpy(dtype=bool)]
     if start is not None:
         won = won.loc[won["close_date"] >= start]
     if end is not None:
@@ -337,7 +236,7 @@ def growth_by_quarter(opportunities: pd.DataFrame, fiscal_year_start_month: int 
     else:
         as_of = as_timestamp(as_of, "as_of")
         table = bookings_by_period(opportunities, "Q", end=as_of, fiscal_year_start_month=fiscal_year_start_month)
-        last_complete = _last_complete_quarter(as_of, fiscal_year_start_month)
+        last_complete = deals.last_complete_quarter(as_of, fiscal_year_start_month)
         table = table.loc[table["period"] <= last_complete.start_time]
 
     quarters = pd.PeriodIndex(table["period"], freq=quarter_freq(fiscal_year_start_month))
@@ -348,8 +247,8 @@ def growth_by_quarter(opportunities: pd.DataFrame, fiscal_year_start_month: int 
         {
             "quarter": table["quarter"].to_numpy(),
             "bookings": bookings.to_numpy(dtype="float64"),
-            "qoq_growth": (_ratio(bookings, previous) - 1).to_numpy(dtype="float64"),
-            "yoy_growth": (_ratio(bookings, year_before) - 1).to_numpy(dtype="float64"),
+            "qoq_growth": (deals.ratio(bookings, previous) - 1).to_numpy(dtype="float64"),
+            "yoy_growth": (deals.ratio(bookings, year_before) - 1).to_numpy(dtype="float64"),
         }
     ).astype({"quarter": "string"})
 
@@ -368,20 +267,20 @@ def win_rates(
     lost_value) (fractions; NaN when nothing closed). One row per group with a deal closed in the window,
     sorted by group; ``by=()`` gives one row for the whole team (zeros and NaN rates if nothing closed).
     """
-    _check_opportunities(opportunities)
-    keys = _check_by(by, opportunities=opportunities)
+    deals.check_opportunities(opportunities)
+    keys = deals.check_by(by, opportunities=opportunities)
     window_months = _check_window(window_months)
     as_of = as_timestamp(as_of, "as_of")
 
-    closed = _closed_in_window(opportunities, as_of, window_months)
-    won = _won_mask(closed)
+    closed = opportunities.loc[deals.closed_in_window(opportunities, as_of, window_months)]
+    won = deals.won_mask(closed)
     closed = closed.assign(
         _won=won,
         _lost=~won,
         _won_value=closed["amount"].where(won, 0.0),
         _lost_value=closed["amount"].where(~won, 0.0),
     )
-    out = _aggregate(
+    out = deals.aggregate(
         closed,
         keys,
         won=("_won", "sum"),
@@ -390,8 +289,8 @@ def win_rates(
         lost_value=("_lost_value", "sum"),
     ).astype({"won": "int64", "lost": "int64", "won_value": "float64", "lost_value": "float64"})
     return out.assign(
-        win_rate_count=_ratio(out["won"], out["won"] + out["lost"]),
-        win_rate_value=_ratio(out["won_value"], out["won_value"] + out["lost_value"]),
+        win_rate_count=deals.ratio(out["won"], out["won"] + out["lost"]),
+        win_rate_value=deals.ratio(out["won_value"], out["won_value"] + out["lost_value"]),
     )
 
 
@@ -405,16 +304,16 @@ def deal_size_and_cycle(
     One row per group with a deal closed (won or lost) in the window, so rows line up with ``win_rates``;
     a group that won nothing has 0 and NaN. ``by=()`` gives one row for the whole team.
     """
-    _check_opportunities(opportunities)
-    keys = _check_by(by, opportunities=opportunities)
+    deals.check_opportunities(opportunities)
+    keys = deals.check_by(by, opportunities=opportunities)
     window_months = _check_window(window_months)
     as_of = as_timestamp(as_of, "as_of")
 
-    closed = _closed_in_window(opportunities, as_of, window_months)
-    won = _won_mask(closed)
+    closed = opportunities.loc[deals.closed_in_window(opportunities, as_of, window_months)]
+    won = deals.won_mask(closed)
     cycle_days = (closed["close_date"] - closed["created_date"]).dt.days.astype("float64")
     closed = closed.assign(_won=won, _won_amount=closed["amount"].where(won), _won_cycle=cycle_days.where(won))
-    out = _aggregate(
+    out = deals.aggregate(
         closed,
         keys,
         deals_won=("_won", "sum"),
@@ -441,15 +340,15 @@ def stage_funnel(opportunities: pd.DataFrame, as_of, window_months: int = 12) ->
     reaches the first stage and ``advanced`` of one stage equals ``reached`` of the next, so the product of
     the conversions equals the win rate by count of ``win_rates`` for the same window.
     """
-    _check_opportunities(opportunities)
+    deals.check_opportunities(opportunities)
     window_months = _check_window(window_months)
     as_of = as_timestamp(as_of, "as_of")
 
-    progress = _stage_progress(_closed_in_window(opportunities, as_of, window_months))
+    progress = deals.stage_progress(opportunities.loc[deals.closed_in_window(opportunities, as_of, window_months)])
     reached = np.array([(progress >= index).sum() for index in range(len(OPEN_STAGES))], dtype="int64")
     advanced = np.array([(progress >= index + 1).sum() for index in range(len(OPEN_STAGES))], dtype="int64")
     out = pd.DataFrame({"stage": pd.array(OPEN_STAGES, dtype="string"), "reached": reached, "advanced": advanced})
-    return out.assign(conversion=_ratio(out["advanced"], out["reached"]))
+    return out.assign(conversion=deals.ratio(out["advanced"], out["reached"]))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -468,12 +367,12 @@ def pipeline_velocity(opportunities: pd.DataFrame, as_of, window_months: int = 1
     deals do not dominate), in company currency per day; NaN when the cycle is 0 or unknown.
     ``velocity_per_month`` = velocity_per_day x 30.4375 (average days per month, 365.25 / 12).
     """
-    _check_opportunities(opportunities)
+    deals.check_opportunities(opportunities)
     as_of = as_timestamp(as_of, "as_of")
     rates = win_rates(opportunities, as_of, window_months)
     sizes = deal_size_and_cycle(opportunities, as_of, window_months)
 
-    open_count = int(_open_at(opportunities, as_of).sum())
+    open_count = int(deals.open_at(opportunities, as_of).sum())
     win_rate = float(rates["win_rate_count"].iloc[0])
     deal_size = float(sizes["average_deal_size"].iloc[0])
     cycle_days = float(sizes["median_cycle_days"].iloc[0])
@@ -510,7 +409,7 @@ def pipeline_coverage(opportunities: pd.DataFrame, period_start, period_end, tar
     ``target`` is the bookings target in company currency; it must be > 0. Open deals whose expected
     close date slipped before ``period_start`` are not counted. ``as_of`` only bounds ``won_to_date``.
     """
-    _check_opportunities(opportunities)
+    deals.check_opportunities(opportunities)
     start = as_timestamp(period_start, "period_start")
     end = as_timestamp(period_end, "period_end")
     if start > end:
@@ -526,7 +425,7 @@ def pipeline_coverage(opportunities: pd.DataFrame, period_start, period_end, tar
 
     close = opportunities["close_date"]
     in_period = ((close >= start) & (close <= end)).to_numpy(dtype=bool)
-    open_deals = opportunities.loc[~_closed_mask(opportunities) & in_period]
+    open_deals = opportunities.loc[~deals.closed_mask(opportunities) & in_period]
     if "forecast_category" in opportunities.columns:
         category = open_deals["forecast_category"].astype(object).replace({"closed": "commit"})
         category = category.where(category.notna(), "pipeline")
@@ -540,7 +439,7 @@ def pipeline_coverage(opportunities: pd.DataFrame, period_start, period_end, tar
     )
 
     won_in_period = ((close >= start) & (close <= won_until)).to_numpy(dtype=bool)
-    won_to_date = float(opportunities.loc[_won_mask(opportunities) & won_in_period, "amount"].sum())
+    won_to_date = float(opportunities.loc[deals.won_mask(opportunities) & won_in_period, "amount"].sum())
 
     counts = [*by_category["size"].astype("int64"), int(by_category["size"].sum())]
     values = [*by_category["sum"].astype("float64"), float(by_category["sum"].sum())]
@@ -577,11 +476,11 @@ def headline_kpis(
     * ``average_deal_size``, ``median_cycle_days``: from ``deal_size_and_cycle`` over ``window_months``.
     * ``open_pipeline_value``: amount of the deals open at ``as_of`` (company currency).
     """
-    _check_opportunities(opportunities)
+    deals.check_opportunities(opportunities)
     as_of = as_timestamp(as_of, "as_of")
     window_months = _check_window(window_months)
 
-    last_quarter = quarter_label(_last_complete_quarter(as_of, fiscal_year_start_month))
+    last_quarter = quarter_label(deals.last_complete_quarter(as_of, fiscal_year_start_month))
     growth = growth_by_quarter(opportunities, fiscal_year_start_month, as_of)
     quarter_row = growth.loc[growth["quarter"] == last_quarter]
     has_quarter = len(quarter_row) > 0
@@ -599,6 +498,6 @@ def headline_kpis(
             "win_rate_value": [float(rates["win_rate_value"].iloc[0])],
             "average_deal_size": [float(sizes["average_deal_size"].iloc[0])],
             "median_cycle_days": [float(sizes["median_cycle_days"].iloc[0])],
-            "open_pipeline_value": [float(opportunities.loc[_open_at(opportunities, as_of), "amount"].sum())],
+            "open_pipeline_value": [float(opportunities.loc[deals.open_at(opportunities, as_of), "amount"].sum())],
         }
     )

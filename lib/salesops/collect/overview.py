@@ -13,42 +13,10 @@ import pandas as pd
 
 from salesops import calendar
 from salesops.collect import kpis
+from salesops.deals import SEGMENT_BANDS, attach_segments  # noqa: F401 (notebooks: collect_overview.attach_segments)
 from salesops.report.formats import money, percent
 from salesops.report.present import Metric
 from salesops.plan_params import Params
-
-#: Employee bands that define the segments when a rep's segment is not known.
-SEGMENT_BANDS = ((0, 200, "SMB"), (200, 2000, "MM"), (2000, math.inf, "ENT"))
-UNKNOWN = "Unknown"
-
-
-def attach_segments(opportunities: pd.DataFrame, reps: pd.DataFrame | None = None,
-                    accounts: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Opportunities with ``segment`` and ``region`` columns added.
-
-    Segment: the owning rep's segment; else from the account's employees (SMB < 200, MM < 2,000,
-    ENT otherwise); else ``Unknown``. Region: the account's region, else the rep's, else ``Unknown``.
-    """
-    segment = pd.Series(pd.NA, index=opportunities.index, dtype="string")
-    region = pd.Series(pd.NA, index=opportunities.index, dtype="string")
-    if accounts is not None and "account_id" in opportunities.columns:
-        by_account = accounts.set_index("account_id")
-        if "employees" in accounts.columns:
-            employees = opportunities["account_id"].map(by_account["employees"]).astype("float64")
-            banded = pd.Series(pd.NA, index=opportunities.index, dtype="string")
-            for low, high, name in SEGMENT_BANDS:
-                banded = banded.mask((employees >= low) & (employees < high), name)
-            segment = segment.fillna(banded)
-        if "region" in accounts.columns:
-            region = region.fillna(opportunities["account_id"].map(by_account["region"]).astype("string"))
-    if reps is not None:
-        by_rep = reps.set_index("rep_id")
-        if "segment" in reps.columns:
-            segment = opportunities["rep_id"].map(by_rep["segment"]).astype("string").fillna(segment)
-        if "region" in reps.columns:
-            region = region.fillna(opportunities["rep_id"].map(by_rep["region"]).astype("string"))
-    return opportunities.assign(segment=segment.fillna(UNKNOWN), region=region.fillna(UNKNOWN))
-
 
 def quarter_target(opportunities: pd.DataFrame, params: Params) -> tuple[float, str]:
     """The planned quarter's bookings target (company currency) and how it was set: ``collect.target``

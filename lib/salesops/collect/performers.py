@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from salesops import deals
 from salesops.checks import as_timestamp
 from salesops.collect import kpis
 from salesops.contract.schema import ACTIVITY_TYPES, OPEN_STAGES, SEGMENTS, TEXT_DTYPE
@@ -178,11 +179,11 @@ def rep_performance(
     Sorted by segment (SMB, MM, ENT, others, none), then bookings_per_month high to low, then rep_id.
     """
     settings = PerformerSettings() if settings is None else settings
-    kpis._check_opportunities(opportunities)
-    kpis._check_columns(opportunities, ("rep_id",), "opportunities")
-    kpis._check_columns(reps, ("rep_id",), "reps")
+    deals.check_opportunities(opportunities)
+    deals.check_columns(opportunities, ("rep_id",), "opportunities")
+    deals.check_columns(reps, ("rep_id",), "reps")
     if activities is not None:
-        kpis._check_columns(activities, ("rep_id", "timestamp", "type"), "activities")
+        deals.check_columns(activities, ("rep_id", "timestamp", "type"), "activities")
     as_of = as_timestamp(as_of, "as_of")
     window = settings.window_months
 
@@ -195,7 +196,7 @@ def rep_performance(
     mine = opportunities.loc[(opportunities["close_date"] > opp_start).to_numpy(dtype=bool)]
     rates = _by_rep(kpis.win_rates(mine, as_of, window, by="rep_id"), ids)
     sizes = _by_rep(kpis.deal_size_and_cycle(mine, as_of, window, by="rep_id"), ids)
-    conversions = _conversions(kpis._closed_in_window(mine, as_of, window), ids)
+    conversions = _conversions(mine.loc[deals.closed_in_window(mine, as_of, window)], ids)
 
     # opportunities created and activities logged in each rep's ramped interval
     created = opportunities.loc[
@@ -284,7 +285,7 @@ def _ramped_roster(reps: pd.DataFrame, as_of: pd.Timestamp, settings: PerformerS
     employed = ((hire.isna() | (hire <= as_of)) & (end.isna() | (end >= as_of))).to_numpy(dtype=bool)
 
     # boundaries[j] = as_of - j months (j = 0 .. window); slot j is (boundaries[j], boundaries[j - 1]]
-    boundaries = [as_of, *(kpis._window_start(as_of, j) for j in range(1, window + 1))]
+    boundaries = [as_of, *(deals.window_start(as_of, j) for j in range(1, window + 1))]
     slot_first_days = np.array([b + pd.Timedelta(days=1) for b in boundaries[1:]], dtype="datetime64[ns]")
     ramp_date = (hire + pd.DateOffset(months=settings.ramped_after_months)).to_numpy(dtype="datetime64[ns]")
     ramped = (ramp_date[:, None] <= slot_first_days[None, :]).sum(axis=1)
@@ -319,12 +320,12 @@ def _by_rep(frame: pd.DataFrame, ids: Sequence, indexed: bool = False) -> pd.Dat
 
 def _conversions(closed: pd.DataFrame, ids: Sequence) -> pd.DataFrame:
     """Per rep (rows, in ``ids`` order) and open stage (columns): advanced / reached of the closed deals."""
-    progress = pd.Series(kpis._stage_progress(closed), index=closed["rep_id"].astype(object).to_numpy())
+    progress = pd.Series(deals.stage_progress(closed), index=closed["rep_id"].astype(object).to_numpy())
     out = {}
     for index, stage in enumerate(OPEN_STAGES):
         reached = (progress >= index).groupby(level=0).sum().reindex(list(ids), fill_value=0)
         advanced = (progress >= index + 1).groupby(level=0).sum().reindex(list(ids), fill_value=0)
-        out[stage] = kpis._ratio(advanced, reached)
+        out[stage] = deals.ratio(advanced, reached)
     return pd.DataFrame(out, index=list(ids))
 
 
@@ -380,7 +381,7 @@ def compare_groups(performance: pd.DataFrame) -> pd.DataFrame:
     when top is 0 or NaN). Without a top or a bottom rep the frame is empty; its
     ``attrs["comparison_note"]`` then says why.
     """
-    kpis._check_columns(performance, ("group",), "performance")
+    deals.check_columns(performance, ("group",), "performance")
     group = performance["group"].astype(object)
     top_rows = performance.loc[group.eq("top").fillna(False).to_numpy(dtype=bool)]
     bottom_rows = performance.loc[group.eq("bottom").fillna(False).to_numpy(dtype=bool)]
@@ -532,7 +533,7 @@ COACHING: dict[str, dict[str, str]] = {
 def _ranked_gaps(comparison: pd.DataFrame, n: int) -> pd.DataFrame:
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
         raise ValueError(f"n must be a whole number of findings of at least 1, e.g. 5; got {n!r}")
-    kpis._check_columns(comparison, COMPARISON_COLUMNS, "comparison")
+    deals.check_columns(comparison, COMPARISON_COLUMNS, "comparison")
     metric = comparison["metric"].astype(object)
     usable = comparison.loc[
         (metric.isin(list(COACHING)) & comparison["relative_difference"].notna()
@@ -598,9 +599,10 @@ def coaching_table(comparison: pd.DataFrame, n: int = 5) -> pd.DataFrame:
 #: Compared metrics shown as money (company currency) or as percentages; the rest as plain numbers.
 _MONEY_METRICS = ("bookings_per_month", "average_deal_size")
 _SHARE_PREFIXES = ("win_rate", "time_share_", "conversion_")
-_OUTCOME_LABELS = {"bookings_per_month": "bookings per ramped month", "win_rate": "win rate (by count)",
-                   "average_deal_size": "average won deal", "median_cycle_days": "sales cycle (median days)",
-                   "opportunities_per_month": "new opportunities per month"}
+#: How an outcome metric is named in sentences and tables (the plan's actions name them the same way).
+OUTCOME_LABELS = {"bookings_per_month": "bookings per ramped month", "win_rate": "win rate (by count)",
+                  "average_deal_size": "average won deal", "median_cycle_days": "sales cycle (median days)",
+                  "opportunities_per_month": "new opportunities per month"}
 
 
 def readable_comparison(comparison: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
@@ -617,8 +619,8 @@ def readable_comparison(comparison: pd.DataFrame, currency: str = "USD") -> pd.D
 
     def label(metric: str) -> str:
         spec = COACHING.get(metric)
-        if metric in _OUTCOME_LABELS or not spec:
-            return _OUTCOME_LABELS.get(metric, metric.replace("_", " "))
+        if metric in OUTCOME_LABELS or not spec:
+            return OUTCOME_LABELS.get(metric, metric.replace("_", " "))
         return spec["label"]
 
     return pd.DataFrame({

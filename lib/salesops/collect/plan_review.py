@@ -38,10 +38,10 @@ import pandas as pd
 
 from salesops import calendar
 from salesops.checks import as_timestamp
-from salesops.collect.kpis import _check_columns, _won_mask
 from salesops.contract.schema import SEGMENTS, TEXT_DTYPE
 from salesops.data import artifacts
-from salesops.demand.plan import METHOD_LABELS
+from salesops.deals import UNKNOWN, check_columns, ratio, text_array, won_mask
+from salesops.demand.methods import METHOD_LABELS, SCENARIOS
 from salesops.report.formats import money, percent
 from salesops.supply.settings import SUPPORT_ROLES
 
@@ -51,9 +51,6 @@ PREVIOUS_ARTIFACTS: dict[str, str] = {
     "demand_comparison": "step 2", "planning_target": "step 1", "hiring_plan": "step 3", "quotas": "step 4",
 }
 
-#: Scenario order of a forecast, lowest first.
-SCENARIOS: tuple[str, ...] = ("downside", "base", "upside")
-
 #: Method order of ``demand_comparison``; the blended forecast is the plan's forecast.
 METHODS: tuple[str, ...] = ("statistical", "pipeline", "leads", "blended")
 PLAN_METHOD = "blended"
@@ -61,7 +58,6 @@ PLAN_METHOD = "blended"
 #: Roles a hiring plan sizes: account executives (by segment), then the supporting roles (segment "All").
 PLANNED_ROLES: tuple[str, ...] = ("AE", *SUPPORT_ROLES)
 ALL_SEGMENTS = "All"
-UNKNOWN_SEGMENT = "Unknown"
 
 FORECAST_REVIEW_COLUMNS: tuple[str, ...] = (
     "quarter", "method", "scenario", "forecast", "actual", "error", "error_pct", "downside", "upside",
@@ -138,17 +134,7 @@ def _in_period(dates: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> np.n
 
 def _won_in_period(opportunities: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
     """The deals won with close_date in ``[start, end]``."""
-    return opportunities.loc[_won_mask(opportunities) & _in_period(opportunities["close_date"], start, end)]
-
-
-def _ratio(numerator, denominator) -> float:
-    """numerator / denominator, NaN when the denominator is 0 or missing."""
-    return float(numerator) / float(denominator) if denominator and not pd.isna(denominator) else math.nan
-
-
-def _text(values) -> pd.api.extensions.ExtensionArray:
-    """Values as a text array (no index, so frames built from it never align on an input's index)."""
-    return pd.array(np.asarray(values, dtype=object), dtype=TEXT_DTYPE)
+    return opportunities.loc[won_mask(opportunities) & _in_period(opportunities["close_date"], start, end)]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -175,10 +161,10 @@ def forecast_vs_actual(previous_comparison: pd.DataFrame, previous_target: pd.Da
     * ``within_range``: downside ≤ actual ≤ upside of the method (missing when a bound is missing).
     * ``target``: the previous plan's bookings target; ``actual_vs_target`` = actual ÷ target − 1.
     """
-    _check_columns(previous_comparison, _COMPARISON_COLUMNS, "previous demand_comparison")
-    _check_columns(opportunities, _WON_COLUMNS, "opportunities")
+    check_columns(previous_comparison, _COMPARISON_COLUMNS, "previous demand_comparison")
+    check_columns(opportunities, _WON_COLUMNS, "opportunities")
     if previous_target is not None:
-        _check_columns(previous_target, _TARGET_COLUMNS, "previous planning_target")
+        check_columns(previous_target, _TARGET_COLUMNS, "previous planning_target")
     start, end = _period(quarter_start, quarter_end)
     actual = float(_won_in_period(opportunities, start, end)["amount"].sum())
     has_target = previous_target is not None and len(previous_target) > 0
@@ -200,8 +186,8 @@ def forecast_vs_actual(previous_comparison: pd.DataFrame, previous_target: pd.Da
             if pd.isna(forecast):
                 continue
             error = actual - float(forecast)
-            rows.append((label, method, scenario, float(forecast), actual, error, _ratio(error, forecast),
-                         float(downside), float(upside), within, target, _ratio(actual, target) - 1))
+            rows.append((label, method, scenario, float(forecast), actual, error, ratio(error, forecast),
+                         float(downside), float(upside), within, target, ratio(actual, target) - 1))
     out = pd.DataFrame(rows, columns=list(FORECAST_REVIEW_COLUMNS))
     return out.astype({"quarter": TEXT_DTYPE, "method": TEXT_DTYPE, "scenario": TEXT_DTYPE, "forecast": "float64",
                        "actual": "float64", "error": "float64", "error_pct": "float64", "downside": "float64",
@@ -240,10 +226,10 @@ def quota_attainment(previous_quotas: pd.DataFrame, opportunities: pd.DataFrame,
     ``bookings_without_quota`` (won in the quarter by reps with no quota in the plan: people the plan did not
     foresee, managers, deals handed over).
     """
-    _check_columns(previous_quotas, _QUOTA_COLUMNS, "previous quotas")
-    _check_columns(opportunities, _OWNED_WON_COLUMNS, "opportunities")
+    check_columns(previous_quotas, _QUOTA_COLUMNS, "previous quotas")
+    check_columns(opportunities, _OWNED_WON_COLUMNS, "opportunities")
     if reps is not None:
-        _check_columns(reps, ("rep_id",), "reps")
+        check_columns(reps, ("rep_id",), "reps")
     start, end = _period(quarter_start, quarter_end)
     won = _won_in_period(opportunities, start, end)
     rep_ids = won["rep_id"].astype(object)
@@ -270,11 +256,11 @@ def quota_attainment(previous_quotas: pd.DataFrame, opportunities: pd.DataFrame,
     carried = {column: plan[column] if column in plan else pd.Series(pd.NA, index=plan.index, dtype=object)
                for column in ("role", "segment", "region", "new_hire")}
     per_rep = pd.DataFrame({
-        "rep_id": _text(plan["rep_id"]),
-        "name": _text(names),
-        "role": _text(carried["role"]),
-        "segment": _text(carried["segment"]),
-        "region": _text(carried["region"]),
+        "rep_id": text_array(plan["rep_id"]),
+        "name": text_array(names),
+        "role": text_array(carried["role"]),
+        "segment": text_array(carried["segment"]),
+        "region": text_array(carried["region"]),
         "new_hire": pd.array(carried["new_hire"].astype(object), dtype="boolean"),
         "quota": quota.to_numpy(),
         "bookings": bookings.to_numpy(),
@@ -294,11 +280,11 @@ def quota_attainment(previous_quotas: pd.DataFrame, opportunities: pd.DataFrame,
     team = pd.DataFrame({
         "reps": [len(team_reps)],
         "reps_at_or_above_quota": [at_or_above],
-        "share_at_or_above_quota": [_ratio(at_or_above, len(team_reps))],
+        "share_at_or_above_quota": [ratio(at_or_above, len(team_reps))],
         "median_attainment": [float(team_reps["attainment"].median()) if len(team_reps) else math.nan],
         "total_quota": [total_quota],
         "total_bookings": [total_bookings],
-        "total_attainment": [_ratio(total_bookings, total_quota)],
+        "total_attainment": [ratio(total_bookings, total_quota)],
         "reps_left": [int(per_rep["left_before_quarter_end"].fillna(False).sum())],
         "reps_not_in_reps_table": [int((~per_rep["in_reps_table"].fillna(True)).sum())],
         "bookings_without_quota": [without_quota],
@@ -313,7 +299,7 @@ def quota_attainment(previous_quotas: pd.DataFrame, opportunities: pd.DataFrame,
 
 def _hire_group(role: pd.Series, segment: pd.Series) -> pd.Series:
     """The segment a hire is compared in: an AE's own segment (Unknown when missing), "All" for other roles."""
-    own = segment.astype(object).where(segment.notna(), UNKNOWN_SEGMENT)
+    own = segment.astype(object).where(segment.notna(), UNKNOWN)
     return own.where(role.astype(object) == "AE", ALL_SEGMENTS)
 
 
@@ -338,8 +324,8 @@ def hires_against_plan(previous_hiring_plan: pd.DataFrame, reps: pd.DataFrame, q
 
     Managers are not planned and not shown.
     """
-    _check_columns(previous_hiring_plan, _HIRING_PLAN_COLUMNS, "previous hiring_plan")
-    _check_columns(reps, _HIRE_REP_COLUMNS, "reps")
+    check_columns(previous_hiring_plan, _HIRING_PLAN_COLUMNS, "previous hiring_plan")
+    check_columns(reps, _HIRE_REP_COLUMNS, "reps")
     start, end = _period(quarter_start, quarter_end)
 
     plan = previous_hiring_plan.loc[_in_period(previous_hiring_plan["ds"], start, end)]
@@ -354,7 +340,7 @@ def hires_against_plan(previous_hiring_plan: pd.DataFrame, reps: pd.DataFrame, q
                .groupby(["role", "segment"]).size())
 
     role_order = {role: index for index, role in enumerate(PLANNED_ROLES)}
-    segment_order = {segment: index for index, segment in enumerate((*SEGMENTS, UNKNOWN_SEGMENT, ALL_SEGMENTS))}
+    segment_order = {segment: index for index, segment in enumerate((*SEGMENTS, UNKNOWN, ALL_SEGMENTS))}
     keys = sorted(set(planned.index) | set(started.index),
                   key=lambda key: (role_order[key[0]], segment_order.get(key[1], len(segment_order)), key[1]))
     rows = []

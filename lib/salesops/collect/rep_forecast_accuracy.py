@@ -32,9 +32,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from salesops import calendar
+from salesops import calendar, deals
 from salesops.checks import as_timestamp
-from salesops.collect import kpis
 from salesops.contract.schema import SUBMISSION_CATEGORIES, TEXT_DTYPE
 from salesops.report.formats import money
 
@@ -149,14 +148,14 @@ def forecast_vs_actual(
     empty frame with these columns.
     """
     settings = AccuracySettings() if settings is None else settings
-    kpis._check_opportunities(opportunities)
-    kpis._check_columns(opportunities, ("rep_id",), "opportunities")
+    deals.check_opportunities(opportunities)
+    deals.check_columns(opportunities, ("rep_id",), "opportunities")
     as_of = as_timestamp(as_of, "as_of")
-    last = kpis._last_complete_quarter(as_of, fiscal_year_start_month)
+    last = deals.last_complete_quarter(as_of, fiscal_year_start_month)
     shown = [calendar.quarter_label(last - back) for back in range(settings.quarters - 1, -1, -1)]
     if submissions is None:
         return _empty_table()
-    kpis._check_columns(submissions, _SUBMISSION_COLUMNS, "forecast_submissions")
+    deals.check_columns(submissions, _SUBMISSION_COLUMNS, "forecast_submissions")
 
     subs = submissions.loc[submissions["category"].astype(object).eq(settings.category).fillna(False)
                            .to_numpy(dtype=bool)]
@@ -176,7 +175,7 @@ def forecast_vs_actual(
     )
 
     closed_by_then = (opportunities["close_date"] <= as_of).to_numpy(dtype=bool)
-    won = opportunities.loc[kpis._won_mask(opportunities) & closed_by_then]
+    won = opportunities.loc[deals.won_mask(opportunities) & closed_by_then]
     actual = (
         pd.DataFrame({
             "rep_id": won["rep_id"].astype(object),
@@ -208,7 +207,7 @@ def _quarter_ends(period: pd.Series, fiscal_year_start_month: int) -> pd.Series:
 def _measures(rep_id, quarter, forecast, actual, tolerance: float) -> pd.DataFrame:
     forecast = pd.Series(np.asarray(forecast, dtype="float64"))
     actual = pd.Series(np.asarray(actual, dtype="float64"))
-    ratio = kpis._ratio(forecast, actual)
+    ratio = deals.ratio(forecast, actual)
     bias = ratio - 1
     rounded = bias.round(_ROUND)
     optimistic = (rounded > tolerance) | ((actual == 0) & (forecast > 0))
@@ -220,7 +219,7 @@ def _measures(rep_id, quarter, forecast, actual, tolerance: float) -> pd.DataFra
         "forecast": forecast,
         "actual": actual,
         "signed_bias": bias,
-        "absolute_percentage_error": kpis._ratio((forecast - actual).abs(), actual),
+        "absolute_percentage_error": deals.ratio((forecast - actual).abs(), actual),
         "forecast_to_actual": ratio,
         "direction": pd.array(direction.astype(object), dtype=TEXT_DTYPE),
     })
@@ -251,7 +250,7 @@ def flag_reps(table: pd.DataFrame, settings: AccuracySettings | None = None) -> 
     pessimistic >= flag_min, else ``""``. Sorted by flag (optimistic, pessimistic, none), then rep_id.
     """
     settings = AccuracySettings() if settings is None else settings
-    kpis._check_columns(table, ("rep_id", "quarter", "forecast", "actual", "direction"), "table")
+    deals.check_columns(table, ("rep_id", "quarter", "forecast", "actual", "direction"), "table")
     index = _quarter_index(table["quarter"]) if len(table) else np.array([], dtype="int64")
     recent = table.loc[index > (index.max() if len(index) else 0) - settings.flag_quarters]
     direction = recent["direction"].astype(object)
@@ -279,7 +278,7 @@ def flag_reps(table: pd.DataFrame, settings: AccuracySettings | None = None) -> 
         "pessimistic": pd.array(counts["pessimistic"], dtype="Int64"),
         "forecast": counts["forecast"].to_numpy(dtype="float64"),
         "actual": counts["actual"].to_numpy(dtype="float64"),
-        "bias": (kpis._ratio(counts["forecast"], counts["actual"]) - 1).to_numpy(dtype="float64"),
+        "bias": (deals.ratio(counts["forecast"], counts["actual"]) - 1).to_numpy(dtype="float64"),
         "flag": pd.array(flag.astype(object), dtype=TEXT_DTYPE),
     })
     order = out["flag"].astype(object).map({"optimistic": 0, "pessimistic": 1, "": 2})
@@ -299,7 +298,7 @@ def team_trend(table: pd.DataFrame) -> pd.DataFrame:
     (median over the reps, skipping NaN); ``share_within_tolerance`` (share of the reps whose direction is
     ``accurate``). One row per quarter of the table, oldest first.
     """
-    kpis._check_columns(table, TABLE_COLUMNS, "table")
+    deals.check_columns(table, TABLE_COLUMNS, "table")
     grouped = (
         pd.DataFrame({
             "quarter": table["quarter"].astype(object),
@@ -319,7 +318,7 @@ def team_trend(table: pd.DataFrame) -> pd.DataFrame:
         "reps": pd.array(grouped["reps"].astype("int64"), dtype="Int64"),
         "forecast": grouped["forecast"].to_numpy(dtype="float64"),
         "actual": grouped["actual"].to_numpy(dtype="float64"),
-        "team_bias": (kpis._ratio(grouped["forecast"], grouped["actual"]) - 1).to_numpy(dtype="float64"),
+        "team_bias": (deals.ratio(grouped["forecast"], grouped["actual"]) - 1).to_numpy(dtype="float64"),
         "median_absolute_percentage_error": grouped["median_absolute_percentage_error"].to_numpy(dtype="float64"),
         "share_within_tolerance": grouped["share_within_tolerance"].to_numpy(dtype="float64"),
     })
@@ -358,11 +357,11 @@ def accuracy_findings(
         ]
     findings = []
     window = f"at least {settings.flag_min} of their last {settings.flag_quarters} quarters"
-    deals = settings.category.replace("_", "-")
+    category = settings.category.replace("_", "-")
     flag = flags["flag"].astype(object)
     for direction, word, advice in (
-        ("optimistic", "above", f"managers should inspect their {deals} deals weekly and ask for evidence (a "
-                                f"dated next step, a confirmed decision process) before a deal stays in {deals}"),
+        ("optimistic", "above", f"managers should inspect their {category} deals weekly and ask for evidence (a "
+                                f"dated next step, a confirmed decision process) before a deal stays in {category}"),
         ("pessimistic", "below", "coach them to commit the deals they historically close, so the team forecast "
                                  "and the capacity plan are not set too low"),
     ):

@@ -25,7 +25,7 @@ Conventions (those of ``collect/kpis.py`` unless said otherwise):
   included (usually a fiscal quarter); it must end after ``as_of``.
 * **History window**: deals closed, leads created and orders placed in ``(as_of - history_months calendar
   months, as_of]`` (collect's window rule: from a month's last day the window covers whole months).
-* **Open at as_of**: created on or before ``as_of`` and not closed by then (``kpis._open_at``).
+* **Open at as_of**: created on or before ``as_of`` and not closed by then (``deals.open_at``).
   **Stale**: open at ``as_of`` with an expected ``close_date`` before ``as_of``.
 * **Months**: ``ds`` is the first day (midnight) of a calendar month, as in ``forecast.py``. A month only
   partly inside the planned period counts only its days inside it.
@@ -101,18 +101,27 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from salesops.checks import as_timestamp
-from salesops.collect import kpis
 from salesops.collect.scoring import converted_by
 from salesops.contract.schema import OPEN_STAGES, SEGMENTS, TEXT_DTYPE
+from salesops.deals import (
+    OPPORTUNITY_COLUMNS,
+    UNKNOWN,
+    aggregate,
+    check_by,
+    closed_in_window,
+    closed_mask,
+    furthest_open_stage,
+    in_window,
+    open_at,
+    ratio,
+    stage_progress,
+    text_array,
+    window_start,
+    won_mask,
+)
+from salesops.demand.methods import METHOD_LABELS, METHODS, SCENARIOS  # noqa: F401 (METHOD_LABELS: the page's words)
 from salesops.report.formats import money, percent
 
-#: Forecasting methods, in the order they are shown and blended.
-METHODS: tuple[str, ...] = ("statistical", "pipeline", "leads")
-#: Scenarios of every forecast, lowest first.
-SCENARIOS: tuple[str, ...] = ("downside", "base", "upside")
-#: How each method is named in sentences.
-METHOD_LABELS: dict[str, str] = {"statistical": "statistical", "pipeline": "pipeline", "leads": "lead-based",
-                                 "blended": "blended"}
 #: ``unique_id`` of the company total.
 TOTAL = "total"
 #: ``unique_id`` of the lead forecast's expected new leads.
@@ -120,7 +129,6 @@ NEW_LEADS = "new_leads"
 #: ``unique_id`` of the lead forecast's leads already converted whose deal is still open.
 CONVERTED_OPEN = "converted_open"
 #: Segment (or region) of a deal that has none.
-UNKNOWN = "Unknown"
 
 #: Delivery (implementation) hours per won deal, by product of the sample company. Rough defaults: set your own.
 DEFAULT_DELIVERY_HOURS: dict[str, float] = {
@@ -352,7 +360,7 @@ def _check_frame(frame, name: str, columns: Sequence[str]) -> None:
 
 
 def _check_opportunities(opportunities) -> None:
-    _check_frame(opportunities, "opportunities", kpis._OPPORTUNITY_COLUMNS)
+    _check_frame(opportunities, "opportunities", OPPORTUNITY_COLUMNS)
 
 
 def _check_period(as_of, period_start, period_end) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp]:
@@ -426,23 +434,8 @@ def _segment_id(segment: str) -> str:
     return f"segment={segment}"
 
 
-def _text(values) -> pd.arrays.ArrowStringArray:
-    return pd.array(list(values), dtype=TEXT_DTYPE)
-
-
-def _furthest_open_stage(deals: pd.DataFrame) -> np.ndarray:
-    """Index into OPEN_STAGES of the furthest open stage each deal reached (current stage or ``max_stage``),
-    ignoring the outcome: a deal open at a past as_of and closed since is valued at the stage it got to."""
-    return kpis.furthest_open_stage(deals)
-
-
 def _lookup(table: pd.Series, keys: pd.MultiIndex | pd.Index) -> np.ndarray:
     return table.reindex(keys).to_numpy(dtype=float)
-
-
-def _in_window(dates: pd.Series, as_of: pd.Timestamp, months: int) -> np.ndarray:
-    start = kpis._window_start(as_of, months)
-    return ((dates > start) & (dates <= as_of)).to_numpy(dtype=bool)
 
 
 def _group_measure(values: np.ndarray, by_group: dict[str, tuple[float, int]], total: float,
@@ -475,13 +468,13 @@ def stage_close_rates(opportunities: pd.DataFrame, as_of, settings: DemandSettin
     """
     settings = _check_settings(settings)
     _check_opportunities(opportunities)
-    keys = kpis._check_by(by, opportunities=opportunities)
+    keys = check_by(by, opportunities=opportunities)
     as_of = as_timestamp(as_of, "as_of")
 
-    closed = kpis._closed_in_window(opportunities, as_of, settings.history_months)
+    closed = opportunities.loc[closed_in_window(opportunities, as_of, settings.history_months)]
     base = pd.DataFrame({key: closed[key].to_numpy() for key in keys}, index=pd.RangeIndex(len(closed)))
-    progress = kpis._stage_progress(closed)
-    won = kpis._won_mask(closed)
+    progress = stage_progress(closed)
+    won = won_mask(closed)
     parts = []
     for index in range(len(OPEN_STAGES)):
         reached = progress >= index
@@ -495,8 +488,8 @@ def stage_close_rates(opportunities: pd.DataFrame, as_of, settings: DemandSettin
     out = out.rename(columns={"_deals": "deals", "_won": "won"}).astype({"deals": "int64", "won": "int64"})
     stage = np.array(OPEN_STAGES, dtype=object)[out["_stage"].to_numpy(dtype=np.int64)]
     out = out.drop(columns="_stage")
-    out.insert(len(keys), "stage", _text(stage))
-    return out.assign(close_rate=kpis._ratio(out["won"], out["deals"])).reset_index(drop=True)
+    out.insert(len(keys), "stage", text_array(stage))
+    return out.assign(close_rate=ratio(out["won"], out["deals"])).reset_index(drop=True)
 
 
 def close_date_slippage(opportunities: pd.DataFrame, as_of, settings: DemandSettings | None = None,
@@ -518,15 +511,15 @@ def close_date_slippage(opportunities: pd.DataFrame, as_of, settings: DemandSett
     """
     settings = _check_settings(settings)
     _check_opportunities(opportunities)
-    keys = kpis._check_by(by, opportunities=opportunities)
+    keys = check_by(by, opportunities=opportunities)
     as_of = as_timestamp(as_of, "as_of")
 
     close = opportunities["close_date"]
     created = (opportunities["created_date"] <= as_of).to_numpy(dtype=bool)
-    in_window = _in_window(close, as_of, settings.history_months)
-    closed = kpis._closed_mask(opportunities)
-    slipped = created & in_window & ~closed & (close < as_of).to_numpy(dtype=bool)
-    due = (created & in_window & closed) | slipped
+    in_history = in_window(close, as_of, settings.history_months)
+    closed = closed_mask(opportunities)
+    slipped = created & in_history & ~closed & (close < as_of).to_numpy(dtype=bool)
+    due = (created & in_history & closed) | slipped
     frame = opportunities.loc[due]
     is_slipped = slipped[due]
     late = (as_of - frame["close_date"]).dt.days.astype("float64")
@@ -536,14 +529,14 @@ def close_date_slippage(opportunities: pd.DataFrame, as_of, settings: DemandSett
         _slipped_value=frame["amount"].where(is_slipped, 0.0),
         _late=late.where(is_slipped),
     )
-    out = kpis._aggregate(
+    out = aggregate(
         frame, keys, due_deals=("_one", "sum"), due_value=("amount", "sum"), slipped_deals=("_slipped", "sum"),
         slipped_value=("_slipped_value", "sum"), median_days_late=("_late", "median"),
     ).astype({"due_deals": "int64", "due_value": "float64", "slipped_deals": "int64", "slipped_value": "float64",
               "median_days_late": "float64"})
     out = out.assign(
-        slip_share_count=kpis._ratio(out["slipped_deals"], out["due_deals"]),
-        slip_share=kpis._ratio(out["slipped_value"], out["due_value"]),
+        slip_share_count=ratio(out["slipped_deals"], out["due_deals"]),
+        slip_share=ratio(out["slipped_value"], out["due_value"]),
     )
     columns = [*keys, "due_deals", "due_value", "slipped_deals", "slipped_value", "slip_share_count", "slip_share",
                "median_days_late"]
@@ -640,15 +633,15 @@ def _past_periods(opportunities: pd.DataFrame, as_of: pd.Timestamp, start: pd.Ti
     """(shift in months, origin, first bookable day, last day) of each past period like the planned one, most
     recent first (rules under "New deals" in the module docstring)."""
     step = len(_months(start, end))
-    window_start = kpis._window_start(as_of, settings.history_months)
+    history_start = window_start(as_of, settings.history_months)
     earliest = opportunities["created_date"].min()
     first_day = max(start, as_of + pd.Timedelta(days=1))
     periods = []
     shift = step
-    while (origin := kpis._window_start(as_of, shift)) >= window_start:
-        last_day = kpis._window_start(end, shift)
+    while (origin := window_start(as_of, shift)) >= history_start:
+        last_day = window_start(end, shift)
         if last_day <= as_of and not (pd.isna(earliest) or origin < earliest):
-            periods.append((shift, origin, kpis._window_start(first_day, shift), last_day))
+            periods.append((shift, origin, window_start(first_day, shift), last_day))
         shift += step
     return periods
 
@@ -657,7 +650,7 @@ def _new_deal_items(opportunities: pd.DataFrame, labels: pd.Series, as_of, start
     """(won deals created and won inside each past period: ``segment, _period, ds, amount`` with ``ds`` the
     *planned* month the deal's month stands for; the past periods). ``include`` false: none."""
     periods = _past_periods(opportunities, as_of, start, end, settings) if include else []
-    won = kpis._won_mask(opportunities)
+    won = won_mask(opportunities)
     created, close = opportunities["created_date"], opportunities["close_date"]
     pieces = []
     for index, (shift, origin, first_day, last_day) in enumerate(periods):
@@ -721,8 +714,8 @@ def new_deal_history(
              [["_deals", "amount"]].sum().reindex(grid, fill_value=0))
     period_index = grid.get_level_values("_period")
     out = pd.DataFrame({
-        "unique_id": _text(grid.get_level_values("unique_id")),
-        "segment": _text(names[i] for i in grid.get_level_values("unique_id")),
+        "unique_id": text_array(grid.get_level_values("unique_id")),
+        "segment": text_array(names[i] for i in grid.get_level_values("unique_id")),
         "origin": pd.DatetimeIndex([periods[i][1] for i in period_index]).astype("datetime64[ns]"),
         "period_start": pd.DatetimeIndex([periods[i][2] for i in period_index]).astype("datetime64[ns]"),
         "period_end": pd.DatetimeIndex([periods[i][3] for i in period_index]).astype("datetime64[ns]"),
@@ -754,7 +747,7 @@ def _pipeline_parts(opportunities, as_of, period_start, period_end, settings, se
     total_rates, segment_rates = _measured_rates(opportunities, as_of, settings, segment, close_rates)
     total_slip, segment_slip = _measured_slip(opportunities, as_of, settings, segment, slip_share)
 
-    open_mask = kpis._open_at(opportunities, as_of)
+    open_mask = open_at(opportunities, as_of)
     if "forecast_category" in opportunities.columns:
         category = opportunities["forecast_category"].astype(object)
         category = category.where(category.notna(), "pipeline").replace({"closed": "commit"})
@@ -766,7 +759,7 @@ def _pipeline_parts(opportunities, as_of, period_start, period_end, settings, se
     due_mask = counted & ~stale_mask & ((close >= start) & (close <= end)).to_numpy(dtype=bool)
 
     due = opportunities.loc[due_mask]
-    stage_index = _furthest_open_stage(due)
+    stage_index = furthest_open_stage(due)
     stage = np.array(OPEN_STAGES, dtype=object)[stage_index]
     group = labels[due_mask].to_numpy(dtype=object)
     if segment_rates is not None:
@@ -799,11 +792,11 @@ def _pipeline_parts(opportunities, as_of, period_start, period_end, settings, se
     })
 
     won_until = min(end, as_of)
-    won_mask = kpis._won_mask(opportunities) & ((close >= start) & (close <= won_until)).to_numpy(dtype=bool)
+    won_now = won_mask(opportunities) & ((close >= start) & (close <= won_until)).to_numpy(dtype=bool)
     won = pd.DataFrame({
-        "segment": labels[won_mask].to_numpy(dtype=object),
-        "ds": _month_start(opportunities.loc[won_mask, "close_date"]).to_numpy(),
-        "won_to_date": opportunities.loc[won_mask, "amount"].to_numpy(dtype=float),
+        "segment": labels[won_now].to_numpy(dtype=object),
+        "ds": _month_start(opportunities.loc[won_now, "close_date"]).to_numpy(),
+        "won_to_date": opportunities.loc[won_now, "amount"].to_numpy(dtype=float),
     })
     stale = pd.DataFrame({
         "segment": labels[stale_mask].to_numpy(dtype=object),
@@ -916,14 +909,14 @@ def pipeline_forecast(
         raise ValueError(f"target names {unknown}, which are not rows of the forecast; rows: {ids}")
     target_values = np.array([np.nan if targets is None else targets.get(i, np.nan) for i in ids], dtype=float)
     out = pd.DataFrame({
-        "unique_id": _text(ids),
-        "segment": _text(names[i] for i in ids),
+        "unique_id": text_array(ids),
+        "segment": text_array(names[i] for i in ids),
         "open_deals": table["open_deals"].to_numpy(dtype=np.int64),
         "open_value": open_value,
         "commit_value": table["commit_value"].to_numpy(dtype=float),
         "best_case_value": table["best_case_value"].to_numpy(dtype=float),
         "weighted_value": weighted.to_numpy(),
-        "slip_share": (1.0 - kpis._ratio(table["expected_pipeline"], weighted)).to_numpy(dtype=float),
+        "slip_share": (1.0 - ratio(table["expected_pipeline"], weighted)).to_numpy(dtype=float),
         "expected_pipeline": table["expected_pipeline"].to_numpy(dtype=float),
         "expected_new_deals": new_mean,
         "new_deal_periods": np.full(len(ids), n_periods, dtype=np.int64),
@@ -974,8 +967,8 @@ def pipeline_forecast_by_month(
                                            open_value, new_mean, new_variance, settings)
     unique_ids = grid.get_level_values("unique_id")
     out = pd.DataFrame({
-        "unique_id": _text(unique_ids),
-        "segment": _text(names[i] for i in unique_ids),
+        "unique_id": text_array(unique_ids),
+        "segment": text_array(names[i] for i in unique_ids),
         "ds": grid.get_level_values("ds").to_numpy(dtype="datetime64[ns]"),
         "open_deals": table["open_deals"].to_numpy(dtype=np.int64),
         "open_value": open_value,
@@ -1010,7 +1003,7 @@ def _lead_conversion(leads: pd.DataFrame, as_of: pd.Timestamp, settings: DemandS
         raise ValueError("leads has neither a converted nor a converted_date column: lead conversion cannot be "
                          "measured. Map the CRM's conversion flag onto leads.converted")
     cutoff = as_of - pd.Timedelta(days=settings.lead_outcome_days)
-    known = leads.loc[_in_window(leads["created_date"], cutoff, settings.history_months)]
+    known = leads.loc[in_window(leads["created_date"], cutoff, settings.history_months)]
     converted = converted_by(known, as_of, settings.lead_outcome_days)
     rate = float(converted.mean()) if len(known) else math.nan
     by_segment: dict[str, tuple[float, int]] = {}
@@ -1041,9 +1034,9 @@ class _LeadModel:
         self.hi = np.minimum(_days(month_end), _days([end])[0])
 
         # measured on the history window
-        closed = kpis._closed_in_window(opportunities, as_of, settings.history_months)
+        closed = opportunities.loc[closed_in_window(opportunities, as_of, settings.history_months)]
         from_lead = _lead_sourced(closed)
-        won = kpis._won_mask(closed)
+        won = won_mask(closed)
         lead_closed = closed.loc[from_lead]
         if len(lead_closed) == 0:
             raise ValueError(f"no deal from a lead (opportunities.lead_id) closed in the last "
@@ -1098,7 +1091,7 @@ class _LeadModel:
 
         # leads converted by as_of whose deal is still open (a scored lead is counted once, as an open lead):
         # P(convert) = 1, won at the lead deals' win rate, timed by the lags from conversion to booking
-        deals = opportunities.loc[kpis._open_at(opportunities, as_of) & _lead_sourced(opportunities)]
+        deals = opportunities.loc[open_at(opportunities, as_of) & _lead_sourced(opportunities)]
         deals = deals.loc[~deals["lead_id"].astype(object).isin(set(scores["lead_id"].astype(object))).to_numpy()]
         deal_share = self._remaining_share(self.conversion_lags, _days(deals["created_date"]))
 
@@ -1136,7 +1129,7 @@ class _LeadModel:
         """New leads per calendar month, by scenario, for the months of ``days``."""
         needed = pd.DatetimeIndex(days.to_period("M").unique().start_time)
         if expected_new_leads is None:
-            created = _in_window(leads["created_date"], self.as_of, self.settings.history_months)
+            created = in_window(leads["created_date"], self.as_of, self.settings.history_months)
             monthly = float(created.sum()) / self.settings.history_months
             series = pd.Series(monthly, index=needed)
             return {scenario: series for scenario in SCENARIOS}
@@ -1279,7 +1272,7 @@ def lead_forecast(
             "upside": open_value + new["upside"] * size * scale + z * sd,
         })
     out = pd.DataFrame(rows)
-    out["unique_id"] = _text(out["unique_id"])
+    out["unique_id"] = text_array(out["unique_id"])
     out = out.assign(win_rate=model.win_rate, average_deal_size=size, median_lag_days=model.median_lag_days,
                      median_conversion_lag_days=model.median_conversion_lag_days,
                      lead_sourced_share=model.lead_sourced_share)
@@ -1328,7 +1321,7 @@ def lead_forecast_by_month(
             "upside": np.maximum((open_wins + new["upside"]) * size * scale + z * sd, base),
         }))
     out = pd.concat(frames, ignore_index=True)
-    out["unique_id"] = _text(out["unique_id"])
+    out["unique_id"] = text_array(out["unique_id"])
     return out[list(LEAD_MONTH_COLUMNS)]
 
 
@@ -1682,8 +1675,8 @@ def demand_drivers(
 
     segment = _segment_values(opportunities, segment_column)
     frame = opportunities.assign(_segment=segment if segment is not None else "All")
-    closed = kpis._closed_in_window(frame, as_of, months)
-    won = kpis._won_mask(closed)
+    closed = frame.loc[closed_in_window(frame, as_of, months)]
+    won = won_mask(closed)
     wins = closed.loc[won]
 
     def measure(values: pd.Series, counts: pd.Series, total_value: float) -> np.ndarray:
@@ -1700,7 +1693,7 @@ def demand_drivers(
     cycle_days = measure(cycle.groupby(wins["_segment"].to_numpy()).median(), won_count,
                          float(cycle.median()) if len(wins) else math.nan)
 
-    created = frame.loc[_in_window(frame["created_date"], as_of, months)]
+    created = frame.loc[in_window(frame["created_date"], as_of, months)]
     if "lead_id" in opportunities.columns:
         from_lead = pd.Series(_lead_sourced(created), index=created["_segment"].to_numpy())
         lead_share = measure(from_lead.groupby(level=0).mean(), created.groupby("_segment").size(),
@@ -1817,16 +1810,16 @@ def hardware_units(
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in HARDWARE_COLUMNS}).astype(
             {"product": TEXT_DTYPE, "region": TEXT_DTYPE, "ds": "datetime64[ns]"})
 
-    in_window = _in_window(frame["date"], as_of, settings.history_months)
-    trailing = frame.loc[in_window].groupby(["product", "region"])["units"].sum() / settings.history_months
-    last_year = frame.loc[_in_window(frame["date"], as_of, 12)].groupby("product")["units"].sum()
-    year_before_end = kpis._window_start(as_of, 12)
-    year_before = frame.loc[_in_window(frame["date"], year_before_end, 12)].groupby("product")["units"].sum()
+    in_history = in_window(frame["date"], as_of, settings.history_months)
+    trailing = frame.loc[in_history].groupby(["product", "region"])["units"].sum() / settings.history_months
+    last_year = frame.loc[in_window(frame["date"], as_of, 12)].groupby("product")["units"].sum()
+    year_before_end = window_start(as_of, 12)
+    year_before = frame.loc[in_window(frame["date"], year_before_end, 12)].groupby("product")["units"].sum()
     growth = (last_year / year_before.where(year_before > 0) - 1).reindex(trailing.index.get_level_values(0).unique())
     growth = growth.fillna(0.0)
 
-    window_start = kpis._window_start(as_of, settings.history_months)
-    middle = window_start + pd.Timedelta(days=1) + (as_of - window_start) / 2  # days as [day, day + 1)
+    history_start = window_start(as_of, settings.history_months)
+    middle = history_start + pd.Timedelta(days=1) + (as_of - history_start) / 2  # days as [day, day + 1)
     rows = []
     for ds in months:
         month_end = ds + pd.offsets.MonthEnd(0)

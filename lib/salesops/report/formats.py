@@ -47,6 +47,23 @@ def money(value, currency: str = "USD", compact: bool = False) -> str:
     return f"{sign}{symbol}{value:,.0f}"
 
 
+def money_short(value, currency: str = "USD") -> str:
+    """Money in a sentence, to a tenth of its suffix: ``950`` → ``$950``, ``1600`` → ``$1.6k``, ``5000`` →
+    ``$5k``, ``38400`` → ``$38k``, ``2.4e6`` → ``$2.4M``, ``3.2e9`` → ``$3.2B`` (one decimal below 10 of a
+    suffix, dropped when it is 0; whole numbers from 10). ``money(compact=True)`` differs: three significant
+    digits, whole thousands (``$2k`` for 1,600, ``$2.40M``). Missing → ``–``."""
+    if is_missing(value):
+        return "–"
+    symbol = currency_symbol(currency)
+    sign, value = ("-" if value < 0 else ""), abs(float(value))
+    for threshold, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        scaled = value / threshold
+        if round(scaled, 1) >= 1:
+            digits = f"{scaled:,.1f}".removesuffix(".0") if round(scaled, 1) < 10 else f"{scaled:,.0f}"
+            return f"{sign}{symbol}{digits}{suffix}"
+    return f"{sign}{symbol}{value:,.0f}"
+
+
 def _compact(value: float) -> str:
     """A value of 1,000 or more in k, M, B or T with at most three significant digits (rounding can move it
     to the next suffix: 999,600 → 1.00M); scientific notation from 1,000T."""

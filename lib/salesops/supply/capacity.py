@@ -23,10 +23,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from salesops.collect.kpis import _won_mask
 from salesops.contract.schema import TEXT_DTYPE
+from salesops.deals import UNKNOWN, won_mask
 
-UNKNOWN = "Unknown"
 AE = "AE"
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -82,8 +81,8 @@ def rep_months(reps: pd.DataFrame, months: pd.DatetimeIndex, role: str | None = 
     frame = pd.DataFrame({
         "rep_id": np.repeat(people["rep_id"].astype(object).to_numpy(), n_months),
         "role": np.repeat(people["role"].astype(object).to_numpy(), n_months),
-        "segment": np.repeat(_text(people, "segment"), n_months),
-        "region": np.repeat(_text(people, "region"), n_months),
+        "segment": np.repeat(_column_or_unknown(people, "segment"), n_months),
+        "region": np.repeat(_column_or_unknown(people, "region"), n_months),
         "ds": starts,
         "present_share": present_share,
         "tenure_month": tenure.astype(float),
@@ -129,7 +128,7 @@ def measured_productivity(opportunities: pd.DataFrame, reps: pd.DataFrame, as_of
     team.loc[team["ds"] == last_month, "ramped_equivalents"] *= cut
     rep_months_by_segment = team.groupby("segment")["ramped_equivalents"].sum()
 
-    won = _won_mask(opportunities)
+    won = won_mask(opportunities)
     close = pd.to_datetime(opportunities["close_date"])
     in_window = won & (close >= months[0]).to_numpy(bool) & (close <= as_of).to_numpy(bool)
     segment_of = reps.set_index("rep_id")["segment"] if "segment" in reps else pd.Series(dtype=object)
@@ -203,7 +202,7 @@ def quota_capacity_check(reps: pd.DataFrame, capacity: pd.DataFrame, period_star
         ae = ae.loc[~(pd.to_datetime(ae["end_date"]) < start).to_numpy(bool)]
     if "hire_date" in ae:
         ae = ae.loc[~(pd.to_datetime(ae["hire_date"]) > start).to_numpy(bool)]
-    quota = (ae["quota"].astype(float).groupby(pd.Series(_text(ae, "segment"), index=ae.index)).sum()
+    quota = (ae["quota"].astype(float).groupby(pd.Series(_column_or_unknown(ae, "segment"), index=ae.index)).sum()
              if "quota" in ae else pd.Series(dtype=float))
     out = pd.DataFrame({"segment": sorted(set(capacity_by_segment.index) | set(quota.index))})
     out["quota"] = out["segment"].map(quota).astype(float)
@@ -212,7 +211,8 @@ def quota_capacity_check(reps: pd.DataFrame, capacity: pd.DataFrame, period_star
     return out.astype({"segment": TEXT_DTYPE})
 
 
-def _text(frame: pd.DataFrame, column: str) -> np.ndarray:
+def _column_or_unknown(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """``frame[column]`` as an object array, ``UNKNOWN`` where missing (everywhere when there is no such column)."""
     if column not in frame:
         return np.full(len(frame), UNKNOWN, dtype=object)
     return frame[column].astype(object).where(frame[column].notna(), UNKNOWN).to_numpy()

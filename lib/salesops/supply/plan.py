@@ -15,7 +15,8 @@ from salesops.contract.schema import TEXT_DTYPE
 from salesops.demand import plan as demand_plan
 from salesops.plan_params import Params
 from salesops.supply import capacity, hiring, inventory, staffing
-from salesops.supply.settings import SCENARIOS, SupplySettings
+from salesops.demand.methods import SCENARIOS
+from salesops.supply.settings import SupplySettings
 
 COST_COLUMNS = ("scenario", "ae_hires", "support_hires", "hires_by_role", "added_payroll", "contractor_hours",
                 "contractor_cost", "inventory_units", "inventory_cost", "quarter_gap", "horizon_gap")

@@ -25,8 +25,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from salesops.collect.kpis import _won_mask
 from salesops.contract.schema import TEXT_DTYPE
+from salesops.deals import won_mask
 from salesops.supply.capacity import observed_attrition, survival
 from salesops.supply.hiring import HIRE_COLUMNS, hire_contribution
 from salesops.supply.settings import SUPPORT_ROLES
@@ -60,7 +60,7 @@ def customers_today(opportunities: pd.DataFrame, as_of) -> int:
     """Accounts with at least one deal won on or before ``as_of`` (0 without an account_id column)."""
     if "account_id" not in opportunities:
         return 0
-    won = _won_mask(opportunities)
+    won = won_mask(opportunities)
     closed = (pd.to_datetime(opportunities["close_date"]) <= pd.Timestamp(as_of)).to_numpy(bool)
     return int(opportunities.loc[won & closed, "account_id"].dropna().nunique())
 
