@@ -196,7 +196,10 @@ def test_table_artifacts_keep_only_columns_the_analyses_read(tmp_path):
     assert artifact_columns("leads", leads.columns, own) == ["lead_id", "created_date", "email_replies", "country"]
     step = Step("01_collect", default, project_paths(), tmp_path / "data", None)
     (tmp_path / "data").mkdir()
-    opportunities = tiny_export()["opportunities"].assign(**{"Contact Phone": "+1 555 0100", "Deal Notes": "x"})
+    export = tiny_export()["opportunities"]  # as validated: dates and amounts parsed (the catalog checks kinds)
+    opportunities = export.astype({"amount": float}).assign(
+        created_date=pd.to_datetime(export["created_date"]), close_date=pd.to_datetime(export["close_date"]),
+        **{"Contact Phone": "+1 555 0100", "Deal Notes": "x"})
     step.write_tables({"leads": leads, "opportunities": opportunities}, pd.DataFrame(columns=REJECT_COLUMNS))
     assert list(pd.read_parquet(tmp_path / "data" / "table_leads.parquet").columns) == ["lead_id", "created_date"]
     assert "Contact Phone" not in pd.read_parquet(tmp_path / "data" / "table_opportunities.parquet").columns
