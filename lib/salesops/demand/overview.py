@@ -10,11 +10,10 @@ from __future__ import annotations
 import pandas as pd
 
 from salesops.demand.forecast import TOTAL_ID
+from salesops.demand.methods import SCENARIOS
 from salesops.report.formats import money, percent
 from salesops.report.present import Metric
 from salesops.plan_params import Params
-
-SCENARIOS = ("downside", "base", "upside")
 
 
 def history_end(as_of, freq: str = "M") -> pd.Timestamp:

@@ -14,8 +14,6 @@ from salesops.settings.fields import (
 #: Supporting roles sized from the demand drivers, in the order a headcount budget serves them.
 SUPPORT_ROLES: tuple[str, ...] = ("SE", "SDR", "CSM", "SUPPORT", "CONSULTANT")
 
-SCENARIOS: tuple[str, ...] = ("downside", "base", "upside")
-
 
 #: A ramp curve: per month of tenure, the share of a fully ramped rep's productivity, at least one month.
 RampCurve = ListOf(Share, "shares of a fully ramped rep, one a month", [0.25, 0.5, 0.75, 1.0], min_items=1)
