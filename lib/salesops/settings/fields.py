@@ -177,6 +177,9 @@ PositiveShare = Number("a share", 0.15, gt=0, le=1, note="0.15 = 15%")
 #: A probability strictly between 0 and 1 (0.95 = 95%).
 Probability = Number("a probability", 0.95, gt=0, lt=1, note="0.95 = 95%")
 
+#: Points of a rule score: any real number, negative for what counts against (e.g. an industry not served).
+Points = _typed(float, Rule("a number of points (below 0 counts against)", 15, "many", is_number, float))
+
 
 def Money(*, positive: bool = False, example: float = 50_000, optional: bool = False) -> Any:
     """An amount in the company currency: 0 or more, or above 0 with ``positive``."""
@@ -228,13 +231,15 @@ def ListOf(item: Any, what: str, example: Sequence, *, min_items: int = 0, uniqu
     return _typed(tuple[item, ...], Rule(words, list(example), "x", accepts, optional=optional))
 
 
-def MappingOf(value: Any, what: str, example: Mapping) -> Any:
-    """A mapping of names (non-empty text) to ``value``s, each checked by the value's own type (so an error
-    names the entry, e.g. ``supply.productivity.SMB``)."""
+def MappingOf(value: Any, what: str, example: Mapping, *, keys: Sequence[str] | None = None) -> Any:
+    """A mapping of names (non-empty text; with ``keys``, only those) to ``value``s, each checked by the value's
+    own type (so an error names the entry, e.g. ``supply.productivity.SMB``)."""
     def accepts(mapping: Any) -> bool:
-        return isinstance(mapping, Mapping) and all(_is_text(key) for key in mapping)
+        return isinstance(mapping, Mapping) and all(_is_text(key) and (keys is None or key in keys)
+                                                    for key in mapping)
 
-    return Annotated[dict[str, value], BeforeValidator(Rule(f"a mapping of {what}", dict(example), "x", accepts))]
+    words = f"a mapping of {what}" + (f" (names: {', '.join(keys)})" if keys is not None else "")
+    return Annotated[dict[str, value], BeforeValidator(Rule(words, dict(example), "x", accepts))]
 
 
 #: Per segment (or role, product...), an amount above 0 in the company currency, e.g. {SMB: 60000}.

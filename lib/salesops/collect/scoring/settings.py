@@ -7,9 +7,15 @@ score, :class:`GradeShares` for the grades, :class:`LeakageSettings` for the lea
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+
+from salesops.settings.base import Settings, settings_or_default
+from salesops.settings.fields import (
+    Count, Days, ListOf, MappingOf, Months, Number, Points, PositiveShare, Rule, Seed, Text, is_whole,
+)
 
 #: Seniority levels returned by ``title_seniority``, most senior first.
 SENIORITY_LEVELS: tuple[str, ...] = ("C-level", "VP", "Director", "Manager", "Individual contributor", "Unknown")
@@ -57,11 +63,30 @@ DEFAULT_CLOSED_STATUSES: tuple[str, ...] = ("converted", "disqualified", "unqual
 GRADES: tuple[str, ...] = ("A", "B", "C", "D")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+#: Lead columns by name, each once, e.g. [employees, page_views].
+LeadColumns = ListOf(Text("page_views"), "lead columns", ["employees", "page_views"], unique=True)
+#: Points per value of a lead column, e.g. {Software: 20}.
+PointsByName = MappingOf(Points, "name to points", {"Software": 20})
+def _band_start(start: Any) -> bool:
+    """A band start: a whole number of employees, 0 or more (digits as text too, as JSON writes keys)."""
+    return (is_whole(start) and start >= 0) or (isinstance(start, str) and start.strip().isdigit())
 
 
-class FitPoints(_Strict):
+#: Company-size bands: {smallest number of employees in the band: points}, stored sorted by band start.
+EmployeeBands = Annotated[
+    dict[int, Points],
+    BeforeValidator(Rule("a mapping of a band start (a whole number of employees, 0 or more) to points",
+                         {0: 0, 50: 6, 200: 10}, "x",
+                         lambda bands: isinstance(bands, Mapping) and all(_band_start(key) for key in bands))),
+    AfterValidator(lambda bands: dict(sorted(bands.items()))),
+]
+#: A grade's share of the leads, above 0 and below 1.
+GradeShare = Number("a share", 0.10, gt=0, lt=1, note="0.10 = 10%")
+#: A number of days above 0 (a half-life).
+HalfLifeDays = Number("a number of days", 14, gt=0)
+
+
+class FitPoints(Settings):
     """Fit points of the rule score: how well the lead matches the ideal customer profile.
 
     A lead gets the points of its industry, of its company-size band, of its region, of its contact's
@@ -70,29 +95,27 @@ class FitPoints(_Strict):
     and surrounding spaces.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
-
-    industry: dict[str, float] = Field(
+    industry: PointsByName = Field(
         default_factory=lambda: dict(DEFAULT_INDUSTRY_POINTS),
         description="Points per industry (lead column `industry`). Default: Software 20, Finance 15, "
                     "Logistics 15, Manufacturing 10, Healthcare 8, Retail 4, Education 0, Public Sector 0.",
     )
-    employees: dict[int, float] = Field(
+    employees: EmployeeBands = Field(
         default_factory=lambda: dict(DEFAULT_EMPLOYEE_POINTS),
         description="Company-size bands: {smallest number of employees in the band: points}; a lead gets the "
                     "points of the largest band start not above its `employees`. Default: 0-49 → 0, "
                     "50-199 → 6, 200-1999 → 10, 2000+ → 5 (mid-sized companies fit best).",
     )
-    region: dict[str, float] = Field(
+    region: PointsByName = Field(
         default_factory=lambda: dict(DEFAULT_REGION_POINTS),
         description="Points per sales region (lead column `region`). Default: NA 5, EMEA 5, APAC 3, LATAM 3.",
     )
-    seniority: dict[str, float] = Field(
+    seniority: MappingOf(Points, "seniority level to points", {"VP": 15}, keys=SENIORITY_LEVELS) = Field(
         default_factory=lambda: dict(DEFAULT_SENIORITY_POINTS),
         description="Points per seniority of the contact's title (see title_seniority). Default: C-level 15, "
                     "VP 15, Director 10, Manager 5, Individual contributor 0, Unknown 0.",
     )
-    source: dict[str, float] = Field(
+    source: PointsByName = Field(
         default_factory=lambda: dict(DEFAULT_SOURCE_POINTS),
         description="Points per lead source (lead column `source`): a source equal to a key (ignoring case) "
                     "gets its points; otherwise the first key, in the order listed, found in the source at the "
@@ -101,35 +124,14 @@ class FitPoints(_Strict):
                     "web 6, content 5, paid, social, e-mail and chat 4, outbound, cold and purchased lists 0.",
     )
 
-    @field_validator("employees")
-    @classmethod
-    def _band_starts(cls, bands: dict[int, float]) -> dict[int, float]:
-        negative = [start for start in bands if start < 0]
-        if negative:
-            raise ValueError(f"employee band starts must be 0 or more employees; got {negative}")
-        return dict(sorted(bands.items()))
 
-    @field_validator("seniority")
-    @classmethod
-    def _known_levels(cls, points: dict[str, float]) -> dict[str, float]:
-        unknown = [level for level in points if level not in SENIORITY_LEVELS]
-        if unknown:
-            raise ValueError(f"unknown seniority level(s) {unknown}; valid: {', '.join(SENIORITY_LEVELS)}")
-        return points
-
-    @field_validator("source", "industry", "region")
-    @classmethod
-    def _no_blank_keys(cls, points: dict[str, float]) -> dict[str, float]:
-        if any(not str(key).strip() for key in points):
-            raise ValueError("keys must not be empty text")
-        return points
-
-
-class EngagementRule(_Strict):
+class EngagementRule(Settings):
     """Points for one engagement count: ``min(points × count, max_points)`` before the time decay."""
 
-    points: float = Field(ge=0, description="Points per event (e.g. per e-mail opened), 0 or more.")
-    max_points: float = Field(gt=0, description="Cap: the most points this kind of event can give a lead.")
+    points: Number("a number of points", 1, ge=0) = Field(
+        description="Points per event (e.g. per e-mail opened), 0 or more.")
+    max_points: Number("a number of points", 5, gt=0) = Field(
+        description="Cap: the most points this kind of event can give a lead.")
 
 
 def _default_engagement() -> dict[str, EngagementRule]:
@@ -142,29 +144,29 @@ def _default_engagement() -> dict[str, EngagementRule]:
     }
 
 
-class RecencyPoints(_Strict):
+class RecencyPoints(Settings):
     """Rule points for a recent activity: ``points × 0.5 ** (days since the lead's last activity /
     half_life_days)``, read from a lead column holding the date (or date-time) of its latest activity."""
 
-    column: str = Field(
-        "last_activity_date", min_length=1,
+    column: Text("last_activity_date") = Field(
+        "last_activity_date",
         description="Lead column with the date of the lead's latest activity (dates and date-times may be "
                     "mixed). Leads without it get 0 recency points; a leads table without it, none at all.",
     )
-    points: float = Field(10.0, ge=0, description="Points of an activity today. Default 10.")
-    half_life_days: float = Field(14.0, gt=0, description="Days after which the recency points halve. Default 14.")
+    points: Number("a number of points", 10, ge=0) = Field(10.0, description="Points of an activity today. Default 10.")
+    half_life_days: HalfLifeDays = Field(14.0, description="Days after which the recency points halve. Default 14.")
 
 
-class GradeShares(_Strict):
+class GradeShares(Settings):
     """Grades by rank: A = the top ``A`` share of leads by score, B the next ``B``, C the next ``C``, D the rest.
 
     Shares are fractions (0.10 = 10 %). A lead's rank is the share of leads scored strictly higher, so leads
     with the same score share the better grade.
     """
 
-    A: float = Field(0.10, gt=0, lt=1, description="Share of leads graded A (the top). Default 0.10.")
-    B: float = Field(0.20, gt=0, lt=1, description="Share graded B (the next). Default 0.20.")
-    C: float = Field(0.30, gt=0, lt=1, description="Share graded C; the rest are D. Default 0.30.")
+    A: GradeShare = Field(0.10, description="Share of leads graded A (the top). Default 0.10.")
+    B: GradeShare = Field(0.20, description="Share graded B (the next). Default 0.20.")
+    C: GradeShare = Field(0.30, description="Share graded C; the rest are D. Default 0.30.")
 
     @model_validator(mode="after")
     def _add_up(self) -> "GradeShares":
@@ -184,35 +186,35 @@ class GradeShares(_Strict):
                 "D": f"bottom {max(d, 0.0):.0%}"}
 
 
-class LeakageSettings(_Strict):
+class LeakageSettings(Settings):
     """The leakage guard: which model features are left out because they may be recorded after the outcome."""
 
-    max_single_feature_auc: float = Field(
-        0.95, gt=0.5, le=1,
+    max_single_feature_auc: Number("a ROC AUC", 0.95, gt=0.5, le=1) = Field(
+        0.95,
         description="A feature whose values alone rank the training leads by outcome better than this ROC AUC "
                     "(measured out of fold, so an identifier does not count) is left out.",
     )
-    decisive_rate: float = Field(
-        0.95, gt=0, le=1,
+    decisive_rate: PositiveShare = Field(
+        0.95,
         description="A value (a text level, or one of ten bands of a number) is decisive when at least 20 "
                     "training leads have it and at least this share of them converted.",
     )
-    max_decisive_share: float = Field(
-        0.25, gt=0, le=1,
+    max_decisive_share: PositiveShare = Field(
+        0.25,
         description="A feature whose decisive values hold more than this share of the converted training leads "
                     "is left out: it reads like a verdict written after contact (e.g. 'Closed by ...').",
     )
-    after_conversion_share: float = Field(
-        0.5, gt=0, le=1,
+    after_conversion_share: PositiveShare = Field(
+        0.5,
         description="A date feature that lies after the conversion date for at least this share of the "
                     "converted training leads is left out: it is recorded after the outcome.",
     )
-    keep: tuple[str, ...] = Field(
+    keep: ListOf(Text("Tags"), "lead columns", ["Tags"], unique=True) = Field(
         (), description="Features to use even when the guard flags them (named on the page as kept).",
     )
 
 
-class ScoringSettings(_Strict):
+class ScoringSettings(Settings):
     """Lead-scoring settings (the ``scoring:`` section of the params). Every field has a working default."""
 
     model: Literal["logistic", "gradient_boosting"] = Field(
@@ -221,40 +223,41 @@ class ScoringSettings(_Strict):
                     "by its coefficients) or 'gradient_boosting' (scikit-learn HistGradientBoostingClassifier: "
                     "finds interactions, explained by permutation importance).",
     )
-    numeric_features: tuple[str, ...] = Field(
+    numeric_features: LeadColumns = Field(
         DEFAULT_NUMERIC_FEATURES,
         description="Numeric lead columns the model uses. Missing values are filled with the training median "
                     "(plus a 'was missing' flag); each enters as itself and as sign(x)·log(1+|x|), standardised. "
                     "A column of dates enters as days after the lead's creation.",
     )
-    categorical_features: tuple[str, ...] = Field(
+    categorical_features: LeadColumns = Field(
         DEFAULT_CATEGORICAL_FEATURES,
         description="Text lead columns the model uses, one-hot encoded (missing is its own level; a value not "
                     f"seen in training is ignored). '{SENIORITY_COLUMN}' is derived from `title`.",
     )
-    outcome_days: int = Field(
-        90, ge=1, le=3650,
+    outcome_days: Days(1, 3650, example=90) = Field(
+        90,
         description="A lead's outcome counts as known when it was created at least this many days before the "
                     "cut-off (as_of for the whole model, the test window's start for training). Set it to "
                     "about the time in which nearly all conversions happen.",
     )
-    test_months: int = Field(
-        6, ge=1, le=60,
+    test_months: Months(1, 60, example=6) = Field(
+        6,
         description="Evaluation window: the model is tested on the known leads created in the last this many "
                     "calendar months before the outcome cut-off, and trained only on earlier leads.",
     )
-    min_test_months: int = Field(
-        2, ge=1, le=60,
+    min_test_months: Months(1, 60, example=2) = Field(
+        2,
         description="When the training or test leads have too few conversions, the training window widens by "
                     "moving the split later, one month at a time, until the test window is this short.",
     )
-    half_life_days: float = Field(
-        30.0, gt=0,
+    half_life_days: HalfLifeDays = Field(
+        30.0,
         description="Half-life of engagement points in the rule score, days: a lead's engagement points are "
                     "multiplied by 0.5 ** (age_days / half_life_days).",
     )
     fit_points: FitPoints = Field(default_factory=FitPoints, description="Rule score: fit points (see FitPoints).")
-    engagement_points: dict[str, EngagementRule] = Field(
+    engagement_points: MappingOf(EngagementRule, "lead count column to {points, max_points}",
+                                 {"page_views": {"points": 1, "max_points": 10}}) = Field(
         default_factory=_default_engagement,
         description="Rule score: {lead count column: {points, max_points}}. Default: email_opens 1 (max 5), "
                     "email_clicks 2 (max 10), page_views 1 (max 10), form_fills 5 (max 10), demo_requests 15 "
@@ -269,13 +272,13 @@ class ScoringSettings(_Strict):
     )
     leakage: LeakageSettings = Field(default_factory=LeakageSettings,
                                      description="The leakage guard (see LeakageSettings).")
-    closed_statuses: tuple[str, ...] = Field(
+    closed_statuses: ListOf(Text("disqualified"), "lead statuses", ["converted", "disqualified"], unique=True) = Field(
         DEFAULT_CLOSED_STATUSES,
         description="Lead statuses (ignoring case) that mean the lead is no longer open, so it gets no score. "
                     "A converted lead is never open, whatever its status.",
     )
-    stale_after_days: int = Field(
-        180, ge=1,
+    stale_after_days: Days(1, example=180) = Field(
+        180,
         description="A lead without a status that has not converted counts as stale, not open, once this many "
                     "days have passed since its creation (or its last activity, when the leads record it).",
     )
@@ -284,32 +287,15 @@ class ScoringSettings(_Strict):
         description="Score open leads with a model refitted on every lead whose outcome is known (train + test "
                     "windows, the most recent evidence). False: use the evaluated model, fitted on train only.",
     )
-    min_train_leads: int = Field(
-        200, ge=2, description="Fewest training leads accepted; fewer is an error saying how to get more."
+    min_train_leads: Count("leads", 2, example=200) = Field(
+        200, description="Fewest training leads accepted; fewer is an error saying how to get more."
     )
-    min_test_leads: int = Field(50, ge=2, description="Fewest test leads accepted for the evaluation.")
-    min_class_leads: int = Field(
-        10, ge=1,
+    min_test_leads: Count("leads", 2, example=50) = Field(50, description="Fewest test leads accepted for the evaluation.")
+    min_class_leads: Count("leads", 1, example=10) = Field(
+        10,
         description="Fewest converted and fewest unconverted leads accepted in each of train and test.",
     )
-    random_state: int = Field(0, description="Seed of the model and of permutation importance (reproducible).")
-
-    @field_validator("numeric_features", "categorical_features", "closed_statuses")
-    @classmethod
-    def _no_blank_or_duplicate(cls, names: tuple[str, ...]) -> tuple[str, ...]:
-        if any(not str(name).strip() for name in names):
-            raise ValueError("names must not be empty")
-        duplicated = sorted({name for name in names if names.count(name) > 1})
-        if duplicated:
-            raise ValueError(f"names listed twice: {duplicated}")
-        return names
-
-    @field_validator("engagement_points")
-    @classmethod
-    def _engagement_columns(cls, rules: dict[str, EngagementRule]) -> dict[str, EngagementRule]:
-        if any(not str(name).strip() for name in rules):
-            raise ValueError("engagement column names must not be empty")
-        return rules
+    random_state: Seed = Field(0, description="Seed of the model and of permutation importance (reproducible).")
 
     @model_validator(mode="after")
     def _features_and_points(self) -> "ScoringSettings":
@@ -364,12 +350,6 @@ def max_rule_points(settings: ScoringSettings, columns) -> float:
     return total
 
 
-def check_settings(settings) -> ScoringSettings:
+def check_settings(settings: ScoringSettings | None) -> ScoringSettings:
     """``settings`` itself, the defaults for None, a ValueError for anything else."""
-    if settings is None:
-        return ScoringSettings()
-    if not isinstance(settings, ScoringSettings):
-        raise ValueError(
-            f"settings must be a ScoringSettings (or None for the defaults); got {type(settings).__name__}"
-        )
-    return settings
+    return settings_or_default(settings, ScoringSettings)
