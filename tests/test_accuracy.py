@@ -87,12 +87,12 @@ def test_default_settings():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"quarters": 0}, "quarters must be a whole number of quarters from 1 to 40"),
-        ({"quarters": True}, "quarters must be a whole number"),
-        ({"flag_quarters": 2.5}, "flag_quarters must be a whole number"),
-        ({"category": "pipeline"}, "category must be one of 'commit', 'best_case'"),
-        ({"tolerance": 1.0}, "tolerance must be a fraction from 0 up to"),
-        ({"tolerance": -0.1}, "tolerance must be a fraction"),
+        ({"quarters": 0}, "quarters\n  Value error, expected a whole number of quarters from 1 to 40"),
+        ({"quarters": True}, "quarters\n  Value error, expected a whole number"),
+        ({"flag_quarters": 2.5}, "flag_quarters\n  Value error, expected a whole number"),
+        ({"category": "pipeline"}, "category\n  Value error, expected one of commit, best_case"),
+        ({"tolerance": 1.0}, r"tolerance\n  Value error, expected a share from 0 to below 1 \(0.15 = 15%\)"),
+        ({"tolerance": -0.1}, "tolerance\n  Value error, expected a share"),
         ({"quarters": 3}, r"flag_quarters \(4\) must not exceed quarters \(3\)"),
         ({"flag_min": 5}, r"flag_min \(5\) must not exceed flag_quarters \(4\)"),
         ({"flag_min": 2}, r"flag_min \(2\) must be more than half of flag_quarters \(4\)"),

@@ -38,14 +38,14 @@ def test_default_settings():
 
 
 @pytest.mark.parametrize("bad, words", [
-    ({"top_n": 0}, ["top_n must be a whole number of actions from 1 to 50"]),
-    ({"owners": {"party": "CEO"}}, ["unknown kind(s) ['party']"]),
-    ({"owners": {"hiring": " "}}, ["owners must give a role"]),
-    ({"due_days": {"hiring": -3}}, ["whole number of days from 0 to 365"]),
-    ({"extra": [{"title": "X", "metric": "m", "expected_effect": "e", "kind": "party"}]}, ["kind must be one of"]),
-    ({"extra": [{"title": "", "metric": "m", "expected_effect": "e"}]}, ["title must be non-empty text"]),
+    ({"top_n": 0}, ["top_n", "expected a whole number of actions from 1 to 50"]),
+    ({"owners": {"party": "CEO"}}, ["owners", "kind of action to its owner (a role) (names: data_quality, "]),
+    ({"owners": {"hiring": " "}}, ["owners.hiring", "expected non-empty text"]),
+    ({"due_days": {"hiring": -3}}, ["due_days.hiring", "whole number of days from 0 to 365"]),
+    ({"extra": [{"title": "X", "metric": "m", "expected_effect": "e", "kind": "party"}]}, ["extra.0.kind", "expected one of data_quality, "]),
+    ({"extra": [{"title": "", "metric": "m", "expected_effect": "e"}]}, ["extra.0.title", "expected non-empty text"]),
     ({"extra": [{"title": "X", "metric": "m", "expected_effect": "e", "impact": "lots"}]},
-     ["impact must be an amount"]),
+     ["extra.0.impact", "expected an amount (company currency)"]),
     ({"extra": [{"title": "X", "metric": "m"}]}, ["expected_effect", "Field required"]),
     ({"top": 5}, ["Extra inputs are not permitted"]),
 ])

@@ -54,7 +54,7 @@ def test_default_plan_is_a_saas_ae_plan():
                                              "start tier 2 at 1.0"]),
     (tiers((0, 1.0, 1.0), (0.8, None, 1.5)), ["must not overlap", "tier 2 starts at 0.8", "start tier 2 at 1.0"]),
     (tiers((0, 1.0, 1.0), (1.0, 0.5, 1.5), (0.5, None, 2.0)), ["ascending", "tier 2 ends at 0.5"]),
-    (tiers((0, 1.0, 1.0), (1.0, None, -0.5)), ["rate_multiplier must be a number of 0 or more", "-0.5"]),
+    (tiers((0, 1.0, 1.0), (1.0, None, -0.5)), ["tiers.1.rate_multiplier", "expected a rate multiplier of 0 or more", "-0.5"]),
     (tiers((0.5, None, 1.0)), ["start at attainment 0", "tier 1 starts at 0.5"]),
     (tiers((0, None, 1.0), (1.0, None, 2.0)), ["only the last tier may be open-ended", "tier 1"]),
     (tiers((0, 1.0, 1.0), (1.0, 2.0, 1.5)), ["last tier must be open-ended", "tier 2 ends at 2.0"]),
@@ -68,8 +68,8 @@ def test_bad_tiers_say_what_is_wrong(bad_tiers, words):
 
 
 @pytest.mark.parametrize("bad, words", [
-    ({"pay_mix": 1.5}, ["pay_mix", "fraction from 0 to 1"]),
-    ({"ote": 0}, ["ote must be an annual amount above 0"]),
+    ({"pay_mix": 1.5}, ["pay_mix", "expected a share from 0 to 1"]),
+    ({"ote": 0}, ["ote", "expected an amount above 0 (company currency)"]),
     ({"cap_attainment": -1}, ["cap_attainment"]),
     ({"pay_mixx": 0.5}, ["pay_mixx", "Extra inputs are not permitted"]),
 ])
@@ -78,9 +78,9 @@ def test_bad_plan_values(bad, words):
 
 
 def test_bad_settings():
-    with pytest.raises(ValidationError, match="unknown role"):
+    with pytest.raises(ValidationError, match=r"role to its commission plan \(names: AE, SDR"):
         CompensationSettings(plans={"Hunter": {}})
-    with pytest.raises(ValidationError, match="simulation_draws must be a whole number from 100"):
+    with pytest.raises(ValidationError, match="simulation_draws\n  Value error, expected a whole number of simulated quarters from 100"):
         CompensationSettings(simulation_draws=5)
 
 

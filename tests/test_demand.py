@@ -70,20 +70,20 @@ def test_default_settings_are_valid_and_frozen():
 
 
 @pytest.mark.parametrize("bad, words", [
-    ({"history_months": 0}, ["history_months", "whole number from 1 to 60"]),
+    ({"history_months": 0}, ["history_months", "whole number of months from 1 to 60"]),
     ({"history_months": 6.5}, ["history_months", "whole number"]),
     ({"history_months": True}, ["history_months"]),
-    ({"blend_weights": {"stats": 1.0}}, ["unknown method", "'stats'", "statistical, pipeline, leads"]),
-    ({"blend_weights": {"pipeline": -1}}, ["0 or more", "pipeline"]),
+    ({"blend_weights": {"stats": 1.0}}, ["blend_weights", "method to weight (names: statistical, pipeline, leads)"]),
+    ({"blend_weights": {"pipeline": -1}}, ["blend_weights.pipeline", "expected a weight of 0 or more"]),
     ({"blend_weights": {"pipeline": 0, "leads": 0}}, ["all 0", "null"]),
-    ({"blend_weights": [0.5, 0.5]}, ["mapping of method to weight"]),
-    ({"delivery_hours_per_deal": {"Platform": -4}}, ["delivery_hours_per_deal", "0 or more hours"]),
-    ({"delivery_hours_per_deal": {" ": 4}}, ["empty product name"]),
+    ({"blend_weights": [0.5, 0.5]}, ["expected a mapping of method to weight"]),
+    ({"delivery_hours_per_deal": {"Platform": -4}}, ["delivery_hours_per_deal.Platform", "a number of hours of 0 or more"]),
+    ({"delivery_hours_per_deal": {" ": 4}}, ["delivery_hours_per_deal", "expected a mapping of product to hours"]),
     ({"customers_per_deal": -1}, ["customers_per_deal", "0 or more"]),
     ({"support_tickets_per_customer_month": "lots"}, ["support_tickets_per_customer_month"]),
-    ({"interval": 1.0}, ["interval", "strictly between 0 and 1"]),
+    ({"interval": 1.0}, ["interval", "expected a probability above 0 and below 1"]),
     ({"agreement_tolerance": 2}, ["agreement_tolerance"]),
-    ({"min_rate_deals": 0}, ["min_rate_deals", "at least 1"]),
+    ({"min_rate_deals": 0}, ["min_rate_deals", "whole number of deals of 1 or more"]),
     ({"lead_forecast_scope": "everything"}, ["lead_forecast_scope"]),
     ({"histroy_months": 12}, ["histroy_months", "Extra inputs are not permitted"]),
 ])

@@ -81,21 +81,22 @@ def test_the_auto_profile_drops_autoarima_above_the_series_threshold():
 
 
 @pytest.mark.parametrize(("changes", "message"), [
-    ({"horizon_quarters": -1}, "gives a horizon of 0 quarters; the horizon must be at least 1 quarter"),
-    ({"models": ["AutoETZ", "SeasonalNaive"]}, "unknown model 'AutoETZ' (did you mean 'AutoETS'?)"),
+    ({"horizon_quarters": -1}, "expected a whole number of quarters of 0 or more"),
+    ({"models": ["AutoETZ", "SeasonalNaive"]}, "models.0\n  Value error, expected one of AutoETS, "),
+    ({"models": ["AutoETZ", "SeasonalNaive"]}, "(did you mean 'AutoETS'?)"),
     ({"models": ["autotheta"]}, "did you mean 'AutoTheta'?"),
     ({"models": ["MSTL", "SeasonalNaive"]}, "MSTL is for weekly series only"),
     ({"models": ["AutoETS", "Ensemble"]}, "needs at least two of them"),
-    ({"levels": [[], ["region", 3]]}, "3 is not a column name"),
-    ({"levels": ["region"]}, "must be a list of column names"),
+    ({"levels": [[], ["region", 3]]}, "expected a list of levels, each a list of column names"),
+    ({"levels": ["region"]}, "each a list of column names ([] for the company total)"),
     ({"levels": [["region"], ["segment"]]}, "must contain every column the other levels use"),
     ({"reconciliation": "bottomup"}, "did you mean 'bottom_up'?"),
-    ({"freq": "Q"}, "freq must be 'M'"),
-    ({"cv_windows": 0}, "cv_windows must be a whole number >= 1"),
-    ({"levels_pct": [80, 100]}, "between 1 and 99"),
+    ({"freq": "Q"}, "expected one of M (calendar months), W (weeks starting Monday)"),
+    ({"cv_windows": 0}, "expected a whole number of backtest windows of 1 or more"),
+    ({"levels_pct": [80, 100]}, "expected a whole number of percent from 1 to 99"),
     ({"horizon": 4}, "Extra inputs are not permitted"),
     ({"profile": "fastest"}, "did you mean 'fast'?"),
-    ({"fast_above_series": -1}, "fast_above_series must be a whole number >= 0"),
+    ({"fast_above_series": -1}, "expected a whole number of series of 0 or more"),
 ])
 def test_bad_settings_say_what_to_do(changes, message):
     with pytest.raises(ValidationError) as caught:

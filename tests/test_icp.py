@@ -125,21 +125,22 @@ def test_settings_defaults():
 
 
 @pytest.mark.parametrize("bad, message", [
-    ({"dimensions": ["industy"]}, "unknown dimension 'industy' (did you mean 'industry'?)"),
-    ({"dimensions": []}, "non-empty list of dimensions"),
-    ({"dimensions": ["region", "region"]}, "lists region more than once"),
+    ({"dimensions": ["industy"]}, "expected one of industry, size_band, region, country, source, e.g. industry "
+                                  "(did you mean 'industry'?)"),
+    ({"dimensions": []}, "expected a list of dimensions with at least 1 entry"),
+    ({"dimensions": ["region", "region"]}, "list of dimensions with at least 1 entry, each once"),
     ({"size_bands": [2000, 200]}, "strictly increasing"),
     ({"size_bands": [200, 200]}, "strictly increasing"),
-    ({"size_bands": [1, 200]}, "at least 2 employees"),
-    ({"size_bands": [200.5]}, "whole numbers"),
-    ({"size_bands": []}, "at least one employee threshold"),
-    ({"size_bands": "200"}, "must be a list"),
-    ({"window_months": 0}, "greater than or equal to 1"),
+    ({"size_bands": [1, 200]}, "expected a whole number of employees of 2 or more"),
+    ({"size_bands": [200.5]}, "expected a whole number of employees"),
+    ({"size_bands": []}, "list of employee thresholds with at least 1 entry"),
+    ({"size_bands": "200"}, "expected a list of employee thresholds"),
+    ({"window_months": 0}, "expected a whole number of months from 1 to 120"),
     ({"window_months": 2.5}, "whole number"),
-    ({"min_leads": 0}, "greater than or equal to 1"),
+    ({"min_leads": 0}, "expected a whole number of leads of 1 or more"),
     ({"min_leads": True}, "whole number"),
-    ({"icp_value_share": 0}, "greater than 0"),
-    ({"icp_value_share": 1.5}, "less than or equal to 1"),
+    ({"icp_value_share": 0}, "expected a share above 0 and at most 1"),
+    ({"icp_value_share": 1.5}, "expected a share above 0 and at most 1"),
     ({"min_lead": 10}, "Extra inputs are not permitted"),
 ])
 def test_bad_settings_say_what_is_wrong(bad, message):

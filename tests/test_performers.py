@@ -151,14 +151,15 @@ def test_default_settings():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"window_months": 0}, "window_months must be between 1 and 60"),
-        ({"window_months": 1.5}, "window_months must be a whole number"),
-        ({"ramped_after_months": -1}, "ramped_after_months must be between 0 and 36"),
-        ({"min_reps": True}, "min_reps must be a whole number"),
-        ({"min_reps": 1}, "min_reps must be between 2"),
-        ({"quartile": 0}, "quartile must be a fraction greater than 0 and at most 0.5"),
-        ({"quartile": 0.6}, "quartile must be a fraction"),
-        ({"quartile": "a quarter"}, "quartile must be a fraction"),
+        ({"window_months": 0}, "window_months\n  Value error, expected a whole number of months from 1 to 60"),
+        ({"window_months": 1.5}, "window_months\n  Value error, expected a whole number of months"),
+        ({"ramped_after_months": -1}, "ramped_after_months\n  Value error, expected a whole number of months from 0 "
+                                      "to 36"),
+        ({"min_reps": True}, "min_reps\n  Value error, expected a whole number of ramped account executives"),
+        ({"min_reps": 1}, "min_reps\n  Value error, expected a whole number of ramped account executives from 2"),
+        ({"quartile": 0}, "quartile\n  Value error, expected a share above 0 and at most 0.5"),
+        ({"quartile": 0.6}, "quartile\n  Value error, expected a share above 0 and at most 0.5"),
+        ({"quartile": "a quarter"}, "quartile\n  Value error, expected a share"),
         ({"window_months": 3, "min_ramped_months": 4}, r"min_ramped_months \(4\) must not exceed window_months \(3\)"),
         ({"windows_months": 12}, "Extra inputs are not permitted"),
     ],

@@ -70,20 +70,10 @@ def _nested(path: tuple, value) -> dict:
     return value
 
 
-#: Models of the params still on their own base class and hand-written validators (issue 16 B2, in progress):
-#: convert one, then take it off this list; the test fails while the list names a converted model.
-NOT_YET_CONVERTED = {
-    "AccuracySettings", "ActionItem", "ActionSettings", "CompensationPlan", "CompensationSettings",
-    "DemandSettings", "ForecastSettings", "IcpSettings", "OrganisationSettings", "PerformerSettings", "Tier",
-    "Tool", "ToolingSettings",
-}
-
-
 def test_every_model_of_the_params_is_a_settings_model():
     loose = {model.__name__ for model in _reachable(Params) if not issubclass(model, Settings)}
-    assert loose <= NOT_YET_CONVERTED, f"not built on salesops.settings.base.Settings: {loose - NOT_YET_CONVERTED}"
-    assert loose == NOT_YET_CONVERTED, f"converted, take off NOT_YET_CONVERTED: {NOT_YET_CONVERTED - loose}"
-    assert len(SETTINGS_MODELS) + len(NOT_YET_CONVERTED) >= 25, [model.__name__ for model in SETTINGS_MODELS]
+    assert not loose, f"not built on salesops.settings.base.Settings: {loose}"
+    assert len(SETTINGS_MODELS) >= 28, [model.__name__ for model in SETTINGS_MODELS]
 
 
 @pytest.mark.parametrize("model", SETTINGS_MODELS, ids=lambda model: model.__name__)

@@ -104,13 +104,13 @@ def test_review_bad_arguments():
 
 
 @pytest.mark.parametrize("bad, words", [
-    ({"tools": [tool("", "CRM")]}, ["name must be non-empty text"]),
-    ({"tools": [tool("X", "CRM", works_well="yes")]}, ["works_well must be true, false or null"]),
-    ({"tools": [tool("X", "CRM", cost=-5)]}, ["annual_cost must be a yearly amount of 0 or more"]),
+    ({"tools": [tool("", "CRM")]}, ["tools.0.name", "expected non-empty text"]),
+    ({"tools": [tool("X", "CRM", works_well="yes")]}, ["tools.0.works_well", "expected true, false or null (unknown)"]),
+    ({"tools": [tool("X", "CRM", cost=-5)]}, ["tools.0.annual_cost", "expected an amount of 0 or more (company currency)"]),
     ({"tools": [tool("X", "CRM"), tool("x", "comp")]}, ["listed once each", "['X', 'x']"]),
     ({"tools": [{**tool("X", "CRM"), "price": 5}]}, ["price", "Extra inputs are not permitted"]),
-    ({"needed_categories": {"huge": ["CRM"]}}, ["unknown stage(s) ['huge']"]),
-    ({"needed_categories": {"under_1m": "CRM"}}, ["list category names per stage"]),
+    ({"needed_categories": {"huge": ["CRM"]}}, ["needed_categories", "stage to a list of tool categories (names: under_1m, 1m_to_10m, 10m_plus)"]),
+    ({"needed_categories": {"under_1m": "CRM"}}, ["needed_categories.under_1m", "expected a list of tool categories"]),
 ])
 def test_bad_settings(bad, words):
     assert_rejected(ToolingSettings, bad, words)

@@ -26,19 +26,19 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import numbers
-from collections.abc import Mapping
-from typing import Any
+from typing import Annotated
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, Field
 
 from salesops import deals
 from salesops.checks import as_timestamp
 from salesops.collect import performers, quality
 from salesops.contract.schema import TEXT_DTYPE
 from salesops.report.formats import money
+from salesops.settings.base import Settings, settings_or_default
+from salesops.settings.fields import Count, Days, MappingOf, Number, OneOf, Text
 
 #: Kinds of action, each with a default owner and a default number of days to the due date.
 KINDS: tuple[str, ...] = ("data_quality", "coaching", "hiring", "quota", "compensation", "organisation", "tooling",
@@ -67,93 +67,46 @@ _MONEY_COLUMNS = ("impact", "cost")
 # settings
 
 
-def _amount(value: Any, name: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"{name} must be an amount in the company currency, e.g. 50000, or null; got {value!r}")
-    return float(value)
+#: An amount in the company currency, negative allowed; null: not known.
+Amount = Number("an amount", 50_000, note="company currency", optional=True)
 
 
-class ActionItem(BaseModel):
+def _with_default(defaults: dict) -> AfterValidator:
+    """The defaults of every kind, with the given kinds replaced."""
+    return AfterValidator(lambda given: {**defaults, **given})
+
+
+class ActionItem(Settings):
     """An action written in the params (``actions.extra``), with the fields of a candidate row."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    title: str = Field(description="The action, imperative, e.g. 'Raise MM quotas by 5 %'.")
-    kind: str = Field("other", description=f"One of {', '.join(KINDS)}: picks the default owner and due date.")
-    metric: str = Field(description="The metric the action moves, e.g. 'bookings'.")
-    expected_effect: str = Field(description="The effect in words.")
+    title: Text("Raise MM quotas by 5 %") = Field(description="The action, imperative, e.g. 'Raise MM quotas by 5 %'.")
+    kind: OneOf(KINDS, example="quota") = Field(
+        "other", description=f"One of {', '.join(KINDS)}: picks the default owner and due date.")
+    metric: Text("bookings") = Field(description="The metric the action moves, e.g. 'bookings'.")
+    expected_effect: Text("+5% bookings") = Field(description="The effect in words.")
     owner: str | None = Field(None, description="Who owns it (a role); null: the kind's default owner.")
     due_date: dt.date | None = Field(None, description="YYYY-MM-DD; null: quarter start + the kind's due days.")
-    impact: float | None = Field(None, description="Expected bookings effect this quarter, company currency.")
-    cost: float | None = Field(None, description="What it costs, company currency.")
+    impact: Amount = Field(None, description="Expected bookings effect this quarter, company currency.")
+    cost: Amount = Field(None, description="What it costs, company currency.")
     detail: str | None = Field(None, description="How, in a sentence or two.")
-    source: str = Field("params", description="Where it comes from.")
-
-    @field_validator("title", "metric", "expected_effect", "source", mode="before")
-    @classmethod
-    def _text(cls, value: Any, info) -> str:
-        if not isinstance(value, str) or not value.strip():
-            raise ValueError(f"{info.field_name} must be non-empty text; got {value!r}")
-        return value.strip()
-
-    @field_validator("kind", mode="before")
-    @classmethod
-    def _kind(cls, value: Any) -> str:
-        if value not in KINDS:
-            raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {value!r}")
-        return value
-
-    @field_validator("impact", "cost", mode="before")
-    @classmethod
-    def _money(cls, value: Any, info) -> float | None:
-        return _amount(value, info.field_name)
+    source: Text("params") = Field("params", description="Where it comes from.")
 
 
-class ActionSettings(BaseModel):
+class ActionSettings(Settings):
     """The action list (``actions:`` in the params)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
     extra: tuple[ActionItem, ...] = Field((), description="Actions written by hand, added to those the steps find.")
-    top_n: int = Field(5, description="Actions shown on the executive summary, highest priority first. 1-50.")
-    owners: dict[str, str] = Field(
+    top_n: Count("actions", 1, 50, example=5) = Field(
+        5, description="Actions shown on the executive summary, highest priority first. 1-50.")
+    owners: Annotated[MappingOf(Text("Head of Sales"), "kind of action to its owner (a role)",
+                                {"hiring": "Head of Sales"}, keys=KINDS), _with_default(DEFAULT_OWNERS)] = Field(
         default_factory=lambda: dict(DEFAULT_OWNERS),
         description="Default owner (a role) per kind of action; kinds not given keep their default.")
-    due_days: dict[str, int] = Field(
+    due_days: Annotated[MappingOf(Days(0, 365, example=30), "kind of action to days after the quarter's first day",
+                                  {"hiring": 30}, keys=KINDS), _with_default(DEFAULT_DUE_DAYS)] = Field(
         default_factory=lambda: dict(DEFAULT_DUE_DAYS),
         description="Default days from the quarter's first day to the due date, per kind (0-365); kinds not given "
                     "keep their default.")
-
-    @field_validator("top_n", mode="before")
-    @classmethod
-    def _top_n(cls, value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 1 <= value <= 50:
-            raise ValueError(f"top_n must be a whole number of actions from 1 to 50, e.g. 5; got {value!r}")
-        return int(value)
-
-    @field_validator("owners", "due_days", mode="before")
-    @classmethod
-    def _per_kind(cls, value: Any, info) -> dict:
-        if not isinstance(value, Mapping):
-            raise ValueError(f"{info.field_name} must be a mapping of kind to value, e.g. {{hiring: "
-                             f"{'Head of Sales' if info.field_name == 'owners' else 30}}}; got {value!r}")
-        unknown = [kind for kind in value if kind not in KINDS]
-        if unknown:
-            raise ValueError(f"{info.field_name} has unknown kind(s) {unknown}; kinds are {', '.join(KINDS)}")
-        if info.field_name == "owners":
-            bad = {kind: owner for kind, owner in value.items() if not isinstance(owner, str) or not owner.strip()}
-            rule = "a role, e.g. 'Head of Sales'"
-            defaults = DEFAULT_OWNERS
-        else:
-            bad = {kind: days for kind, days in value.items()
-                   if isinstance(days, bool) or not isinstance(days, numbers.Integral) or not 0 <= days <= 365}
-            rule = "a whole number of days from 0 to 365"
-            defaults = DEFAULT_DUE_DAYS
-        if bad:
-            raise ValueError(f"{info.field_name} must give {rule} per kind; got {bad}")
-        return {**defaults, **value}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -338,10 +291,7 @@ def build_actions(candidates: pd.DataFrame | None, settings: ActionSettings | No
     Columns :data:`ACTION_COLUMNS`: ``priority`` (1..n), the candidate columns (``due_date`` a date at
     midnight, ``impact`` and ``cost`` currency or NaN) and ``on_summary`` (the first ``settings.top_n``).
     """
-    settings = ActionSettings() if settings is None else settings
-    if not isinstance(settings, ActionSettings):
-        raise ValueError(f"settings must be an ActionSettings (or None for the defaults); "
-                         f"got {type(settings).__name__}")
+    settings = settings_or_default(settings, ActionSettings)
     start = as_timestamp(quarter_start, "quarter_start").normalize()
     frames = [_candidates([item.model_dump() for item in settings.extra])]
     if candidates is not None:

@@ -29,15 +29,16 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from salesops import calendar, deals
 from salesops.checks import as_timestamp
 from salesops.contract.schema import ROLES, TEXT_DTYPE
+from salesops.settings.base import Settings, settings_or_default
+from salesops.settings.fields import Count, MappingOf, Money, Number, Seed, Share
 
 #: ``rep_id`` of the all-reps row of ``simulate_payouts``.
 TOTAL = "total"
@@ -60,45 +61,23 @@ SIMULATION_COLUMNS: tuple[str, ...] = (
 # settings
 
 
-def _finite_number(value: Any) -> bool:
-    return not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
+#: An attainment: a fraction of quota (1.0 = quota).
+def Attainment(example: float, *, positive: bool = False, optional: bool = False):
+    return Number("an attainment", example, gt=0 if positive else None, ge=None if positive else 0,
+                  note="a fraction of quota, 1.0 = quota", optional=optional)
 
 
-def _positive_or_null(value: Any, rule: str) -> float | None:
-    """``value`` as a float when it is a number above 0, None when null; ValueError("<rule>; got ...") else."""
-    if value is None:
-        return None
-    if not _finite_number(value) or value <= 0:
-        raise ValueError(f"{rule}; got {value!r}")
-    return float(value)
-
-
-class Tier(BaseModel):
+class Tier(Settings):
     """One attainment band of a plan: bookings between ``from_attainment`` and ``to_attainment`` (fractions of
     quota) pay the commission rate × ``rate_multiplier``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    from_attainment: float = Field(description="Start of the band, fraction of quota (0 = first unit booked). >= 0.")
-    to_attainment: float | None = Field(
+    from_attainment: Attainment(1.0) = Field(
+        description="Start of the band, fraction of quota (0 = first unit booked). >= 0.")
+    to_attainment: Attainment(1.5, positive=True, optional=True) = Field(
         description="End of the band, fraction of quota (1.0 = quota), above from_attainment; null = open-ended "
                     "(only the last tier).")
-    rate_multiplier: float = Field(
+    rate_multiplier: Number("a rate multiplier", 1.5, ge=0, note="1.0 = the base rate, 2.0 = double") = Field(
         description="Multiplier of the commission rate in the band (1.0 = the base rate, 2.0 = double). >= 0.")
-
-    @field_validator("from_attainment", "rate_multiplier", mode="before")
-    @classmethod
-    def _non_negative(cls, value: Any, info) -> float:
-        if not _finite_number(value) or value < 0:
-            example = "1.5" if info.field_name == "rate_multiplier" else "1.0"
-            raise ValueError(f"{info.field_name} must be a number of 0 or more, e.g. {example}; got {value!r}")
-        return float(value)
-
-    @field_validator("to_attainment", mode="before")
-    @classmethod
-    def _end(cls, value: Any) -> float | None:
-        return _positive_or_null(value, "to_attainment must be a number above 0 (1.0 = quota) or null for an "
-                                        "open-ended tier")
 
 
 def _default_tiers() -> list[Tier]:
@@ -107,47 +86,25 @@ def _default_tiers() -> list[Tier]:
             Tier(from_attainment=1.5, to_attainment=None, rate_multiplier=2.0)]
 
 
-class CompensationPlan(BaseModel):
+class CompensationPlan(Settings):
     """The commission plan of one role. Defaults are a common SaaS account-executive plan: 50/50 pay mix,
     accelerators of ×1.5 from quota and ×2 from 150 %, payouts capped at 300 % attainment."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    ote: float | None = Field(
+    ote: Money(positive=True, example=120_000, optional=True) = Field(
         None,
         description="Annual on-target earnings, company currency, the same for every rep of the role (> 0). "
                     "null (default): each rep's own ote column.")
-    pay_mix: float = Field(
+    pay_mix: Share = Field(
         0.5,
         description="Variable share of OTE, 0-1 (0.5: half base, half variable; SDRs often 0.3, CSMs 0.2).")
     tiers: tuple[Tier, ...] = Field(
         default_factory=lambda: tuple(_default_tiers()),
         description="Attainment bands with their rate multipliers: contiguous from 0, ascending, the last one "
                     "open-ended (to_attainment null), multipliers >= 0.")
-    cap_attainment: float | None = Field(
+    cap_attainment: Attainment(3.0, positive=True, optional=True) = Field(
         3.0,
         description="Attainment (fraction of quota) above which payout stops growing, e.g. 3.0 = 300 %; "
                     "null = no cap. > 0.")
-
-    @field_validator("ote", mode="before")
-    @classmethod
-    def _ote(cls, value: Any) -> float | None:
-        return _positive_or_null(value, "ote must be an annual amount above 0, e.g. 120000, or null to use each "
-                                        "rep's ote")
-
-    @field_validator("pay_mix", mode="before")
-    @classmethod
-    def _pay_mix(cls, value: Any) -> float:
-        if not _finite_number(value) or not 0 <= value <= 1:
-            raise ValueError(f"pay_mix must be the variable share of OTE, a fraction from 0 to 1, e.g. 0.5; "
-                             f"got {value!r}")
-        return float(value)
-
-    @field_validator("cap_attainment", mode="before")
-    @classmethod
-    def _cap(cls, value: Any) -> float | None:
-        return _positive_or_null(value, "cap_attainment must be an attainment above 0, e.g. 3.0 for 300 % of "
-                                        "quota, or null for no cap")
 
     @model_validator(mode="after")
     def _tiers_are_contiguous(self) -> "CompensationPlan":
@@ -181,37 +138,17 @@ class CompensationPlan(BaseModel):
         return self
 
 
-class CompensationSettings(BaseModel):
+class CompensationSettings(Settings):
     """Commission plans per role (``compensation:`` in the params). Unknown keys are rejected."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    plans: dict[str, CompensationPlan] = Field(
+    plans: MappingOf(CompensationPlan, "role to its commission plan", {"AE": {"pay_mix": 0.5}}, keys=ROLES) = Field(
         default_factory=lambda: {"AE": CompensationPlan()},
         description="Plan per role (AE, SDR, SE, CSM, SUPPORT, MANAGER); roles without a plan are not paid "
                     "commission here. Default: AE only, with CompensationPlan's defaults.")
-    simulation_draws: int = Field(
+    simulation_draws: Count("simulated quarters", 100, 1_000_000, example=10_000) = Field(
         10_000,
         description="Simulated quarters per rep when the plan's cost is estimated (simulate_payouts). 100-1,000,000.")
-    seed: int = Field(42, description="Random seed of the simulation: the same seed gives the same figures. >= 0.")
-
-    @field_validator("plans", mode="before")
-    @classmethod
-    def _roles(cls, plans: Any) -> Any:
-        if not isinstance(plans, dict):
-            raise ValueError(f"plans must be a mapping of role to plan, e.g. {{AE: {{pay_mix: 0.5}}}}; got {plans!r}")
-        unknown = [role for role in plans if role not in ROLES]
-        if unknown:
-            raise ValueError(f"plans has unknown role(s) {unknown}; roles are {', '.join(ROLES)}")
-        return plans
-
-    @field_validator("simulation_draws", "seed", mode="before")
-    @classmethod
-    def _whole(cls, value: Any, info) -> int:
-        low, high = (100, 1_000_000) if info.field_name == "simulation_draws" else (0, 2**32 - 1)
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= value <= high:
-            raise ValueError(f"{info.field_name} must be a whole number from {low:,} to {high:,}; got {value!r}")
-        return int(value)
+    seed: Seed = Field(42, description="Random seed of the simulation: the same seed gives the same figures. >= 0.")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -223,15 +160,6 @@ def _check_plan(plan) -> CompensationPlan:
         raise ValueError(f"plan must be a CompensationPlan (e.g. CompensationSettings().plans['AE']); "
                          f"got {type(plan).__name__}")
     return plan
-
-
-def _check_settings(settings) -> CompensationSettings:
-    if settings is None:
-        return CompensationSettings()
-    if not isinstance(settings, CompensationSettings):
-        raise ValueError(f"settings must be a CompensationSettings (or None for the defaults); "
-                         f"got {type(settings).__name__}")
-    return settings
 
 
 def _check_frame(frame, name: str, columns: Sequence[str]) -> None:
@@ -328,7 +256,7 @@ def commission_statement(reps: pd.DataFrame, bookings_by_rep: pd.DataFrame, quar
     cap) and ``note``. A rep without a quota or an OTE gets NaN payouts and a note saying what is missing.
     Sorted by role, then rep_id.
     """
-    settings = _check_settings(settings)
+    settings = settings_or_default(settings, CompensationSettings)
     _check_frame(reps, "reps", ("rep_id", "role", "quota"))
     _check_frame(bookings_by_rep, "bookings_by_rep", ("rep_id", "bookings"))
     start = calendar.quarter_start(quarter, fiscal_year_start_month)

@@ -23,16 +23,18 @@ from __future__ import annotations
 import math
 import numbers
 import re
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from salesops import deals
 from salesops.checks import as_timestamp
 from salesops.contract.schema import TEXT_DTYPE
 from salesops.report.formats import money
+from salesops.settings.base import Settings, settings_or_default
+from salesops.settings.fields import ListOf, Money, Rule, Text, is_number
 
 #: Stages by ARR, in order; a company is in the first stage whose upper boundary it is below.
 STAGES: tuple[str, ...] = ("under_1m", "1m_to_10m", "10m_plus")
@@ -83,67 +85,45 @@ _ROLE_NAMES: dict[str, str] = {
 # settings
 
 
-class OrganisationSettings(BaseModel):
+def _known_roles(titles: tuple[str, ...] | None) -> tuple[str, ...]:
+    """The role titles, each known by its title or an alias; none given: ()."""
+    unknown = [name for name in titles or () if _normalise(name) not in _ROLE_NAMES]
+    if unknown:
+        known = "; ".join(f"{role.title} (or {', '.join(role.aliases[:3])})" for role in ROLES)
+        raise ValueError(f"unknown role(s) {unknown}; name each by one of: {known}")
+    return tuple(titles or ())
+
+
+def _ascending(pair: Any) -> bool:
+    return (isinstance(pair, (list, tuple)) and len(pair) == 2 and all(is_number(v) and v > 0 for v in pair)
+            and pair[0] < pair[1])
+
+
+#: The ARR at which the second and the third stage start: two ascending amounts above 0.
+StageBoundaries = Annotated[tuple[float, float], BeforeValidator(Rule(
+    "two ascending ARR amounts above 0 (company currency)", [1_000_000, 10_000_000], [10, 1], _ascending,
+    lambda pair: (float(pair[0]), float(pair[1]))))]
+#: Sales-operations role titles (a title or an alias of one of ROLES); null: none given.
+RoleTitles = Annotated[ListOf(Text("Sales operations specialist"), "role titles", ["Sales operations specialist"],
+                              optional=True), AfterValidator(_known_roles)]
+
+
+class OrganisationSettings(Settings):
     """The company's stage and its sales-operations team (``organisation:`` in the params)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    arr: float | None = Field(
+    arr: Money(example=2_500_000, optional=True) = Field(
         None,
         description="Annual recurring revenue, company currency (>= 0). null: measured from the won "
                     "subscription deals of the last 12 months (see measured_arr).")
-    boundaries: tuple[float, float] = Field(
+    boundaries: StageBoundaries = Field(
         (1_000_000.0, 10_000_000.0),
         description="ARR at which the second and the third stage start, company currency, ascending. The article's "
                     "figures are USD 1M and 10M: convert them to the company currency.")
-    current_roles: tuple[str, ...] = Field(
+    current_roles: RoleTitles = Field(
         (),
         description="Sales-operations roles the company has today, by title (e.g. 'Sales operations specialist', "
                     "'Sales enablement manager', 'Director of sales operations', or a listed alias). Empty "
                     "(default): unknown, so the recommendation cannot say what is missing.")
-
-    @field_validator("arr", mode="before")
-    @classmethod
-    def _arr(cls, value: Any) -> float | None:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
-            raise ValueError(f"arr must be an annual amount of 0 or more in the company currency, e.g. 2500000, or "
-                             f"null to measure it from the won subscription deals; got {value!r}")
-        return float(value)
-
-    @field_validator("boundaries", mode="before")
-    @classmethod
-    def _boundaries(cls, value: Any) -> tuple[float, float]:
-        ok = isinstance(value, (list, tuple)) and len(value) == 2 and all(
-            not isinstance(v, bool) and isinstance(v, numbers.Real) and math.isfinite(v) and v > 0 for v in value)
-        if not ok or value[0] >= value[1]:
-            raise ValueError("boundaries must be two ascending ARR amounts above 0 in the company currency, e.g. "
-                             f"[1000000, 10000000] (the article's USD 1M and 10M); got {value!r}")
-        return float(value[0]), float(value[1])
-
-    @field_validator("current_roles", mode="before")
-    @classmethod
-    def _roles(cls, value: Any) -> tuple[str, ...]:
-        if value is None:
-            return ()
-        if isinstance(value, str) or not isinstance(value, (list, tuple)):
-            raise ValueError(f"current_roles must be a list of role titles, e.g. ['Sales operations specialist']; "
-                             f"got {value!r}")
-        unknown = [name for name in value if _normalise(name) not in _ROLE_NAMES]
-        if unknown:
-            titles = "; ".join(f"{role.title} (or {', '.join(role.aliases[:3])})" for role in ROLES)
-            raise ValueError(f"current_roles has unknown role(s) {unknown}; name each by one of: {titles}")
-        return tuple(str(name) for name in value)
-
-
-def _check_settings(settings) -> OrganisationSettings:
-    if settings is None:
-        return OrganisationSettings()
-    if not isinstance(settings, OrganisationSettings):
-        raise ValueError(f"settings must be an OrganisationSettings (or None for the defaults); "
-                         f"got {type(settings).__name__}")
-    return settings
 
 
 # --------------------------------------------------------------------------------------------------
@@ -203,7 +183,7 @@ def measured_arr(opportunities: pd.DataFrame, products: pd.DataFrame | None, as_
 def organisation_stage(arr: float, settings: OrganisationSettings | None = None) -> str:
     """The stage of a company with this ARR: ``under_1m`` below the first boundary, ``1m_to_10m`` from it to
     below the second, ``10m_plus`` from the second on (a company on a boundary is in the higher stage)."""
-    settings = _check_settings(settings)
+    settings = settings_or_default(settings, OrganisationSettings)
     if isinstance(arr, bool) or not isinstance(arr, numbers.Real) or not math.isfinite(arr) or arr < 0:
         raise ValueError(f"arr must be an annual amount of 0 or more; got {arr!r}")
     return STAGES[int(np.searchsorted(settings.boundaries, arr, side="right"))]
@@ -211,7 +191,7 @@ def organisation_stage(arr: float, settings: OrganisationSettings | None = None)
 
 def stage_label(stage: str, settings: OrganisationSettings | None = None, currency: str = "USD") -> str:
     """``"ARR from $1,000,000 to under $10,000,000"`` and the like, for a stage of :data:`STAGES`."""
-    settings = _check_settings(settings)
+    settings = settings_or_default(settings, OrganisationSettings)
     low, high = settings.boundaries
     labels = {"under_1m": f"ARR under {money(low, currency)}",
               "1m_to_10m": f"ARR from {money(low, currency)} to under {money(high, currency)}",
@@ -246,7 +226,7 @@ def recommend_organisation(arr: float, current_roles=None, settings: Organisatio
     ``responsibilities`` and ``recommendation`` (one sentence). ``attrs["stage"]`` holds the stage key and
     ``attrs["stage_label"]`` its words.
     """
-    settings = _check_settings(settings)
+    settings = settings_or_default(settings, OrganisationSettings)
     names = settings.current_roles if current_roles is None else current_roles
     names = OrganisationSettings(current_roles=names).current_roles  # same validation and message
     stage = organisation_stage(arr, settings)

@@ -27,15 +27,16 @@ no tool in the inventory, or only tools to replace. Categories compare case-inse
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Annotated, NamedTuple
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from salesops.align.organisation import STAGES
 from salesops.contract.schema import TEXT_DTYPE
+from salesops.settings.base import Settings
+from salesops.settings.fields import ListOf, MappingOf, Money, Rule, Text
 
 #: The article's questions: answer field -> the question.
 QUESTIONS: dict[str, str] = {
@@ -73,75 +74,41 @@ GAP_COLUMNS: tuple[str, ...] = ("category", "status", "tools")
 # settings
 
 
-class Tool(BaseModel):
+#: An answer to one of the five questions: true, false, or null (unknown).
+Answer = Annotated[bool | None, BeforeValidator(Rule("true, false or null (unknown)", True, "yes",
+                                                     lambda value: isinstance(value, bool), optional=True))]
+#: Per stage, the tool categories it needs.
+CategoriesByStage = MappingOf(ListOf(Text("CRM"), "tool categories", ["CRM", "forecasting"]),
+                              "stage to a list of tool categories", {"10m_plus": ["CRM", "compensation"]}, keys=STAGES)
+
+
+class Tool(Settings):
     """One tool of the inventory and the answers to the five questions (true, false, or null = unknown)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str = Field(description="What the tool is called, e.g. 'Salesforce Sales Cloud'.")
-    category: str = Field(description="What it is for: CRM, forecasting, compensation, enablement, engagement, "
-                                      "data enrichment, reporting, ... (any text; compared case-insensitively).")
-    solves_current_obstacle: bool | None = Field(None, description=QUESTIONS["solves_current_obstacle"])
-    works_well: bool | None = Field(None, description=QUESTIONS["works_well"])
-    integrates: bool | None = Field(None, description=QUESTIONS["integrates"])
-    offers_training: bool | None = Field(None, description=QUESTIONS["offers_training"])
-    fits_next_stage: bool | None = Field(None, description=QUESTIONS["fits_next_stage"])
+    name: Text("HubSpot") = Field(description="What the tool is called, e.g. 'Salesforce Sales Cloud'.")
+    category: Text("CRM") = Field(
+        description="What it is for: CRM, forecasting, compensation, enablement, engagement, data enrichment, "
+                    "reporting, ... (any text; compared case-insensitively).")
+    solves_current_obstacle: Answer = Field(None, description=QUESTIONS["solves_current_obstacle"])
+    works_well: Answer = Field(None, description=QUESTIONS["works_well"])
+    integrates: Answer = Field(None, description=QUESTIONS["integrates"])
+    offers_training: Answer = Field(None, description=QUESTIONS["offers_training"])
+    fits_next_stage: Answer = Field(None, description=QUESTIONS["fits_next_stage"])
     notes: str | None = Field(None, description="Anything the reviewer should know (optional).")
-    annual_cost: float | None = Field(None, description="Yearly cost, company currency (>= 0); null = unknown.")
-
-    @field_validator("name", "category", mode="before")
-    @classmethod
-    def _text(cls, value: Any, info) -> str:
-        if not isinstance(value, str) or not value.strip():
-            raise ValueError(f"{info.field_name} must be non-empty text, e.g. "
-                             f"{'HubSpot' if info.field_name == 'name' else 'CRM'}; got {value!r}")
-        return value.strip()
-
-    @field_validator(*QUESTIONS, mode="before")
-    @classmethod
-    def _answer(cls, value: Any, info) -> bool | None:
-        if value is not None and not isinstance(value, bool):
-            raise ValueError(f"{info.field_name} must be true, false or null (unknown); got {value!r}")
-        return value
-
-    @field_validator("annual_cost", mode="before")
-    @classmethod
-    def _cost(cls, value: Any) -> float | None:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
-            raise ValueError(f"annual_cost must be a yearly amount of 0 or more, e.g. 24000, or null; got {value!r}")
-        return float(value)
+    annual_cost: Money(example=24_000, optional=True) = Field(
+        None, description="Yearly cost, company currency (>= 0); null = unknown.")
 
 
-class ToolingSettings(BaseModel):
+class ToolingSettings(Settings):
     """The sales-tool inventory and what each stage needs (``tooling:`` in the params)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     tools: tuple[Tool, ...] = Field(
         (), description="The tools the sales team uses, one entry each. Empty (default): not reviewed.")
-    needed_categories: dict[str, tuple[str, ...]] = Field(
+    needed_categories: Annotated[CategoriesByStage,
+                                 AfterValidator(lambda given: {**DEFAULT_NEEDED_CATEGORIES, **given})] = Field(
         default_factory=lambda: dict(DEFAULT_NEEDED_CATEGORIES),
         description="Tool categories each stage needs, {under_1m, 1m_to_10m, 10m_plus: [category, ...]}; a stage "
                     "not given keeps its default.")
-
-    @field_validator("needed_categories", mode="before")
-    @classmethod
-    def _needed(cls, value: Any) -> dict[str, tuple[str, ...]]:
-        if not isinstance(value, Mapping):
-            raise ValueError(f"needed_categories must be a mapping of stage to a list of categories, e.g. "
-                             f"{{10m_plus: [CRM, compensation]}}; got {value!r}")
-        unknown = [stage for stage in value if stage not in STAGES]
-        if unknown:
-            raise ValueError(f"needed_categories has unknown stage(s) {unknown}; stages are {', '.join(STAGES)}")
-        bad = {stage: names for stage, names in value.items()
-               if isinstance(names, str) or not isinstance(names, (list, tuple))
-               or not all(isinstance(name, str) and name.strip() for name in names)}
-        if bad:
-            raise ValueError(f"needed_categories must list category names per stage, e.g. [CRM, forecasting]; "
-                             f"got {bad}")
-        return {**DEFAULT_NEEDED_CATEGORIES, **{stage: tuple(names) for stage, names in value.items()}}
 
     @model_validator(mode="after")
     def _unique_names(self) -> "ToolingSettings":

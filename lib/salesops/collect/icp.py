@@ -38,16 +38,18 @@ import difflib
 import math
 import numbers
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, Field
 
 from salesops.checks import as_timestamp
 from salesops.contract.schema import TEXT_DTYPE
 from salesops.deals import UNKNOWN, check_columns, clean_text, closed_in_window, in_window, ratio
 from salesops.report.formats import money_short
+from salesops.settings.base import Settings, settings_or_default
+from salesops.settings.fields import Count, ListOf, Months, OneOf, PositiveShare, Whole
 
 #: Dimensions a segment can be cut by.
 DIMENSIONS: tuple[str, ...] = ("industry", "size_band", "region", "country", "source")
@@ -101,7 +103,18 @@ def _check_dimension(dimension: Any, prefix: str = "") -> str:
     return dimension
 
 
-class IcpSettings(BaseModel):
+def _increasing(thresholds: tuple[int, ...]) -> tuple[int, ...]:
+    if any(later <= earlier for earlier, later in zip(thresholds, thresholds[1:])):
+        raise ValueError("expected strictly increasing thresholds, e.g. [200, 2000]")
+    return thresholds
+
+
+#: Employee thresholds starting each size band after the first: whole numbers of 2 or more, increasing.
+SizeBands = Annotated[ListOf(Whole("employees", 2, example=200), "employee thresholds", [200, 2000], min_items=1),
+                      AfterValidator(_increasing)]
+
+
+class IcpSettings(Settings):
     """How prospects are segmented and the ideal customer profile chosen (the ``icp:`` block of the params).
 
     * ``dimensions`` (default ``[industry, size_band, region]``): what a segment is cut by, in label order;
@@ -115,56 +128,21 @@ class IcpSettings(BaseModel):
       together bring at least this share (a fraction) of the total expected value of all segments.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    dimensions: tuple[str, ...] = Field(
+    dimensions: ListOf(OneOf(DIMENSIONS), "dimensions", ["industry", "size_band"], min_items=1, unique=True,
+                        one_alone=True) = Field(
         ("industry", "size_band", "region"),
         description="What a segment is cut by: any of industry, size_band, region, country, source.",
     )
-    size_bands: tuple[int, ...] = Field(
+    size_bands: SizeBands = Field(
         (200, 2000), description="Employee thresholds starting each band after the first: 1–199, 200–1,999, 2,000+."
     )
-    window_months: int = Field(24, ge=1, le=120, description="Leads created / deals closed in this many months count.")
-    min_leads: int = Field(30, ge=1, description="Segments with fewer leads in the window are too few to judge.")
-    icp_value_share: float = Field(
-        0.5, gt=0, le=1, description="The ICP brings at least this share of the total expected value."
+    window_months: Months(1, 120, example=24) = Field(
+        24, description="Leads created / deals closed in this many months count.")
+    min_leads: Count("leads", 1, example=30) = Field(
+        30, description="Segments with fewer leads in the window are too few to judge.")
+    icp_value_share: PositiveShare = Field(
+        0.5, description="The ICP brings at least this share of the total expected value."
     )
-
-    @field_validator("dimensions", mode="before")
-    @classmethod
-    def _dimensions(cls, dimensions: Any) -> tuple[str, ...]:
-        if isinstance(dimensions, str):
-            dimensions = [dimensions]
-        if not isinstance(dimensions, Sequence) or not dimensions:
-            raise ValueError(
-                f"dimensions must be a non-empty list of dimensions from {', '.join(DIMENSIONS)}; got {dimensions!r}"
-            )
-        for dimension in dimensions:
-            _check_dimension(dimension)
-        repeated = sorted({d for d in dimensions if list(dimensions).count(d) > 1})
-        if repeated:
-            raise ValueError(f"dimensions lists {', '.join(repeated)} more than once; list each dimension once")
-        return tuple(dimensions)
-
-    @field_validator("size_bands", mode="before")
-    @classmethod
-    def _size_bands(cls, size_bands: Any) -> tuple[int, ...]:
-        return _check_thresholds(size_bands, "size_bands")
-
-    @field_validator("window_months", "min_leads", mode="before")
-    @classmethod
-    def _whole_number(cls, value: Any) -> Any:
-        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-            raise ValueError(f"must be a whole number; got {value!r}")
-        return value
-
-
-def _settings(settings: IcpSettings | None) -> IcpSettings:
-    if settings is None:
-        return IcpSettings()
-    if not isinstance(settings, IcpSettings):
-        raise ValueError(f"settings must be an IcpSettings (or None for the defaults); got {type(settings).__name__}")
-    return settings
 
 
 # --------------------------------------------------------------------------------------------------
@@ -289,7 +267,7 @@ def segment_leads(leads: pd.DataFrame, accounts: pd.DataFrame | None = None,
     """
     _check_table(leads, "leads", required=True)
     _check_table(accounts, "accounts", required=False)
-    settings = _settings(settings)
+    settings = settings_or_default(settings, IcpSettings)
     labels = _labelled(_raw_dimensions(leads, accounts, settings.dimensions), settings)
     return leads.assign(**{column: labels[column] for column in labels.columns}).reset_index(drop=True)
 
@@ -382,7 +360,7 @@ def segment_stats(leads: pd.DataFrame | None, opportunities: pd.DataFrame, accou
     ``leads`` None: lead columns are missing (NaN / <NA>), nothing is eligible and there is no ICP.
     ``accounts`` None: dimension values come from the leads only. ``opportunities`` is required.
     """
-    settings = _settings(settings)
+    settings = settings_or_default(settings, IcpSettings)
     _check_table(opportunities, "opportunities", required=True)
     _check_table(leads, "leads", required=False)
     _check_table(accounts, "accounts", required=False)
@@ -514,7 +492,7 @@ def icp_summary(stats: pd.DataFrame, settings: IcpSettings | None = None, curren
     in ``currency`` (compact: $1.6k, $38k, $2.4M); the sentences are plain text (segment labels come from
     the CRM: escape them when writing HTML).
     """
-    settings = _settings(settings)
+    settings = settings_or_default(settings, IcpSettings)
     check_columns(stats, ("segment", "leads", "lead_to_opportunity", "win_rate", "average_deal_size",
                            "expected_value_per_lead", "expected_value", "eligible", "in_icp"), "stats")
     window = "the last month" if settings.window_months == 1 else f"the last {settings.window_months} months"
@@ -604,7 +582,7 @@ def rep_segment_wins(opportunities: pd.DataFrame, leads: pd.DataFrame | None, ac
     the team). Only rep × segment cells with at least ``min_closed`` closed deals. Sorted by segment, then
     vs_team_pp (highest first), then rep_id.
     """
-    settings = _settings(settings)
+    settings = settings_or_default(settings, IcpSettings)
     _check_table(opportunities, "opportunities", required=True)
     for table, frame in (("leads", leads), ("accounts", accounts), ("reps", reps)):
         _check_table(frame, table, required=False)

@@ -44,19 +44,21 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import model_validator
 
 from salesops import deals
 from salesops.checks import as_timestamp
 from salesops.collect import kpis
 from salesops.contract.schema import ACTIVITY_TYPES, OPEN_STAGES, SEGMENTS, TEXT_DTYPE
 from salesops.report.formats import money, number, percent
+from salesops.settings.base import Settings, settings_or_default
+from salesops.settings.fields import Count, Months, Number
 
 # --------------------------------------------------------------------------------------------------
 # settings
 
 
-class PerformerSettings(BaseModel):
+class PerformerSettings(Settings):
     """How top and bottom performers are chosen (``performers:`` in the params).
 
     * ``window_months``: months of history measured, ending on as_of (1-60).
@@ -68,35 +70,11 @@ class PerformerSettings(BaseModel):
     * ``min_reps``: below this many ramped AEs in total, top and bottom are not compared (at least 2).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    window_months: int = 12
-    ramped_after_months: int = 6
-    min_ramped_months: int = 3
-    quartile: float = 0.25
-    min_reps: int = 8
-
-    @field_validator("window_months", "ramped_after_months", "min_ramped_months", "min_reps", mode="before")
-    @classmethod
-    def _whole_number(cls, value, info):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise ValueError(f"{info.field_name} must be a whole number, e.g. {_EXAMPLES[info.field_name]}; "
-                             f"got {value!r}")
-        low, high = _RANGES[info.field_name]
-        if not low <= value <= high:
-            raise ValueError(f"{info.field_name} must be between {low} and {high} ({_MEANINGS[info.field_name]}); "
-                             f"got {value!r}")
-        return int(value)
-
-    @field_validator("quartile", mode="before")
-    @classmethod
-    def _share(cls, value):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value <= 0.5:
-            raise ValueError(
-                "quartile must be a fraction greater than 0 and at most 0.5 (the share of each segment's reps "
-                f"called top, and the same share called bottom), e.g. 0.25; got {value!r}"
-            )
-        return float(value)
+    window_months: Months(1, 60, example=12) = 12
+    ramped_after_months: Months(0, 36, example=6) = 6
+    min_ramped_months: Months(1, 60, example=3) = 3
+    quartile: Number("a share", 0.25, gt=0, le=0.5, note="0.25 = 25%: the top quarter and the bottom quarter") = 0.25
+    min_reps: Count("ramped account executives", 2, 10_000, example=8) = 8
 
     @model_validator(mode="after")
     def _ramped_fits_window(self) -> "PerformerSettings":
@@ -108,15 +86,6 @@ class PerformerSettings(BaseModel):
         return self
 
 
-_RANGES = {"window_months": (1, 60), "ramped_after_months": (0, 36), "min_ramped_months": (1, 60),
-           "min_reps": (2, 10_000)}
-_EXAMPLES = {"window_months": 12, "ramped_after_months": 6, "min_ramped_months": 3, "min_reps": 8}
-_MEANINGS = {
-    "window_months": "months of history measured",
-    "ramped_after_months": "months after hiring before a rep counts as ramped",
-    "min_ramped_months": "ramped months a rep needs in the window to be compared",
-    "min_reps": "ramped AEs needed to compare top and bottom performers",
-}
 
 # --------------------------------------------------------------------------------------------------
 # output columns
@@ -178,7 +147,7 @@ def rep_performance(
 
     Sorted by segment (SMB, MM, ENT, others, none), then bookings_per_month high to low, then rep_id.
     """
-    settings = PerformerSettings() if settings is None else settings
+    settings = settings_or_default(settings, PerformerSettings)
     deals.check_opportunities(opportunities)
     deals.check_columns(opportunities, ("rep_id",), "opportunities")
     deals.check_columns(reps, ("rep_id",), "reps")

@@ -26,16 +26,17 @@ Money is in the company currency. Inputs are never modified.
 
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import model_validator
 
 from salesops import calendar, deals
 from salesops.checks import as_timestamp
 from salesops.contract.schema import SUBMISSION_CATEGORIES, TEXT_DTYPE
 from salesops.report.formats import money
+from salesops.settings.base import Settings, settings_or_default
+from salesops.settings.fields import OneOf, ShareBelowOne, Whole
 
 DIRECTIONS: tuple[str, ...] = ("optimistic", "pessimistic", "accurate")
 FLAGS: tuple[str, ...] = ("optimistic", "pessimistic", "")
@@ -57,7 +58,7 @@ _ROUND = 9  # decimals a bias is rounded to before comparing with the tolerance 
 # settings
 
 
-class AccuracySettings(BaseModel):
+class AccuracySettings(Settings):
     """How forecast accuracy is measured (``accuracy:`` in the params).
 
     * ``quarters``: complete quarters of history shown (1-40).
@@ -69,43 +70,11 @@ class AccuracySettings(BaseModel):
     * ``tolerance``: how far off (a fraction of actual, 0 <= t < 1) still counts as accurate.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    quarters: int = 8
-    flag_quarters: int = 4
-    flag_min: int = 3
-    category: str = "commit"
-    tolerance: float = 0.1
-
-    @field_validator("quarters", "flag_quarters", "flag_min", mode="before")
-    @classmethod
-    def _whole_number(cls, value, info):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 1 <= value <= 40:
-            raise ValueError(
-                f"{info.field_name} must be a whole number of quarters from 1 to 40, e.g. "
-                f"{cls.model_fields[info.field_name].default}; got {value!r}"
-            )
-        return int(value)
-
-    @field_validator("category")
-    @classmethod
-    def _known_category(cls, value: str) -> str:
-        if value not in SUBMISSION_CATEGORIES:
-            raise ValueError(
-                f"category must be one of {', '.join(repr(c) for c in SUBMISSION_CATEGORIES)} (the forecast "
-                f"submission judged); got {value!r}"
-            )
-        return value
-
-    @field_validator("tolerance", mode="before")
-    @classmethod
-    def _fraction(cls, value):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
-            raise ValueError(
-                "tolerance must be a fraction from 0 up to (not including) 1 — how far a forecast may be off "
-                f"actual and still count as accurate, e.g. 0.1 for 10 %; got {value!r}"
-            )
-        return float(value)
+    quarters: Whole("quarters", 1, 40, example=8) = 8
+    flag_quarters: Whole("quarters", 1, 40, example=4) = 4
+    flag_min: Whole("quarters", 1, 40, example=3) = 3
+    category: OneOf(SUBMISSION_CATEGORIES) = "commit"
+    tolerance: ShareBelowOne = 0.1
 
     @model_validator(mode="after")
     def _consistent(self) -> "AccuracySettings":
@@ -147,7 +116,7 @@ def forecast_vs_actual(
     accurate per ``tolerance``). Sorted by rep_id, then quarter. ``submissions=None`` (no table) gives an
     empty frame with these columns.
     """
-    settings = AccuracySettings() if settings is None else settings
+    settings = settings_or_default(settings, AccuracySettings)
     deals.check_opportunities(opportunities)
     deals.check_columns(opportunities, ("rep_id",), "opportunities")
     as_of = as_timestamp(as_of, "as_of")
@@ -249,7 +218,7 @@ def flag_reps(table: pd.DataFrame, settings: AccuracySettings | None = None) -> 
     when actual is 0); ``flag`` = ``optimistic`` when optimistic >= flag_min, ``pessimistic`` when
     pessimistic >= flag_min, else ``""``. Sorted by flag (optimistic, pessimistic, none), then rep_id.
     """
-    settings = AccuracySettings() if settings is None else settings
+    settings = settings_or_default(settings, AccuracySettings)
     deals.check_columns(table, ("rep_id", "quarter", "forecast", "actual", "direction"), "table")
     index = _quarter_index(table["quarter"]) if len(table) else np.array([], dtype="int64")
     recent = table.loc[index > (index.max() if len(index) else 0) - settings.flag_quarters]
@@ -347,7 +316,7 @@ def accuracy_findings(
     (default ``AccuracySettings()``) only supplies the words: category, tolerance, flag_min / flag_quarters.
     With an empty table: one sentence saying what to add.
     """
-    settings = AccuracySettings() if settings is None else settings
+    settings = settings_or_default(settings, AccuracySettings)
     what = _CATEGORY_WORDS[settings.category]
     if len(table) == 0:
         return [

@@ -19,11 +19,12 @@ Conventions, decided once for every field:
 
 from __future__ import annotations
 
+import difflib
 import math
 import numbers
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from pydantic import BeforeValidator
 
@@ -31,7 +32,8 @@ from pydantic import BeforeValidator
 @dataclass(frozen=True, eq=False)
 class Rule:
     """What a field accepts, said once: ``expected`` (words), ``example`` (a good value), ``bad`` (a value the
-    rule rejects, for tests), ``accepts`` (the check) and ``convert`` (the accepted value as stored)."""
+    rule rejects, for tests), ``accepts`` (the check), ``convert`` (the accepted value as stored) and ``hint``
+    (words added to the message for a given bad value, e.g. " (did you mean 'fast'?)")."""
 
     expected: str
     example: Any
@@ -39,6 +41,7 @@ class Rule:
     accepts: Callable[[Any], bool]
     convert: Callable[[Any], Any] = lambda value: value
     optional: bool = False
+    hint: Callable[[Any], str] = lambda value: ""
 
     @property
     def message(self) -> str:
@@ -50,7 +53,7 @@ class Rule:
         if value is None and self.optional:
             return None
         if not self.accepts(value):
-            raise ValueError(self.message)
+            raise ValueError(self.message + self.hint(value))
         return self.convert(value)
 
 
@@ -60,6 +63,24 @@ def rule_of(field_info) -> Rule | None:
         if isinstance(item, BeforeValidator) and isinstance(item.func, Rule):
             return item.func
     return None
+
+
+def did_you_mean(value: Any, accepted: Sequence[str]) -> str:
+    """`` (did you mean 'X'?)`` for the entry of ``accepted`` closest to ``value``, ignoring case; else ''."""
+    lowered = {str(name).lower(): name for name in accepted}
+    close = difflib.get_close_matches(str(value).lower(), list(lowered), n=1, cutoff=0.5)
+    return f" (did you mean {lowered[close[0]]!r}?)" if close else ""
+
+
+def check_argument(value: Any, field_type: Any, name: str) -> Any:
+    """``value`` checked by a field type outside a settings model (a function's argument), as the type stores
+    it; a ValueError ``"<name>: expected <what>, e.g. <example>; got <value>"`` when the type's rule rejects it."""
+    rule = next(item.func for item in get_args(field_type)[1:]
+                if isinstance(item, BeforeValidator) and isinstance(item.func, Rule))
+    try:
+        return rule(value)
+    except ValueError as error:
+        raise ValueError(f"{name}: {error}; got {value!r}") from None
 
 
 def _show(example: Any) -> str:
@@ -90,7 +111,10 @@ def is_whole(value: Any) -> bool:
 
 
 def _bounds_text(ge, gt, le, lt) -> str:
-    """The range in words: "from 0 to 1", "from 0 to below 1", "above 0 and at most 1", "1 or more"..."""
+    """The range in words: "from 0 to 1", "from 0 to below 1", "above 0 and at most 1", "1 or more"... ("" for
+    no bounds)."""
+    if ge is None and gt is None and le is None and lt is None:
+        return ""
     low = None if ge is None and gt is None else (f"above {gt:g}" if gt is not None else f"{ge:g}")
     high = None if le is None and lt is None else (f"below {lt:g}" if lt is not None else f"{le:g}")
     if low is None:
@@ -123,7 +147,7 @@ def Number(what: str, example: float, *, ge: float | None = None, gt: float | No
            le: float | None = None, lt: float | None = None, note: str = "", optional: bool = False) -> Any:
     """A real number in a range: ``what`` names it ("a number of hours", "a multiplier"), ``note`` says its
     unit or how to read it ("0.15 = 15%", "company currency")."""
-    words = f"{what} {_bounds_text(ge, gt, le, lt)}" + (f" ({note})" if note else "")
+    words = f"{what} {_bounds_text(ge, gt, le, lt)}".rstrip() + (f" ({note})" if note else "")
     rule = Rule(words, example, _bad_value(ge, gt, le, lt, False),
                 lambda v: is_number(v) and _within(v, ge, gt, le, lt), float, optional)
     return _typed(float, rule)
@@ -210,28 +234,47 @@ def Text(example: str, *, optional: bool = False) -> Any:
     return _typed(str, Rule("non-empty text", repr(example), "  ", _is_text, str.strip, optional))
 
 
-def OneOf(options: Sequence[str], *, example: str | None = None) -> Any:
-    """One of a few words, e.g. ``OneOf(("commit", "best_case"))``."""
+def OneOf(options: Sequence[str], *, example: str | None = None, meanings: Mapping[str, str] | None = None,
+          ignore_case: bool = False) -> Any:
+    """One of a few words, e.g. ``OneOf(("commit", "best_case"))``; ``meanings`` says what each means
+    ("M (calendar months)"); with ``ignore_case`` ``"m"`` is stored as ``"M"``. A near miss is named
+    (" (did you mean 'fast'?)")."""
     options = tuple(options)
-    rule = Rule(f"one of {', '.join(options)}", example or options[0], "unknown", lambda v: v in options)
+    by_key = {option.lower() if ignore_case else option: option for option in options}
+
+    def key(value: Any) -> Any:
+        return value.lower() if ignore_case and isinstance(value, str) else value
+
+    words = ", ".join(f"{option} ({meanings[option]})" if meanings and option in meanings else option
+                      for option in options)
+    rule = Rule(f"one of {words}", example or options[0], "unknown",
+                lambda v: isinstance(v, str) and key(v) in by_key, lambda v: by_key[key(v)],
+                hint=lambda v: did_you_mean(v, options))
     return _typed(str, rule)
 
 
 def ListOf(item: Any, what: str, example: Sequence, *, min_items: int = 0, unique: bool = False,
-           optional: bool = False) -> Any:
+           optional: bool = False, one_alone: bool = False) -> Any:
     """A list (stored as a tuple) of ``item`` values, each checked by the item's own type (so an error names
-    the entry's position), with at least ``min_items`` entries and, with ``unique``, each listed once."""
+    the entry's position), with at least ``min_items`` entries and, with ``unique``, each listed once; with
+    ``one_alone`` a single text value counts as a list of one (``dimensions: source``)."""
     def accepts(value: Any) -> bool:
+        if one_alone and isinstance(value, str):
+            return True
         if isinstance(value, (str, Mapping)) or not isinstance(value, Sequence) or len(value) < min_items:
             return False
         return not unique or len({str(v) for v in value}) == len(value)
 
+    def convert(value: Any) -> Any:
+        return [value] if one_alone and isinstance(value, str) else value
+
     words = f"a list of {what}" + (f" with at least {min_items} entr{'y' if min_items == 1 else 'ies'}"
                                    if min_items else "") + (", each once" if unique else "")
-    return _typed(tuple[item, ...], Rule(words, list(example), "x", accepts, optional=optional))
+    return _typed(tuple[item, ...], Rule(words, list(example), 1, accepts, convert, optional))
 
 
-def MappingOf(value: Any, what: str, example: Mapping, *, keys: Sequence[str] | None = None) -> Any:
+def MappingOf(value: Any, what: str, example: Mapping, *, keys: Sequence[str] | None = None,
+              optional: bool = False) -> Any:
     """A mapping of names (non-empty text; with ``keys``, only those) to ``value``s, each checked by the value's
     own type (so an error names the entry, e.g. ``supply.productivity.SMB``)."""
     def accepts(mapping: Any) -> bool:
@@ -239,7 +282,7 @@ def MappingOf(value: Any, what: str, example: Mapping, *, keys: Sequence[str] | 
                                                     for key in mapping)
 
     words = f"a mapping of {what}" + (f" (names: {', '.join(keys)})" if keys is not None else "")
-    return Annotated[dict[str, value], BeforeValidator(Rule(words, dict(example), "x", accepts))]
+    return _typed(dict[str, value], Rule(words, dict(example), "x", accepts, optional=optional))
 
 
 #: Per segment (or role, product...), an amount above 0 in the company currency, e.g. {SMB: 60000}.

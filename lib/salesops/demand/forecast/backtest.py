@@ -19,8 +19,8 @@ from salesops.demand.forecast.settings import (
     SIMPLICITY,
     ForecastSettings,
     resolve_settings,
-    whole_number,
 )
+from salesops.settings.fields import Whole, check_argument
 
 
 _ZERO_SCALE = 1e-9  # a scale below this fraction of the mean |y| counts as zero
@@ -41,7 +41,7 @@ def cv_metrics(cv: pd.DataFrame, series: pd.DataFrame, season_length: int,
     Columns: ``unique_id, model, mase, smape, bias, windows`` (number of backtest origins); sorted by
     unique_id, then model in ``models`` order.
     """
-    season_length = whole_number(season_length, "season_length", 1, 12)
+    season_length = check_argument(season_length, Whole("periods", 1, example=12), "season_length")
     missing = [column for column in ("unique_id", "ds", "cutoff", "y") if column not in cv.columns]
     if missing:
         raise ValueError(f"cv is missing column(s) {missing}; it has {list(cv.columns)} (statsforecast's "

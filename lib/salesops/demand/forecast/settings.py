@@ -8,12 +8,14 @@ the notes of ``salesops.demand.forecast``.
 
 from __future__ import annotations
 
-import difflib
-import numbers
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+
+from salesops.settings.base import Settings, settings_or_default
+from salesops.settings.fields import Count, ListOf, Months, OneOf, Rule, Text, Whole, check_argument, is_whole
+from salesops.settings.fields import did_you_mean  # noqa: F401  (the forecast modules' name hints)
 
 
 #: Models that can be listed in ``ForecastSettings.models``.
@@ -68,13 +70,6 @@ PERIODS_PER_QUARTER = {"M": 3, "W": 13}
 _PER_YEAR = {"M": 12, "W": 52}
 
 
-def did_you_mean(value: Any, accepted: Sequence[str]) -> str:
-    """`` (did you mean 'X'?)`` for the accepted name closest to ``value``, case-insensitively; else ''."""
-    lowered = {name.lower(): name for name in accepted}
-    close = difflib.get_close_matches(str(value).lower(), list(lowered), n=1, cutoff=0.5)
-    return f" (did you mean {lowered[close[0]]!r}?)" if close else ""
-
-
 def check_levels(levels: Any, name: str = "levels") -> tuple[tuple[str, ...], ...]:
     """``levels`` as a tuple of column tuples, sorted top (fewest columns) to bottom; ValueError otherwise."""
     example = "[[], ['region'], ['region', 'segment']]"
@@ -116,15 +111,36 @@ def check_freq(value: Any) -> str:
     return key
 
 
-def whole_number(value: Any, name: str, minimum: int, example: int) -> int:
-    """``value`` as an int when it is a whole number (not a bool) >= ``minimum``; ValueError naming ``name``
-    and ``example`` otherwise."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, e.g. {example}; got {value!r}")
-    return int(value)
+def _is_levels(levels: Any) -> bool:
+    """A non-empty list of levels, each a list of column names (non-empty text)."""
+    def is_list(value: Any) -> bool:
+        return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
+
+    return is_list(levels) and len(levels) > 0 and all(
+        is_list(level) and all(isinstance(column, str) and column.strip() for column in level) for level in levels)
 
 
-class ForecastSettings(BaseModel):
+#: The hierarchy: levels, each a list of columns ([] the company total), sorted top to bottom; the most detailed
+#: level holds every column the others use (:func:`check_levels`).
+Levels = Annotated[
+    tuple[tuple[str, ...], ...],
+    BeforeValidator(Rule("a list of levels, each a list of column names ([] for the company total)",
+                         [[], ["region"], ["region", "segment"]], ["region"], _is_levels)),
+    AfterValidator(check_levels),
+]
+#: Candidate models, each once.
+Models = ListOf(OneOf(MODELS), "models", ["AutoETS", "SeasonalNaive"], min_items=1, unique=True, one_alone=True)
+#: Prediction-interval levels in percent, stored sorted, each once.
+IntervalLevels = Annotated[ListOf(Whole("percent", 1, 99, example=80), "interval levels in percent", [80, 95],
+                                  min_items=1),
+                           AfterValidator(lambda levels: tuple(sorted(set(levels))))]
+#: Local worker processes: -1 for all cores, else 1 or more.
+WorkerProcesses = Annotated[int, BeforeValidator(Rule(
+    "a whole number of worker processes of 1 or more, or -1 for all cores", -1, 0,
+    lambda value: is_whole(value) and (value >= 1 or value == -1), int))]
+
+
+class ForecastSettings(Settings):
     """How bookings (or leads) are forecast (the ``forecast:`` block of the params).
 
     * ``freq`` (``"M"``): ``"M"`` calendar months or ``"W"`` weeks starting Monday.
@@ -162,158 +178,41 @@ class ForecastSettings(BaseModel):
       profile is used.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    freq: str = Field("M", description="Period: 'M' calendar month or 'W' week starting Monday.")
-    levels: tuple[tuple[str, ...], ...] = Field(DEFAULT_LEVELS, description="Hierarchy levels, each a list of columns.")
-    models: tuple[str, ...] = Field(DEFAULT_MODELS, description="Candidate models; Ensemble = mean of the others.")
-    season_length: int | None = Field(None, description="Periods per season; null = a year (12 or 52).")
-    horizon_quarters: int = Field(3, description="Quarters forecast after the planned quarter.")
-    cv_windows: int = Field(3, description="Rolling-origin backtest windows.")
-    cv_step: int = Field(3, description="Months between backtest origins.")
-    cv_horizon: str = Field("auto", description="Backtest forecast length: 'auto', 'quarter' or 'full' horizon.")
+    freq: OneOf(FREQS, meanings={"M": "calendar months", "W": "weeks starting Monday"}, ignore_case=True) = Field(
+        "M", description="Period: 'M' calendar month or 'W' week starting Monday.")
+    levels: Levels = Field(DEFAULT_LEVELS, description="Hierarchy levels, each a list of columns.")
+    models: Models = Field(DEFAULT_MODELS, description="Candidate models; Ensemble = mean of the others.")
+    season_length: Whole("periods", 2, example=12, optional=True) = Field(None, description="Periods per season; null = a year (12 or 52).")
+    horizon_quarters: Whole("quarters", 0, example=3) = Field(3, description="Quarters forecast after the planned quarter.")
+    cv_windows: Count("backtest windows", 1, example=3) = Field(3, description="Rolling-origin backtest windows.")
+    cv_step: Months(1, None, example=3) = Field(3, description="Months between backtest origins.")
+    cv_horizon: OneOf(("auto", "quarter", "full"), meanings={
+        "auto": "the whole horizon where the history is long enough, else a quarter", "quarter": "a quarter",
+        "full": "the whole horizon"}) = Field("auto", description="Backtest forecast length: 'auto', 'quarter' or 'full' horizon.")
     cv_refit: bool = Field(True, description="Re-estimate the models at every backtest origin (false: once).")
-    selection_metric: str = Field("mase", description="Metric the model of each series is chosen by.")
+    selection_metric: OneOf(("mase",)) = Field("mase", description="Metric the model of each series is chosen by.")
     combine: bool = Field(True, description="Forecast each series by the mean of its k best candidates, k chosen by "
                                             "leave-one-window-out backtest (false: its single best model).")
-    levels_pct: tuple[int, ...] = Field((80, 95), description="Prediction-interval levels, percent.")
-    reconciliation: str = Field("bottom_up", description="bottom_up, top_down, middle_out or min_trace.")
-    engine: str = Field("local", description="'local' (processes on this machine) or 'dask'.")
-    n_jobs: int = Field(-1, description="Local worker processes; -1 = all cores.")
-    dask_address: str | None = Field(None, description="Dask scheduler address; null = start a LocalCluster.")
-    min_history: int = Field(24, description="Months of history a series needs to be cross-validated.")
+    levels_pct: IntervalLevels = Field((80, 95), description="Prediction-interval levels, percent.")
+    reconciliation: OneOf(RECONCILIATIONS) = Field("bottom_up", description="bottom_up, top_down, middle_out or min_trace.")
+    engine: OneOf(("local", "dask"), meanings={"local": "processes on this machine", "dask": "a Dask cluster"}) = Field("local", description="'local' (processes on this machine) or 'dask'.")
+    n_jobs: WorkerProcesses = Field(-1, description="Local worker processes; -1 = all cores.")
+    dask_address: Text("tcp://scheduler:8786", optional=True) = Field(None, description="Dask scheduler address; null = start a LocalCluster.")
+    min_history: Months(1, None, example=24) = Field(24, description="Months of history a series needs to be cross-validated.")
     nonnegative: bool = Field(True, description="Clip forecasts and bounds at 0.")
-    profile: str = Field("auto", description="'full', 'fast' (no AutoARIMA, estimated once) or 'auto' (fast above "
+    profile: OneOf(PROFILES, meanings={
+        "auto": "full up to fast_above_series series, fast above", "full": "models as listed",
+        "fast": "no AutoARIMA, models estimated once in the backtest"}) = Field("auto", description="'full', 'fast' (no AutoARIMA, estimated once) or 'auto' (fast above "
                                              "fast_above_series series).")
-    fast_above_series: int = Field(1000, description="With profile auto: series above which the fast profile runs.")
-
-    @field_validator("profile")
-    @classmethod
-    def _profile(cls, value: str) -> str:
-        if value not in PROFILES:
-            raise ValueError(f"profile must be 'auto' (full up to fast_above_series series, fast above), 'full' "
-                             f"(models as listed) or 'fast' (no AutoARIMA, models estimated once in the backtest)"
-                             f"{did_you_mean(value, PROFILES)}; got {value!r}")
-        return value
-
-    @field_validator("fast_above_series", mode="before")
-    @classmethod
-    def _fast_above(cls, value: Any) -> int:
-        return whole_number(value, "fast_above_series", 0, 1000)
-
-    @field_validator("freq", mode="before")
-    @classmethod
-    def _freq(cls, value: Any) -> str:
-        return check_freq(value)
-
-    @field_validator("levels", mode="before")
-    @classmethod
-    def _levels(cls, value: Any) -> tuple[tuple[str, ...], ...]:
-        return check_levels(value)
-
-    @field_validator("models", mode="before")
-    @classmethod
-    def _models(cls, value: Any) -> tuple[str, ...]:
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, Sequence) or not value:
-            raise ValueError(f"models must be a non-empty list of {', '.join(MODELS)}; got {value!r}")
-        for name in value:
-            if name not in MODELS:
-                raise ValueError(f"unknown model {name!r}{did_you_mean(name, MODELS)}; accepted: {', '.join(MODELS)}")
-        repeated = sorted({name for name in value if list(value).count(name) > 1})
-        if repeated:
-            raise ValueError(f"models lists {', '.join(repeated)} more than once; list each model once")
-        if "Ensemble" in value and len(value) < 3:
-            raise ValueError(
-                f"Ensemble is the mean of the other models and needs at least two of them; got {list(value)}, "
-                "e.g. [AutoETS, AutoTheta, SeasonalNaive, Ensemble]"
-            )
-        return tuple(value)
-
-    @field_validator("season_length", mode="before")
-    @classmethod
-    def _season_length(cls, value: Any) -> int | None:
-        return None if value is None else whole_number(value, "season_length", 2, 12)
-
-    @field_validator("horizon_quarters", mode="before")
-    @classmethod
-    def _horizon(cls, value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-            quarters = f"{1 + value} quarters; " if isinstance(value, numbers.Integral) else ""
-            raise ValueError(
-                f"horizon_quarters {value!r} gives a horizon of {quarters}the horizon must be at least 1 quarter "
-                "(the planned quarter). horizon_quarters counts the quarters forecast after the planned quarter: "
-                "use 0 or more, e.g. 3"
-            )
-        return int(value)
-
-    @field_validator("cv_windows", mode="before")
-    @classmethod
-    def _cv_windows(cls, value: Any) -> int:
-        return whole_number(value, "cv_windows", 1, 3)
-
-    @field_validator("cv_step", mode="before")
-    @classmethod
-    def _cv_step(cls, value: Any) -> int:
-        return whole_number(value, "cv_step (months between backtest origins)", 1, 3)
-
-    @field_validator("min_history", mode="before")
-    @classmethod
-    def _min_history(cls, value: Any) -> int:
-        return whole_number(value, "min_history (months)", 1, 24)
-
-    @field_validator("cv_horizon")
-    @classmethod
-    def _cv_horizon(cls, value: str) -> str:
-        if value not in ("auto", "quarter", "full"):
-            raise ValueError(f"cv_horizon must be 'auto' (the whole horizon where the history is long enough, "
-                             f"else a quarter), 'quarter' or 'full' (the whole horizon); got {value!r}")
-        return value
-
-    @field_validator("selection_metric")
-    @classmethod
-    def _metric(cls, value: str) -> str:
-        if value != "mase":
-            raise ValueError(f"selection_metric must be 'mase' (the only metric models are chosen by); got {value!r}")
-        return value
-
-    @field_validator("levels_pct", mode="before")
-    @classmethod
-    def _levels_pct(cls, value: Any) -> tuple[int, ...]:
-        values = [value] if isinstance(value, numbers.Real) else value
-        if not isinstance(values, Sequence) or isinstance(values, str) or not values:
-            raise ValueError(f"levels_pct must be a list of interval levels in percent, e.g. [80, 95]; got {value!r}")
-        for level in values:
-            if isinstance(level, bool) or not isinstance(level, numbers.Integral) or not 0 < level < 100:
-                raise ValueError(
-                    f"levels_pct must hold whole percentages between 1 and 99, e.g. [80, 95]; got {value!r}")
-        return tuple(sorted({int(level) for level in values}))
-
-    @field_validator("reconciliation")
-    @classmethod
-    def _reconciliation(cls, value: str) -> str:
-        if value not in RECONCILIATIONS:
-            raise ValueError(f"unknown reconciliation {value!r}{did_you_mean(value, RECONCILIATIONS)}; accepted: "
-                             f"{', '.join(RECONCILIATIONS)}")
-        return value
-
-    @field_validator("engine")
-    @classmethod
-    def _engine(cls, value: str) -> str:
-        if value not in ("local", "dask"):
-            raise ValueError(f"engine must be 'local' or 'dask'{did_you_mean(value, ('local', 'dask'))}; got {value!r}")
-        return value
-
-    @field_validator("n_jobs", mode="before")
-    @classmethod
-    def _n_jobs(cls, value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value == 0 or value < -1:
-            raise ValueError(f"n_jobs must be -1 (all cores) or a number of processes >= 1; got {value!r}")
-        return int(value)
+    fast_above_series: Count("series", 0, example=1000) = Field(1000, description="With profile auto: series above which the fast profile runs.")
 
     @model_validator(mode="after")
     def _consistent(self) -> "ForecastSettings":
+        if "Ensemble" in self.models and len(self.models) < 3:
+            raise ValueError(
+                f"Ensemble is the mean of the other models and needs at least two of them; got {list(self.models)}, "
+                "e.g. [AutoETS, AutoTheta, SeasonalNaive, Ensemble]"
+            )
         if "MSTL" in self.models and self.freq != "W":
             raise ValueError(
                 "MSTL is for weekly series only (it separates a 13-week and a 52-week season): set freq: W or "
@@ -367,7 +266,7 @@ class ForecastSettings(BaseModel):
         they are) or ``"fast"`` (``models`` without AutoARIMA, and without Ensemble when fewer than two other
         models remain, unless that leaves no model; ``cv_refit`` false). Resolved settings resolve to themselves.
         """
-        n_series = whole_number(n_series, "n_series", 0, 100)
+        n_series = check_argument(n_series, Count("series", 0, example=100), "n_series")
         fast = self.profile == "fast" or (self.profile == "auto" and n_series > self.fast_above_series)
         if not fast:
             return self if self.profile == "full" else self.model_copy(update={"profile": "full"})
@@ -383,9 +282,4 @@ def _months_to_periods(months: int, freq: str) -> int:
 
 def resolve_settings(settings: ForecastSettings | None) -> ForecastSettings:
     """``settings``, or the default ``ForecastSettings()`` for None; ValueError for anything else."""
-    if settings is None:
-        return ForecastSettings()
-    if not isinstance(settings, ForecastSettings):
-        raise ValueError(
-            f"settings must be a ForecastSettings (or None for the defaults); got {type(settings).__name__}")
-    return settings
+    return settings_or_default(settings, ForecastSettings)
