@@ -118,15 +118,18 @@ def callout(text: str) -> HTML:
 
 
 def section(content, reason: str = "", *args, chart=None, **kwargs):
-    """One section of a page that may have nothing to show. ``content``: a frame, shown with
-    ``chart(content, *args, **kwargs)`` when a chart function is given, else as ``table(content, *args,
-    **kwargs)``; a list of sentences, shown as ``bullets``. When ``content`` is None, the ``callout`` of
-    ``reason``, the sentence saying why the section is empty (nothing at all when ``reason`` is empty)."""
+    """One section of a page that may have nothing to show. ``content``: shown with ``chart(content, *args,
+    **kwargs)`` when a chart (or other display) function is given, e.g. ``chart=cards`` for a list of metrics;
+    else a list of sentences as ``bullets`` and a frame as ``table(content, *args, **kwargs)``. When
+    ``content`` is None, the ``callout`` of ``reason``, the sentence saying why the section is empty (nothing
+    at all when ``reason`` is empty)."""
     if content is None:
         return callout(reason) if reason else None
+    if chart is not None:
+        return chart(content, *args, **kwargs)
     if isinstance(content, list):
         return bullets(content)
-    return chart(content, *args, **kwargs) if chart is not None else table(content, *args, **kwargs)
+    return table(content, *args, **kwargs)
 
 
 def bullets(sentences: list[str]) -> HTML:
