@@ -1,0 +1,162 @@
+"""Step 2 in one call: ``run(step)`` reads what step 1 wrote, forecasts bookings (statistically, from the
+pipeline and from the leads), blends them into one demand figure per scenario and turns it into the work it
+takes, and returns a ``DemandResult`` with everything the page shows; ``write(step, result)`` writes the step's
+artifacts and its summary.
+
+A section the data cannot support carries the sentence saying why (``*_reason``: empty when the section has
+its table), so the notebook shows either the table or that sentence and decides nothing itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from salesops.collect import overview as collect_overview
+from salesops.demand import forecast
+from salesops.demand import overview as demand_overview
+from salesops.demand import plan as demand_plan
+from salesops.report.present import Metric
+
+if TYPE_CHECKING:
+    from salesops.runner.step import Step
+
+NO_LEADS = "There is no leads table, so lead volume cannot be forecast."
+LEAD_FORECAST_NEEDS_SCORES = "The lead-based forecast needs the leads table and their scores from step 1."
+HARDWARE_NEEDS_TABLES = "Hardware unit demand needs the orders and products tables."
+#: The input tables the hardware unit demand is measured from.
+HARDWARE_TABLES = frozenset({"orders", "products"})
+
+
+@dataclass
+class DemandResult:
+    """What step 2's page shows. Money is in the company currency; shares are fractions; months are month
+    starts. A frame is None when its section could not run, and the section's ``*_reason`` says why."""
+
+    target: float  # step 1's target for the planned quarter
+    history_end: pd.Timestamp  # the last day of the last whole period of history
+    bookings_series: pd.DataFrame  # bookings per period and series (company, regions, segments)
+    bookings: forecast.ForecastResult  # the statistical forecast of bookings
+    lead_volume_reason: str
+    lead_series: pd.DataFrame | None  # new leads per period
+    lead_forecast_reconciled: pd.DataFrame | None  # their forecast
+    lead_volume: pd.DataFrame | None  # their scenarios
+    pipeline_forecast: pd.DataFrame
+    lead_forecast_reason: str
+    lead_forecast: pd.DataFrame | None  # the lead-based forecast of bookings
+    comparison: pd.DataFrame  # the forecasts per method and scenario, and their blend
+    metrics: list[Metric]
+    findings: list[str]
+    differences: list[str]  # why the methods differ
+    segment_demand: pd.DataFrame  # blended demand per segment and month
+    drivers: pd.DataFrame  # what the demand takes, per segment and month
+    hardware_reason: str
+    hardware: pd.DataFrame | None  # hardware units per product, region and month
+
+    def artifacts(self) -> dict[str, pd.DataFrame | None]:
+        """The step's artifacts by name; None for a section that could not run (nothing is written)."""
+        return {"bookings_series": self.bookings_series, "bookings_forecast": self.bookings.reconciled,
+                "demand_scenarios": self.bookings.scenarios, "forecast_backtest": self.bookings.backtest,
+                "pipeline_forecast": self.pipeline_forecast, "demand_comparison": self.comparison,
+                "segment_demand": self.segment_demand, "demand_drivers": self.drivers,
+                "lead_volume_forecast": self.lead_volume, "lead_forecast": self.lead_forecast,
+                "hardware_units": self.hardware}
+
+
+def run(step: Step) -> DemandResult:
+    """Step 2 from step 1's artifacts and the params of ``step``."""
+    params, currency = step.params, step.currency
+    as_of = params.data_end
+    tables = step.read_tables()
+    opportunities = collect_overview.attach_segments(tables["opportunities"], tables.get("reps"),
+                                                     tables.get("accounts"))
+    target = float(step.read("planning_target")["target"].iloc[0])
+    history_end = demand_overview.history_end(as_of, params.forecast.freq)
+
+    bookings_series = forecast.series_from_bookings(opportunities, params.forecast.levels, params.forecast.freq,
+                                                    end=history_end)
+    bookings = forecast.forecast_step(bookings_series, params.forecast)
+
+    leads = tables.get("leads")
+    lead_series = lead_reconciled = lead_volume = None
+    if leads is not None:
+        lead_series = forecast.series_from_counts(leads, "created_date", [[]], params.forecast.freq,
+                                                  end=history_end, table="leads")
+        lead_fc = forecast.forecast_step(lead_series, params.forecast, reconcile_levels=False)
+        lead_reconciled, lead_volume = lead_fc.reconciled, lead_fc.scenarios
+
+    pipeline_fc = demand_plan.pipeline_forecast(opportunities, as_of, params.quarter_start, params.quarter_end,
+                                                params.demand, target=target)
+    lead_scores = step.read_optional("lead_scores")
+    lead_fc_table = None
+    if leads is not None and lead_scores is not None:
+        new_leads = None if lead_volume is None else lead_volume[lead_volume["unique_id"] == forecast.TOTAL_ID]
+        lead_fc_table = demand_plan.lead_forecast(leads, lead_scores, opportunities, as_of, params.quarter_start,
+                                                  params.quarter_end, params.demand, new_leads)
+
+    comparison = demand_plan.compare_forecasts(
+        bookings.scenarios, pipeline_fc, lead_fc_table, params.demand,
+        demand_overview.backtest_errors(bookings.backtest),
+        period_start=params.quarter_start, period_end=params.quarter_end, currency=currency)
+    segment_demand = demand_overview.blended_by_segment(bookings.scenarios, comparison, params)
+    drivers = demand_plan.demand_drivers(segment_demand, opportunities, leads, tables.get("products"), as_of,
+                                         params.demand, value_column="base")
+    has_hardware = HARDWARE_TABLES <= set(tables)
+    hardware = (demand_plan.hardware_units(tables["orders"], tables["products"], as_of, params.quarter_start,
+                                           params.quarter_end, params.demand) if has_hardware else None)
+    return DemandResult(
+        target=target, history_end=history_end, bookings_series=bookings_series, bookings=bookings,
+        lead_volume_reason="" if lead_series is not None else NO_LEADS, lead_series=lead_series,
+        lead_forecast_reconciled=lead_reconciled, lead_volume=lead_volume, pipeline_forecast=pipeline_fc,
+        lead_forecast_reason="" if lead_fc_table is not None else LEAD_FORECAST_NEEDS_SCORES,
+        lead_forecast=lead_fc_table, comparison=comparison,
+        metrics=demand_overview.demand_metrics(comparison, target, lead_volume, params),
+        findings=demand_overview.demand_findings(comparison, target, bookings.backtest, params),
+        differences=demand_plan.explain_differences(comparison, currency),
+        segment_demand=segment_demand, drivers=drivers,
+        hardware_reason="" if has_hardware else HARDWARE_NEEDS_TABLES, hardware=hardware)
+
+
+def write(step: Step, result: DemandResult) -> None:
+    """Write step 2's artifacts and its summary."""
+    step.write_all(result.artifacts())
+    step.write_summary(result.metrics, result.findings)
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# what the page shows, each section's table or the sentence saying why it has none
+
+
+def total_history(result: DemandResult) -> pd.DataFrame:
+    """The company's bookings per period (the series of all bookings)."""
+    return result.bookings_series[result.bookings_series["unique_id"] == forecast.TOTAL_ID]
+
+
+def total_forecast(result: DemandResult) -> pd.DataFrame:
+    """The statistical forecast of the company's bookings, reconciled."""
+    reconciled = result.bookings.reconciled
+    return reconciled[reconciled["unique_id"] == forecast.TOTAL_ID]
+
+
+def backtest_caption(result: DemandResult) -> str:
+    """The caption of the backtest table: the forecast profile and its models."""
+    settings = result.bookings.settings
+    return (f"How far to trust each series: backtest of the chosen model ({settings.profile} profile: "
+            f"{', '.join(settings.models)})")
+
+
+def base_by_method(result: DemandResult) -> pd.DataFrame:
+    """The base scenario of each method: bookings, blend weight, difference from the statistical forecast, and
+    why it differs."""
+    comparison = result.comparison
+    return comparison[comparison["scenario"] == "base"][["method", "bookings", "weight", "vs_reference", "reason"]]
+
+
+def lead_forecast_table(result: DemandResult) -> pd.DataFrame | None:
+    """The lead-based forecast as shown, one row per grade (None without it: ``lead_forecast_reason``)."""
+    if result.lead_forecast is None:
+        return None
+    return result.lead_forecast[["unique_id", "leads", "mean_probability", "expected_wins", "share_in_period",
+                                 "converted_open_bookings", "downside", "base", "upside"]]
