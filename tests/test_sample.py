@@ -9,6 +9,9 @@ import pytest
 
 from salesops.contract import schema
 from salesops.data.sample import generate_sample, write_sample
+from salesops.data.sample.clock import WARM_UP_MONTHS, Clock, day_number, to_weekday, weekday
+from salesops.data.sample.draws import pick_weighted
+from salesops.data.sample.tables import sequential_ids
 
 END = pd.Timestamp("2026-06-30")
 SCALE = 0.25
@@ -430,3 +433,42 @@ def test_other_end_date_and_history_length():
     assert frames["orders"]["order_date"].min() >= end - pd.DateOffset(years=2)
     assert (frames["activities"]["timestamp"] < end + pd.Timedelta(days=1)).all()
     assert "2026Q2" in set(frames["forecast_submissions"]["period"])
+
+
+# -- building blocks shared by the generator's modules ---------------------------------------------
+
+
+def test_sequential_ids_pad_and_widen():
+    assert list(sequential_ids("R", 3, 4)) == ["R0001", "R0002", "R0003"]
+    assert list(sequential_ids("X", 12, 1))[::11] == ["X01", "X12"]  # wider than asked when n needs it
+    assert len(sequential_ids("L", 0, 7)) == 0
+
+
+def test_clock_months_run_from_the_warm_up_to_the_end_date():
+    clock = Clock(pd.Timestamp("2025-07-01"), pd.Timestamp("2026-06-17"))
+    assert clock.n_months == WARM_UP_MONTHS + 12  # January 2025 to June 2026
+    assert clock.month_start[0] == day_number(pd.Timestamp("2025-01-01"))
+    assert clock.month_last[-1] == clock.end == day_number(pd.Timestamp("2026-06-17"))
+    assert (clock.month_days[-1], clock.full_month_days[-1]) == (17, 30)  # June cut at the 17th
+    assert list(clock.month_of_year[:2]) == [1, 2]
+    assert list(clock.month_index(clock.month_start[[0, 6]] + 1)) == [0, 6]
+
+
+def test_to_weekday_moves_weekend_days_within_the_last_day():
+    friday, saturday, sunday, monday = (day_number(pd.Timestamp(d)) for d in
+                                        ("2026-06-26", "2026-06-27", "2026-06-28", "2026-06-29"))
+    assert weekday(np.array([friday, monday])).tolist() == [4, 0]
+    moved = to_weekday(np.array([friday, saturday, sunday]), last=monday)
+    assert moved.tolist() == [friday, friday, monday]
+    assert to_weekday(np.array([sunday]), last=sunday).tolist() == [friday]  # Monday would be too late
+
+
+def test_pick_weighted_picks_a_candidate_with_the_same_key_or_none():
+    rng = np.random.default_rng(0)
+    cand_keys = np.array([1, 2, 2, 3])
+    weights = np.array([1.0, 0.0, 1.0, 0.0])
+    picks = pick_weighted(rng, np.array([1, 2, 2, 3, 4] * 20), cand_keys, weights)
+    assert set(picks[0::5]) == {0} and set(picks[1::5]) == {2} and set(picks[2::5]) == {2}
+    assert set(picks[3::5]) == {-1}  # key 3 has only a zero-weight candidate
+    assert set(picks[4::5]) == {-1}  # no candidate with key 4
+    assert pick_weighted(rng, np.array([1]), np.array([], dtype=np.int64), np.array([])).tolist() == [-1]
