@@ -19,7 +19,7 @@ from salesops.data import catalog
 from salesops.errors import DataError
 from salesops.runner.step import SUMMARY_COLUMNS, Step
 
-from conftest import ROOT
+from builders import ROOT
 
 LIB = ROOT / "lib" / "salesops"
 #: Where each reader of artifacts lives: a step's notebook and its package; the index page's builder.

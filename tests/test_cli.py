@@ -9,7 +9,7 @@ import pytest
 
 from salesops.runner import cli, report_folder
 
-from conftest import tiny_export, write_export
+from builders import tiny_export, write_export
 
 
 @pytest.mark.parametrize("start_month, today, expected", [

@@ -19,7 +19,7 @@ from salesops.report import pages, present
 from salesops.runner.step import Step, artifact_columns
 from salesops.plan_params import load_params
 
-from conftest import ROOT, folder_params, tiny_export, write_export
+from builders import ROOT, folder_params, tiny_export, write_export
 
 
 def cascade_export(tmp_path):

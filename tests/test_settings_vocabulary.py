@@ -18,7 +18,7 @@ from salesops.settings.base import Settings, settings_or_default
 from salesops.settings.fields import Months, Rule, Share, rule_of
 from salesops.settings.loader import ParamsError, validate
 
-from conftest import ROOT
+from builders import ROOT
 
 
 def _subclasses(cls: type) -> list[type]:
