@@ -1,7 +1,7 @@
 # Two commands do everything on a fresh machine with Python >= 3.11 and make:
 #   make quarter   set up .venv (first time only), run the sample quarter, print its report's path
 #   make test      run the tests in the same environment
-#   make test-fast the fast loop: every test but the whole-quarter (e2e) runs, about a minute
+#   make test-fast the fast loop: every test but the whole-quarter (e2e) runs, a minute or so
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
