@@ -88,7 +88,7 @@ def test_collect_page_reads_as_a_report(tiny_run):
 
 def test_analyst_page_shows_code(tiny_run):
     page = (tiny_run["report"] / "analyst" / "01_collect.html").read_text()
-    assert re.search(r'class="[^"]*jp-InputArea-editor', page) and "headline_kpis" in page
+    assert re.search(r'class="[^"]*jp-InputArea-editor', page) and "collect_workflow" in page
 
 
 def test_index_is_the_executive_summary(tiny_run):
