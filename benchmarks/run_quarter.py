@@ -48,8 +48,7 @@ def run_once(quarter: str, scale: float, workdir: Path, cold: bool) -> dict:
     if result.returncode != 0:
         raise SystemExit(f"run at scale {scale} failed:\n{result.stderr}")
     peak_kb = int(next(line.split()[1] for line in result.stderr.splitlines() if line.startswith("PEAK_KB")))
-    manifest = json.loads((out / "manifest.json").read_text())
-    steps = {s["step"]: s["seconds"] for s in manifest["steps"]}
+    steps = json.loads((out / "timings.json").read_text())["steps"]
     rows = {name: len(pd.read_parquet(out / "data" / f"table_{name}.parquet"))
             for name in ("opportunities", "activities", "leads")}
     return {"scale": scale, "cold": cold, "seconds": seconds, "peak_mb": peak_kb / 1024, "steps": steps, "rows": rows}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -27,10 +28,11 @@ import pandas as pd
 
 from salesops import calendar
 from salesops.data import artifacts, catalog
-from salesops.errors import StepError
+from salesops.errors import DataError, StepError
 from salesops.paths import ProjectPaths, project_paths
 from salesops.report import pages
 from salesops.runner import report_folder
+from salesops.runner.requirements import ensure_data_can_run
 from salesops.plan_params import load_params
 from salesops.settings.loader import dump, params_files
 
@@ -77,15 +79,13 @@ def run_quarter(quarter: str, params_path: str | Path | None = None, data_dir: s
     """Run every step of ``quarter`` and return the path of its ``index.html``.
 
     Raises ParamsError before anything runs when the params are invalid; OutputFolderError (a StepError) before
-    anything is written when the report folder must not or cannot be used (``report_folder``); StepError when
-    another run of the same folder is in progress, and naming the step and the page that shows the error when a
-    step fails.
+    anything is written when the report folder must not or cannot be used (``report_folder``); RunInProgressError
+    (a StepError) when another run of the same folder is in progress; DataError before the first step when the
+    data cannot make a plan (``requirements``, as ``salesops check`` says); StepError naming the step and the
+    page that shows the error when a step fails.
     """
     paths = project_paths(root)
     params = load_params(quarter, params_path, paths.root)  # fail fast, before any kernel starts
-    # the data holds what a plan needs, as salesops check says
-    from salesops.runner.requirements import ensure_data_can_run
-    ensure_data_can_run(params, paths.root, data_dir)
     notebooks = paths.step_notebooks()
     if not notebooks:
         raise StepError(f"no step notebooks (NN_name.ipynb) in {paths.notebooks}")
@@ -117,7 +117,12 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
     renders = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")  # pages render while the next step runs
     rendered = []
     try:
-        kernels.warm(notebooks[0])
+        kernels.warm(notebooks[0])  # the first kernel starts while the data is checked
+        try:
+            ensure_data_can_run(params, paths.root, data_dir)  # what a plan needs, as salesops check says
+        except DataError:
+            shutil.rmtree(build, ignore_errors=True)  # stopped before any step: nothing to keep
+            raise
         for number, notebook in enumerate(notebooks, start=1):
             step = notebook.stem
             began = time.perf_counter()
