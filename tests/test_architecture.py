@@ -62,3 +62,57 @@ def test_the_check_sees_both_forms_and_allows_a_packages_own_reexports():
     assert private_uses(reexport, "salesops.collect.scoring", "__init__.py", is_package=True) == []
     assert private_uses(reexport, "salesops.demand", "__init__.py", is_package=True) == [
         "__init__.py:1: from salesops.collect.scoring.model import _fit"]  # another package's module
+
+
+#: The layers of lib/salesops, lowest first: a module imports (at run time) only from its own layer or below.
+#: Type-only imports (under ``if TYPE_CHECKING:``) do not count: ``Params`` and ``Step`` sit above the steps.
+LAYERS = {
+    "errors": 0, "paths": 0, "checks": 0, "fiscal_calendar": 0, "formats": 0,
+    "settings": 1, "contract": 2, "deals": 3, "data": 4, "report": 5,
+    "collect": 6, "demand": 7, "supply": 8, "align": 9, "plan_params": 10, "runner": 11,
+}
+#: The one planned exception: step 1's review of last quarter's plan reads what steps 2 and 3 wrote then, in
+#: their words (scenarios, method labels, supporting roles).
+UPWARD_ALLOWED = {("collect/plan_review.py", "demand"), ("collect/plan_review.py", "supply")}
+
+
+def upward_imports(source: str, layer: str, where: str) -> list[tuple[str, str, int]]:
+    """``(where, imported part, line)`` for each run-time import of a salesops part above ``layer``."""
+    tree = ast.parse(source, filename=where)
+    type_only = {id(inner) for node in ast.walk(tree)
+                 if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+                 for inner in ast.walk(node)}
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in type_only or not (isinstance(node, ast.ImportFrom) and node.module
+                                         and node.module.split(".")[0] == "salesops"):
+            continue
+        parts = ([alias.name for alias in node.names] if node.module == "salesops"
+                 else [node.module.split(".")[1]])
+        found += [(where, part, node.lineno) for part in parts
+                  if part in LAYERS and LAYERS[part] > LAYERS[layer]]
+    return found
+
+
+def test_every_part_of_the_library_has_a_layer():
+    parts = {path.relative_to(LIB).parts[0].removesuffix(".py") for path in LIB.glob("*")
+             if path.name not in ("__init__.py", "__main__.py", "__pycache__", "templates")}
+    assert parts == set(LAYERS)
+
+
+def test_no_module_imports_from_a_layer_above_its_own():
+    found = []
+    for path in sorted(LIB.rglob("*.py")):
+        relative = path.relative_to(LIB)
+        layer = relative.parts[0].removesuffix(".py")
+        if layer in LAYERS:
+            found += [f"{where}:{line} imports salesops.{part}"
+                      for where, part, line in upward_imports(path.read_text(encoding="utf-8"), layer, str(relative))
+                      if (where, part) not in UPWARD_ALLOWED]
+    assert found == []
+
+
+def test_the_layer_check_sees_run_time_imports_and_skips_type_only_ones():
+    source = ("from typing import TYPE_CHECKING\nfrom salesops import runner\nfrom salesops.align.quotas import x\n"
+              "if TYPE_CHECKING:\n    from salesops.plan_params import Params\n")
+    assert upward_imports(source, "contract", "m.py") == [("m.py", "runner", 2), ("m.py", "align", 3)]

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from salesops import calendar
+from salesops import fiscal_calendar
 from salesops.runner.run import default_quarter
 from salesops.plan_params import load_params
 from salesops.settings.loader import ParamsError, deep_merge, new_quarter_file
@@ -79,11 +79,11 @@ def test_invalid_yaml(tmp_path):
 
 def test_fiscal_calendar_named_by_ending_year():
     # fiscal year starting in February: FY2027 runs 1 Feb 2026 - 31 Jan 2027
-    assert calendar.quarter_start("2027Q1", 2) == pd.Timestamp("2026-02-01")
-    assert calendar.quarter_end("2027Q4", 2) == pd.Timestamp("2027-01-31")
-    assert calendar.quarter_start("2027Q1", 1) == pd.Timestamp("2027-01-01")
-    assert calendar.shift_quarter("2027Q1", -1) == "2026Q4"
-    labels = calendar.quarter_labels(pd.Series(pd.to_datetime(["2026-01-31", "2026-02-01"])), 2)
+    assert fiscal_calendar.quarter_start("2027Q1", 2) == pd.Timestamp("2026-02-01")
+    assert fiscal_calendar.quarter_end("2027Q4", 2) == pd.Timestamp("2027-01-31")
+    assert fiscal_calendar.quarter_start("2027Q1", 1) == pd.Timestamp("2027-01-01")
+    assert fiscal_calendar.shift_quarter("2027Q1", -1) == "2026Q4"
+    labels = fiscal_calendar.quarter_labels(pd.Series(pd.to_datetime(["2026-01-31", "2026-02-01"])), 2)
     assert labels.tolist() == ["2026Q4", "2027Q1"]
     assert default_quarter(pd.Timestamp("2026-11-26").date()) == "2027Q1"
 

@@ -6,7 +6,8 @@ import math
 
 import pandas as pd
 
-from salesops.report import formats, present
+from salesops import formats
+from salesops.report import present
 
 
 def test_money_percent_number():

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from salesops.collect import quality
+from salesops.contract import quarantine
 from salesops.collect import overview as collect_overview
 from salesops.contract import privacy
 from salesops.contract.validation import REJECT_COLUMNS
@@ -60,12 +60,12 @@ def test_each_set_aside_row_names_its_root_cause(tmp_path):
 
 def test_rejects_by_cause_counts_per_table_and_won_bookings(tmp_path):
     inputs = quarantined(cascade_export(tmp_path))
-    causes = quality.rejects_by_cause(inputs.rejects)
+    causes = quarantine.rejects_by_cause(inputs.rejects)
     assert causes[["cause_table", "cause_row", "rows", "because_of_it", "won_deals", "won_value"]].values.tolist() == [
         ["accounts", 3, 5, "opportunities 2 · activities 2", 1, 25000.0],
         ["opportunities", 5, 1, "", 0, 0.0],
     ]
-    won = quality.won_set_aside(inputs.rejects, inputs.tables["opportunities"])
+    won = quarantine.won_set_aside(inputs.rejects, inputs.tables["opportunities"])
     # won deals kept: O1 10,000 and O3 40,000; set aside: O2 25,000
     assert (won.deals, won.value, won.total) == (1, 25000.0, 75000.0)
     assert won.share == pytest.approx(1 / 3)
@@ -75,7 +75,7 @@ def test_won_deal_whose_amount_is_the_problem_adds_no_value(tmp_path):
     tables = tiny_export()
     tables["opportunities"].loc[2, "amount"] = "-40000"  # won deal O3
     inputs = quarantined(write_export(tmp_path / "export", tables), share=0.5)
-    won = quality.won_set_aside(inputs.rejects, inputs.tables["opportunities"])
+    won = quarantine.won_set_aside(inputs.rejects, inputs.tables["opportunities"])
     assert (won.deals, won.value, won.total, won.share) == (1, 0.0, 10000.0, 0.0)
 
 
@@ -105,8 +105,8 @@ def test_the_table_limit_names_the_root_causes(tmp_path):
 
 def test_rejects_section_groups_rows_by_cause_and_states_the_won_bookings(tmp_path):
     inputs = quarantined(cascade_export(tmp_path))
-    won = quality.won_set_aside(inputs.rejects, inputs.tables["opportunities"])
-    page = present.rejects(inputs.rejects, quality.rejects_by_cause(inputs.rejects), won, "USD").data
+    won = quarantine.won_set_aside(inputs.rejects, inputs.tables["opportunities"])
+    page = present.rejects(inputs.rejects, quarantine.rejects_by_cause(inputs.rejects), won, "USD").data
     assert ("6 rows set aside, from 2 root causes; among them 1 won deal worth $25k, 33.3% of all won bookings"
             in page)
     # the detail table: the bad account row first, then what went because of it, then the other cause
@@ -117,8 +117,8 @@ def test_rejects_section_groups_rows_by_cause_and_states_the_won_bookings(tmp_pa
 
 
 def test_set_aside_finding_and_index_warning_above_one_percent(tmp_path):
-    below = quality.WonSetAside(deals=1, value=100.0, total=10000.0, share=0.01)
-    above = quality.WonSetAside(deals=42, value=797000.0, total=22771428.0, share=0.035)
+    below = quarantine.WonSetAside(deals=1, value=100.0, total=10000.0, share=0.01)
+    above = quarantine.WonSetAside(deals=42, value=797000.0, total=22771428.0, share=0.035)
     assert collect_overview.set_aside_findings(below, "USD") == []
     assert collect_overview.set_aside_metrics(below, "USD") == []
     assert collect_overview.set_aside_findings(above, "USD") == [
@@ -171,8 +171,8 @@ def test_an_email_in_a_rejected_row_never_reaches_the_rejects(tmp_path):
     text = inputs.rejects.astype(str).to_csv()
     assert "dana" not in text and "acme.example" not in text
     assert inputs.rejects["value"].tolist() == ["d•••@•••.example"]
-    page = present.rejects(inputs.rejects, quality.rejects_by_cause(inputs.rejects),
-                           quality.won_set_aside(inputs.rejects, inputs.tables["opportunities"])).data
+    page = present.rejects(inputs.rejects, quarantine.rejects_by_cause(inputs.rejects),
+                           quarantine.won_set_aside(inputs.rejects, inputs.tables["opportunities"])).data
     assert "dana" not in page and "d•••@•••.example" in page
 
 

@@ -15,7 +15,7 @@ from salesops.contract.validation import MappingRules, amount_outlier_rows, amou
 from salesops.data.files import read_table_file
 from salesops.data.inputs import load_inputs, planning_horizon_end
 from salesops.errors import DataError
-from salesops.report import formats
+from salesops import formats
 from salesops.plan_params import load_params
 from salesops.settings.loader import ParamsError, deep_merge
 

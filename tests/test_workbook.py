@@ -12,7 +12,8 @@ import pyarrow as pa
 import pytest
 from pandas.testing import assert_frame_equal
 
-from salesops.report.workbook import (Sheet, cell_value, column_label, money_format, plan_sheets, sheet_names,
+from salesops.align.plan_workbook import plan_sheets
+from salesops.report.workbook import (Sheet, cell_value, column_label, money_format, sheet_names,
                                       write_workbook)
 
 PLAN_SHEET_NAMES = ["Quotas", "Territories", "Account assignments", "Hiring plan", "Compensation plan",

@@ -6,8 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from salesops.deals import clean_text
-
 
 def as_timestamp(value, name: str) -> pd.Timestamp:
     """``value`` as a naive Timestamp (company local time); ValueError naming ``name`` otherwise."""
@@ -47,7 +45,8 @@ def column_numbers(frame: pd.DataFrame, column: str, table: str, key: str, kind:
 def unique_ids(frame: pd.DataFrame, key: str, table: str) -> np.ndarray:
     """``frame[key]`` as an object array of text ids (stripped); ValueError naming ``table`` and the first
     offending values unless every id is filled in and unique."""
-    ids = clean_text(frame[key])
+    ids = frame[key].astype("string").str.strip()
+    ids = ids.mask(ids == "")
     if ids.isna().any() or ids.duplicated().any():
         raise ValueError(f"{table}: {key} must be filled in and unique; missing or repeated: "
                          f"{frame[key][ids.isna() | ids.duplicated(keep=False)].tolist()[:5]}")

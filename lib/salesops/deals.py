@@ -17,7 +17,7 @@ Definitions (used by every step; ``collect/kpis.py``'s notes give examples):
   ``close_date`` is after ``as_of``). For a past ``as_of`` this rebuilds that day's pipeline from today's
   snapshot, with today's amounts.
 * **Last complete quarter**: the latest fiscal quarter whose last day is on or before ``as_of``
-  (``calendar.py`` for fiscal quarters).
+  (``fiscal_calendar.py`` for fiscal quarters).
 * **Stage progress**: the index into ``OPEN_STAGES`` of the furthest open stage a deal reached (its current
   stage when open, and ``max_stage``), or ``len(OPEN_STAGES)`` for a won deal, which passed every stage.
 * **Segment and region** of a deal (``attach_segments``): the owning rep's segment, else the account's size
@@ -35,7 +35,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from salesops.calendar import quarter_freq
+from salesops.fiscal_calendar import quarter_freq
 from salesops.contract.schema import OPEN_STAGES, TEXT_DTYPE
 
 #: Label of a missing segment, region or other grouping value of a deal.

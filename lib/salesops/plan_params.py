@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 from pydantic import Field, ValidationInfo, field_validator
 
-from salesops import calendar
+from salesops import fiscal_calendar
 from salesops.align.actions import ActionSettings
 from salesops.align.compensation import CompensationSettings
 from salesops.align.organisation import OrganisationSettings
@@ -70,7 +70,7 @@ class Params(Settings):
     @field_validator("quarter")
     @classmethod
     def _quarter_label(cls, quarter: str) -> str:
-        if not calendar.QUARTER_PATTERN.match(quarter):
+        if not fiscal_calendar.QUARTER_PATTERN.match(quarter):
             raise ValueError(f"{quarter!r} is not a quarter label: write YYYYQn, e.g. 2027Q1")
         return quarter
 
@@ -93,7 +93,7 @@ class Params(Settings):
         quarter, start_month = info.data.get("quarter"), info.data.get("fiscal_year_start_month")
         if as_of is None or quarter is None or start_month is None:
             return as_of
-        end = calendar.quarter_end(quarter, start_month).date()
+        end = fiscal_calendar.quarter_end(quarter, start_month).date()
         if as_of > end:
             raise ValueError(
                 f"as_of {as_of} is after the end of quarter {quarter} ({end}): as_of is the last day of known "
@@ -103,11 +103,11 @@ class Params(Settings):
 
     @property
     def quarter_start(self) -> pd.Timestamp:
-        return calendar.quarter_start(self.quarter, self.fiscal_year_start_month)
+        return fiscal_calendar.quarter_start(self.quarter, self.fiscal_year_start_month)
 
     @property
     def quarter_end(self) -> pd.Timestamp:
-        return calendar.quarter_end(self.quarter, self.fiscal_year_start_month)
+        return fiscal_calendar.quarter_end(self.quarter, self.fiscal_year_start_month)
 
     @property
     def data_end(self) -> pd.Timestamp:

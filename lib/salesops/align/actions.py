@@ -36,7 +36,7 @@ from salesops import deals
 from salesops.checks import as_timestamp
 from salesops.collect import performers, quality
 from salesops.contract.schema import TEXT_DTYPE
-from salesops.report.formats import money
+from salesops.formats import money
 from salesops.settings.base import Settings, settings_or_default
 from salesops.settings.fields import Count, Days, MappingOf, Number, OneOf, Text
 

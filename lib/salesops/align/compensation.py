@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from salesops import calendar, deals
+from salesops import deals, fiscal_calendar
 from salesops.checks import as_timestamp
 from salesops.contract.schema import ROLES, TEXT_DTYPE
 from salesops.settings.base import Settings, settings_or_default
@@ -259,8 +259,8 @@ def commission_statement(reps: pd.DataFrame, bookings_by_rep: pd.DataFrame, quar
     settings = settings_or_default(settings, CompensationSettings)
     _check_frame(reps, "reps", ("rep_id", "role", "quota"))
     _check_frame(bookings_by_rep, "bookings_by_rep", ("rep_id", "bookings"))
-    start = calendar.quarter_start(quarter, fiscal_year_start_month)
-    end = calendar.quarter_end(quarter, fiscal_year_start_month)
+    start = fiscal_calendar.quarter_start(quarter, fiscal_year_start_month)
+    end = fiscal_calendar.quarter_end(quarter, fiscal_year_start_month)
     duplicated = bookings_by_rep["rep_id"].astype(object)[bookings_by_rep["rep_id"].duplicated()]
     if len(duplicated):
         raise ValueError(f"bookings_by_rep must have one row per rep; {sorted(set(duplicated))[:5]} appear more "
@@ -302,7 +302,7 @@ def commission_statement(reps: pd.DataFrame, bookings_by_rep: pd.DataFrame, quar
         "total_payout", "capped", "note"])
     name = roster["name"] if "name" in roster.columns else pd.Series(pd.NA, index=roster.index)
     out = pd.concat([pd.DataFrame({
-        "quarter": pd.array([calendar.quarter_label(calendar.parse_quarter(quarter, fiscal_year_start_month))]
+        "quarter": pd.array([fiscal_calendar.quarter_label(fiscal_calendar.parse_quarter(quarter, fiscal_year_start_month))]
                             * len(roster), dtype=TEXT_DTYPE),
         "rep_id": pd.array(roster["rep_id"].astype(object), dtype=TEXT_DTYPE),
         "name": pd.array(name.astype(object), dtype=TEXT_DTYPE),
@@ -333,7 +333,7 @@ def finished_quarters(as_of, count: int, fiscal_year_start_month: int = 1) -> li
     if isinstance(count, bool) or not isinstance(count, numbers.Integral) or count < 1:
         raise ValueError(f"count must be a whole number of quarters of at least 1, e.g. 8; got {count!r}")
     last = deals.last_complete_quarter(as_timestamp(as_of, "as_of").normalize(), fiscal_year_start_month)
-    return [calendar.quarter_label(last - shift) for shift in range(int(count) - 1, -1, -1)]
+    return [fiscal_calendar.quarter_label(last - shift) for shift in range(int(count) - 1, -1, -1)]
 
 
 def historic_attainment(opportunities: pd.DataFrame, reps: pd.DataFrame, quarters: Sequence[str],
@@ -365,15 +365,15 @@ def historic_attainment(opportunities: pd.DataFrame, reps: pd.DataFrame, quarter
 
     frames = []
     for quarter in quarters:
-        start = calendar.quarter_start(quarter, fiscal_year_start_month)
-        end = calendar.quarter_end(quarter, fiscal_year_start_month)
+        start = fiscal_calendar.quarter_start(quarter, fiscal_year_start_month)
+        end = fiscal_calendar.quarter_end(quarter, fiscal_year_start_month)
         keep = has_quota & _employed(reps, start, end, whole=True)
         in_quarter = ((won["close_date"] >= start) & (won["close_date"] <= end)).to_numpy(dtype=bool)
         booked = won["amount"].astype("float64")[in_quarter].groupby(won_rep[in_quarter].to_numpy()).sum()
         ids = reps["rep_id"].astype(object)[keep]
         bookings = ids.map(booked).astype("float64").fillna(0.0).to_numpy()
         frames.append(pd.DataFrame({
-            "quarter": calendar.quarter_label(calendar.parse_quarter(quarter, fiscal_year_start_month)),
+            "quarter": fiscal_calendar.quarter_label(fiscal_calendar.parse_quarter(quarter, fiscal_year_start_month)),
             "rep_id": ids.to_numpy(),
             "role": text["role"][keep].to_numpy(),
             "segment": text["segment"][keep].to_numpy(),

@@ -32,7 +32,7 @@ from pydantic import AfterValidator, BeforeValidator, Field
 from salesops import deals
 from salesops.checks import as_timestamp
 from salesops.contract.schema import TEXT_DTYPE
-from salesops.report.formats import money
+from salesops.formats import money
 from salesops.settings.base import Settings, settings_or_default
 from salesops.settings.fields import ListOf, Money, Rule, Text, is_number
 

@@ -5,11 +5,15 @@ hires, quotas, the organisation. Nothing here defines a measure: it reads the ar
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
-from salesops.report.formats import money, number, percent
+from salesops.formats import money, number, percent
 from salesops.report.present import Metric
-from salesops.plan_params import Params
+
+if TYPE_CHECKING:  # only for annotations: the params are put together above every step
+    from salesops.plan_params import Params
 
 
 def _blended(comparison: pd.DataFrame) -> pd.Series:

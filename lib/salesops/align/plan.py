@@ -6,15 +6,19 @@ candidate actions. The rules themselves live in ``quotas.py``, ``territories.py`
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from salesops.align import actions, compensation, territories
 from salesops.contract.schema import TEXT_DTYPE
 from salesops.deals import SEGMENT_BANDS, UNKNOWN, won_mask
-from salesops.report.formats import money
-from salesops.plan_params import Params
+from salesops.formats import money
 from salesops.supply import capacity
+
+if TYPE_CHECKING:  # only for annotations: the params are put together above every step
+    from salesops.plan_params import Params
 
 #: Smallest capacity weight of a rep in territories and routing: a rep who starts on the quarter's last
 #: days still gets a little (a weight must be above 0).

@@ -41,7 +41,7 @@ from pydantic import Field
 from salesops.checks import column_numbers, unique_ids
 from salesops.contract.schema import TEXT_DTYPE
 from salesops.deals import check_columns
-from salesops.report.formats import percent
+from salesops.formats import percent
 from salesops.settings.base import Settings, settings_or_default
 from salesops.settings.fields import Count, Share
 

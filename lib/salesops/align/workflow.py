@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from salesops import calendar
-from salesops.align import actions, compensation, organisation, quotas, routing, territories, tooling
+from salesops import fiscal_calendar
+from salesops.align import actions, compensation, organisation, plan_workbook, quotas, routing, territories, tooling
 from salesops.align import overview as align_overview
 from salesops.align import plan as align_plan
 from salesops.contract import analyses
@@ -123,8 +123,8 @@ def run(step: Step) -> AlignResult:
     last_quarter = history_quarters[-1]
     statements = compensation.commission_statement(
         tables["reps"], align_plan.won_bookings(tables["opportunities"],
-                                                calendar.quarter_start(last_quarter, params.fiscal_year_start_month),
-                                                calendar.quarter_end(last_quarter, params.fiscal_year_start_month)),
+                                                fiscal_calendar.quarter_start(last_quarter, params.fiscal_year_start_month),
+                                                fiscal_calendar.quarter_end(last_quarter, params.fiscal_year_start_month)),
         last_quarter, params.compensation, params.fiscal_year_start_month)
 
     arr = (organisation.MeasuredArr(params.organisation.arr, "as given in the params")
@@ -164,9 +164,9 @@ def write(step: Step, result: AlignResult) -> None:
     params, currency = step.params, step.currency
     step.write_all(result.artifacts())
     workbook.write_workbook(step.out_dir.parent / "plan.xlsx",
-                            workbook.plan_sheets(result.quota_table, result.balance, result.assignment,
-                                                 result.hiring_plan, result.comp_plan, result.payouts,
-                                                 result.action_list, currency),
+                            plan_workbook.plan_sheets(result.quota_table, result.balance, result.assignment,
+                                                      result.hiring_plan, result.comp_plan, result.payouts,
+                                                      result.action_list, currency),
                             currency, {"Company": params.company, "Quarter": params.quarter,
                                        "Data up to": f"{params.data_end:%Y-%m-%d}", "Currency": currency})
     step.write_summary(result.metrics, result.findings)

@@ -47,7 +47,7 @@ from pydantic import AfterValidator, Field
 from salesops.checks import as_timestamp
 from salesops.contract.schema import TEXT_DTYPE
 from salesops.deals import UNKNOWN, check_columns, clean_text, closed_in_window, in_window, ratio
-from salesops.report.formats import money_short
+from salesops.formats import money_short
 from salesops.settings.base import Settings, settings_or_default
 from salesops.settings.fields import Count, ListOf, Months, OneOf, PositiveShare, Whole
 

@@ -19,7 +19,7 @@ Conventions shared by every function in this module:
   ``close_date`` is after ``as_of``). For a past ``as_of`` this reconstructs the pipeline of that day from
   today's snapshot, using today's amounts.
 * Periods (``freq``): ``"D"`` calendar day, ``"W"`` week Monday–Sunday, ``"M"`` calendar month, ``"Q"``
-  fiscal quarter (see ``calendar.py``). A period is labelled by its first day (a midnight Timestamp).
+  fiscal quarter (see ``fiscal_calendar.py``). A period is labelled by its first day (a midnight Timestamp).
 * Bad arguments raise ``ValueError`` naming the argument and what is accepted.
 """
 
@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from salesops import deals
-from salesops.calendar import quarter_freq, quarter_label, quarter_labels
+from salesops.fiscal_calendar import quarter_freq, quarter_label, quarter_labels
 from salesops.checks import as_timestamp
 from salesops.contract.schema import OPEN_STAGES
 

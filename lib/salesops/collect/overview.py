@@ -7,23 +7,26 @@ Nothing here defines a KPI: definitions live in ``kpis.py``.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from salesops import calendar
+from salesops import fiscal_calendar
 from salesops.collect import kpis
 from salesops.deals import SEGMENT_BANDS, attach_segments  # noqa: F401 (notebooks: collect_overview.attach_segments)
-from salesops.report.formats import money, percent
+from salesops.formats import money, percent
 from salesops.report.present import Metric
-from salesops.plan_params import Params
+
+if TYPE_CHECKING:  # only for annotations: the params are put together above every step
+    from salesops.plan_params import Params
 
 def quarter_target(opportunities: pd.DataFrame, params: Params) -> tuple[float, str]:
     """The planned quarter's bookings target (company currency) and how it was set: ``collect.target``
     when given, else the same quarter a year earlier grown by ``collect.target_growth``."""
     if params.collect.target:
         return float(params.collect.target), "set in the params"
-    year_ago = calendar.shift_quarter(params.quarter, -4)
+    year_ago = fiscal_calendar.shift_quarter(params.quarter, -4)
     growth = kpis.growth_by_quarter(opportunities, params.fiscal_year_start_month)
     base = growth.loc[growth["quarter"] == year_ago, "bookings"]
     if base.empty or base.iloc[0] <= 0:
@@ -143,7 +146,7 @@ WON_SET_ASIDE_LABEL = "Won bookings set aside"
 
 
 def set_aside_metrics(won, currency: str) -> list[Metric]:
-    """A card on the won bookings the quarantine set aside (``quality.won_set_aside``) when they are more than
+    """A card on the won bookings the quarantine set aside (``quarantine.won_set_aside``) when they are more than
     :data:`WON_SET_ASIDE_NOTICE` of all won bookings, else none."""
     if won.share <= WON_SET_ASIDE_NOTICE:
         return []

@@ -50,7 +50,7 @@ from salesops import deals
 from salesops.checks import as_timestamp
 from salesops.collect import kpis
 from salesops.contract.schema import ACTIVITY_TYPES, OPEN_STAGES, SEGMENTS, TEXT_DTYPE
-from salesops.report.formats import money, number, percent
+from salesops.formats import money, number, percent
 from salesops.settings.base import Settings, settings_or_default
 from salesops.settings.fields import Count, Months, Number
 

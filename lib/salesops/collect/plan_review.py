@@ -13,7 +13,7 @@ against the data now known:
 Definitions shared by every function here:
 
 * **Quarter**: the reviewed fiscal quarter, ``[quarter_start, quarter_end]`` with both days included
-  (``calendar.quarter_start`` / ``calendar.quarter_end``: midnight of the first and of the last day).
+  (``fiscal_calendar.quarter_start`` / ``fiscal_calendar.quarter_end``: midnight of the first and of the last day).
 * **Actual bookings**: the ``amount`` of the deals won (``is_won`` true) whose ``close_date`` falls in the
   quarter — the convention of ``kpis.py`` (won on the close date, today's amounts). A rep's bookings are
   those of the deals the rep owns (``opportunities.rep_id``).
@@ -36,13 +36,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from salesops import calendar
+from salesops import fiscal_calendar
 from salesops.checks import as_timestamp
 from salesops.contract.schema import SEGMENTS, TEXT_DTYPE
 from salesops.data import artifacts
 from salesops.deals import UNKNOWN, check_columns, ratio, text_array, won_mask
 from salesops.demand.methods import METHOD_LABELS, SCENARIOS
-from salesops.report.formats import money, percent
+from salesops.formats import money, percent
 from salesops.supply.settings import SUPPORT_ROLES
 
 #: The previous report's artifacts the review reads (file stems in its ``data`` folder), and the step that
@@ -98,7 +98,7 @@ def previous_report_dir(out_dir: Path, quarter: str, fiscal_year_start_month: in
     ``<that parent>/<previous quarter label>/data``.
     """
     report_folder = Path(out_dir).resolve().parent
-    previous_label = calendar.shift_quarter(quarter, -1, fiscal_year_start_month)
+    previous_label = fiscal_calendar.shift_quarter(quarter, -1, fiscal_year_start_month)
     previous_data = artifacts.artifact_folder(report_folder.parent / previous_label)
     if artifacts.artifact_files(previous_data):
         return previous_data
@@ -405,9 +405,9 @@ def review_previous_plan(previous_plan: Mapping[str, pd.DataFrame], found: bool,
     quarter's last day, actuals (deals and hires) count up to it only. A previous report planning another
     quarter than the one before ``quarter`` is not compared.
     """
-    previous_quarter = calendar.shift_quarter(quarter, -1, fiscal_year_start_month)
-    start = calendar.quarter_start(previous_quarter, fiscal_year_start_month)
-    end = calendar.quarter_end(previous_quarter, fiscal_year_start_month)
+    previous_quarter = fiscal_calendar.shift_quarter(quarter, -1, fiscal_year_start_month)
+    start = fiscal_calendar.quarter_start(previous_quarter, fiscal_year_start_month)
+    end = fiscal_calendar.quarter_end(previous_quarter, fiscal_year_start_month)
     actuals_end = min(end, as_timestamp(as_of, "as_of"))
     base = {"quarter": previous_quarter, "found": found, "quarter_end": end, "actuals_end": actuals_end}
     if not found:
@@ -444,7 +444,7 @@ def review_previous_plan(previous_plan: Mapping[str, pd.DataFrame], found: bool,
 
 def no_previous_report_sentence(quarter: str, fiscal_year_start_month: int = 1) -> str:
     """What the page says when the previous quarter's report is not in the reports folder."""
-    previous_quarter = calendar.shift_quarter(quarter, -1, fiscal_year_start_month)
+    previous_quarter = fiscal_calendar.shift_quarter(quarter, -1, fiscal_year_start_month)
     return (f"{quarter} is the first planned quarter in this report folder (there is no {previous_quarter} "
             f"report beside it), so there is no earlier plan to compare with what happened yet.")
 

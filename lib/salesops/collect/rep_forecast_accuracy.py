@@ -2,7 +2,7 @@
 
 Rules:
 
-* **Quarters**: fiscal quarters (``calendar.py``, ``fiscal_year_start_month``); only complete quarters (last
+* **Quarters**: fiscal quarters (``fiscal_calendar.py``, ``fiscal_year_start_month``); only complete quarters (last
   day on or before ``as_of``) count, and only the last ``quarters`` of them are shown.
 * **Forecast**: for each rep and quarter, the *last* submission of ``category`` (``commit`` by default) for
   that period whose ``submitted_date`` is on or before the quarter's last day — a re-submission replaces
@@ -31,10 +31,10 @@ import numpy as np
 import pandas as pd
 from pydantic import model_validator
 
-from salesops import calendar, deals
+from salesops import deals, fiscal_calendar
 from salesops.checks import as_timestamp
 from salesops.contract.schema import SUBMISSION_CATEGORIES, TEXT_DTYPE
-from salesops.report.formats import money
+from salesops.formats import money
 from salesops.settings.base import Settings, settings_or_default
 from salesops.settings.fields import OneOf, ShareBelowOne, Whole
 
@@ -121,7 +121,7 @@ def forecast_vs_actual(
     deals.check_columns(opportunities, ("rep_id",), "opportunities")
     as_of = as_timestamp(as_of, "as_of")
     last = deals.last_complete_quarter(as_of, fiscal_year_start_month)
-    shown = [calendar.quarter_label(last - back) for back in range(settings.quarters - 1, -1, -1)]
+    shown = [fiscal_calendar.quarter_label(last - back) for back in range(settings.quarters - 1, -1, -1)]
     if submissions is None:
         return _empty_table()
     deals.check_columns(submissions, _SUBMISSION_COLUMNS, "forecast_submissions")
@@ -148,7 +148,7 @@ def forecast_vs_actual(
     actual = (
         pd.DataFrame({
             "rep_id": won["rep_id"].astype(object),
-            "quarter": calendar.quarter_labels(won["close_date"], fiscal_year_start_month).astype(object),
+            "quarter": fiscal_calendar.quarter_labels(won["close_date"], fiscal_year_start_month).astype(object),
             "actual": won["amount"].astype("float64"),
         })
         .groupby(["rep_id", "quarter"], sort=False)["actual"].sum()
@@ -161,7 +161,7 @@ def forecast_vs_actual(
 
 def _quarter_ends(period: pd.Series, fiscal_year_start_month: int) -> pd.Series:
     """Last day of each period label; a label that is not YYYYQn is an error naming the rows."""
-    bad = ~period.str.match(calendar.QUARTER_PATTERN.pattern)
+    bad = ~period.str.match(fiscal_calendar.QUARTER_PATTERN.pattern)
     if bad.any():
         examples = period[bad].drop_duplicates().head(5).tolist()
         rows = list(period.index[bad][:5])
@@ -169,7 +169,7 @@ def _quarter_ends(period: pd.Series, fiscal_year_start_month: int) -> pd.Series:
             f"forecast_submissions: column 'period' must hold quarter labels written YYYYQn (e.g. 2026Q3); "
             f"rows {rows} hold {examples}. Map the CRM's period names onto quarter labels before loading."
         )
-    ends = {label: calendar.quarter_end(label, fiscal_year_start_month) for label in period.unique()}
+    ends = {label: fiscal_calendar.quarter_end(label, fiscal_year_start_month) for label in period.unique()}
     return pd.to_datetime(period.map(ends)).astype("datetime64[ns]")
 
 

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from salesops import calendar
+from salesops import fiscal_calendar
 from salesops.collect import icp, kpis, performers, plan_review, quality, rep_forecast_accuracy
 from salesops.collect import overview as collect_overview
-from salesops.contract import analyses
+from salesops.contract import analyses, quarantine
 from salesops.data.inputs import Inputs, inventory
 from salesops.report.present import Metric
 
@@ -46,7 +46,7 @@ class CollectResult:
     checks: pd.DataFrame
     scores: pd.DataFrame  # quality score per table
     fixes: pd.DataFrame  # what to fix first
-    set_aside: quality.WonSetAside  # won deals among the rows set aside
+    set_aside: quarantine.WonSetAside  # won deals among the rows set aside
     rejects_by_cause: pd.DataFrame
     # results
     headline: pd.DataFrame
@@ -139,7 +139,7 @@ def run(step: Step) -> CollectResult:
                                   inputs.adjustments, flag_amount_ratio=params.data.flag_amount_ratio)
     scores = quality.table_scores(completeness, checks)
     fixes = quality.fix_list(checks, top=params.collect.top_fixes)
-    set_aside = quality.won_set_aside(inputs.rejects, tables["opportunities"])
+    set_aside = quarantine.won_set_aside(inputs.rejects, tables["opportunities"])
 
     window = params.collect.window_months
     headline = kpis.headline_kpis(opportunities, as_of, params.fiscal_year_start_month, window)
@@ -167,8 +167,8 @@ def run(step: Step) -> CollectResult:
         rep_activity_monthly = kpis.input_kpis(tables["activities"], opportunities, "M", by=("rep_id",))
         rep_activity = collect_overview.rep_activity(
             tables["activities"], opportunities, tables.get("reps"),
-            calendar.quarter_start(activity_quarter, params.fiscal_year_start_month),
-            calendar.quarter_end(activity_quarter, params.fiscal_year_start_month))
+            fiscal_calendar.quarter_start(activity_quarter, params.fiscal_year_start_month),
+            fiscal_calendar.quarter_end(activity_quarter, params.fiscal_year_start_month))
 
     icp_segments = icp.segment_stats(tables.get("leads"), opportunities, tables.get("accounts"), as_of, params.icp)
     rep_wins = icp.rep_segment_wins(opportunities, tables.get("leads"), tables.get("accounts"), tables.get("reps"),
@@ -190,7 +190,7 @@ def run(step: Step) -> CollectResult:
     return CollectResult(
         inputs=inputs, opportunities=opportunities, inventory=inventory(inputs), supported=supported,
         completeness=completeness, checks=checks, scores=scores, fixes=fixes, set_aside=set_aside,
-        rejects_by_cause=quality.rejects_by_cause(inputs.rejects),
+        rejects_by_cause=quarantine.rejects_by_cause(inputs.rejects),
         headline=headline, quarter=params.quarter, target=target, target_basis=target_basis, coverage=coverage,
         funnel=funnel, segments=segments, metrics=metrics, findings=findings,
         plan_review=review, review_sentences=review_sentences, review_reason=review_reason,

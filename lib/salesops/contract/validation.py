@@ -23,11 +23,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from salesops.collect import quality
+from salesops.contract import quarantine
 from salesops.contract import derive, privacy, schema
 from salesops.contract.presets import PRESETS, Preset
 from salesops.errors import DataError
-from salesops.report import formats
+from salesops import formats
 
 #: The rejects table: one row per rule a set-aside row breaks. ``row`` is the spreadsheet row (header = 1),
 #: ``value`` the offending value as text (a personal value masked: ``privacy.mask``). ``cause_table`` /
@@ -904,7 +904,7 @@ def reject_share_problems(tables: dict[str, pd.DataFrame], rejects: pd.DataFrame
                    if inherited else "")
                 + ("." if 2 * inherited > gone else "; this usually means a column is mapped or formatted wrongly."))
     if "opportunities" in tables:
-        won = quality.won_set_aside(rejects, tables["opportunities"])
+        won = quarantine.won_set_aside(rejects, tables["opportunities"])
         if won.share > max_reject_share:
             out.append(
                 f"{won.deals:,} won deal{'s' if won.deals != 1 else ''} worth {won.value:,.0f} (company currency) "
@@ -923,7 +923,7 @@ def _share(share: float) -> str:
 
 def _largest_causes(rejects: pd.DataFrame, show: int = _SHOW_ROWS) -> str:
     """The root causes that set most rows aside, one line each, most won bookings first."""
-    causes = quality.rejects_by_cause(rejects)
+    causes = quarantine.rejects_by_cause(rejects)
     lines = [f"  - {row.cause}: {row.rows:,} row{'s' if row.rows != 1 else ''} set aside"
              + (f" (itself, then because of it: {row.because_of_it})" if row.because_of_it else "")
              + (f", {row.won_deals:,} won deal{'s' if row.won_deals != 1 else ''} worth {row.won_value:,.0f}"

@@ -5,16 +5,19 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from salesops import calendar
+from salesops import fiscal_calendar
 from salesops.contract import schema
 from salesops.contract.validation import MappingRules, validate_tables
 from salesops.data import files
 from salesops.errors import DataError
 from salesops.paths import project_paths
-from salesops.plan_params import Params
+
+if TYPE_CHECKING:  # only for annotations: the params are put together above every step
+    from salesops.plan_params import Params
 
 
 @dataclass
@@ -109,8 +112,8 @@ def mapping_rules(params: Params, using_sample: bool) -> MappingRules:
 
 def planning_horizon_end(params: Params) -> pd.Timestamp:
     """Last day of the planning horizon: the end of the planned quarter plus ``forecast.horizon_quarters``."""
-    last = calendar.shift_quarter(params.quarter, params.forecast.horizon_quarters)
-    return calendar.quarter_end(last, params.fiscal_year_start_month).normalize()
+    last = fiscal_calendar.shift_quarter(params.quarter, params.forecast.horizon_quarters)
+    return fiscal_calendar.quarter_end(last, params.fiscal_year_start_month).normalize()
 
 
 def load_inputs(params: Params, root: Path | None = None, data_dir: Path | str | None = None) -> Inputs:

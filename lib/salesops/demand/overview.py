@@ -7,13 +7,17 @@ Nothing here defines a forecast: definitions live in those two modules.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from salesops.demand.forecast import TOTAL_ID
 from salesops.demand.methods import SCENARIOS
-from salesops.report.formats import money, percent
+from salesops.formats import money, percent
 from salesops.report.present import Metric
-from salesops.plan_params import Params
+
+if TYPE_CHECKING:  # only for annotations: the params are put together above every step
+    from salesops.plan_params import Params
 
 
 def history_end(as_of, freq: str = "M") -> pd.Timestamp:

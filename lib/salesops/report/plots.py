@@ -21,7 +21,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from salesops.report.formats import currency_symbol
+from salesops.formats import currency_symbol
 
 PALETTE = ["#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#2e75b6", "#a5a5a5"]
 #: Longest category label drawn on a chart, in characters; longer ones end in an ellipsis.

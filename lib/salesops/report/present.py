@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 from IPython.display import HTML
 
-from salesops.report.formats import currency_symbol, is_missing, money, number, percent  # noqa: F401  (re-exported)
+from salesops.formats import currency_symbol, is_missing, money, number, percent  # noqa: F401  (re-exported)
 
 def table(frame: pd.DataFrame, currency: str = "USD", money_columns=(), percent_columns=(), number_columns=(),
           decimal_columns=(), labels: dict[str, str] | None = None, caption: str | None = None, max_rows: int = 50):
@@ -157,7 +157,7 @@ def rejects(frame: pd.DataFrame, causes: pd.DataFrame | None = None, won=None, c
             max_rows: int = 30):
     """The rows set aside by validation (``validation.REJECT_COLUMNS``), or a note that there were none.
 
-    With ``causes`` (``quality.rejects_by_cause``) and ``won`` (``quality.won_set_aside``): a sentence on how
+    With ``causes`` (``quarantine.rejects_by_cause``) and ``won`` (``quarantine.won_set_aside``): a sentence on how
     many rows went and the won bookings among them, one line per root cause (the bad row, then what was set
     aside because of it, per table), then the rows themselves grouped the same way, each cause first. A value
     of a personal column (``privacy``) is never shown: it is masked.

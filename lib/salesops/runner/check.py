@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from salesops.collect import quality
+from salesops.contract import quarantine
 from salesops.contract import analyses, schema
 from salesops.contract.validation import masked, reject_share_problems, validate_tables
 from salesops.data import files
@@ -108,10 +108,10 @@ def _set_aside_lines(tables: dict[str, pd.DataFrame], rejects: pd.DataFrame) -> 
         gone = rejects.loc[rejects["table"] == name, "row"].nunique()
         if gone:
             lines.append(f"{name}: {gone / (len(frame) + gone):.1%} of the rows ({gone:,})")
-    won = quality.won_set_aside(rejects, tables["opportunities"])
+    won = quarantine.won_set_aside(rejects, tables["opportunities"])
     if won.deals:
         lines.append(f"won deals: {won.deals:,} worth {won.value:,.0f}, {won.share:.1%} of all won bookings")
-    for row in quality.rejects_by_cause(rejects).itertuples():
+    for row in quarantine.rejects_by_cause(rejects).itertuples():
         lines.append(f"because of {row.cause}: {row.rows:,} row{'s' if row.rows != 1 else ''}"
                      + (f" (then {row.because_of_it})" if row.because_of_it else ""))
     return lines

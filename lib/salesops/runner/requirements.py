@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from salesops import calendar
+from salesops import fiscal_calendar
 from salesops.data import files
 from salesops.demand.overview import history_end
 from salesops.errors import DataError
@@ -58,9 +58,9 @@ def unmet(tables: dict[str, pd.DataFrame], params: Params, sources: dict[str, st
         try:
             quarter_target(opportunities, params)
         except ValueError:
-            year_ago = calendar.shift_quarter(params.quarter, -4)
-            start = calendar.quarter_start(year_ago, params.fiscal_year_start_month)
-            end = calendar.quarter_end(year_ago, params.fiscal_year_start_month)
+            year_ago = fiscal_calendar.shift_quarter(params.quarter, -4)
+            start = fiscal_calendar.quarter_start(year_ago, params.fiscal_year_start_month)
+            end = fiscal_calendar.quarter_end(year_ago, params.fiscal_year_start_month)
             problems.append(
                 f"{source} holds no won bookings in {year_ago} ({start:%d %b %Y} – {end:%d %b %Y}), the same quarter a "
                 f"year before {params.quarter}, from which the {params.quarter} target is derived (its bookings "

@@ -26,7 +26,7 @@ from typing import Callable
 
 import pandas as pd
 
-from salesops import calendar
+from salesops import fiscal_calendar
 from salesops.data import artifacts, catalog
 from salesops.errors import DataError, StepError
 from salesops.paths import ProjectPaths, project_paths
@@ -402,5 +402,5 @@ def _index_context(build: Path, params, results: list[StepResult], paths: Projec
 
 def default_quarter(today: dt.date | None = None, fiscal_year_start_month: int = 1) -> str:
     """The quarter after the one containing ``today``: the one being planned."""
-    period = pd.Timestamp(today or dt.date.today()).to_period(calendar.quarter_freq(fiscal_year_start_month))
-    return calendar.quarter_label(period + 1)
+    period = pd.Timestamp(today or dt.date.today()).to_period(fiscal_calendar.quarter_freq(fiscal_year_start_month))
+    return fiscal_calendar.quarter_label(period + 1)

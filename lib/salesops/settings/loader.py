@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from salesops import calendar
+from salesops import fiscal_calendar
 from salesops.paths import project_paths
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -172,11 +172,11 @@ def new_quarter_file(root: Path | None = None) -> Path:
     Quarter-specific keys (``as_of``, ``collect.target``) are not carried over.
     """
     paths = project_paths(root)
-    quarter_files = sorted(p for p in paths.params.glob("*.yaml") if calendar.QUARTER_PATTERN.match(p.stem))
+    quarter_files = sorted(p for p in paths.params.glob("*.yaml") if fiscal_calendar.QUARTER_PATTERN.match(p.stem))
     if not quarter_files:
         raise ParamsError(f"no quarter params file (like 2027Q1.yaml) in {paths.params} to start from")
     latest = max(quarter_files, key=lambda p: (int(p.stem[:4]), int(p.stem[-1])))
-    next_label = calendar.shift_quarter(latest.stem, 1)
+    next_label = fiscal_calendar.shift_quarter(latest.stem, 1)
     target = paths.quarter_params(next_label)  # later than the latest file, so it cannot exist yet
     raw = read_yaml(latest)
     raw.pop("as_of", None)

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from salesops.calendar import quarter_freq, quarter_label
+from salesops.fiscal_calendar import quarter_freq, quarter_label
 from salesops.contract.schema import TEXT_DTYPE
 from salesops.supply.capacity import ramp_factor, survival
 

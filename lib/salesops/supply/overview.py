@@ -5,14 +5,18 @@ from a ``supply.plan.SupplyPlan``. Nothing here defines a measure: definitions l
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from salesops.contract.analyses import missing_sentence
-from salesops.report.formats import money, number, percent
+from salesops.formats import money, number, percent
 from salesops.report.present import Metric
-from salesops.plan_params import Params
 from salesops.supply.hiring import hire_contribution
 from salesops.supply.plan import SupplyPlan
+
+if TYPE_CHECKING:  # only for annotations: the params are put together above every step
+    from salesops.plan_params import Params
 
 
 def team_plan(plan: SupplyPlan, params: Params, scenario: str) -> pd.DataFrame:

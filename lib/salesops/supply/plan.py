@@ -7,16 +7,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from salesops.contract.schema import TEXT_DTYPE
 from salesops.demand import plan as demand_plan
-from salesops.plan_params import Params
 from salesops.supply import capacity, hiring, inventory, staffing
 from salesops.demand.methods import SCENARIOS
 from salesops.supply.settings import SupplySettings
+
+if TYPE_CHECKING:  # only for annotations: the params are put together above every step
+    from salesops.plan_params import Params
 
 COST_COLUMNS = ("scenario", "ae_hires", "support_hires", "hires_by_role", "added_payroll", "contractor_hours",
                 "contractor_cost", "inventory_units", "inventory_cost", "quarter_gap", "horizon_gap")

@@ -14,7 +14,7 @@ from salesops.contract.schema import TEXT_DTYPE
 from salesops.demand.methods import METHOD_LABELS, METHODS, SCENARIOS
 from salesops.demand.plan.common import TOTAL, check_frame, share_inside
 from salesops.demand.plan.settings import DemandSettings, resolve_settings
-from salesops.report.formats import money, percent
+from salesops.formats import money, percent
 
 
 COMPARISON_COLUMNS: tuple[str, ...] = (
