@@ -121,6 +121,7 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
         try:
             ensure_data_can_run(params, paths.root, data_dir)  # what a plan needs, as salesops check says
         except DataError:
+            kernels.discard()
             shutil.rmtree(build, ignore_errors=True)  # stopped before any step: nothing to keep
             raise
         for number, notebook in enumerate(notebooks, start=1):
