@@ -85,3 +85,15 @@ def test_unknown_scenario_is_named():
 def test_hire_contribution_follows_ramp_and_attrition():
     values = hiring.hire_contribution(pd.Timestamp("2027-02-01"), MONTHS[:4], [0.5, 1.0], 0.0)
     assert values.tolist() == [0.0, 0.5, 1.0, 1.0]
+
+
+def test_demand_segments_absent_from_capacity_get_no_hires_instead_of_a_crash():
+    # demand split by account size (SMB, ENT), capacity measured for reps without a segment ("All"):
+    # no demand segment has a productivity, so none can be staffed, and the gap stays open
+    capacity, demand = frames()
+    capacity = capacity.assign(segment="All")
+    demand = pd.concat([demand, demand.assign(segment="ENT")], ignore_index=True)
+    hires, gaps = hiring.plan_sales_hires(capacity, demand, "base", "2027-01-01", [1.0], 0.0, 10)
+    assert hires.empty
+    assert sorted(gaps["segment"].unique()) == ["ENT", "SMB"]
+    assert gaps["gap_after"].tolist() == pytest.approx([90_000] * 8)

@@ -76,8 +76,10 @@ def plan_sales_hires(
     quarters = list(dict.fromkeys(quarter_of_month))
     in_quarter = np.array([[q == label for label in quarter_of_month] for q in quarters], dtype=float)
 
+    # dropna=False keeps the productivity block when no demand segment has a measured productivity (the
+    # capacity side has none of the demand side's segments): those segments then get no hires
     grid = table.pivot_table(index="segment", columns="ds", values=["demand", "capacity", "productivity"],
-                             aggfunc="first").reindex(index=segments)
+                             aggfunc="first", dropna=False).reindex(index=segments)
     demand_grid = grid["demand"].reindex(columns=months).fillna(0.0).to_numpy()
     capacity_grid = grid["capacity"].reindex(columns=months).fillna(0.0).to_numpy()
     productivity = grid["productivity"].reindex(columns=months).ffill(axis=1).bfill(axis=1).iloc[:, 0].to_numpy()
