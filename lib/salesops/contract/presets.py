@@ -70,10 +70,17 @@ _SALESFORCE_STAGES = {
     "Proposal/Price Quote": "proposal", "Negotiation/Review": "negotiate", "Closed Won": "closed_won",
     "Closed Lost": "closed_lost",
 }
-_HUBSPOT_STAGES = {
+_HUBSPOT_STAGE_LABELS = {
     "Appointment Scheduled": "qualify", "Qualified To Buy": "discover", "Presentation Scheduled": "demo",
     "Decision Maker Bought-In": "proposal", "Contract Sent": "negotiate", "Closed Won": "closed_won",
     "Closed Lost": "closed_lost",
+}
+# HubSpot has written its default stage labels in Title Case ("Qualified To Buy"), in sentence case
+# ("Qualified to buy") and mixed ("Qualified to Buy"); the preset accepts each spelling.
+_HUBSPOT_STAGES = {
+    spelling: stage
+    for label, stage in _HUBSPOT_STAGE_LABELS.items()
+    for spelling in (label, label[0] + label[1:].lower(), label.replace(" To ", " to "))
 }
 _PIPEDRIVE_STAGES = {
     "Qualified": "qualify", "Contact Made": "discover", "Demo Scheduled": "demo", "Proposal Made": "proposal",
