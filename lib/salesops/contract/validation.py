@@ -169,34 +169,47 @@ class MappingRules:
                     max_amount_ratio=data_params.max_amount_ratio, latest_close=latest_close,
                     latest_close_reason=latest_close_reason)
 
-    def renames(self, table: str, present: list[str]) -> dict[str, str]:
-        """Export column → canonical column for ``table``: the params' own mapping, then, for canonical
-        columns still missing, the first of the preset's names that is present."""
-        renames = dict(self.columns.get(table, {}))
+    def feeds(self, table: str, present: list[str]) -> dict[str, tuple[str, ...]]:
+        """Export column → the canonical column(s) it feeds for ``table``: the params' own mapping (one export
+        column may feed several canonical ones, ``{Owner: [rep_id, name]}``), then, for canonical columns still
+        missing, the first of the preset's names that is present."""
+        feeds = {source: (target,) if isinstance(target, str) else tuple(target)
+                 for source, target in self.columns.get(table, {}).items()}
+        fed = {canonical for targets in feeds.values() for canonical in targets}
         if self.preset is not None:
             for canonical, names in self.preset.columns.get(table, {}).items():
-                if canonical in present or canonical in renames.values():
+                if canonical in present or canonical in fed:
                     continue
                 found = next((name for name in names if name in present), None)
-                if found is not None and found not in renames:
-                    renames[found] = canonical
-        return renames
+                if found is not None and found not in feeds:
+                    feeds[found] = (canonical,)
+                    fed.add(canonical)
+        return feeds
+
+    def renames(self, table: str, present: list[str]) -> dict[str, str]:
+        """Export column → the canonical column it is renamed to (the first it feeds; ``feeds`` gives all)."""
+        return {source: targets[0] for source, targets in self.feeds(table, present).items()}
 
 
 # -- table level --------------------------------------------------------------------------------
 
 
 def map_columns(raw: pd.DataFrame, spec: schema.TableSpec, source: str, rules: MappingRules) -> pd.DataFrame:
-    """Rename export columns to canonical ones and check the required columns and rows are there."""
-    renames = rules.renames(spec.name, [str(c) for c in raw.columns])
-    clashes = [f"{src!r} → {dst!r}" for src, dst in renames.items() if src in raw.columns and dst in raw.columns
-               and src != dst]
+    """Rename export columns to canonical ones (an export column that feeds several canonical columns is
+    renamed to the first and copied to the others) and check the required columns and rows are there."""
+    feeds = {source: targets for source, targets in rules.feeds(spec.name, [str(c) for c in raw.columns]).items()
+             if source in raw.columns}
+    clashes = [f"{src!r} → {dst!r}" for src, targets in feeds.items() for dst in targets
+               if dst in raw.columns and src != dst]
     if clashes:
         raise DataError(
             f"{source}: the mapping {', '.join(clashes)} renames a column onto one that already exists. "
             f"Fix: drop one of the two columns, or remove the mapping in data.columns.{spec.name}."
         )
-    frame = raw.rename(columns=renames)
+    frame = raw.rename(columns={source: targets[0] for source, targets in feeds.items()})
+    copies = {target: raw[source] for source, targets in feeds.items() for target in targets[1:]}
+    if copies:
+        frame = frame.assign(**copies)
     if rules.preset is not None and rules.preset.prepare is not None and spec.name == "opportunities":
         frame = rules.preset.prepare(frame)
     if frame.empty:
@@ -775,6 +788,45 @@ def validate_tables(raw_tables: dict[str, pd.DataFrame], sources: dict[str, str]
     return ValidationResult(clean, rejects, problems, adjustments)
 
 
+@dataclass
+class FolderProblems:
+    """Every problem of a folder at once (``find_problems``): ``table_level`` maps a table to why it cannot be
+    used at all (a clash in the mapping, a missing required column, no rows); ``result`` holds the tables that
+    could be used, the rows set aside, the row problems and the rules applied. ``result.tables`` keep each row's
+    label (the spreadsheet row is label + 2)."""
+
+    table_level: dict[str, str]
+    result: ValidationResult
+
+
+def find_problems(raw_tables: dict[str, pd.DataFrame], sources: dict[str, str], rules: MappingRules
+                  ) -> FolderProblems:
+    """Every problem of every table in one pass, for ``salesops check``: the table-level problems of all tables
+    (where ``validate_tables`` stops at the first), then the row problems of the tables that could be used, as
+    quarantine finds them (so each set-aside row has its root cause: ``REJECT_COLUMNS``). Tables are derived
+    (``derive.apply_rules``) only when opportunities could be used. Never raises for bad data."""
+    typed: dict[str, pd.DataFrame] = {}
+    table_level: dict[str, str] = {}
+    problems: list[Problem] = []
+    for name in schema.LOAD_ORDER:
+        if name not in raw_tables:
+            continue
+        spec = schema.TABLES[name]
+        try:
+            frame = map_columns(_row_labelled(raw_tables[name]), spec, sources[name], rules)
+        except DataError as error:
+            table_level[name] = str(error)
+            continue
+        typed[name], found = coerce_table(frame, spec, sources[name], rules)
+        problems += found
+    adjustments = pd.DataFrame(columns=derive.ADJUSTMENT_COLUMNS)
+    if "opportunities" in typed:
+        typed, adjustments = derive.apply_rules(typed)
+    sources = {**{name: f"{name} (derived from opportunities)" for name in typed}, **sources}
+    clean, rejects, problems = _set_aside(typed, problems, sources)
+    return FolderProblems(table_level, ValidationResult(clean, rejects, problems, adjustments))
+
+
 def _row_labelled(raw: pd.DataFrame) -> pd.DataFrame:
     """``raw`` as it is when its index already gives each row's place in the file (``files.read_table_file``:
     label + 2 is the spreadsheet row, blank lines counted), else with positional labels 0, 1, ..."""
@@ -786,11 +838,29 @@ def _row_labelled(raw: pd.DataFrame) -> pd.DataFrame:
 
 
 def _quarantine(typed, problems, sources, max_reject_share):
+    """``_set_aside`` the rows with problems; stops with a DataError when more than ``max_reject_share`` of a
+    table's rows, or of the won bookings, would be set aside. Returns the clean tables, the rejects and every
+    problem found, foreign-key ones included."""
+    clean, rejects, all_problems = _set_aside(typed, problems, sources)
+    limits = reject_share_problems(clean, rejects, sources, max_reject_share)
+    if limits:
+        raise DataError("\n".join(limits) + "\n" + _largest_causes(rejects) + "\nFirst problems: "
+                        + _summarise(all_problems))
+    if clean["opportunities"].empty:
+        raise DataError(NOTHING_LEFT + _summarise(all_problems))
+    return {n: f.reset_index(drop=True) for n, f in clean.items()}, rejects, all_problems
+
+
+#: The start of the message when quarantine would set every opportunities row aside.
+NOTHING_LEFT = "every opportunities row was rejected, nothing is left to plan with:\n"
+
+
+def _set_aside(typed, problems, sources):
     """Drop the rows with problems, then repeat the foreign-key check until nothing more goes
     (a rejected account makes its opportunities orphans), keeping each set-aside row's root cause
-    (see ``REJECT_COLUMNS``). Stops with a DataError when more than ``max_reject_share`` of a table's
-    rows, or of the won bookings, would be set aside. Returns the clean tables, the rejects and every
-    problem found, foreign-key ones included."""
+    (see ``REJECT_COLUMNS``). Returns the clean tables (rows keep their labels), the rejects and every
+    problem found, foreign-key ones included, in the order found (each table's own problems, then the
+    foreign-key ones round by round)."""
     all_problems = list(problems)
     rejected = {name: set() for name in typed}
     cause: dict[tuple[str, object], tuple[str, object]] = {}  # (table, row label) -> its root cause's
@@ -807,15 +877,7 @@ def _quarantine(typed, problems, sources, max_reject_share):
             _inherit_causes(problem, typed, rejected, cause)
         for problem in new:
             rejected[problem.table].update(problem.rows)
-    rejects = _rejects_table(typed, all_problems, cause, sources)
-    limits = reject_share_problems(clean, rejects, sources, max_reject_share)
-    if limits:
-        raise DataError("\n".join(limits) + "\n" + _largest_causes(rejects) + "\nFirst problems: "
-                        + _summarise(all_problems))
-    if clean["opportunities"].empty:
-        raise DataError("every opportunities row was rejected, nothing is left to plan with:\n"
-                        + _summarise(all_problems))
-    return {n: f.reset_index(drop=True) for n, f in clean.items()}, rejects, all_problems
+    return clean, _rejects_table(typed, all_problems, cause, sources), all_problems
 
 
 def _inherit_causes(orphans: Problem, typed, rejected, cause) -> None:
@@ -863,7 +925,7 @@ def _rejects_table(typed, problems: list[Problem], cause, sources) -> pd.DataFra
                 shown = "" if _plain(value) is None else f" {_plain(value)!r}"
                 own.setdefault((problem.table, label), []).append(
                     f"{problem.column}{shown} {_singular(problem.code)}")
-    opportunities = typed["opportunities"]
+    opportunities = typed.get("opportunities")
     # a won deal whose amount is itself the problem (negative, unreadable, far out of range) has no value to count
     bad_amount = {label for p in problems if p.table == "opportunities" and p.column == "amount" for label in p.rows}
     records = []

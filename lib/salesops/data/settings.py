@@ -8,8 +8,13 @@ from pydantic import Field, field_validator, model_validator
 
 from salesops.contract import schema
 from salesops.settings.base import Settings
-from salesops.settings.fields import Number, Seed, Share, Whole
+from salesops.settings.fields import ListOf, Number, Seed, Share, Text, Whole
 from salesops.settings.loader import require_known
+
+#: The canonical column(s) one export column feeds: one name, or a list of names when one export column is
+#: several contract columns (``{Owner: [rep_id, name]}``: a reps export whose one column is both id and name).
+CanonicalColumns = ListOf(Text("rep_id"), "canonical column names (or one name)", ["rep_id", "name"], min_items=1,
+                          unique=True, one_alone=True)
 
 
 class DataParams(Settings):
@@ -23,7 +28,7 @@ class DataParams(Settings):
     encoding: str = "utf-8"
     date_format: str | None = None
     files: dict[str, str] = Field(default_factory=dict)
-    columns: dict[str, dict[str, str]] = Field(default_factory=dict)
+    columns: dict[str, dict[str, CanonicalColumns]] = Field(default_factory=dict)
     values: dict[str, dict[str, dict[str, str]]] = Field(default_factory=dict)
     true_values: list[str] = Field(default_factory=list)
     false_values: list[str] = Field(default_factory=list)
@@ -41,10 +46,18 @@ class DataParams(Settings):
 
     @field_validator("columns")
     @classmethod
-    def _known_columns(cls, columns: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
-        for table, renames in columns.items():
-            for canonical in renames.values():
-                require_known(canonical, schema.TABLES[table].column_names, f"column of table {table}")
+    def _known_columns(cls, columns: dict[str, dict[str, tuple[str, ...]]]) -> dict[str, dict[str, tuple[str, ...]]]:
+        for table, feeds in columns.items():
+            fed_by: dict[str, str] = {}
+            for export_column, canonicals in feeds.items():
+                for canonical in canonicals:
+                    require_known(canonical, schema.TABLES[table].column_names, f"column of table {table}")
+                    if canonical in fed_by:
+                        raise ValueError(
+                            f"data.columns.{table} maps both {fed_by[canonical]!r} and {export_column!r} onto "
+                            f"{canonical!r}: a contract column takes one export column. Fix: keep one of the two "
+                            "mappings")
+                    fed_by[canonical] = export_column
         return columns
 
     @field_validator("values")

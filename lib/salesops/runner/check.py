@@ -16,7 +16,8 @@ import pandas as pd
 
 from salesops.contract import quarantine
 from salesops.contract import analyses, schema
-from salesops.contract.validation import masked, reject_share_problems, validate_tables
+from salesops.contract.validation import (NOTHING_LEFT, MappingRules, Problem, find_problems, masked,
+                                          reject_share_problems)
 from salesops.data import files
 from salesops.data.inputs import Inputs, inventory, locate_files, mapping_rules
 from salesops.errors import DataError
@@ -47,7 +48,12 @@ def _frame_lines(frame: pd.DataFrame) -> list[str]:
 
 
 def check_data(params: Params, root: Path | None = None, data_dir: Path | str | None = None) -> CheckReport:
-    """Check the data the params (or ``data_dir``) point at; never raises for bad data."""
+    """Check the data the params (or ``data_dir``) point at; never raises for bad data.
+
+    Every problem of every table in one pass: first why a table cannot be used at all (a file that cannot be
+    read, a clash in the mapping, a missing required column, no rows), table by table in load order, then the
+    row problems of the tables that could be used, root causes before the problems they cause (a bad reps row
+    before the opportunities that point to it). The tables and the mapping used are printed first."""
     try:
         folder, table_files, using_sample = locate_files(params, root, data_dir)
     except DataError as error:
@@ -55,50 +61,84 @@ def check_data(params: Params, root: Path | None = None, data_dir: Path | str | 
     rules = mapping_rules(params, using_sample)
     sections = [("Data folder:", [str(folder)])]
     raw: dict[str, pd.DataFrame] = {}
+    unusable: dict[str, str] = {}
     mapping_lines = []
     for table, path in table_files.items():
         try:
             raw[table] = files.read_table_file(path, params.data.encoding)
         except DataError as error:
-            return CheckReport(False, sections + [("Problems:", [str(error)])])
-        present = [str(c) for c in raw[table].columns]
-        renames = rules.renames(table, present)
-        canonical = schema.TABLES[table].column_names
-        mapped = [f"{src} → {dst}" for src, dst in renames.items() if src in present]
-        as_is = [c for c in present if c in canonical and c not in renames.values()]
-        ignored = [c for c in present if c not in renames and c not in canonical]
-        mapping_lines.append(f"{table} ({path.name}): " + "; ".join(
-            part for part in (
-                f"mapped {', '.join(mapped)}" if mapped else "",
-                f"canonical {', '.join(as_is)}" if as_is else "",
-                f"kept as extra columns {', '.join(ignored)}" if ignored else "",
-            ) if part))
+            unusable[table] = str(error)
+            mapping_lines.append(f"{table} ({path.name}): cannot be read (see the problems below)")
+            continue
+        mapping_lines.append(f"{table} ({path.name}): " + _mapping_text(table, [str(c) for c in raw[table].columns],
+                                                                       rules))
     sections.append(("Tables and columns:", mapping_lines))
     sources = {t: p.name for t, p in table_files.items()}
-    try:
-        result = validate_tables(raw, sources, rules, on_row_error="quarantine", max_reject_share=1.0)
-    except DataError as error:
-        return CheckReport(False, sections + [("Problems:", [str(error)])])
-    inputs = Inputs(result.tables, result.rejects, table_files, folder, result.adjustments)
+    found = find_problems(raw, sources, rules)
+    unusable.update(found.table_level)
+    result = found.result
+    problems = ([unusable[table] for table in schema.LOAD_ORDER if table in unusable]
+                + _row_problem_lines(result.problems, result.rejects))
+    if unusable:
+        return CheckReport(False, sections + [("Problems:", problems)])
+    if result.tables["opportunities"].empty:
+        return CheckReport(False, sections + [("Problems:", [NOTHING_LEFT.strip()] + problems)])
+    tables = {name: frame.reset_index(drop=True) for name, frame in result.tables.items()}
+    inputs = Inputs(tables, result.rejects, table_files, folder, result.adjustments)
     sections.append(("Rows and dates:", _frame_lines(inventory(inputs).drop(columns="used_for"))))
-    supported = analyses.availability(result.tables, inputs.derived)
+    supported = analyses.availability(tables, inputs.derived)
     sections.append(("Analyses:", [f"{'yes' if row.available else 'no '}  {row.analysis}"
                                    + ("" if row.available else f" (add {row.missing})")
                                    for row in supported.itertuples()]))
     if len(result.adjustments):
         sections.append(("Rules applied:", [f"{row.table}.{row.column}: {row.detail} ({row.rows:,} rows)"
                                             for row in result.adjustments.itertuples()]))
-    problems = [masked(problem).message() for problem in result.problems]
     sections.append(("Problems:", problems))
     ok = not problems
     if problems and params.data.on_row_error == "quarantine":
-        limits = reject_share_problems(result.tables, result.rejects, sources, params.data.max_reject_share)
+        limits = reject_share_problems(tables, result.rejects, sources, params.data.max_reject_share)
         ok = not limits
         sections.append(("With data.on_row_error: quarantine these rows would be set aside:",
-                         _set_aside_lines(result.tables, result.rejects) + limits))
-    unmet = requirements.unmet(result.tables, params, sources)
+                         _set_aside_lines(tables, result.rejects) + limits))
+    unmet = requirements.unmet(tables, params, sources)
     sections.append(("What a plan needs:", unmet or ["met: won deals in the history, and a target"]))
     return CheckReport(ok and not unmet, sections)
+
+
+def _mapping_text(table: str, present: list[str], rules: MappingRules) -> str:
+    """How the export columns ``present`` of ``table`` map: 'mapped Owner → rep_id, name; canonical ...; kept as
+    extra columns ...'."""
+    feeds = rules.feeds(table, present)
+    canonical = schema.TABLES[table].column_names
+    fed = {target for targets in feeds.values() for target in targets}
+    mapped = [f"{src} → {', '.join(targets)}" for src, targets in feeds.items() if src in present]
+    as_is = [c for c in present if c in canonical and c not in fed]
+    ignored = [c for c in present if c not in feeds and c not in canonical]
+    return "; ".join(part for part in (
+        f"mapped {'; '.join(mapped)}" if mapped else "",
+        f"canonical {', '.join(as_is)}" if as_is else "",
+        f"kept as extra columns {', '.join(ignored)}" if ignored else "",
+    ) if part)
+
+
+def _row_problem_lines(problems: list[Problem], rejects: pd.DataFrame, show: int = 3) -> list[str]:
+    """One message per row problem, root causes first: a problem whose every row is set aside only because a
+    row it points to has a problem of its own (``rejects.is_cause`` false) comes after the others, and a
+    problem with such rows names their root causes (``rejects.cause``)."""
+    lines = []
+    for problem in problems:
+        rows = rejects[(rejects["table"] == problem.table) & (rejects["column"] == problem.column)
+                       & (rejects["problem"] == problem.code) & rejects["row"].isin(problem.row_numbers())]
+        inherited = rows.loc[~rows["is_cause"]].drop_duplicates("row")
+        line = masked(problem).message()
+        if len(inherited):
+            causes = list(dict.fromkeys(inherited["cause"]))
+            more = f" and {len(causes) - show:,} more" if len(causes) > show else ""
+            line += (f" Of these, {len(inherited):,} only because the row they point to has a problem of its own "
+                     f"(fix it and they pass): {'; '.join(causes[:show])}{more}.")
+        consequence_only = len(inherited) == len(rows.drop_duplicates("row")) and len(rows) > 0
+        lines.append((consequence_only, line))
+    return [line for consequence_only, line in sorted(lines, key=lambda pair: pair[0])]
 
 
 def _set_aside_lines(tables: dict[str, pd.DataFrame], rejects: pd.DataFrame) -> list[str]:
