@@ -275,3 +275,16 @@ def test_simulation_bad_arguments():
         compensation.simulate_payouts([1.0], quotas.assign(ote=np.nan), PLAN)
     with pytest.raises(ValueError, match="n_draws must be a whole number"):
         compensation.simulate_payouts([1.0], quotas, CompensationPlan(ote=100_000), n_draws=0)
+
+
+def test_reps_without_a_quota_column_have_no_attainment_and_a_statement_note(reps):
+    # quota is optional in the data contract (a CRM user table rarely has one): no crash, nobody attains
+    without_quota = reps.drop(columns="quota")
+    opportunities = make_opportunities([("R1", "2026-10-05", True, 60_000)])
+    table = compensation.historic_attainment(opportunities, without_quota, ["2026Q4"])
+    assert table.empty and table.attrs["note"].startswith("6 rep(s) without a quota")
+    statement = compensation.commission_statement(without_quota, pd.DataFrame({"rep_id": ["R1"], "bookings": [60_000.0]}),
+                                                  "2026Q4")
+    assert list(statement["rep_id"]) == ["R1", "R2", "R3", "R4"]
+    assert statement["total_payout"].isna().all() and (statement["note"] == "no quota").all()
+    assert "quota" not in without_quota.columns  # the input is not changed

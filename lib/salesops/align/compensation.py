@@ -168,6 +168,12 @@ def _check_frame(frame, name: str, columns: Sequence[str]) -> None:
     deals.check_columns(frame, columns, name)
 
 
+def _with_quota(reps: pd.DataFrame) -> pd.DataFrame:
+    """``reps`` with an all-missing ``quota`` column when it has none (a quota is optional in the data
+    contract; a rep without one has no attainment). A new frame; ``reps`` itself is not changed."""
+    return reps if "quota" in reps.columns else reps.assign(quota=np.nan)
+
+
 def _as_array(values, name: str, rule: str, ok) -> np.ndarray:
     try:
         array = np.asarray(values, dtype="float64")
@@ -243,7 +249,7 @@ def commission_statement(reps: pd.DataFrame, bookings_by_rep: pd.DataFrame, quar
                          fiscal_year_start_month: int = 1) -> pd.DataFrame:
     """What each rep on a plan earned in a finished ``quarter`` (label ``YYYYQn``).
 
-    Reps: those of ``reps`` (columns ``rep_id``, ``role``, ``quota``; optional ``name``, ``ote``, ``hire_date``,
+    Reps: those of ``reps`` (columns ``rep_id``, ``role``; optional ``quota``, ``name``, ``ote``, ``hire_date``,
     ``end_date``) whose role has a plan and who were employed at some point in the quarter (hired on or
     before its last day, no end date or one on or after its first day). ``bookings_by_rep`` (``rep_id``,
     ``bookings``: won amount of the quarter, currency) gives their bookings; a rep without a row booked 0.
@@ -257,7 +263,8 @@ def commission_statement(reps: pd.DataFrame, bookings_by_rep: pd.DataFrame, quar
     Sorted by role, then rep_id.
     """
     settings = settings_or_default(settings, CompensationSettings)
-    _check_frame(reps, "reps", ("rep_id", "role", "quota"))
+    _check_frame(reps, "reps", ("rep_id", "role"))
+    reps = _with_quota(reps)
     _check_frame(bookings_by_rep, "bookings_by_rep", ("rep_id", "bookings"))
     start = fiscal_calendar.quarter_start(quarter, fiscal_year_start_month)
     end = fiscal_calendar.quarter_end(quarter, fiscal_year_start_month)
@@ -347,13 +354,14 @@ def historic_attainment(opportunities: pd.DataFrame, reps: pd.DataFrame, quarter
     has no attainment and is left out; how many were left out is in ``attrs["note"]``. The reps table holds
     one quota per rep (today's), so it is applied to every past quarter.
 
-    ``opportunities``: ``rep_id``, ``close_date``, ``is_won``, ``amount``; ``reps``: ``rep_id``, ``quota``
-    (optional ``role``, ``segment``, ``hire_date``, ``end_date``). Columns: ``quarter``, ``rep_id``, ``role``,
+    ``opportunities``: ``rep_id``, ``close_date``, ``is_won``, ``amount``; ``reps``: ``rep_id`` (optional
+    ``quota``, ``role``, ``segment``, ``hire_date``, ``end_date``). Columns: ``quarter``, ``rep_id``, ``role``,
     ``segment``, ``quota``, ``bookings`` (currency), ``attainment`` (fraction); in ``quarters`` order, then
     by rep_id.
     """
     _check_frame(opportunities, "opportunities", ("rep_id", "close_date", "is_won", "amount"))
-    _check_frame(reps, "reps", ("rep_id", "quota"))
+    _check_frame(reps, "reps", ("rep_id",))
+    reps = _with_quota(reps)
     if isinstance(quarters, str) or not isinstance(quarters, Sequence) or not quarters:
         raise ValueError(f"quarters must be a list of quarter labels such as ['2026Q3', '2026Q4']; got {quarters!r}")
     quota = reps["quota"].astype("float64")
