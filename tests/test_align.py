@@ -131,6 +131,17 @@ def test_hiring_actions_group_supporting_roles():
                       "Hire 3 delivery consultants to start in April 2027"]
 
 
+def test_a_plan_of_supporting_roles_only_gives_their_actions_with_an_unknown_cost():
+    # seen on a real export: no account executive to hire, one support engineer whose pay the data does not give
+    plan = pd.DataFrame({"role": ["SUPPORT"], "segment": ["All"], "ds": pd.to_datetime(["2017-12-01"]),
+                         "hires": [1], "cost_in_horizon": [float("nan")]})
+    grouped = align_plan.hiring_actions_input(plan)
+    assert grouped["role"].tolist() == ["support engineer"] and grouped["cost"].isna().all()
+    action = actions.actions_from_hiring(grouped).iloc[0]
+    assert action["title"] == "Hire 1 support engineer to start in December 2017"
+    assert "at a cost not known" in action["expected_effect"] and "$0" not in action["expected_effect"]
+
+
 def test_segment_potential_without_leads():
     accounts = pd.DataFrame({"account_id": ["A", "B", "C"], "employees": [50, 60, 5_000]})
     deals = pd.DataFrame({"account_id": ["A", "C", "C"], "rep_id": "R", "is_won": [True, True, False],

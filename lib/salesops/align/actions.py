@@ -192,8 +192,8 @@ def actions_from_hiring(hiring_plan: pd.DataFrame, currency: str = "USD") -> pd.
 
     ``hiring_plan`` columns: ``role`` (AE, SDR, ...), ``segment`` (may be missing), ``month`` (the month the
     hires start: any date in it), ``hires`` (people, > 0; fractions allowed for part-time), ``cost`` (what the
-    hires cost in the plan, currency); optional ``impact`` (bookings capacity they add this quarter,
-    currency) and ``last_month`` (hires spread from ``month`` to this month: "to start from March to October
+    hires cost in the plan, currency; missing when unknown, and the action then says so); optional ``impact``
+    (bookings capacity they add this quarter, currency) and ``last_month`` (hires spread from ``month`` to this month: "to start from March to October
     2027"). ``due_date`` is the first day of the (first) start month: the hires must be on board by then.
     """
     _check_frame(hiring_plan, "hiring_plan", ("role", "segment", "month", "hires", "cost"))
@@ -221,8 +221,9 @@ def actions_from_hiring(hiring_plan: pd.DataFrame, currency: str = "USD") -> pd.
             "title": f"Hire {hires[index]:g} {row.role}{plural}{segment} to start {when}",
             "kind": "hiring",
             "metric": f"{row.role} capacity",
-            "expected_effect": f"{hires[index]:g} more {row.role}{plural}{segment} from {month}, at a cost of "
-                               f"{money(row.cost, currency)}",
+            "expected_effect": f"{hires[index]:g} more {row.role}{plural}{segment} from {month}, "
+                               + (f"at a cost of {money(row.cost, currency)}" if pd.notna(row.cost) else
+                                  "at a cost not known (no on-target earnings for the role in the data or params)"),
             "source": "step 3: capacity plan",
             "due_date": starts.iloc[index],
             "impact": impact[index],

@@ -210,10 +210,12 @@ def hiring_actions_input(hiring_plan: pd.DataFrame) -> pd.DataFrame:
     segment."""
     plan = hiring_plan.rename(columns={"ds": "month", "cost_in_horizon": "cost"})
     columns = ["role", "segment", "month", "last_month", "hires", "cost"]
-    sellers = plan[plan["role"] == "AE"].assign(last_month=plan["month"])[columns]
+    sellers = plan[plan["role"] == "AE"]
+    sellers = sellers.assign(last_month=sellers["month"])[columns]  # (plan's column would add rows to an empty frame)
     sellers = sellers.assign(segment=sellers["segment"].astype(object).where(sellers["segment"] != UNKNOWN, None))
     support = (plan[plan["role"] != "AE"].groupby("role", sort=False, as_index=False)
-               .agg(month=("month", "min"), last_month=("month", "max"), hires=("hires", "sum"), cost=("cost", "sum")))
+               .agg(month=("month", "min"), last_month=("month", "max"), hires=("hires", "sum"),
+                    cost=("cost", lambda cost: cost.sum(min_count=1))))  # unknown stays unknown, not 0
     support["role"] = support["role"].map(lambda role: ROLE_NAMES.get(role, role))
     support["segment"] = None
     return pd.concat([frame for frame in (sellers.astype({"segment": object}), support[columns]) if len(frame)],
