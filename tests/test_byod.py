@@ -234,3 +234,18 @@ def test_run_on_opportunities_only_explains_every_skipped_section(tmp_path):
         assert sentence in (tmp_path / "report" / f"{step}.html").read_text(), (step, sentence)
     assert "Territories would show every account assigned to one rep" in summary
     assert (tmp_path / "report" / "plan.xlsx").exists()
+
+
+@pytest.mark.e2e
+def test_no_action_or_training_comes_from_the_performers_section_the_page_does_not_show(tmp_path):
+    tables = tiny_export()
+    tables["reps"] = tables["reps"].drop(columns="hire_date")  # performers need hire dates: not shown
+    folder = write_export(tmp_path / "export", tables)
+    run_quarter("2027Q1", data_dir=folder, out_dir=tmp_path / "report", log=lambda _: None)
+    data = tmp_path / "report" / "data"
+    assert "Add hire_date in reps to see it" in (tmp_path / "report" / "01_collect.html").read_text()
+    assert pd.read_parquet(data / "coaching.parquet").empty
+    actions = pd.read_parquet(data / "actions.parquet")
+    assert not actions["source"].astype(str).str.contains("performers").any()
+    onboarding = pd.read_parquet(data / "onboarding.parquet")
+    assert len(onboarding) == 2  # the two modules every new hire takes, none from an unshown comparison

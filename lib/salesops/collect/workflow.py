@@ -203,7 +203,10 @@ def run(step: Step) -> CollectResult:
         icp_segments=icp_segments, icp_sentences=icp.icp_summary(icp_segments, params.icp, currency, max_segments=5),
         ranked=icp.top_segments(icp_segments, 15), rep_wins=rep_wins,
         scoring=scoring_result, scoring_reason=scoring_reason,
-        performance=performance, comparison=comparison, coaching=performers.coaching_table(comparison),
+        performance=performance, comparison=comparison,
+        # coaching only from a comparison the page shows: step 4's actions and onboarding read it
+        coaching=performers.coaching_table(comparison).iloc[0:0] if performers_reason else
+        performers.coaching_table(comparison),
         coaching_sentences=[performers_reason] if performers_reason else performers.coaching_findings(comparison),
         performers_reason=performers_reason,
         forecast_accuracy=forecast_accuracy, forecast_flags=forecast_flags, forecast_trend=forecast_trend,
