@@ -238,9 +238,12 @@ def test_run_on_opportunities_only_explains_every_skipped_section(tmp_path):
 
 @pytest.mark.e2e
 def test_no_action_or_training_comes_from_the_performers_section_the_page_does_not_show(tmp_path):
-    tables = tiny_export()
-    tables["reps"] = tables["reps"].drop(columns="hire_date")  # performers need hire dates: not shown
-    folder = write_export(tmp_path / "export", tables)
+    from salesops.data.sample import write_sample
+
+    folder = tmp_path / "export"
+    write_sample(folder, "2026-12-31", scale=0.2)  # enough reps and activities for a top-vs-bottom comparison
+    reps = pd.read_parquet(folder / "reps.parquet")
+    reps.drop(columns="hire_date").to_parquet(folder / "reps.parquet")  # performers need hire dates: not shown
     run_quarter("2027Q1", data_dir=folder, out_dir=tmp_path / "report", log=lambda _: None)
     data = tmp_path / "report" / "data"
     assert "Add hire_date in reps to see it" in (tmp_path / "report" / "01_collect.html").read_text()
