@@ -113,3 +113,19 @@ def test_bad_shapes_of_a_column_mapping_are_rejected(tmp_path, columns, expected
     with pytest.raises(ParamsError, match=expected) as error:
         load_params("2027Q1", write_params(tmp_path, columns), ROOT)
     assert "q.yaml" in str(error.value)
+
+
+def test_set_aside_summary_lists_the_causes_that_take_rows_with_them_and_counts_the_rest(tmp_path):
+    import pandas as pd
+
+    tables = tiny_export()
+    lone = pd.DataFrame({"activity_id": [f"Y{i}" for i in range(30)], "rep_id": "R1",
+                         "timestamp": "2026-03-02 10:00:00", "type": "note", "opportunity_id": "O1",
+                         "duration_minutes": "5"})  # 30 rows of a type the contract lacks, nothing depends on them
+    tables["activities"] = pd.concat([tables["activities"], lone], ignore_index=True)
+    tables["reps"].loc[1, "role"] = "Wizard"  # one bad rep: its opportunities and activities go with it
+    text = check_data(folder_params(write_export(tmp_path / "export", tables),
+                                    on_row_error="quarantine", max_reject_share=1.0)).text()
+    summary = text[text.index("would be set aside:"):text.index("What a plan needs")]
+    assert summary.count("because of ") == 1 and "because of reps.csv row 3" in summary  # the bad rep, with its rows
+    assert "and 30 more rows set aside for a problem of their own" in summary  # the lone rows counted, not listed

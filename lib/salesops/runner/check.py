@@ -141,6 +141,10 @@ def _row_problem_lines(problems: list[Problem], rejects: pd.DataFrame, show: int
     return [line for consequence_only, line in sorted(lines, key=lambda pair: pair[0])]
 
 
+#: Root causes listed one by one in the set-aside summary; the rest are counted.
+_SHOW_CAUSES = 10
+
+
 def _set_aside_lines(tables: dict[str, pd.DataFrame], rejects: pd.DataFrame) -> list[str]:
     """Share of each table set aside, the won bookings among them and the root causes, largest first."""
     lines = []
@@ -151,7 +155,17 @@ def _set_aside_lines(tables: dict[str, pd.DataFrame], rejects: pd.DataFrame) -> 
     won = quarantine.won_set_aside(rejects, tables["opportunities"])
     if won.deals:
         lines.append(f"won deals: {won.deals:,} worth {won.value:,.0f}, {won.share:.1%} of all won bookings")
-    for row in quarantine.rejects_by_cause(rejects).itertuples():
+    causes = quarantine.rejects_by_cause(rejects)
+    # the causes that take other rows or won bookings with them; a row with a problem of its own only is already
+    # counted under Problems, and a long export would list hundreds of them one by one
+    notable = causes[(causes["rows"] > 1).to_numpy(bool) | (causes["won_value"] > 0).to_numpy(bool)]
+    for row in notable.head(_SHOW_CAUSES).itertuples():
         lines.append(f"because of {row.cause}: {row.rows:,} row{'s' if row.rows != 1 else ''}"
                      + (f" (then {row.because_of_it})" if row.because_of_it else ""))
+    shown = min(len(notable), _SHOW_CAUSES)
+    rest = len(causes) - shown
+    if rest:
+        rows = f"{rest:,} {'more ' if shown else ''}row{'s' if rest != 1 else ''}"
+        lines.append(f"{'and ' if shown else ''}{rows} set aside for a problem of {'their' if rest != 1 else 'its'} "
+                     "own that nothing else depends on (each kind is listed under Problems)")
     return lines
