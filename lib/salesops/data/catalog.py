@@ -219,7 +219,7 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
     _declare("sales_capacity", SUPPLY, "today's account executives' capacity per segment and month",
              "segment:text ds:datetime headcount:float ramped_equivalents:float productivity:float capacity:float"),
     _declare("productivity", SUPPLY, "bookings per fully ramped rep-month per segment, measured and used",
-        "segment:text bookings:float ramped_rep_months:float measured:float productivity:float source:text",
+             "segment:text bookings:float ramped_rep_months:float measured:float productivity:float source:text",
              consumers=(ALIGN,)),
     _declare("attrition", SUPPLY, "attrition seen per role",
              "role:text average_headcount:float leavers:int annual_rate:float"),
