@@ -37,7 +37,10 @@ group thousands in threes, `1 234 567`), and money may carry the company currenc
   from the allowed list.
 - Money in the company currency (`JPY 5,000,000` or `€99` in a USD company breaks the rule) and not written
   ambiguously: with the default separators, `48.800` or `1.234.567` could group thousands with dots, so set
-  the two separator params to the export's convention.
+  the two separator params to the export's convention. Deals entered in several currencies name theirs in
+  `opportunities.currency` and are converted with the `currency_rates` table (rates per one unit of a base
+  currency, dated or not; a deal at the rate in force on its close date); the amount as entered is kept and
+  the data-quality section states the conversion. A currency without a rate breaks the rule.
 - Money values at most `data.max_amount_ratio` (default 1,000,000) times the median of their column's
   positive values (an account's annual revenue excepted); above `data.flag_amount_ratio` (1,000) the
   data-quality audit lists them.

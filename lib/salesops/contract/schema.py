@@ -43,7 +43,7 @@ class ColumnSpec:
 
     ``required`` means the column must be present when its table is; ``nullable`` whether a row may
     leave it empty. ``allowed`` lists the only values accepted (after value mapping);
-    ``non_negative`` rejects values below zero.
+    ``non_negative`` rejects values below zero, ``positive`` zero as well.
     """
 
     name: str
@@ -54,6 +54,7 @@ class ColumnSpec:
     nullable: bool = True
     allowed: tuple[str, ...] | None = None
     non_negative: bool = False
+    positive: bool = False  # rejects zero too (a divisor such as an exchange rate)
     personal: bool = False  # personal data: never shown on executive pages
     money: bool = False  # an amount in the company currency: checked for other currencies and outliers
     wide_range: bool = False  # values span orders of magnitude by nature (company revenues): no outlier rule
@@ -203,6 +204,8 @@ OPPORTUNITIES = TableSpec(
         _c("forecast_category", "string", False, "Rep's forecast category.", "commit",
            allowed=FORECAST_CATEGORIES),
         _c("lead_id", "string", False, "Lead the deal came from.", "L0004711"),
+        _c("currency", "string", False, "Currency the amount was entered in (ISO code); empty: the company "
+           "currency. Other currencies are converted with the currency_rates table.", "EUR"),
     ),
     primary_key=("opportunity_id",),
     foreign_keys=(
@@ -283,14 +286,30 @@ FORECAST_SUBMISSIONS = TableSpec(
     foreign_keys=(ForeignKey("rep_id", "reps", "rep_id"),),
 )
 
+CURRENCY_RATES = TableSpec(
+    "currency_rates",
+    "Exchange rates for deals entered in several currencies (Salesforce CurrencyType / DatedConversionRate): "
+    "units of each currency per one unit of a base currency, the company currency or one listed here.",
+    (
+        _c("currency", "string", True, "ISO code of the currency.", "EUR", nullable=False),
+        _c("rate", "float", True, "Units of this currency per one unit of the base currency.", "0.92",
+           nullable=False, positive=True),
+        _c("start_date", "date", False, "First day the rate is in force (until the next start date of the same "
+           "currency); empty: in force from the beginning.", "2026-01-01"),
+    ),
+    primary_key=("currency", "start_date"),
+)
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
-    for spec in (REPS, ACCOUNTS, LEADS, OPPORTUNITIES, ACTIVITIES, PRODUCTS, ORDERS, FORECAST_SUBMISSIONS)
+    for spec in (REPS, ACCOUNTS, LEADS, OPPORTUNITIES, ACTIVITIES, PRODUCTS, ORDERS, FORECAST_SUBMISSIONS,
+                 CURRENCY_RATES)
 }
 
 #: Order in which tables are validated, so foreign keys point at tables already checked.
 LOAD_ORDER: tuple[str, ...] = (
-    "reps", "accounts", "products", "leads", "opportunities", "activities", "orders", "forecast_submissions",
+    "currency_rates", "reps", "accounts", "products", "leads", "opportunities", "activities", "orders",
+    "forecast_submissions",
 )
 
 
