@@ -223,9 +223,11 @@ def growth_by_quarter(opportunities: pd.DataFrame, fiscal_year_start_month: int 
     """Bookings per fiscal quarter with quarter-on-quarter and year-on-year growth.
 
     Columns: ``quarter`` (label, e.g. ``2026Q1``), ``bookings`` (won amount, company currency),
-    ``qoq_growth`` = bookings / bookings of the previous quarter - 1, ``yoy_growth`` = bookings / bookings
-    of the same quarter a year earlier - 1 (fractions: 0.12 means +12 %). Growth is NaN where the
-    comparison quarter is absent (before the first won deal) or booked nothing.
+    ``complete`` (the quarter is wholly in the data: it starts on or after the first created deal,
+    ``deals.history_start``), ``qoq_growth`` = bookings / bookings of the previous quarter - 1, ``yoy_growth`` =
+    bookings / bookings of the same quarter a year earlier - 1 (fractions: 0.12 means +12 %). Growth is NaN where
+    the comparison quarter is absent (before the first won deal), booked nothing, or either quarter is only
+    partly in the data.
 
     Quarters run from the one of the first won deal to the one of the last, zeros in between. With
     ``as_of``: only deals closed on or before it count and only complete quarters (last day on or before
@@ -240,13 +242,15 @@ def growth_by_quarter(opportunities: pd.DataFrame, fiscal_year_start_month: int 
         table = table.loc[table["period"] <= last_complete.start_time]
 
     quarters = pd.PeriodIndex(table["period"], freq=quarter_freq(fiscal_year_start_month))
-    bookings = pd.Series(table["bookings"].to_numpy(), index=quarters)
+    complete = pd.Series(deals.complete_periods(quarters, deals.history_start(opportunities)), index=quarters)
+    bookings = pd.Series(table["bookings"].to_numpy(), index=quarters).where(complete)
     previous = pd.Series(bookings.reindex(quarters - 1).to_numpy(), index=quarters)
     year_before = pd.Series(bookings.reindex(quarters - 4).to_numpy(), index=quarters)
     return pd.DataFrame(
         {
             "quarter": table["quarter"].to_numpy(),
-            "bookings": bookings.to_numpy(dtype="float64"),
+            "bookings": table["bookings"].to_numpy(dtype="float64"),
+            "complete": complete.to_numpy(dtype=bool),
             "qoq_growth": (deals.ratio(bookings, previous) - 1).to_numpy(dtype="float64"),
             "yoy_growth": (deals.ratio(bookings, year_before) - 1).to_numpy(dtype="float64"),
         }

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from salesops import fiscal_calendar
+from salesops import deals, fiscal_calendar
 from salesops.collect import kpis
 from salesops.deals import SEGMENT_BANDS, attach_segments  # noqa: F401 (notebooks: collect_overview.attach_segments)
 from salesops.formats import money, percent
@@ -21,20 +21,41 @@ from salesops.report.present import Metric
 if TYPE_CHECKING:  # only for annotations: the params are put together above every step
     from salesops.plan_params import Params
 
+#: How many complete quarters the target falls back on when the same quarter a year earlier is not wholly in the data.
+TARGET_FALLBACK_QUARTERS = 4
+
+
 def quarter_target(opportunities: pd.DataFrame, params: Params) -> tuple[float, str]:
-    """The planned quarter's bookings target (company currency) and how it was set: ``collect.target``
-    when given, else the same quarter a year earlier grown by ``collect.target_growth``."""
+    """The planned quarter's bookings target (company currency) and how it was set, in words.
+
+    ``collect.target`` when given. Else the same quarter a year earlier grown by ``collect.target_growth``
+    when that quarter is wholly in the data (it starts on or after the first created deal and ends by the
+    data's end, ``params.data_end``). Else the mean of the last complete quarters (up to
+    ``TARGET_FALLBACK_QUARTERS``) grown the same way, the basis naming them and why. Raises ValueError when no
+    complete quarter booked anything."""
     if params.collect.target:
         return float(params.collect.target), "set in the params"
     year_ago = fiscal_calendar.shift_quarter(params.quarter, -4)
-    growth = kpis.growth_by_quarter(opportunities, params.fiscal_year_start_month)
-    base = growth.loc[growth["quarter"] == year_ago, "bookings"]
-    if base.empty or base.iloc[0] <= 0:
-        raise ValueError(
-            f"no bookings in {year_ago} to derive the {params.quarter} target from: set collect.target in the params"
-        )
-    target = float(base.iloc[0]) * (1 + params.collect.target_growth)
-    return target, f"{year_ago} bookings {percent(params.collect.target_growth, 0, signed=True)}"
+    growth_words = percent(params.collect.target_growth, 0, signed=True)
+    quarters = kpis.growth_by_quarter(opportunities, params.fiscal_year_start_month, params.data_end)
+    complete = quarters[quarters["complete"]]
+    base = complete.loc[complete["quarter"] == year_ago, "bookings"]
+    if not base.empty and base.iloc[0] > 0:
+        return float(base.iloc[0]) * (1 + params.collect.target_growth), f"{year_ago} bookings {growth_words}"
+    recent = complete.tail(TARGET_FALLBACK_QUARTERS)
+    if recent.empty or recent["bookings"].sum() <= 0:
+        raise ValueError(f"no complete quarter with bookings to derive the {params.quarter} target from: set "
+                         "collect.target in the params")
+    first_day = deals.history_start(opportunities)
+    year_start = fiscal_calendar.quarter_start(year_ago, params.fiscal_year_start_month)
+    year_end = fiscal_calendar.quarter_end(year_ago, params.fiscal_year_start_month)
+    why = (f"{year_ago} booked nothing" if year_start >= first_day else
+           f"{year_ago} is {'only partly in' if year_end >= first_day else 'before'} the data (deals from "
+           f"{first_day:%d %b %Y})")
+    span = recent["quarter"].iloc[0] + ("" if len(recent) == 1 else f"–{recent['quarter'].iloc[-1]}")
+    target = float(recent["bookings"].mean()) * (1 + params.collect.target_growth)
+    return target, (f"mean of {len(recent)} complete quarter{'s' if len(recent) > 1 else ''} ({span}) "
+                    f"{growth_words}, because {why}")
 
 
 def segment_summary(opportunities: pd.DataFrame, as_of, window_months: int) -> pd.DataFrame:
