@@ -261,6 +261,10 @@ def growth_by_quarter(opportunities: pd.DataFrame, fiscal_year_start_month: int 
 # 4.–5. win rates, deal size and sales cycle
 
 
+#: Share of lost deals that must carry an amount for a win rate by value to be measured (``win_rates``).
+MIN_PRICED_LOSS_SHARE = 0.5
+
+
 def win_rates(
     opportunities: pd.DataFrame, as_of, window_months: int = 12, by: Sequence[str] | str = ()
 ) -> pd.DataFrame:
@@ -268,8 +272,11 @@ def win_rates(
 
     Columns: ``<by...>, won, lost`` (counts), ``won_value, lost_value`` (sum of ``amount``, company
     currency), ``win_rate_count`` = won / (won + lost), ``win_rate_value`` = won_value / (won_value +
-    lost_value) (fractions; NaN when nothing closed). One row per group with a deal closed in the window,
-    sorted by group; ``by=()`` gives one row for the whole team (zeros and NaN rates if nothing closed).
+    lost_value) (fractions; NaN when nothing closed). ``win_rate_value`` is also NaN — not measurable — when
+    fewer than ``MIN_PRICED_LOSS_SHARE`` of the lost deals carry an amount above zero: CRMs often clear the amount
+    of a lost deal, and a rate by value would then read close to 100%. One row per group with a deal closed in
+    the window, sorted by group; ``by=()`` gives one row for the whole team (zeros and NaN rates if nothing
+    closed).
     """
     deals.check_opportunities(opportunities)
     keys = deals.check_by(by, opportunities=opportunities)
@@ -283,6 +290,7 @@ def win_rates(
         _lost=~won,
         _won_value=closed["amount"].where(won, 0.0),
         _lost_value=closed["amount"].where(~won, 0.0),
+        _lost_priced=~won & (closed["amount"].fillna(0.0) > 0).to_numpy(dtype=bool),
     )
     out = deals.aggregate(
         closed,
@@ -291,10 +299,12 @@ def win_rates(
         lost=("_lost", "sum"),
         won_value=("_won_value", "sum"),
         lost_value=("_lost_value", "sum"),
+        lost_priced=("_lost_priced", "sum"),
     ).astype({"won": "int64", "lost": "int64", "won_value": "float64", "lost_value": "float64"})
-    return out.assign(
+    priced = deals.ratio(out["lost_priced"], out["lost"]).fillna(1.0) >= MIN_PRICED_LOSS_SHARE
+    return out.drop(columns="lost_priced").assign(
         win_rate_count=deals.ratio(out["won"], out["won"] + out["lost"]),
-        win_rate_value=deals.ratio(out["won_value"], out["won_value"] + out["lost_value"]),
+        win_rate_value=deals.ratio(out["won_value"], out["won_value"] + out["lost_value"]).where(priced),
     )
 
 

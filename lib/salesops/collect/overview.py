@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from salesops import deals, fiscal_calendar
-from salesops.collect import kpis
+from salesops.collect import kpis, valuation
 from salesops.deals import SEGMENT_BANDS, attach_segments  # noqa: F401 (notebooks: collect_overview.attach_segments)
 from salesops.formats import money, percent
 from salesops.report.present import Metric
@@ -103,7 +103,9 @@ def headline_metrics(headline: pd.DataFrame, coverage: pd.DataFrame, target: flo
         Metric("Bookings, last 12 months", row["bookings_last_12_months"],
                money(row["bookings_last_12_months"], currency, compact=True)),
         Metric("Win rate", row["win_rate_count"], percent(row["win_rate_count"]),
-               f"by count, last {window} months; {percent(row['win_rate_value'])} by value"),
+               f"by count, last {window} months; " + (f"{percent(row['win_rate_value'])} by value"
+                                                      if pd.notna(row["win_rate_value"]) else
+                                                      "by value not measurable: lost deals carry no amount")),
         Metric("Average deal", row["average_deal_size"], money(row["average_deal_size"], currency, compact=True),
                f"won deals, last {window} months"),
         Metric("Sales cycle", row["median_cycle_days"], f"{row['median_cycle_days']:.0f} days",
@@ -120,9 +122,28 @@ def _weighted_score(scores: pd.DataFrame) -> float:
     return float(np.average(scores["score"], weights=scores["rows"])) if scores["rows"].sum() else math.nan
 
 
+def valuation_sentence(valued: dict[str, float], params: Params) -> list[str]:
+    """One sentence on the open deals without amount (``valuation.valuation_summary``): how many, what the rule
+    valued them at, and the share of the open pipeline that is valued rather than entered; none when every open
+    deal carried an amount."""
+    if not valued["valued_deals"]:
+        return []
+    if params.collect.open_deal_value == "none":
+        return [f"{valued['valued_deals']:,} of the {valued['open_deals']:,} open deals carry no amount and count as "
+                "zero in coverage and the pipeline forecast (collect.open_deal_value: none)."]
+    currency = params.currency
+    return [f"{valued['valued_deals']:,} of the {valued['open_deals']:,} open deals carry no amount: each is valued "
+            f"at the median won deal of its segment and product over the last {params.collect.window_months} months, "
+            f"or of a wider group where fewer than {valuation.MIN_WON_DEALS} such deals were won "
+            f"(collect.open_deal_value), {money(valued['valued_value'], currency, compact=True)} in all, so "
+            f"{percent(deals.ratio(valued['valued_value'], valued['open_value']), 0)} of the "
+            f"{money(valued['open_value'], currency, compact=True)} open pipeline is valued, not entered."]
+
+
 def findings(headline: pd.DataFrame, segments: pd.DataFrame, funnel: pd.DataFrame, coverage: pd.DataFrame,
-             fixes: pd.DataFrame, params: Params) -> list[str]:
-    """What the numbers say, in a few plain sentences, most important first."""
+             fixes: pd.DataFrame, params: Params, valued: dict[str, float] | None = None) -> list[str]:
+    """What the numbers say, in a few plain sentences, most important first (``valued``: the open deals valued
+    by ``collect.open_deal_value``, from ``valuation.valuation_summary``)."""
     row = headline.iloc[0]
     currency = params.currency
     total = coverage.set_index("forecast_category")
@@ -139,6 +160,7 @@ def findings(headline: pd.DataFrame, segments: pd.DataFrame, funnel: pd.DataFram
     sentences.append(
         f"Open pipeline expected to close in {params.quarter} covers the target {coverage_total:.1f} times, {verdict}; "
         f"committed deals alone cover {percent(total.loc['commit', 'coverage'], 0)} of it.")
+    sentences += valuation_sentence(valued, params) if valued else []
     known = segments[segments["won"] + segments["lost"] > 0]
     if len(known) > 1:
         best = known.loc[known["win_rate_count"].idxmax()]
