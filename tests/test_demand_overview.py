@@ -56,3 +56,15 @@ def test_the_forecast_history_starts_with_a_whole_period():
     # weeks run Monday to Sunday: from Wednesday 4 Mar, the first whole week starts Monday 9 Mar
     assert start(day("2026-03-04"), day("2026-03-05"), "W") == day("2026-03-09")
     assert start(pd.NaT, day("2026-03-05")) is None
+
+
+def test_findings_never_print_an_error_that_could_not_be_measured():
+    params = load_params("2027Q1", root=ROOT)
+    comparison = pd.DataFrame({"method": ["blended"] * 3, "scenario": ["downside", "base", "upside"],
+                               "bookings": [80.0, 100.0, 120.0]})
+    backtest = pd.DataFrame({"unique_id": ["total"], "model": ["AutoETS"], "mase": [math.nan],
+                             "smape": [math.nan]})
+    sentences = demand_overview.demand_findings(comparison, 100.0, backtest, params)
+    assert sentences[-1] == ("The company-level forecast uses AutoETS; the history is too short to backtest it, so "
+                             "its accuracy is not measured.")
+    assert not any("nan" in sentence.lower() for sentence in sentences)

@@ -130,3 +130,20 @@ def test_headline_metrics_and_findings_read_the_numbers():
     assert sentences[2].startswith("SMB deals are won most often (30% by count), ENT least (10%)")
     assert "qualify stage: only 60%" in sentences[3]
     assert sentences[4] == "Data to fix first: 73 open opportunities have a close date in the past."
+    # lost deals that do not record how far they got cannot say where the funnel leaks
+    unknown = collect_overview.findings(headline, segments, funnel, coverage, fixes, params, lost_stage_known=0.2)
+    assert unknown[3].startswith("Where the funnel loses deals cannot be told: only 20% of the deals lost in the "
+                                 "last 12 months record the stage they reached")
+    assert not any("qualify stage" in sentence for sentence in unknown)
+
+
+def test_lost_stage_known_share_counts_lost_deals_with_a_max_stage():
+    deals = make_opportunities([
+        ("W1", "R1", "2026-01-01", "2026-03-01", "closed_won", 10_000.0, None),
+        ("L1", "R1", "2026-01-01", "2026-04-01", "closed_lost", 1.0, "demo"),
+        ("L2", "R1", "2026-01-01", "2026-04-01", "closed_lost", 1.0, None),
+        ("L3", "R1", "2026-01-01", "2026-04-01", "closed_lost", 1.0, None),
+        ("L4", "R1", "2026-01-01", "2026-04-01", "closed_lost", 1.0, "proposal"),
+    ], ["opportunity_id", "rep_id", "created_date", "close_date", "stage", "amount", "max_stage"])
+    assert kpis.lost_stage_known_share(deals, pd.Timestamp("2026-12-31"), 12) == 0.5
+    assert pd.isna(kpis.lost_stage_known_share(deals.iloc[:1], pd.Timestamp("2026-12-31"), 12))

@@ -152,7 +152,8 @@ def run(step: Step) -> CollectResult:
     metrics = (collect_overview.headline_metrics(headline, coverage, target, target_basis, scores, params)
                + collect_overview.set_aside_metrics(set_aside, currency))
     findings = (collect_overview.set_aside_findings(set_aside, currency)
-                + collect_overview.findings(headline, segments, funnel, coverage, fixes, params, valued))
+                + collect_overview.findings(headline, segments, funnel, coverage, fixes, params, valued,
+                                            kpis.lost_stage_known_share(opportunities, as_of, window)))
 
     previous_dir = plan_review.previous_report_dir(step.out_dir, params.quarter, params.fiscal_year_start_month)
     review = plan_review.review_previous_plan(plan_review.read_previous_plan(previous_dir), previous_dir is not None,

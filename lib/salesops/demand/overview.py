@@ -107,12 +107,15 @@ def demand_findings(comparison: pd.DataFrame, target: float, backtest: pd.DataFr
     elif blended["downside"] >= target:
         sentences.append("Even the downside reaches the target: the target may be set too low.")
     total = backtest[backtest["unique_id"].astype(str) == TOTAL_ID]
-    if len(total):
+    if len(total) and pd.notna(total.iloc[0]["mase"]) and pd.notna(total.iloc[0]["smape"]):
         row = total.iloc[0]
         sentences.append(
             f"The company-level forecast uses {row['model']}; in backtests it missed by {row['mase']:.2f}× the "
             f"error of a same-month-last-year guess (MASE; below 1 is better) and "
             f"{percent(row['smape'], 0)} on average (sMAPE).")
+    elif len(total):
+        sentences.append(f"The company-level forecast uses {total.iloc[0]['model']}; the history is too short to "
+                         "backtest it, so its accuracy is not measured.")
     return sentences
 
 
