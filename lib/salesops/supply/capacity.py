@@ -177,6 +177,43 @@ def measured_productivity(opportunities: pd.DataFrame, reps: pd.DataFrame, as_of
     return out.astype({"segment": TEXT_DTYPE, "source": TEXT_DTYPE})
 
 
+def rep_productivity(opportunities: pd.DataFrame, reps: pd.DataFrame, as_of, history_months: int,
+                     ramp_curve: Sequence[float], segment_rates: pd.Series, prior_months: float) -> pd.DataFrame:
+    """Each account executive's own bookings per ramped month, shrunk toward the segment's rate by how much
+    evidence the rep has (a credibility weight, as in empirical Bayes):
+
+        rate_i = (bookings_i + prior_months × segment_rate) / (ramped_rep_months_i + prior_months)
+
+    ``bookings_i``: won in the ``history_months`` to ``as_of`` (company currency); ``ramped_rep_months_i``: the
+    rep's ramped months over the same window, counting only the days the rep is known to sell
+    (:func:`active_share`). A rep with no measured months gets the segment's rate; one with many gets close to
+    their own. ``segment_rates``: productivity per segment (``measured_productivity``), NaN rate where unknown.
+
+    Columns: rep_id, bookings, ramped_rep_months, own_rate (bookings ÷ ramped months; NaN without months),
+    evidence_share (ramped months ÷ (ramped months + prior_months)), rate.
+    """
+    as_of = pd.Timestamp(as_of)
+    months = pd.date_range(end=as_of.to_period("M").to_timestamp(), periods=history_months, freq="MS")
+    team = ramped_equivalents(rep_months(reps, months), ramp_curve, 0.0, as_of)
+    team["ramped_equivalents"] *= active_share(team, reps, opportunities, as_of)
+    rep_ids = reps.loc[reps["role"].astype(object).eq(AE).fillna(False).to_numpy(bool), "rep_id"].astype(object)
+    ramped = team.groupby(team["rep_id"].astype(object))["ramped_equivalents"].sum().reindex(rep_ids).fillna(0.0)
+    close = pd.to_datetime(opportunities["close_date"])
+    won = opportunities.loc[won_mask(opportunities) & (close >= months[0]).to_numpy(bool)
+                            & (close <= as_of).to_numpy(bool)]
+    bookings = won.groupby(won["rep_id"].astype(object))["amount"].sum().reindex(rep_ids).fillna(0.0)
+    segment = reps.set_index("rep_id")["segment"] if "segment" in reps else pd.Series(dtype=object)
+    prior = rep_ids.map(segment).astype(object).fillna(UNKNOWN).map(segment_rates).astype(float).to_numpy()
+    months_known, booked = ramped.to_numpy(dtype=float), bookings.to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        own = np.where(months_known > 0, booked / months_known, np.nan)
+        shrunk = (booked + prior_months * prior) / (months_known + prior_months)
+    rate = np.where(np.isnan(prior), own, shrunk if prior_months > 0 else np.where(months_known > 0, own, prior))
+    evidence = months_known / (months_known + prior_months) if prior_months > 0 else (months_known > 0) * 1.0
+    return pd.DataFrame({"rep_id": rep_ids.to_numpy(), "bookings": booked, "ramped_rep_months": months_known,
+                         "own_rate": own, "evidence_share": evidence, "rate": rate}).astype({"rep_id": TEXT_DTYPE})
+
+
 def observed_attrition(reps: pd.DataFrame, as_of, history_months: int) -> pd.DataFrame:
     """Attrition actually seen per role over the ``history_months`` months to ``as_of``.
 
