@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from salesops import fiscal_calendar
-from salesops.collect import icp, kpis, performers, plan_review, quality, rep_forecast_accuracy
+from salesops.collect import icp, kpis, performers, plan_review, quality, rep_forecast_accuracy, valuation
 from salesops.collect import overview as collect_overview
 from salesops.contract import analyses, quarantine
 from salesops.data.inputs import Inputs, inventory
@@ -38,7 +38,7 @@ class CollectResult:
     why."""
 
     inputs: Inputs  # the validated tables, the rows set aside, where each table came from
-    opportunities: pd.DataFrame  # the opportunities with each deal's segment and region
+    opportunities: pd.DataFrame  # the opportunities with each deal's segment and region, open deals valued
     inventory: pd.DataFrame  # the tables found, their rows and period
     supported: pd.DataFrame  # contract.analyses.availability: what this data supports
     # data quality
@@ -130,8 +130,10 @@ def run(step: Step) -> CollectResult:
     inputs = step.load_inputs()
     tables = inputs.tables
     as_of = params.data_end
-    opportunities = collect_overview.attach_segments(tables["opportunities"], tables.get("reps"),
-                                                     tables.get("accounts"))
+    opportunities = valuation.value_open_deals(
+        collect_overview.attach_segments(tables["opportunities"], tables.get("reps"), tables.get("accounts")),
+        as_of, params.collect.window_months, params.collect.open_deal_value)
+    valued = valuation.valuation_summary(opportunities, as_of)
     supported = analyses.availability(tables, inputs.derived)
 
     completeness = quality.completeness(inputs.provided)
@@ -150,7 +152,8 @@ def run(step: Step) -> CollectResult:
     metrics = (collect_overview.headline_metrics(headline, coverage, target, target_basis, scores, params)
                + collect_overview.set_aside_metrics(set_aside, currency))
     findings = (collect_overview.set_aside_findings(set_aside, currency)
-                + collect_overview.findings(headline, segments, funnel, coverage, fixes, params))
+                + collect_overview.findings(headline, segments, funnel, coverage, fixes, params, valued,
+                                            kpis.lost_stage_known_share(opportunities, as_of, window)))
 
     previous_dir = plan_review.previous_report_dir(step.out_dir, params.quarter, params.fiscal_year_start_month)
     review = plan_review.review_previous_plan(plan_review.read_previous_plan(previous_dir), previous_dir is not None,
@@ -218,7 +221,8 @@ def run(step: Step) -> CollectResult:
 def write(step: Step, result: CollectResult) -> None:
     """Write the validated input tables and the rows set aside (the later steps read these, never the input
     files), step 1's artifacts and its summary."""
-    step.write_tables(result.inputs.tables, result.inputs.rejects)
+    # the opportunities as valued (collect.open_deal_value): the later steps plan with the same amounts
+    step.write_tables({**result.inputs.tables, "opportunities": result.opportunities}, result.inputs.rejects)
     step.write_all(result.artifacts())
     step.write_summary(result.metrics, result.summary_findings(), analyses.skipped_sentences(result.supported))
 

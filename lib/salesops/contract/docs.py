@@ -62,8 +62,8 @@ address, a phone number or a person's name (`Contact Email`, `Mobile`, `First Na
 data: its values are never shown on executive pages and the report's tables do not keep it.
 
 A plan needs at least one won deal closed by the end of the data, and a target: `collect.target`, or bookings in
-the same quarter a year before the planned one. `salesops check` and a run (before its first step) say so when
-either is missing.
+the same quarter a year before the planned one when that quarter is wholly in the data (else the mean of the last
+complete quarters, stated). `salesops check` and a run (before its first step) say so when either is missing.
 
 ## Stages
 
