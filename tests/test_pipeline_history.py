@@ -16,7 +16,7 @@ from salesops.errors import DataError
 from salesops.report import plots
 from salesops.runner.check import check_data
 
-from builders import W, L, canonical_frame, folder_params, make_opportunities, tiny_export, write_export
+from builders import ROOT, W, L, canonical_frame, folder_params, make_opportunities, tiny_export, write_export
 
 history_frame = partial(canonical_frame, "opportunity_history",
                         columns=("opportunity_id", "changed_at", "stage", "amount", "close_date"))
@@ -262,7 +262,8 @@ def test_a_change_before_its_deal_was_created_and_a_change_of_no_deal_are_report
     assert ("opportunity_history.csv, column 'changed_at': 1 row have dates in the wrong order (row 2; values "
             "'2026-01-04 < 2026-01-05 (created_date of opportunities O1)'). Expected: changed_at on or after the "
             "created_date of its opportunities row (opportunities.csv)") in message
-    assert "opportunity_history.csv, column 'opportunity_id': 1 row point to an id that does not exist (row 3" in message
+    assert ("opportunity_history.csv, column 'opportunity_id': 1 row point to an id that does not exist (row 3"
+            in message)
     report = check_data(folder_params(folder, values=values))  # check says the same, in one pass
     assert not report.ok and "have dates in the wrong order" in report.text()
     kept = load_inputs(folder_params(folder, values=values, on_row_error="quarantine", max_reject_share=0.7))
@@ -289,3 +290,38 @@ def test_the_hubspot_preset_reads_a_deal_stage_history_of_internal_values(tmp_pa
     folder = export_with_history(tmp_path, stages)
     history = load_inputs(folder_params(folder, preset="hubspot")).tables["opportunity_history"]
     assert history[["opportunity_id", "stage"]].values.tolist() == [["O1", "qualify"], ["O1", "closed_won"]]
+
+
+# -- the Salesforce demo export (outside the project; skipped without it) -----------------------------
+
+
+def test_snapshots_of_the_salesforce_demo_export_equal_a_count_straight_from_its_files():
+    from salesops.plan_params import load_params
+
+    export = ROOT.parent / "shared" / "data" / "exports" / "sfdc-wave-sdo"
+    if not export.is_dir():
+        pytest.skip("the real export sfdc-wave-sdo is not beside the project (expected in ../shared/data/exports/)")
+    tables = load_inputs(load_params("2017Q3", ROOT / "examples" / "sfdc-wave-sdo" / "params.yaml", ROOT),
+                         data_dir=export).tables
+    quarters = {"2016Q3": "2016-07-01", "2016Q4": "2016-10-01", "2017Q1": "2017-01-01", "2017Q2": "2017-04-01"}
+    got = ph.snapshot_totals(ph.pipeline_snapshots(tables["opportunities"], tables["opportunity_history"],
+                                                   list(quarters.values()))).set_index("quarter")
+    raw = pd.read_csv(export / "OpportunityHistory.csv", parse_dates=["CreatedDate__c", "CloseDate__c"])
+    deals = pd.read_csv(export / "Opportunity.csv", parse_dates=["CloseDate", "DateTimeCreated__c"]).set_index(
+        "External_Id__c")
+    for quarter, start in quarters.items():
+        start = pd.Timestamp(start)
+        end = start + pd.offsets.QuarterEnd(0)
+        last = (raw[raw["CreatedDate__c"] < start].sort_values("CreatedDate__c", kind="stable")
+                .groupby("Opportunity.External_Id__c").tail(1).set_index("Opportunity.External_Id__c"))
+        deal = deals.loc[last.index]
+        closed_before = deal["StageName"].str.startswith("Closed") & (deal["CloseDate"] < start)
+        open_then = last[~last["StageName__c"].str.startswith("Closed") & ~closed_before
+                         & (deal["DateTimeCreated__c"] < start)]
+        due = open_then["CloseDate__c"].between(start, end)
+        won_in_quarter = (deals["StageName"] == "Closed Won") & deals["CloseDate"].between(start, end)
+        won = won_in_quarter.loc[open_then.index]
+        expected = [len(open_then), open_then["Amount__c"].sum(), open_then.loc[due, "Amount__c"].sum(),
+                    deals.loc[open_then.index[due & won], "Amount"].sum(), deals.loc[won_in_quarter, "Amount"].sum()]
+        columns = ["open_deals", "open_value", "due_value", "due_won_value", "quarter_won_value"]
+        assert got.loc[quarter, columns].tolist() == expected, quarter

@@ -281,8 +281,8 @@ def snapshot_findings(snapshots: pd.DataFrame, currency: str) -> list[str]:
         spread = (f" (lowest {low['quarter']} {low['due_won_share']:.0%}, highest {high['quarter']} "
                   f"{high['due_won_share']:.0%})" if len(measured) > 1 else "")
         booked = float(totals["quarter_won_value"].sum())
-        of_bookings = (f"; those wins made {due_won / booked:.0%} of the {money(booked, currency, compact=True)} booked in "
-                       "these quarters" if booked > 0 else "")
+        of_bookings = (f"; those wins made {due_won / booked:.0%} of the {money(booked, currency, compact=True)} "
+                       "booked in these quarters" if booked > 0 else "")
         sentences = [f"Of the open pipeline expected to close within each quarter at its start ({quarters}), "
                      f"{due_won / due:.0%} by value was won in that quarter{spread}{of_bookings} (measured from "
                      "the stage history)."]

@@ -1,7 +1,8 @@
 """Step 1 in one call: ``run(step)`` loads and audits the input tables, measures the KPIs, reviews last
 quarter's plan, rebuilds the pipeline at past quarter starts from the stage history, finds the ideal customer
-profile, scores the leads, compares top and bottom performers and the reps' forecast accuracy, and returns a ``CollectResult`` with everything the page shows; ``write(step,
-result)`` writes the validated tables, the step's artifacts and its summary.
+profile, scores the leads, compares top and bottom performers and the reps' forecast accuracy, and returns a
+``CollectResult`` with everything the page shows; ``write(step, result)`` writes the validated tables, the
+step's artifacts and its summary.
 
 A section the data cannot support carries the sentence saying why (``*_reason``: empty when the section has
 its table), so the notebook shows either the table or that sentence and decides nothing itself.
