@@ -94,6 +94,7 @@ def _state_at(opportunities: pd.DataFrame, rows: pd.DataFrame, date: pd.Timestam
     in_first = ids.isin(first.index).to_numpy(dtype=bool) & ~in_last
     basis = np.select([in_last, in_first], ["history", "first_history_row"], "deal")
     picked = pd.concat([last.loc[ids[in_last].to_numpy()], first.loc[ids[in_first].to_numpy()]])
+    picked = picked[~picked.index.duplicated()]  # a deal id repeated in opportunities
     then = picked.reindex(ids.to_numpy()).reset_index(drop=True)
     from_history = pd.Series(in_last | in_first)
     today = opportunities.reset_index(drop=True)
