@@ -19,7 +19,8 @@ sheet). A file is found by its table name (`opportunities.csv`, `opportunities.p
 others switches on the analyses that need it.
 
 Names below are canonical. A CRM export keeps its own names: `data.columns` maps them onto these
-(`{Opportunity ID: opportunity_id}`), `data.values` maps values (stage names such as `Closed Won`),
+(`{Opportunity ID: opportunity_id}`), `data.values` maps values (stage names such as `Closed Won`; the
+mappings of the opportunities' stage and forecast category apply to the stage history too, under its own),
 `data.true_values` / `data.false_values` add yes/no spellings and `data.date_format` gives the date format
 (ISO `2026-03-31` is always read). Columns not listed here are kept as they are.
 
@@ -48,7 +49,7 @@ group thousands in threes, `1 234 567`), and money may carry the company currenc
   `forecast.horizon_quarters` after it).
 - Primary keys unique; foreign keys point at a row of the referenced table when that table is provided.
 - Dates in order: an opportunity closes on or after it was created, a lead converts on or after it was
-  created, a rep leaves on or after being hired.
+  created, a rep leaves on or after being hired, a deal's change is dated on or after the deal's creation day.
 
 A row that breaks a rule stops the run with a message naming the file, column, rows (numbered as in a
 spreadsheet: the header is row 1, a blank line counts) and the fix, or, with `data.on_row_error: quarantine`,

@@ -86,6 +86,9 @@ class TableSpec:
     foreign_keys: tuple[ForeignKey, ...] = ()
     date_orders: tuple[DateOrder, ...] = ()
     required: bool = False
+    #: (foreign key column, referenced table's date, this table's date): this row's date not before that of the
+    #: row its key names (a change of a deal dated before the deal was created).
+    linked_date_orders: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def column_names(self) -> list[str]:
@@ -300,16 +303,44 @@ CURRENCY_RATES = TableSpec(
     primary_key=("currency", "start_date"),
 )
 
+OPPORTUNITY_HISTORY = TableSpec(
+    "opportunity_history",
+    "One row per change of a deal (Salesforce OpportunityHistory, HubSpot deal stage history): the open pipeline "
+    "as it stood on any past date. Stage and forecast category are mapped like the opportunities' own.",
+    (
+        _c("history_id", "string", False, "Unique id of the change.", "H0098765"),
+        _c("opportunity_id", "string", True, "Deal that changed.", "O0012345", nullable=False),
+        _c("changed_at", "datetime", True, "When the change was made.", "2026-02-03 14:30:00", nullable=False),
+        _c("stage", "string", True, "Stage after the change (data.values.opportunities.stage applies too).",
+           "proposal", nullable=False, allowed=STAGES),
+        _c("amount", "float", False, "Deal value after the change, company currency.", "24000", non_negative=True,
+           money=True),
+        _c("close_date", "date", False, "Expected close date after the change.", "2026-03-27"),
+        _c("forecast_category", "string", False, "Forecast category after the change.", "commit",
+           allowed=FORECAST_CATEGORIES),
+    ),
+    primary_key=("history_id",),
+    foreign_keys=(ForeignKey("opportunity_id", "opportunities", "opportunity_id"),),
+    linked_date_orders=(("opportunity_id", "created_date", "changed_at"),),
+)
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (REPS, ACCOUNTS, LEADS, OPPORTUNITIES, ACTIVITIES, PRODUCTS, ORDERS, FORECAST_SUBMISSIONS,
-                 CURRENCY_RATES)
+                 OPPORTUNITY_HISTORY, CURRENCY_RATES)
+}
+
+#: Value mappings a column shares with another table's column: data.values of the latter apply to the former,
+#: under the former's own (a user maps the stages once, for opportunities).
+SHARED_VALUES: dict[tuple[str, str], tuple[str, str]] = {
+    ("opportunity_history", "stage"): ("opportunities", "stage"),
+    ("opportunity_history", "forecast_category"): ("opportunities", "forecast_category"),
 }
 
 #: Order in which tables are validated, so foreign keys point at tables already checked.
 LOAD_ORDER: tuple[str, ...] = (
     "currency_rates", "reps", "accounts", "products", "leads", "opportunities", "activities", "orders",
-    "forecast_submissions",
+    "forecast_submissions", "opportunity_history",
 )
 
 

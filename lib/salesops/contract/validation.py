@@ -154,6 +154,10 @@ class MappingRules:
                                        **data_params.values.get(table, {}).get(column, {})}
                               for column in {*preset.values.get(table, {}), *data_params.values.get(table, {})}}
                       for table in {*preset.values, *data_params.values}}
+        for (table, column), (like_table, like_column) in schema.SHARED_VALUES.items():
+            shared = {**values.get(like_table, {}).get(like_column, {}), **values.get(table, {}).get(column, {})}
+            if shared:
+                values = {**values, table: {**values.get(table, {}), column: shared}}
         return cls(
             columns=data_params.columns,
             values=values,
@@ -762,6 +766,31 @@ def _check_date_orders(frame, spec: schema.TableSpec, source, problems) -> None:
             ))
 
 
+def check_linked_dates(tables: dict[str, pd.DataFrame], sources: dict[str, str]) -> list[Problem]:
+    """Rows dated before the row their key names (``schema.TableSpec.linked_date_orders``: a change of a deal
+    dated before the deal's creation day), where both dates are known; the first row holding a key counts."""
+    problems = []
+    for name, frame in tables.items():
+        for key, ref_date, date in schema.TABLES[name].linked_date_orders:
+            fk = next(f for f in schema.TABLES[name].foreign_keys if f.column == key)
+            ref = tables.get(fk.ref_table)
+            if ref is None or key not in frame.columns or date not in frame.columns or ref_date not in ref.columns:
+                continue
+            dates = ref.drop_duplicates(fk.ref_column).set_index(fk.ref_column)[ref_date]
+            earlier = frame[key].map(dates).astype("datetime64[ns]")
+            wrong = (frame[date] < earlier).fillna(False).to_numpy(dtype=bool)
+            if wrong.any():
+                shown = (frame.loc[wrong, date].dt.strftime("%Y-%m-%d") + " < " + earlier[wrong].dt.strftime("%Y-%m-%d")
+                         + f" ({ref_date} of {fk.ref_table} " + frame.loc[wrong, key].astype(str) + ")")
+                problems.append(Problem(
+                    name, sources[name], date, "date_order", frame.index[wrong], shown,
+                    f"{date} on or after the {ref_date} of its {fk.ref_table} row ({sources.get(fk.ref_table)})",
+                    f"correct {date} in the export or {ref_date} in {sources.get(fk.ref_table)}, "
+                    + QUARANTINE_HINT,
+                ))
+    return problems
+
+
 def _arrow_text(series: pd.Series) -> pa.Array:
     return pa.array(series.astype(schema.TEXT_DTYPE))
 
@@ -817,6 +846,7 @@ def validate_tables(raw_tables: dict[str, pd.DataFrame], sources: dict[str, str]
         typed[name], found = coerce_table(frame, spec, sources[name], rules)
         problems += found
         rules = _with_rates(rules, typed, found)
+    problems += check_linked_dates(typed, sources)
     typed, adjustments = derive.apply_rules(typed)
     sources = {**{name: f"{name} (derived from opportunities)" for name in typed}, **sources}
     if on_row_error == "error":
@@ -861,6 +891,7 @@ def find_problems(raw_tables: dict[str, pd.DataFrame], sources: dict[str, str], 
         typed[name], found = coerce_table(frame, spec, sources[name], rules)
         problems += found
         rules = _with_rates(rules, typed, found)
+    problems += check_linked_dates(typed, sources)
     adjustments = pd.DataFrame(columns=derive.ADJUSTMENT_COLUMNS)
     if "opportunities" in typed:
         typed, adjustments = derive.apply_rules(typed)

@@ -176,6 +176,12 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
     _declare("forecast_trend", COLLECT, "the team's forecast bias and error per quarter",
              "quarter:text reps:int forecast:float actual:float team_bias:float "
              "median_absolute_percentage_error:float share_within_tolerance:float"),
+    _declare("pipeline_snapshots", COLLECT,
+             "the open pipeline at each past quarter's start by stage, rebuilt from the stage history, and what of it "
+             "was won in the quarter (needs opportunity_history)",
+             "quarter:text quarter_start:datetime quarter_end:datetime stage:text open_deals:int open_value:float "
+             "due_deals:int due_value:float due_won_deals:int due_won_value:float won_deals:int won_value:float "
+             "estimated_deals:int quarter_won_deals:int quarter_won_value:float", optional=True),
     _declare("bookings_series", DEMAND,
              "monthly bookings per forecast series (one column per level of params.forecast.levels)",
              "unique_id:text ds:datetime y:float", more_columns=True),

@@ -29,7 +29,7 @@ from salesops.plan_params import Params
 
 #: Tables that no other table points to: they cannot change which opportunities are kept, so the check
 #: before a run leaves them to step 1 (activities are by far the largest table).
-_LEAF_TABLES = ("activities", "orders", "forecast_submissions")
+_LEAF_TABLES = ("activities", "orders", "forecast_submissions", "opportunity_history")
 
 
 def unmet(tables: dict[str, pd.DataFrame], params: Params, sources: dict[str, str] | None = None) -> list[str]:
