@@ -236,6 +236,18 @@ _CHECKS.update({
         "{n} row had a product name spelled another way; it was unified",
         "{n} rows had product names spelled other ways; they were unified",
         "Sales ops should merge the duplicate product entries in the CRM's product list."),
+    "placeholder_ids_emptied": _CheckSpec(
+        "opportunities", "low", "placeholder ids (Salesforce's empty id 000000000000000AAA) read as empty",
+        "{n} cell held a placeholder id; it was read as empty",
+        "{n} cells held placeholder ids; they were read as empty",
+        "Sales ops may fill the links the CRM left empty where they are known (a deal's account, a task's "
+        "deal)."),
+    "other_kind_ids_emptied": _CheckSpec(
+        "activities", "low", "ids of another kind of record (an account on a task's WhatId) read as empty",
+        "{n} cell named another kind of record than the column holds; it was read as empty",
+        "{n} cells named another kind of record than the column holds; they were read as empty",
+        "These activities still count, without a deal; link them to their deal in the CRM if they belong to "
+        "one."),
 })
 
 #: Money values far above their column's median (``validation.amount_outlier_rows``); the table varies.
@@ -585,8 +597,9 @@ def audit_checks(tables: Mapping[str, pd.DataFrame], rejects: pd.DataFrame | Non
     * every table with money columns, when ``flag_amount_ratio`` is given (``data.flag_amount_ratio``):
       ``amount_outliers`` (high) — rows with a money value more than that many times the median of its
       column's positive values (``validation.amount_outlier_rows``), after the table's other checks.
-    * documented rules applied on load (``adjustments`` from ``derive.apply_rules``; low):
-      ``reps_derived``, ``accounts_derived``, ``product_spellings_unified`` — one row per rule applied.
+    * documented rules applied on load (``adjustments`` from ``derive.apply_rules`` and
+      ``export_ids.empty_ids``; low): ``reps_derived``, ``accounts_derived``, ``product_spellings_unified``,
+      ``placeholder_ids_emptied``, ``other_kind_ids_emptied`` — one row per rule applied.
 
     Rows are ordered by table (schema order), rejects first, then the checks in the order above.
     """

@@ -22,7 +22,7 @@ class DataParams(Settings):
 
     source: Literal["sample", "folder"] = "sample"
     dir: str | None = None
-    preset: Literal["salesforce", "hubspot", "pipedrive"] | None = None
+    preset: Literal["salesforce", "hubspot", "pipedrive", "dynamics", "zoho"] | None = None
     on_row_error: Literal["error", "quarantine"] = "error"
     max_reject_share: Share = 0.2
     encoding: str = "utf-8"
