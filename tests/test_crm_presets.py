@@ -9,6 +9,7 @@ from textwrap import dedent
 import pandas as pd
 import pytest
 
+from salesops.collect import quality
 from salesops.contract.validation import MappingRules, validate_tables
 from salesops.data.files import read_table_file
 from salesops.data.settings import DataParams
@@ -80,9 +81,14 @@ SALESFORCE_ROLES = dict(columns={"reps": {"UserRole.Name": "role"}},
                         values={"reps": {"role": {"Eastern Sales Team": "AE", "VP North American Sales": "MANAGER"}}})
 
 
-def test_salesforce_preset_maps_data_export_files_by_api_name(tmp_path):
-    result = validated(tmp_path, "salesforce", SALESFORCE_DATA_EXPORT, timezone="America/New_York",
-                       **SALESFORCE_ROLES)
+@pytest.fixture(scope="module")
+def salesforce_export(tmp_path_factory):
+    return validated(tmp_path_factory.mktemp("salesforce"), "salesforce", SALESFORCE_DATA_EXPORT,
+                     timezone="America/New_York", **SALESFORCE_ROLES)
+
+
+def test_salesforce_preset_maps_data_export_files_by_api_name(salesforce_export):
+    result = salesforce_export
     opps = result.tables["opportunities"]
     assert values(opps, "opportunity_id") == [O1, O2, O3]
     assert values(opps, "rep_id") == [U1, U1, U2]
@@ -124,6 +130,20 @@ def test_salesforce_preset_maps_data_export_files_by_api_name(tmp_path):
     ]
     assert f"'{A1}' (the id of another kind of record: ids of this column start with 006)" in \
         result.adjustments["detail"].iloc[3]
+
+
+def test_ids_read_as_empty_are_counted_by_the_data_quality_audit(salesforce_export):
+    result = salesforce_export
+    checks = quality.audit_checks(result.tables, result.rejects, "2026-12-31", adjustments=result.adjustments)
+    read = checks[checks["check"].isin(["placeholder_ids_emptied", "other_kind_ids_emptied"])]
+    assert read[["table", "check", "severity", "rows_affected", "rows_total"]].values.tolist() == [
+        ["reps", "placeholder_ids_emptied", "low", 1, 3],
+        ["opportunities", "placeholder_ids_emptied", "low", 1, 3],
+        ["activities", "placeholder_ids_emptied", "low", 1, 3],
+        ["activities", "other_kind_ids_emptied", "low", 1, 3],
+    ]
+    fixes = quality.fix_list(read, top=None)
+    assert "1 cell held a placeholder id; it was read as empty" in fixes["problem"].tolist()
 
 
 def test_salesforce_preset_reads_data_loader_relationship_columns(tmp_path):

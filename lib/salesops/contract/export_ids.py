@@ -35,8 +35,13 @@ def id_columns(table: str) -> list[str]:
 def is_placeholder(values: pd.Series) -> pd.Series:
     """Whether each value is a placeholder id (``PLACEHOLDER_ID``, surrounding spaces ignored); False where
     empty."""
-    text = values.astype(TEXT_DTYPE).str.strip()
-    return text.str.fullmatch(PLACEHOLDER_ID).fillna(False).astype(bool)
+    text = values.astype(TEXT_DTYPE)
+    # only a value starting with a zero or a space can be one: a cheap test first (millions of activity ids)
+    maybe = (text.str.startswith("0") | text.str.startswith(" ")).fillna(False).to_numpy(dtype=bool)
+    found = pd.Series(False, index=values.index)
+    if maybe.any():
+        found[maybe] = text[maybe].str.strip().str.fullmatch(PLACEHOLDER_ID).fillna(False).to_numpy(dtype=bool)
+    return found
 
 
 def of_another_kind(values: pd.Series, prefix: str) -> pd.Series:
