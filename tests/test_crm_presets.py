@@ -11,6 +11,7 @@ import pytest
 
 from salesops.collect import quality
 from salesops.contract.validation import MappingRules, validate_tables
+from salesops.demand import workflow as demand_workflow
 from salesops.data.files import read_table_file
 from salesops.data.settings import DataParams
 from salesops.errors import DataError
@@ -467,3 +468,14 @@ def test_booleans_read_as_crms_write_them(tmp_path):
                                         r"'maybe'\)\. Expected: true or false \(also yes/no, y/n, on/off, 1/0, "
                                         r"1\.0/0\.0\)"):
         validated(tmp_path, None, files)
+
+
+def test_leads_without_the_lead_of_each_deal_give_no_lead_forecast_and_say_why(tmp_path):
+    result = validated(tmp_path, "hubspot", HUBSPOT_UI_EXPORT)  # contacts as leads; deals carry no lead id
+    leads, opportunities = result.tables["leads"], result.tables["opportunities"]
+    scores = pd.DataFrame({"lead_id": leads["lead_id"], "probability": 0.5, "grade": "B"})
+    assert demand_workflow.lead_forecast_missing(leads, scores, opportunities) == \
+        demand_workflow.LEAD_FORECAST_NEEDS_LEAD_IDS
+    assert demand_workflow.lead_forecast_missing(None, None, opportunities) == \
+        demand_workflow.LEAD_FORECAST_NEEDS_SCORES
+    assert demand_workflow.lead_forecast_missing(leads, scores, opportunities.assign(lead_id=pd.NA)) == ""
