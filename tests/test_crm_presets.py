@@ -377,14 +377,28 @@ def test_zoho_preset_maps_deals_and_accounts_by_name(tmp_path):
     assert values(accounts, "region") == ["Ohio", None] and values(accounts, "owner_rep_id") == ["Dana Smith", "Li Wei"]
 
 
-def test_check_prints_one_export_column_feeding_two_contract_columns(tmp_path):
+def checked(tmp_path, files: dict[str, str], **data) -> str:
+    """The text of ``salesops check`` on the export ``files`` (table → CSV text) under the ``data`` params."""
     folder = tmp_path / "export"
     folder.mkdir()
-    for table, text in ZOHO_EXPORT.items():
+    for table, text in files.items():
         (folder / f"{table}.csv").write_text(dedent(text).strip() + "\n", encoding="utf-8")
-    report = check_data(folder_params(folder, preset="zoho"))
+    report = check_data(folder_params(folder, **data))
     assert report.ok, report.text()
-    assert "mapped Account Name → account_id, name;" in report.text()
+    return report.text()
+
+
+def test_check_prints_one_export_column_feeding_two_contract_columns(tmp_path):
+    assert "mapped Account Name → account_id, name;" in checked(tmp_path, ZOHO_EXPORT, preset="zoho")
+
+
+def test_check_prints_the_columns_a_preset_reads_beyond_renaming_and_the_ids_read_as_empty(tmp_path):
+    text = checked(tmp_path, SALESFORCE_DATA_EXPORT, preset="salesforce", **SALESFORCE_ROLES)
+    assert ("read by the preset Type → type of a Task (Call, Email, Meeting); CallDurationInSeconds → "
+            "duration_minutes (÷ 60); kept as extra columns CreatedDate, Status") in text
+    assert "read by the preset ConvertedOpportunityId → converted (names an opportunity)" in text
+    assert (f"activities.opportunity_id: '{A1}' (the id of another kind of record: ids of this column start with "
+            "006) read as no opportunity_id (1 row)") in text
 
 
 # -- every preset: the default stage set, overridden by the params ------------------------------------------

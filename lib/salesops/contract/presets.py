@@ -71,13 +71,15 @@ Prepare = Callable[[pd.DataFrame], pd.DataFrame]
 @dataclass(frozen=True)
 class Preset:
     """Per table: canonical column → export column names, first present wins; values per column; per table a
-    ``prepare`` step run after renaming (for what renaming alone cannot do); per table and id column the key
-    prefix of the records it may name (``export_ids``)."""
+    ``prepare`` step run after renaming (for what renaming alone cannot do) and, for ``salesops check`` to print,
+    the export columns it reads → what it sets; per table and id column the key prefix of the records it may
+    name (``export_ids``)."""
 
     columns: dict[str, dict[str, tuple[str, ...]]]
     values: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     date_format: str | None = None
     prepare: dict[str, Prepare] = field(default_factory=dict)
+    prepare_reads: dict[str, dict[str, str]] = field(default_factory=dict)
     id_prefixes: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def prepare_table(self, table: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -308,6 +310,9 @@ SALESFORCE = Preset(
     },
     date_format="%m/%d/%Y",
     prepare={"activities": _salesforce_activities, "leads": _salesforce_leads},
+    prepare_reads={"activities": {"Type": "type of a Task (Call, Email, Meeting)",
+                                  "CallDurationInSeconds": "duration_minutes (÷ 60)"},
+                   "leads": {"ConvertedOpportunityId": "converted (names an opportunity)"}},
     id_prefixes={"activities": {"opportunity_id": "006"}},
 )
 
@@ -365,6 +370,11 @@ HUBSPOT = Preset(
         "activities": {"type": _HUBSPOT_ACTIVITY_TYPES},
     },
     prepare={"leads": _hubspot_contacts},
+    prepare_reads={"leads": {
+        **dict.fromkeys(("Lifecycle Stage", "Lifecycle stage", "lifecyclestage"),
+                        "converted (Opportunity, Customer, Evangelist)"),
+        **dict.fromkeys(("Became a Customer Date", "Became a customer date", "hs_lifecyclestage_customer_date"),
+                        "converted_date (without a became-an-opportunity date)")}},
 )
 
 PIPEDRIVE = Preset(
@@ -418,6 +428,10 @@ PIPEDRIVE = Preset(
                                                         ("Lost", "Deal - Lost time"), ("Lost", "Lost time"))),
         "activities": _pipedrive_activities,
     },
+    prepare_reads={"opportunities": {
+        **dict.fromkeys(("Deal - Status", "Status"), "stage (won, lost), max_stage"),
+        **dict.fromkeys(("Deal - Won time", "Won time"), "close_date of won deals"),
+        **dict.fromkeys(("Deal - Lost time", "Lost time"), "close_date of lost deals")}},
 )
 
 DYNAMICS = Preset(
@@ -460,6 +474,10 @@ DYNAMICS = Preset(
     prepare={"opportunities": _closed_by_status(
         ("Status", "statecode"), {"won": "Won", "lost": "Lost", "1": "Won", "2": "Lost"},
         close_dates=("Actual Close Date", "actualclosedate"), won_amounts=("Actual Revenue", "actualvalue"))},
+    prepare_reads={"opportunities": {
+        **dict.fromkeys(("Status", "statecode"), "stage (Won, Lost), max_stage"),
+        **dict.fromkeys(("Actual Close Date", "actualclosedate"), "close_date of closed deals"),
+        **dict.fromkeys(("Actual Revenue", "actualvalue"), "amount of won deals")}},
 )
 
 ZOHO = Preset(
