@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from salesops.contract import quarantine
-from salesops.contract import currency, derive, privacy, schema
+from salesops.contract import currency, derive, export_ids, privacy, schema
 from salesops.contract.presets import PRESETS, Preset
 from salesops.errors import DataError
 from salesops import formats
@@ -40,8 +40,10 @@ REJECT_COLUMNS = ["table", "row", "column", "problem", "value", "message", "caus
 _REJECT_DTYPES = {"table": "string", "row": "int64", "column": "string", "problem": "string", "value": "string",
                   "message": "string", "cause_table": "string", "cause_row": "int64", "cause": "string",
                   "is_cause": "bool", "won_deal": "bool", "won_amount": "float64"}
-_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
-_FALSE = {"false", "f", "no", "n", "0", "0.0"}
+_TRUE = {"true", "t", "yes", "y", "on", "1"}
+_FALSE = {"false", "f", "no", "n", "off", "0"}
+#: 1 and 0 as numbers may be written with decimals (1.0, 0,00): a spreadsheet's or a database's checkbox.
+_ONE, _ZERO = r"\+?0*1(?:[.,]0*)?", r"[+-]?0+(?:[.,]0*)?"
 _SHOW_ROWS = 5
 
 
@@ -120,6 +122,9 @@ class MappingRules:
     """How a CRM export maps onto the canonical tables: the ``data`` params over an optional preset."""
 
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Per table, export columns left out before mapping (a column named like a canonical one that means
+    #: something else: an invoice currency next to amounts already converted).
+    ignored: dict[str, tuple[str, ...]] = field(default_factory=dict)
     values: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     date_format: str | None = None
     true_values: tuple[str, ...] = ()
@@ -160,6 +165,7 @@ class MappingRules:
                 values = {**values, table: {**values.get(table, {}), column: shared}}
         return cls(
             columns=data_params.columns,
+            ignored={table: tuple(names) for table, names in data_params.ignore_columns.items()},
             values=values,
             date_format=data_params.date_format or (preset.date_format if preset else None),
             true_values=tuple(data_params.true_values),
@@ -181,19 +187,25 @@ class MappingRules:
     def feeds(self, table: str, present: list[str]) -> dict[str, tuple[str, ...]]:
         """Export column → the canonical column(s) it feeds for ``table``: the params' own mapping (one export
         column may feed several canonical ones, ``{Owner: [rep_id, name]}``), then, for canonical columns still
-        missing, the first of the preset's names that is present."""
+        missing, the first of the preset's names that is present (an export column the params do not map may
+        feed several of them: a Zoho account name is the account's id and its name)."""
         feeds = {source: (target,) if isinstance(target, str) else tuple(target)
                  for source, target in self.columns.get(table, {}).items()}
         fed = {canonical for targets in feeds.values() for canonical in targets}
         if self.preset is not None:
+            mapped_by_params = set(feeds)
             for canonical, names in self.preset.columns.get(table, {}).items():
                 if canonical in present or canonical in fed:
                     continue
                 found = next((name for name in names if name in present), None)
-                if found is not None and found not in feeds:
-                    feeds[found] = (canonical,)
+                if found is not None and found not in mapped_by_params:
+                    feeds[found] = feeds.get(found, ()) + (canonical,)
                     fed.add(canonical)
         return feeds
+
+    def id_prefixes(self, table: str) -> dict[str, str]:
+        """The preset's key prefix per id column of ``table`` (``export_ids.empty_ids``); none without a preset."""
+        return self.preset.id_prefixes.get(table, {}) if self.preset is not None else {}
 
     def renames(self, table: str, present: list[str]) -> dict[str, str]:
         """Export column → the canonical column it is renamed to (the first it feeds; ``feeds`` gives all)."""
@@ -205,7 +217,9 @@ class MappingRules:
 
 def map_columns(raw: pd.DataFrame, spec: schema.TableSpec, source: str, rules: MappingRules) -> pd.DataFrame:
     """Rename export columns to canonical ones (an export column that feeds several canonical columns is
-    renamed to the first and copied to the others) and check the required columns and rows are there."""
+    renamed to the first and copied to the others) and check the required columns and rows are there. Export
+    columns listed in ``data.ignore_columns`` are left out first."""
+    raw = raw.drop(columns=[c for c in rules.ignored.get(spec.name, ()) if c in raw.columns])
     feeds = {source: targets for source, targets in rules.feeds(spec.name, [str(c) for c in raw.columns]).items()
              if source in raw.columns}
     clashes = [f"{src!r} → {dst!r}" for src, targets in feeds.items() for dst in targets
@@ -219,8 +233,8 @@ def map_columns(raw: pd.DataFrame, spec: schema.TableSpec, source: str, rules: M
     copies = {target: raw[source] for source, targets in feeds.items() for target in targets[1:]}
     if copies:
         frame = frame.assign(**copies)
-    if rules.preset is not None and rules.preset.prepare is not None and spec.name == "opportunities":
-        frame = rules.preset.prepare(frame)
+    if rules.preset is not None:
+        frame = rules.preset.prepare_table(spec.name, frame)
     if frame.empty:
         raise DataError(
             f"{source} has no data rows (only a header or nothing at all). Expected at least one "
@@ -582,13 +596,13 @@ def _convert_bools(values, spec, column, source, rules, problems) -> pd.Series:
     false_set = _FALSE | {v.lower() for v in rules.false_values}
     text = values.astype("string").str.strip().str.lower()
     result = pd.Series(pd.NA, index=values.index, dtype="boolean")
-    result[text.isin(true_set).fillna(False).astype(bool)] = True
-    result[text.isin(false_set).fillna(False).astype(bool)] = False
+    result[(text.isin(true_set) | text.str.fullmatch(_ONE)).fillna(False).astype(bool)] = True
+    result[(text.isin(false_set) | text.str.fullmatch(_ZERO)).fillna(False).astype(bool)] = False
     bad = text.notna() & (text != "") & result.isna()
     if bad.any():
         problems.append(Problem(
             spec.name, source, column.name, "invalid_value", values.index[bad], values[bad],
-            "true or false (also yes/no, y/n, 1/0)",
+            "true or false (also yes/no, y/n, on/off, 1/0, 1.0/0.0)",
             "correct the cells, or list the export's spellings in data.true_values / data.false_values; "
             + QUARANTINE_HINT,
         ))
@@ -838,16 +852,20 @@ def validate_tables(raw_tables: dict[str, pd.DataFrame], sources: dict[str, str]
         raise DataError("the opportunities table is missing: it is the one table the workbook needs.")
     typed: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
+    ids_read_as_empty: list[tuple] = []
     for name in schema.LOAD_ORDER:
         if name not in raw_tables:
             continue
         spec = schema.TABLES[name]
         frame = map_columns(_row_labelled(raw_tables[name]), spec, sources[name], rules)
+        frame, emptied = export_ids.empty_ids(frame, name, rules.id_prefixes(name))
+        ids_read_as_empty += emptied
         typed[name], found = coerce_table(frame, spec, sources[name], rules)
         problems += found
         rules = _with_rates(rules, typed, found)
     problems += check_linked_dates(typed, sources)
     typed, adjustments = derive.apply_rules(typed)
+    adjustments = _with_ids_emptied(adjustments, ids_read_as_empty)
     sources = {**{name: f"{name} (derived from opportunities)" for name in typed}, **sources}
     if on_row_error == "error":
         problems += check_foreign_keys(typed, sources)
@@ -879,6 +897,7 @@ def find_problems(raw_tables: dict[str, pd.DataFrame], sources: dict[str, str], 
     typed: dict[str, pd.DataFrame] = {}
     table_level: dict[str, str] = {}
     problems: list[Problem] = []
+    ids_read_as_empty: list[tuple] = []
     for name in schema.LOAD_ORDER:
         if name not in raw_tables:
             continue
@@ -888,6 +907,8 @@ def find_problems(raw_tables: dict[str, pd.DataFrame], sources: dict[str, str], 
         except DataError as error:
             table_level[name] = str(error)
             continue
+        frame, emptied = export_ids.empty_ids(frame, name, rules.id_prefixes(name))
+        ids_read_as_empty += emptied
         typed[name], found = coerce_table(frame, spec, sources[name], rules)
         problems += found
         rules = _with_rates(rules, typed, found)
@@ -895,6 +916,7 @@ def find_problems(raw_tables: dict[str, pd.DataFrame], sources: dict[str, str], 
     adjustments = pd.DataFrame(columns=derive.ADJUSTMENT_COLUMNS)
     if "opportunities" in typed:
         typed, adjustments = derive.apply_rules(typed)
+    adjustments = _with_ids_emptied(adjustments, ids_read_as_empty)
     sources = {**{name: f"{name} (derived from opportunities)" for name in typed}, **sources}
     clean, rejects, problems = _set_aside(typed, problems, sources)
     return FolderProblems(table_level, ValidationResult(clean, rejects, problems,
@@ -922,6 +944,16 @@ def _with_rates(rules: MappingRules, typed: dict[str, pd.DataFrame], problems: l
     bad = [row for problem in problems if problem.table == "currency_rates" for row in problem.rows]
     rates = typed["currency_rates"]
     return replace(rules, currency_rates=rates[~rates.index.isin(bad)])
+
+
+def _with_ids_emptied(adjustments: pd.DataFrame, emptied: list[tuple]) -> pd.DataFrame:
+    """``adjustments`` after the ids read as empty (``export_ids.empty_ids``), which come first: they were read
+    before the tables were derived."""
+    if not emptied:
+        return adjustments
+    read = pd.DataFrame(emptied, columns=derive.ADJUSTMENT_COLUMNS)
+    both = pd.concat([read, adjustments], ignore_index=True) if len(adjustments) else read
+    return both.astype({"rows": "int64"})
 
 
 def _row_labelled(raw: pd.DataFrame) -> pd.DataFrame:
