@@ -14,7 +14,8 @@ import pandas as pd
 @dataclass(frozen=True)
 class Analysis:
     """``needs``: (table, columns) pairs; a column counts when present with at least one value, and a
-    derived table (built from the opportunities) does not count as provided."""
+    derived table (built from the opportunities) or a column derived on every row (``derive.derived_columns``:
+    roles from who owns deals) does not count as provided."""
 
     name: str
     step: str
@@ -61,7 +62,8 @@ def _has_values(frame: pd.DataFrame, column: str) -> bool:
 
 def availability(tables: dict[str, pd.DataFrame], derived: set[str] | frozenset[str] = frozenset()) -> pd.DataFrame:
     """One row per analysis: ``analysis``, ``step``, ``shows``, ``available`` (bool) and ``missing``
-    (what to add, empty when available)."""
+    (what to add, empty when available). ``derived``: names of derived tables and ``"table.column"`` of
+    derived columns, neither of which counts as provided."""
     rows = []
     for analysis in ANALYSES:
         missing = []
@@ -69,7 +71,7 @@ def availability(tables: dict[str, pd.DataFrame], derived: set[str] | frozenset[
             if table not in tables or table in derived:
                 missing.append(f"the {table} table")
                 continue
-            absent = [c for c in columns if not _has_values(tables[table], c)]
+            absent = [c for c in columns if not _has_values(tables[table], c) or f"{table}.{c}" in derived]
             if absent:
                 missing.append(f"{', '.join(absent)} in {table}")
         rows.append((analysis.name, analysis.step, analysis.shows, not missing, " and ".join(missing)))
