@@ -133,11 +133,11 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
     _declare("last_quarter_review", COLLECT, "sentences comparing last quarter's plan with what happened",
              "sentence:text", consumers=(ALIGN,)),
     _declare("inputs_team_monthly", COLLECT, "team activity per month (needs activities)",
-             "period:datetime emails:int calls:int meetings:int demos:int proposals:int opportunities_created:int "
-             "selling_hours:float", optional=True),
+             "period:datetime emails:int calls:int meetings:int demos:int proposals:int other_activities:int "
+             "opportunities_created:int selling_hours:float", optional=True),
     _declare("inputs_rep_monthly", COLLECT, "activity per rep and month (needs activities)",
              "rep_id:text period:datetime emails:int calls:int meetings:int demos:int proposals:int "
-             "opportunities_created:int selling_hours:float", optional=True),
+             "other_activities:int opportunities_created:int selling_hours:float", optional=True),
     _declare("icp_segments", COLLECT,
              "lead and deal statistics per ICP segment (one column per params.icp dimension), ranked",
              "leads:int converted:int lead_to_opportunity:float won:int lost:int win_rate:float "
