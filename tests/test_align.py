@@ -92,6 +92,28 @@ def test_supply_actions_and_interleaving():
     assert mixed["on_summary"].tolist() == [True, True, True, False, False]
 
 
+def test_without_recorded_quotas_step_4_proposes_quotas_and_compares_none():
+    """quota is optional: reps without it get quotas proposed from capacity, and no quota is compared with
+    capacity (no 'Review quotas' action)."""
+    from salesops.align import quotas
+    from salesops.supply import capacity
+
+    team = reps()  # no quota column
+    assert "quota" not in team.columns
+    sales = pd.DataFrame({"segment": ["SMB"], "ds": pd.to_datetime(["2027-01-01"]), "capacity": [30_000.0]})
+    check = capacity.quota_capacity_check(team, sales, PARAMS.quarter_start, PARAMS.quarter_end)
+    assert check["quota"].isna().all() and check["quota_to_capacity"].isna().all()
+    gaps = pd.DataFrame({"scenario": "base", "segment": ["SMB"], "quarter": "2027Q1", "gap_before": [-1.0],
+                         "gap_after": [-1.0]})
+    assert align_plan.actions_from_supply(gaps, check, None, PARAMS).empty
+    carriers = align_plan.quota_carriers(team, HIRING, PRODUCTIVITY, None, PARAMS)
+    proposed = quotas.allocate_quotas(carriers.assign(territory_potential=0.0), 90_000.0, PARAMS.quotas)
+    # A3 left before the quarter, the SDRs carry none
+    assert proposed["rep_id"].tolist() == ["A1", "A2", "NEW-SMB-1", "NEW-SMB-2"]
+    assert proposed["quota"].sum() == pytest.approx(quotas.quota_total(90_000.0, PARAMS.quotas.over_assignment))
+    assert (proposed["quota"] > 0).all()
+
+
 def test_compensation_table_and_bookings_by_rep():
     table = align_plan.compensation_table(PARAMS.compensation)
     assert table[["role", "tier", "rate_multiplier"]].values.tolist() == [["AE", 1, 1.0], ["AE", 2, 1.5], ["AE", 3, 2.0]]

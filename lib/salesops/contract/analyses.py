@@ -90,6 +90,19 @@ def missing_sentence(available: pd.DataFrame, name: str) -> str:
     return "" if row["available"] else f"This section would show {row['shows']}. Add {row['missing']} to see it."
 
 
+def has_product_kind(products: pd.DataFrame | None) -> bool:
+    """Whether ``products`` gives at least one product a kind (subscription, service or hardware)."""
+    return products is not None and _has_values(products, "kind")
+
+
+def no_product_kind(what: str) -> str:
+    """The one sentence an analysis that needs the products' kind shows when they carry none: ``what`` it cannot
+    do without, and the mapping that switches it on."""
+    return (f"The products carry no kind (subscription, service or hardware), so {what}: map the export's "
+            "product-type column onto kind under data.columns.products (its values under "
+            "data.values.products.kind) to switch this on.")
+
+
 def first_findings(available: pd.DataFrame, sentences: dict[str, list[str]]) -> list[str]:
     """The first sentence of each analysis that could run (``sentences``: analysis name → its sentences)."""
     return [texts[0] for name, texts in sentences.items() if texts and not missing_sentence(available, name)]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from salesops.collect import overview as collect_overview
+from salesops.contract import analyses
 from salesops.demand import forecast
 from salesops.demand import overview as demand_overview
 from salesops.demand import plan as demand_plan
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 NO_LEADS = "There is no leads table, so lead volume cannot be forecast."
 LEAD_FORECAST_NEEDS_SCORES = "The lead-based forecast needs the leads table and their scores from step 1."
 HARDWARE_NEEDS_TABLES = "Hardware unit demand needs the orders and products tables."
+HARDWARE_NO_KIND = analyses.no_product_kind("hardware units cannot be told from the other products ordered")
 #: The input tables the hardware unit demand is measured from.
 HARDWARE_TABLES = frozenset({"orders", "products"})
 
@@ -103,7 +105,8 @@ def run(step: Step) -> DemandResult:
     segment_demand = demand_overview.blended_by_segment(bookings.scenarios, comparison, params)
     drivers = demand_plan.demand_drivers(segment_demand, opportunities, leads, tables.get("products"), as_of,
                                          params.demand, value_column="base")
-    has_hardware = HARDWARE_TABLES <= set(tables)
+    hardware_why = hardware_reason(tables)
+    has_hardware = not hardware_why
     hardware = (demand_plan.hardware_units(tables["orders"], tables["products"], as_of, params.quarter_start,
                                            params.quarter_end, params.demand) if has_hardware else None)
     return DemandResult(
@@ -116,7 +119,15 @@ def run(step: Step) -> DemandResult:
         findings=demand_overview.demand_findings(comparison, target, bookings.backtest, params),
         differences=demand_plan.explain_differences(comparison, currency),
         segment_demand=segment_demand, drivers=drivers,
-        hardware_reason="" if has_hardware else HARDWARE_NEEDS_TABLES, hardware=hardware)
+        hardware_reason=hardware_why, hardware=hardware)
+
+
+def hardware_reason(tables: dict[str, pd.DataFrame]) -> str:
+    """Why hardware unit demand cannot be measured from ``tables`` (the orders and products tables, and products
+    that carry a kind, are needed), or "" when it can."""
+    if not HARDWARE_TABLES <= set(tables):
+        return HARDWARE_NEEDS_TABLES
+    return "" if analyses.has_product_kind(tables["products"]) else HARDWARE_NO_KIND
 
 
 def write(step: Step, result: DemandResult) -> None:

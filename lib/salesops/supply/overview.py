@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from salesops.contract.analyses import missing_sentence
+from salesops.contract.analyses import has_product_kind, missing_sentence, no_product_kind
 from salesops.formats import money, number, percent
 from salesops.report.present import Metric
 from salesops.supply.hiring import hire_contribution
@@ -147,8 +147,11 @@ def scenario_sentences(plan: SupplyPlan, params: Params) -> list[str]:
     return sentences
 
 
-def inventory_note(plan: SupplyPlan, supported: pd.DataFrame) -> str:
-    """The sentence the inventory section shows instead of its table ("" when there is a table)."""
+def inventory_note(plan: SupplyPlan, supported: pd.DataFrame, products: pd.DataFrame | None = None) -> str:
+    """The sentence the inventory section shows instead of its table ("" when there is a table): products that
+    carry no kind say so first."""
+    if products is not None and not has_product_kind(products):
+        return no_product_kind("hardware products, and the stock they need, cannot be told apart")
     missing = missing_sentence(supported, "Hardware inventory")
     if missing:
         return missing

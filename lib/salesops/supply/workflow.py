@@ -74,7 +74,7 @@ def run(step: Step) -> SupplyResult:
         ramp_reason=missing_ramp + RAMP_FALLBACK if missing_ramp else "",
         team=None if missing_ramp else supply_overview.team_plan(plan, params, scenario),
         roles_reason=analyses.missing_sentence(supported, "Supporting roles"),
-        inventory_reason=supply_overview.inventory_note(plan, supported),
+        inventory_reason=supply_overview.inventory_note(plan, supported, tables.get("products")),
         scenario_sentences=supply_overview.scenario_sentences(plan, params))
 
 
