@@ -15,7 +15,9 @@ import pandas as pd
 class Analysis:
     """``needs``: (table, columns) pairs; a column counts when present with at least one value, and a
     derived table (built from the opportunities) or a column derived on every row (``derive.derived_columns``:
-    roles from who owns deals) does not count as provided."""
+    roles from who owns deals) does not count as provided. Every reps table has roles (derived when the export
+    has none: owners are account executives), so only the supporting roles, which derived roles never give,
+    need them provided."""
 
     name: str
     step: str
@@ -38,11 +40,11 @@ ANALYSES: tuple[Analysis, ...] = (
     Analysis("Lead scoring", "01_collect", "a score and grade for every open lead, and how accurate they are",
              (("leads", ("created_date", "converted")),)),
     Analysis("Top vs bottom performers", "01_collect", "what top reps do differently, and the coaching it suggests",
-             (("reps", ("role", "hire_date")), ("activities", ("rep_id", "type")))),
+             (("reps", ("hire_date",)), ("activities", ("rep_id", "type")))),
     Analysis("Forecast accuracy", "01_collect", "how far reps' forecasts were from what they closed",
              (("forecast_submissions", ("rep_id", "period", "amount")),)),
     Analysis("Ramp and attrition", "03_supply", "capacity that counts each rep's ramp by tenure, and the attrition seen",
-             (("reps", ("role", "hire_date")),)),
+             (("reps", ("hire_date",)),)),
     Analysis("Supporting roles", "03_supply", "SDRs, sales engineers, customer success and support staff needed",
              (("reps", ("role",)),)),
     Analysis("Hardware inventory", "03_supply", "safety stock, reorder point, units to order and stock-out risk",
@@ -52,7 +54,7 @@ ANALYSES: tuple[Analysis, ...] = (
     Analysis("Lead routing", "04_align", "open leads routed to reps by rules, and the conversions to expect",
              (("leads", ("created_date", "converted", "owner_rep_id")),)),
     Analysis("Compensation", "04_align", "payouts simulated from past attainment, and commission statements",
-             (("reps", ("role", "quota", "ote")),)),
+             (("reps", ("quota", "ote")),)),
 )
 
 

@@ -139,12 +139,12 @@ REPS = TableSpec(
         _c("rep_id", "string", True, "Unique id of the person.", "R0001", nullable=False),
         _c("name", "string", False, "Full name.", "Dana Smith", derived_from="`rep_id`"),
         _c("role", "string", False, "Job role; `UNKNOWN` counts in no capacity.", "AE", allowed=ROLE_VALUES,
-           derived_from="`MANAGER` for a person named in `manager_id`, else `AE` for an owner of opportunities or "
-                        "leads or a forecast submitter, else `UNKNOWN`"),
+           derived_from="who manages and who owns deals: `MANAGER` when named in a `manager_id`, else `AE` when "
+                        "owning opportunities or leads or submitting forecasts, else `UNKNOWN`"),
         _c("manager_id", "string", False, "rep_id of the person's manager.", "R0002"),
         _c("region", "string", False, "Sales region the person covers.", "EMEA"),
         _c("segment", "string", False, "Customer segment the person covers (SMB, MM, ENT).", "MM",
-           derived_from="for an `AE`: the size band of the accounts (`accounts.employees`) of most of their won "
+           derived_from="the accounts an `AE` won: the size band (`accounts.employees`) of most of their won "
                         "value in the last four complete quarters"),
         _c("hire_date", "date", False, "First working day.", "2024-03-04"),
         _c("end_date", "date", False, "Last working day; empty while employed.", "2025-09-30"),

@@ -100,7 +100,7 @@ _SUMMARY_COLUMNS = "kind:text label:text display:text value:float note:text"
 _STEP_ARTIFACTS: tuple[Artifact, ...] = (
     _declare("quality_checks", COLLECT, "every data-quality check run: table, check, severity, rows affected",
              "table:text check:text severity:text rows_affected:int rows_total:int share:float example_ids:text "
-             "description:text", consumers=(ALIGN,)),
+             "description:text", consumers=(SUPPLY, ALIGN)),
     _declare("quality_scores", COLLECT, "quality score (0-100) per input table",
              "table:text rows:int completeness:float issue_share:float score:int"),
     _declare("quality_completeness", COLLECT, "filled share of every column of every table",
