@@ -44,6 +44,17 @@ def test_quota_carriers_by_hand():
     assert carriers.loc["NEW-SMB-2", "ote"] == 110_000.0  # median of the segment's AEs
 
 
+def test_quota_carriers_from_reps_without_segments_but_with_regions():
+    """Seen on an export whose reps table has regions and no segment: a planned hire's region is looked up among
+    the account executives of its segment, here all of the Unknown one."""
+    team = reps().drop(columns="segment")
+    accounts = pd.DataFrame({"account_id": ["C1", "C2"], "employees": [None, None], "region": ["NA", "NA"]})
+    hiring = HIRING.assign(segment=["Unknown", "Unknown", "All"])
+    carriers = align_plan.quota_carriers(team, hiring, PRODUCTIVITY, accounts, PARAMS).set_index("rep_id")
+    assert list(carriers.index) == ["A1", "A2", "NEW-Unknown-1", "NEW-Unknown-2"]
+    assert carriers.loc["NEW-Unknown-1", "region"] == "NA"  # the region of the Unknown-size accounts
+
+
 def test_lead_takers_are_sdrs_with_their_conversion():
     leads = pd.DataFrame({
         "lead_id": ["L1", "L2", "L3", "L4"], "owner_rep_id": ["S1", "S1", "S2", "S1"],

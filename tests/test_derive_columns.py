@@ -163,6 +163,15 @@ def test_owners_named_elsewhere_but_absent_from_the_reps_table_become_rows():
     assert derive.derived_columns(result.adjustments) == set()  # the roles the export gave are kept
 
 
+def test_an_owner_id_that_is_an_email_address_is_masked_in_the_detail():
+    reps = pd.DataFrame({"rep_id": ["R1"], "role": ["AE"]})
+    deals = DEALS.assign(rep_id=["R1", "dana.smith@acme.example"])
+    result = validate(reps=reps, opportunities=deals)
+    assert result.tables["reps"]["rep_id"].tolist() == ["R1", "dana.smith@acme.example"]
+    rows, detail = adjustment(result, "owners_added")
+    assert detail.endswith("(1 AE): d•••@•••.example") and "dana" not in detail
+
+
 def test_a_complete_reps_table_is_left_as_it_is():
     reps = pd.DataFrame({"rep_id": ["R1", "R2"], "name": ["Ann", "Bo"], "role": ["AE", "SDR"]})
     result = validate(reps=reps, opportunities=DEALS)

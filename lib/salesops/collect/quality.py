@@ -222,8 +222,8 @@ _SINGULAR = {
 _CHECKS.update({
     "reps_derived": _CheckSpec(
         "reps", "low", "no reps table: reps derived from the people named on opportunities and the other tables",
-        "{n} rep was derived from the owners on opportunities (no reps table)",
-        "{n} reps were derived from the owners on opportunities (no reps table)",
+        "{n} rep was derived from the people named on opportunities and the other tables (no reps table)",
+        "{n} reps were derived from the people named on opportunities and the other tables (no reps table)",
         "Export the users or reps table too (role, region, segment, hire date, quota) for capacity and "
         "performer analyses."),
     "accounts_derived": _CheckSpec(

@@ -36,6 +36,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from salesops.contract import privacy
 from salesops.contract.schema import SEGMENT_BANDS, SEGMENTS, TABLES, TEXT_DTYPE, UNKNOWN_ROLE
 
 ADJUSTMENT_COLUMNS = ["table", "column", "rule", "rows", "detail"]
@@ -60,7 +61,9 @@ def _ids(tables: dict[str, pd.DataFrame], columns) -> set[str]:
 
 
 def _listed(ids) -> str:
-    ids = sorted(ids)
+    """The first ids, sorted, for an adjustment's detail; an id that is an e-mail address (a HubSpot owner) masked,
+    since the detail is shown on executive pages."""
+    ids = [privacy.mask(i) if privacy.looks_like_email(i) else str(i) for i in sorted(ids)]
     return ", ".join(ids[:_SHOW_IDS]) + (f" and {len(ids) - _SHOW_IDS:,} more" if len(ids) > _SHOW_IDS else "")
 
 
