@@ -269,6 +269,11 @@ _CHECKS.update({
         "{n} row had a product name spelled another way; it was unified",
         "{n} rows had product names spelled other ways; they were unified",
         "Sales ops should merge the duplicate product entries in the CRM's product list."),
+    "amounts_converted": _CheckSpec(
+        "opportunities", "low", "deals entered in another currency, converted to the company currency",
+        "{n} deal was entered in another currency and converted with the currency_rates table",
+        "{n} deals were entered in other currencies and converted with the currency_rates table",
+        "Keep the currency_rates export as current as the deals (dated rates for the periods planned)."),
 })
 
 #: Money values far above their column's median (``validation.amount_outlier_rows``); the table varies.
@@ -621,7 +626,7 @@ def audit_checks(tables: Mapping[str, pd.DataFrame], rejects: pd.DataFrame | Non
     * documented rules applied on load (``adjustments`` from ``derive.apply_rules``; low):
       ``reps_derived``, ``accounts_derived``, ``rep_names_from_ids``, ``rep_roles_derived``,
       ``rep_role_cells_derived``, ``managers_added``, ``owners_added``, ``rep_segments_derived``,
-      ``account_names_from_ids``, ``product_spellings_unified`` — one row per rule applied.
+      ``account_names_from_ids``, ``product_spellings_unified``, ``amounts_converted`` — one row per rule applied.
 
     Rows are ordered by table (schema order), rejects first, then the checks in the order above.
     """

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from salesops.contract import quarantine
-from salesops.contract import derive, privacy, schema
+from salesops.contract import currency, derive, privacy, schema
 from salesops.contract.presets import PRESETS, Preset
 from salesops.errors import DataError
 from salesops import formats
@@ -80,6 +80,8 @@ _CODE_TEXT = {
     "invalid_value": "hold a value that is not allowed",
     "unmapped_value": "hold a value absent from the value mapping",
     "negative_value": "hold a negative number",
+    "not_positive": "hold zero or a negative number",
+    "unknown_currency": "hold a currency with no exchange rate",
     "duplicate_key": "repeat a key already used on an earlier row",
     "orphan_key": "point to an id that does not exist",
     "date_order": "have dates in the wrong order",
@@ -105,7 +107,7 @@ def _plain(value):
 @dataclass
 class ValidationResult:
     """Canonical tables, the rows set aside, the problems found (empty in error mode) and the documented
-    rules applied (``derive.apply_rules``: derived reps/accounts, unified product spellings)."""
+    rules applied (``derive.apply_rules``: derived reps/accounts and columns, unified product spellings)."""
 
     tables: dict[str, pd.DataFrame]
     rejects: pd.DataFrame
@@ -129,6 +131,9 @@ class MappingRules:
     timezone: str = "UTC"
     decimal_separator: str = "."
     thousands_separator: str = ","
+    #: The ``currency_rates`` table once typed (None: no rates): amounts of rows with a ``currency`` column
+    #: are converted with it (``currency.py``).
+    currency_rates: pd.DataFrame | None = None
     #: A money value more than this many times the median of its column's positive values breaks the
     #: ``outlier_value`` rule (None: no such rule).
     max_amount_ratio: float | None = None
@@ -149,6 +154,10 @@ class MappingRules:
                                        **data_params.values.get(table, {}).get(column, {})}
                               for column in {*preset.values.get(table, {}), *data_params.values.get(table, {})}}
                       for table in {*preset.values, *data_params.values}}
+        for (table, column), (like_table, like_column) in schema.SHARED_VALUES.items():
+            shared = {**values.get(like_table, {}).get(like_column, {}), **values.get(table, {}).get(column, {})}
+            if shared:
+                values = {**values, table: {**values.get(table, {}), column: shared}}
         return cls(
             columns=data_params.columns,
             values=values,
@@ -267,10 +276,14 @@ def coerce_table(frame: pd.DataFrame, spec: schema.TableSpec, source: str, rules
         values = _map_values(frame[column.name], spec, column, source, rules, problems)
         typed = _convert(values, spec, column, source, rules, problems)
         _check_values(typed, spec, column, source, problems)
-        if column.money and not column.wide_range and rules.max_amount_ratio is not None:
-            _check_outliers(typed, spec, column, source, rules.max_amount_ratio, problems)
         columns[column.name] = typed
     typed_frame = frame.assign(**columns)
+    if "currency" in typed_frame.columns and any(c.money for c in spec.columns):
+        typed_frame = _convert_currencies(typed_frame, spec, source, rules, problems)
+    for column in spec.columns:
+        if (column.money and not column.wide_range and rules.max_amount_ratio is not None
+                and column.name in typed_frame.columns):
+            _check_outliers(typed_frame[column.name], spec, column, source, rules.max_amount_ratio, problems)
     if spec.name == "opportunities":
         typed_frame = _derive_closed_flags(typed_frame, source, problems)
         _check_closed_deals(typed_frame, source, problems)
@@ -280,6 +293,28 @@ def coerce_table(frame: pd.DataFrame, spec: schema.TableSpec, source: str, rules
     ordered = [c.name for c in spec.columns if c.name in typed_frame.columns]
     extras = [c for c in typed_frame.columns if c not in ordered]
     return typed_frame[ordered + extras], problems
+
+
+def _convert_currencies(frame: pd.DataFrame, spec, source, rules, problems) -> pd.DataFrame:
+    """Money columns of rows entered in another currency converted to the company currency with
+    ``rules.currency_rates`` (:mod:`salesops.contract.currency`); the amounts as entered are kept as
+    ``<column>_entered``. A row whose currency has no rate is an ``unknown_currency`` problem."""
+    row_codes = currency.codes(frame["currency"])
+    rates = currency.rates_per_row(row_codes, currency.conversion_dates(frame), rules.currency_rates, rules.currency)
+    unknown = rates.isna().to_numpy(dtype=bool)
+    if unknown.any():
+        missing = sorted(row_codes[unknown].dropna().unique())
+        problems.append(Problem(
+            spec.name, source, "currency", "unknown_currency", frame.index[unknown], frame["currency"][unknown],
+            f"{rules.currency} (the params' currency), or a currency listed in the currency_rates table",
+            f"add a rate for {', '.join(missing[:5])} to the currency_rates table (data.files.currency_rates: "
+            "Salesforce's CurrencyType or DatedConversionRate export), or correct the codes; " + QUARANTINE_HINT,
+        ))
+    money = [c.name for c in spec.columns if c.money and c.name in frame.columns]
+    converted = {f"{name}_entered": frame[name] for name in money}
+    # a row without rate keeps its amount as entered: it is reported once, as unknown_currency
+    converted.update({name: currency.convert(frame[name], rates.fillna(1.0)) for name in money})
+    return frame.assign(currency=row_codes, **converted)
 
 
 def _map_values(values: pd.Series, spec, column: schema.ColumnSpec, source, rules, problems) -> pd.Series:
@@ -505,19 +540,20 @@ def _convert_numbers(values, spec, column, source, rules, problems) -> pd.Series
     if column.kind == "int":
         whole = np.isfinite(numbers.to_numpy()) & (numbers.to_numpy() != np.round(numbers.to_numpy()))
         codes[codes.isna().to_numpy() & whole] = "invalid_number"
-    currency = rules.currency
+    company_currency = rules.currency
     details = {
         "invalid_number": (
             "a whole number" if column.kind == "int" else f"a number written like {_number_example(rules)}"
-            + (f", optionally with the {currency} code or sign" if column.money else ""),
+            + (f", optionally with the {company_currency} code or sign" if column.money else ""),
             f"correct the cells (the decimal and thousands separators are data.decimal_separator "
             f"{rules.decimal_separator!r} and data.thousands_separator {rules.thousands_separator!r}; spaces may "
             f"only group thousands in threes), " + QUARANTINE_HINT),
         "foreign_currency": (
-            f"amounts in {currency}, the params' currency, with no other currency's code or sign",
-            f"convert these amounts to {currency} in the export (the workbook has no exchange rates: a currency "
-            "column with rates is needed and planned), or set currency in the params if every amount of the "
-            "export is in that currency; " + QUARANTINE_HINT),
+            f"amounts in {company_currency}, the params' currency, with no other currency's code or sign",
+            "export deal amounts without currency marks and map the export's currency column onto "
+            f"opportunities.currency, with a currency_rates table; or convert the amounts to {company_currency} in "
+            "the export, or set currency in the params if every amount of the export is in that currency; "
+            + QUARANTINE_HINT),
         "ambiguous_number": (
             "a number whose separators the params define: with the default separators ('.' decimal, ',' "
             "thousands) a dot followed by groups of three digits could be a decimal point or group thousands",
@@ -588,7 +624,14 @@ def _check_values(typed: pd.Series, spec, column: schema.ColumnSpec, source, pro
                 f"correct the cells or map the export's values with data.values.{spec.name}.{column.name}; "
                 + QUARANTINE_HINT,
             ))
-    if column.non_negative:
+    if column.positive:
+        not_positive = typed.notna() & (typed <= 0)
+        if not_positive.any():
+            problems.append(Problem(
+                spec.name, source, column.name, "not_positive", typed.index[not_positive], typed[not_positive],
+                "a number above zero", "correct the cells (a rate of zero converts nothing), " + QUARANTINE_HINT,
+            ))
+    elif column.non_negative:
         negative = typed.notna() & (typed < 0)
         if negative.any():
             problems.append(Problem(
@@ -701,9 +744,10 @@ def _check_outliers(typed: pd.Series, spec, column: schema.ColumnSpec, source, r
 
 def _check_keys_unique(frame, spec: schema.TableSpec, source, problems) -> None:
     key = [c for c in spec.primary_key if c in frame.columns]
-    if not key or len(key) != len(spec.primary_key):
+    if not key or any(spec.column(c).required for c in spec.primary_key if c not in key):
         return
-    present = frame[key].notna().all(axis=1)
+    # an empty or absent optional part of a compound key is one value (an undated exchange rate)
+    present = frame[key].notna().any(axis=1)
     repeated = frame[key][present].duplicated(keep="first")
     rows = repeated[repeated].index
     if len(rows):
@@ -728,6 +772,31 @@ def _check_date_orders(frame, spec: schema.TableSpec, source, problems) -> None:
                 f"{order.later} on or after {order.earlier}",
                 f"correct {order.later} or {order.earlier} in the CRM and export again, " + QUARANTINE_HINT,
             ))
+
+
+def check_linked_dates(tables: dict[str, pd.DataFrame], sources: dict[str, str]) -> list[Problem]:
+    """Rows dated before the row their key names (``schema.TableSpec.linked_date_orders``: a change of a deal
+    dated before the deal's creation day), where both dates are known; the first row holding a key counts."""
+    problems = []
+    for name, frame in tables.items():
+        for key, ref_date, date in schema.TABLES[name].linked_date_orders:
+            fk = next(f for f in schema.TABLES[name].foreign_keys if f.column == key)
+            ref = tables.get(fk.ref_table)
+            if ref is None or key not in frame.columns or date not in frame.columns or ref_date not in ref.columns:
+                continue
+            dates = ref.drop_duplicates(fk.ref_column).set_index(fk.ref_column)[ref_date]
+            earlier = frame[key].map(dates).astype("datetime64[ns]")
+            wrong = (frame[date] < earlier).fillna(False).to_numpy(dtype=bool)
+            if wrong.any():
+                shown = (frame.loc[wrong, date].dt.strftime("%Y-%m-%d") + " < " + earlier[wrong].dt.strftime("%Y-%m-%d")
+                         + f" ({ref_date} of {fk.ref_table} " + frame.loc[wrong, key].astype(str) + ")")
+                problems.append(Problem(
+                    name, sources[name], date, "date_order", frame.index[wrong], shown,
+                    f"{date} on or after the {ref_date} of its {fk.ref_table} row ({sources.get(fk.ref_table)})",
+                    f"correct {date} in the export or {ref_date} in {sources.get(fk.ref_table)}, "
+                    + QUARANTINE_HINT,
+                ))
+    return problems
 
 
 def _arrow_text(series: pd.Series) -> pa.Array:
@@ -784,6 +853,8 @@ def validate_tables(raw_tables: dict[str, pd.DataFrame], sources: dict[str, str]
         frame = map_columns(_row_labelled(raw_tables[name]), spec, sources[name], rules)
         typed[name], found = coerce_table(frame, spec, sources[name], rules)
         problems += found
+        rules = _with_rates(rules, typed, found)
+    problems += check_linked_dates(typed, sources)
     typed, adjustments = derive.apply_rules(typed)
     sources = {**{name: f"{name} (derived from opportunities)" for name in typed}, **sources}
     if on_row_error == "error":
@@ -791,9 +862,9 @@ def validate_tables(raw_tables: dict[str, pd.DataFrame], sources: dict[str, str]
         if problems:
             raise DataError(_summarise(problems))
         return ValidationResult({n: f.reset_index(drop=True) for n, f in typed.items()}, _empty_rejects(),
-                                adjustments=adjustments)
+                                adjustments=_with_conversions(adjustments, typed, rules.currency))
     clean, rejects, problems = _quarantine(typed, problems, sources, max_reject_share)
-    return ValidationResult(clean, rejects, problems, adjustments)
+    return ValidationResult(clean, rejects, problems, _with_conversions(adjustments, clean, rules.currency))
 
 
 @dataclass
@@ -827,12 +898,38 @@ def find_problems(raw_tables: dict[str, pd.DataFrame], sources: dict[str, str], 
             continue
         typed[name], found = coerce_table(frame, spec, sources[name], rules)
         problems += found
+        rules = _with_rates(rules, typed, found)
+    problems += check_linked_dates(typed, sources)
     adjustments = pd.DataFrame(columns=derive.ADJUSTMENT_COLUMNS)
     if "opportunities" in typed:
         typed, adjustments = derive.apply_rules(typed)
     sources = {**{name: f"{name} (derived from opportunities)" for name in typed}, **sources}
     clean, rejects, problems = _set_aside(typed, problems, sources)
-    return FolderProblems(table_level, ValidationResult(clean, rejects, problems, adjustments))
+    return FolderProblems(table_level, ValidationResult(clean, rejects, problems,
+                                                        _with_conversions(adjustments, clean, rules.currency)))
+
+
+def _with_conversions(adjustments: pd.DataFrame, tables: dict[str, pd.DataFrame], company: str) -> pd.DataFrame:
+    """The adjustments with one row per table whose amounts were converted from other currencies."""
+    rows = []
+    for name in schema.LOAD_ORDER:
+        converted = currency.summary(tables[name], company) if name in tables else None
+        if converted is not None:
+            rows.append((name, "amount", "amounts_converted", *converted))
+    if not rows:
+        return adjustments
+    extra = pd.DataFrame(rows, columns=derive.ADJUSTMENT_COLUMNS).astype({"rows": "int64"})
+    return pd.concat([adjustments, extra], ignore_index=True) if len(adjustments) else extra
+
+
+def _with_rates(rules: MappingRules, typed: dict[str, pd.DataFrame], problems: list[Problem]) -> MappingRules:
+    """The rules with the ``currency_rates`` table once it is typed (its rows with problems left out), so that
+    the tables loaded after it convert their amounts."""
+    if "currency_rates" not in typed or rules.currency_rates is not None:
+        return rules
+    bad = [row for problem in problems if problem.table == "currency_rates" for row in problem.rows]
+    rates = typed["currency_rates"]
+    return replace(rules, currency_rates=rates[~rates.index.isin(bad)])
 
 
 def _row_labelled(raw: pd.DataFrame) -> pd.DataFrame:

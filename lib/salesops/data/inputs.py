@@ -152,6 +152,8 @@ TABLE_ROLES: dict[str, tuple[str | None, str]] = {
     "products": (None, "product mix and hardware inventory"),
     "orders": ("order_date", "unit demand of physical products"),
     "forecast_submissions": ("submitted_date", "forecast accuracy of the reps"),
+    "opportunity_history": ("changed_at", "the open pipeline at past quarter starts, to backtest the pipeline forecast"),
+    "currency_rates": ("start_date", "deals entered in other currencies, converted to the company currency"),
 }
 
 

@@ -25,14 +25,18 @@ from salesops.data.sample.tables import (
 )
 
 
+#: The tables of the sample company, in ``schema.TABLES`` order: it has no stage history (``opportunity_history``).
+SAMPLE_TABLES: tuple[str, ...] = tuple(name for name in schema.TABLES if name != "opportunity_history")
+
+
 def generate_sample(
     end_date: str | pd.Timestamp, scale: float = 1.0, seed: int = 42, history_years: int = 3
 ) -> dict[str, pd.DataFrame]:
-    """Generate the sample company's eight canonical tables.
+    """Generate the sample company's canonical tables: every table of the contract but the stage history.
 
     ``end_date`` is the last day of history (e.g. the day before the quarter being planned). ``scale`` 1
     gives about 60 AEs at ``end_date`` (and about 20k opportunities over three years); every count grows
-    linearly with it. Returns ``{table name: DataFrame}`` in ``schema.TABLES`` order, with the canonical
+    linearly with it. Returns ``{table name: DataFrame}`` in ``SAMPLE_TABLES`` order, with the canonical
     columns and dtypes; money is in the company currency, durations in minutes.
     """
     if not scale > 0:
@@ -70,7 +74,7 @@ def generate_sample(
     frames["products"] = products_frame(orders)
     frames["orders"] = orders_frame(orders)
     frames["forecast_submissions"] = submissions_frame(submissions, rep_ids)
-    return {name: frames[name] for name in schema.TABLES}
+    return {name: frames[name] for name in SAMPLE_TABLES}
 
 
 def write_sample(
@@ -79,7 +83,7 @@ def write_sample(
     """Generate the sample company and write one Parquet file per table, ``<folder>/<table>.parquet``.
 
     The bytes are deterministic for the same arguments (and the same pyarrow version). Returns the paths
-    written, in ``schema.TABLES`` order.
+    written, in ``SAMPLE_TABLES`` order.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
