@@ -26,7 +26,10 @@ from salesops.data.sample.tables import (
 
 
 #: The tables of the sample company, in ``schema.TABLES`` order: it has no stage history (``opportunity_history``).
-SAMPLE_TABLES: tuple[str, ...] = tuple(name for name in schema.TABLES if name != "opportunity_history")
+#: The tables of the sample company: every canonical one but the stage history and exchange rates (it sells in
+#: one currency).
+SAMPLE_TABLES: tuple[str, ...] = tuple(name for name in schema.TABLES
+                                       if name not in ("opportunity_history", "currency_rates"))
 
 
 def generate_sample(
