@@ -44,6 +44,17 @@ def test_quota_carriers_by_hand():
     assert carriers.loc["NEW-SMB-2", "ote"] == 110_000.0  # median of the segment's AEs
 
 
+def test_quota_carriers_from_reps_without_segments_but_with_regions():
+    """Seen on an export whose reps table has regions and no segment: a planned hire's region is looked up among
+    the account executives of its segment, here all of the Unknown one."""
+    team = reps().drop(columns="segment")
+    accounts = pd.DataFrame({"account_id": ["C1", "C2"], "employees": [None, None], "region": ["NA", "NA"]})
+    hiring = HIRING.assign(segment=["Unknown", "Unknown", "All"])
+    carriers = align_plan.quota_carriers(team, hiring, PRODUCTIVITY, accounts, PARAMS).set_index("rep_id")
+    assert list(carriers.index) == ["A1", "A2", "NEW-Unknown-1", "NEW-Unknown-2"]
+    assert carriers.loc["NEW-Unknown-1", "region"] == "NA"  # the region of the Unknown-size accounts
+
+
 def test_quota_capacity_follows_each_reps_record_and_flags_a_rep_who_won_nothing():
     team = pd.concat([reps(), pd.DataFrame({"rep_id": ["A4"], "name": ["Dee"], "role": ["AE"], "segment": ["SMB"],
                                             "region": ["NA"], "hire_date": pd.to_datetime(["2021-01-01"]),
@@ -120,6 +131,28 @@ def test_supply_actions_and_interleaving():
     mixed = align_plan.interleave_kinds(ranked, 3)
     assert mixed["title"].tolist() == ["a", "c", "e", "b", "d"]
     assert mixed["on_summary"].tolist() == [True, True, True, False, False]
+
+
+def test_without_recorded_quotas_step_4_proposes_quotas_and_compares_none():
+    """quota is optional: reps without it get quotas proposed from capacity, and no quota is compared with
+    capacity (no 'Review quotas' action)."""
+    from salesops.align import quotas
+    from salesops.supply import capacity
+
+    team = reps()  # no quota column
+    assert "quota" not in team.columns
+    sales = pd.DataFrame({"segment": ["SMB"], "ds": pd.to_datetime(["2027-01-01"]), "capacity": [30_000.0]})
+    check = capacity.quota_capacity_check(team, sales, PARAMS.quarter_start, PARAMS.quarter_end)
+    assert check["quota"].isna().all() and check["quota_to_capacity"].isna().all()
+    gaps = pd.DataFrame({"scenario": "base", "segment": ["SMB"], "quarter": "2027Q1", "gap_before": [-1.0],
+                         "gap_after": [-1.0]})
+    assert align_plan.actions_from_supply(gaps, check, None, PARAMS).empty
+    carriers = align_plan.quota_carriers(team, HIRING, PRODUCTIVITY, None, PARAMS)
+    proposed = quotas.allocate_quotas(carriers.assign(territory_potential=0.0), 90_000.0, PARAMS.quotas)
+    # A3 left before the quarter, the SDRs carry none
+    assert proposed["rep_id"].tolist() == ["A1", "A2", "NEW-SMB-1", "NEW-SMB-2"]
+    assert proposed["quota"].sum() == pytest.approx(quotas.quota_total(90_000.0, PARAMS.quotas.over_assignment))
+    assert (proposed["quota"] > 0).all()
 
 
 def test_compensation_table_and_bookings_by_rep():

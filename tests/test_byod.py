@@ -157,7 +157,7 @@ def test_check_on_good_data(export_dir):
     ("opportunities", "created_date", 1, "soon", "hold a date that cannot be read"),
     ("opportunities", "amount", 2, "-5", "hold a negative number"),
     ("opportunities", "opportunity_id", 4, "O1", "repeat a key already used"),
-    ("opportunities", "rep_id", 1, "R9", "point to an id that does not exist"),
+    ("opportunities", "account_id", 1, "A404", "point to an id that does not exist"),
     ("opportunities", "close_date", 0, "2025-12-31", "have dates in the wrong order"),
     ("opportunities", "stage", 3, "Verbal Yes", "hold a value absent from the value mapping"),
 ])

@@ -25,7 +25,7 @@ def problem_lines(report) -> list[str]:
 
 def test_three_broken_tables_are_all_reported_in_one_check_in_load_order(tmp_path):
     tables = tiny_export()
-    tables["reps"] = tables["reps"].drop(columns="role")  # a missing required column
+    tables["reps"] = tables["reps"].drop(columns="rep_id")  # a missing required column
     tables["opportunities"].loc[1, "amount"] = "-5"  # a row problem of a table that can be used
     tables["activities"] = tables["activities"].iloc[:0]  # a header and no rows
     folder = write_export(tmp_path / "export", tables)
@@ -34,7 +34,7 @@ def test_three_broken_tables_are_all_reported_in_one_check_in_load_order(tmp_pat
     assert not report.ok
     problems = problem_lines(report)
     assert len(problems) == 4, report.text()
-    assert problems[0].startswith("reps.csv: required column 'role' missing.")
+    assert problems[0].startswith("reps.csv: required column 'rep_id'")
     assert problems[1].startswith("accounts.csv is not utf-8 text: byte 0xE9 on line 2")
     assert problems[2].startswith("activities.csv has no data rows")
     assert problems[3].startswith("opportunities.csv, column 'amount': 1 row hold a negative number (row 3;")
@@ -51,21 +51,22 @@ def test_three_broken_tables_are_all_reported_in_one_check_in_load_order(tmp_pat
 def test_root_causes_come_before_the_rows_they_set_aside(tmp_path):
     tables = tiny_export()
     tables["reps"].loc[1, "hire_date"] = "soon"  # R2 (row 3) has a problem of its own ...
-    tables["opportunities"].loc[2, "rep_id"] = "R9"  # ... O3 (row 4) names a rep that never existed
+    tables["opportunities"].loc[2, "account_id"] = "A404"  # ... O3 (row 4) names an account that never existed
     folder = write_export(tmp_path / "export", tables)
     problems = problem_lines(check_data(folder_params(folder)))
     starts = [line.split(":")[0] for line in problems]
-    # found in this order: reps' own, then the foreign keys in load order (accounts' owner R2 before the
-    # opportunities' reps); accounts.owner_rep_id is only a consequence of R2, so it moves after the
-    # opportunities' rep_id problem, which has a root cause of its own (R9); the opportunities of account A2
-    # are already set aside because of R2, so account_id adds no problem
-    assert starts == ["reps.csv, column 'hire_date'", "opportunities.csv, column 'rep_id'",
-                      "accounts.csv, column 'owner_rep_id'", "activities.csv, column 'rep_id'"], problems
+    # root causes first (reps' own, then O3's unknown account), then the consequences in the order found, the
+    # foreign keys in load order: accounts' owner R2, the opportunities' reps (O2 and O5 belong to R2), the
+    # activities' reps; the opportunities of account A2 are already set aside because of R2, so account_id adds
+    # no consequence
+    assert starts == ["reps.csv, column 'hire_date'", "opportunities.csv, column 'account_id'",
+                      "accounts.csv, column 'owner_rep_id'", "opportunities.csv, column 'rep_id'",
+                      "activities.csv, column 'rep_id'"], problems
     cause = "reps.csv row 3: hire_date 'soon' holds a date that cannot be read"
     assert f"Of these, 2 only because the row they point to has a problem of its own (fix it and they pass): " \
-           f"{cause}." in problems[1]  # O2 and O5 belong to R2; O3's R9 is its own cause
-    assert problems[3].endswith(f"{cause}.")
-    assert "only because" not in problems[0]
+           f"{cause}." in problems[3]
+    assert problems[4].endswith(f"{cause}.")
+    assert "only because" not in problems[0] and "only because" not in problems[1]
 
 
 def write_params(tmp_path, columns) -> object:

@@ -10,7 +10,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from salesops.collect import kpis
-from salesops.contract.schema import ACTIVITY_TYPES, OPEN_STAGES, TEXT_DTYPE
+from salesops.contract.schema import ACTIVITY_TYPE_VALUES, ACTIVITY_TYPES, OPEN_STAGES, OTHER_ACTIVITY, TEXT_DTYPE
 
 import builders
 from builders import L, W, make_activities
@@ -82,6 +82,7 @@ def activities() -> pd.DataFrame:
         ("A4", "R2", "2026-01-31 23:30", "meeting", 45),
         ("A5", "R2", "2026-01-31 08:00", "email", np.nan),  # no duration: 0 hours
         ("A6", "R2", "2026-02-01 00:00", "proposal", 15),
+        ("A7", "R1", "2026-02-10 11:00", "other", 20),  # a note or task: in the totals and the hours only
     ])
 
 
@@ -95,9 +96,10 @@ def created() -> pd.DataFrame:
 
 
 def kpi_frame(keys: dict, rows) -> pd.DataFrame:
-    """rows: (period, emails, calls, meetings, demos, proposals, opportunities_created, selling_hours)."""
-    columns = ["period", "emails", "calls", "meetings", "demos", "proposals", "opportunities_created",
-               "selling_hours"]
+    """rows: (period, emails, calls, meetings, demos, proposals, other_activities, opportunities_created,
+    selling_hours)."""
+    columns = ["period", "emails", "calls", "meetings", "demos", "proposals", "other_activities",
+               "opportunities_created", "selling_hours"]
     frame = pd.DataFrame(rows, columns=columns)
     frame["period"] = pd.to_datetime(frame["period"]).astype("datetime64[ns]")
     frame = frame.astype({column: "int64" for column in columns[1:-1]} | {"selling_hours": "float64"})
@@ -108,20 +110,20 @@ def kpi_frame(keys: dict, rows) -> pd.DataFrame:
 
 def test_input_kpis_by_rep_per_month(activities, created):
     expected = kpi_frame({"rep_id": ["R1", "R1", "R2", "R2", "R2"]}, [
-        ("2026-01-01", 1, 1, 0, 0, 0, 1, (5 + 30) / 60),  # A1 email, A2 call; C1
-        ("2026-02-01", 0, 0, 0, 1, 0, 1, 60 / 60),        # A3 demo; C2
-        ("2026-01-01", 1, 0, 1, 0, 0, 0, 45 / 60),        # A4 meeting, A5 email (no duration)
-        ("2026-02-01", 0, 0, 0, 0, 1, 0, 15 / 60),        # A6 proposal at midnight of Feb 1
-        ("2026-03-01", 0, 0, 0, 0, 0, 1, 0.0),            # C3 only
+        ("2026-01-01", 1, 1, 0, 0, 0, 0, 1, (5 + 30) / 60),   # A1 email, A2 call; C1
+        ("2026-02-01", 0, 0, 0, 1, 0, 1, 1, (60 + 20) / 60),  # A3 demo, A7 other; C2
+        ("2026-01-01", 1, 0, 1, 0, 0, 0, 0, 45 / 60),         # A4 meeting, A5 email (no duration)
+        ("2026-02-01", 0, 0, 0, 0, 1, 0, 0, 15 / 60),         # A6 proposal at midnight of Feb 1
+        ("2026-03-01", 0, 0, 0, 0, 0, 0, 1, 0.0),             # C3 only
     ])
     assert_frame_equal(kpis.input_kpis(activities, created), expected)
 
 
 def test_input_kpis_team_total(activities, created):
     expected = kpi_frame({}, [
-        ("2026-01-01", 2, 1, 1, 0, 0, 1, (5 + 30 + 45) / 60),  # A1 A2 A4 A5; C1; 80 min = 1.333 h
-        ("2026-02-01", 0, 0, 0, 1, 1, 1, (60 + 15) / 60),      # A3 A6; C2; 75 min = 1.25 h
-        ("2026-03-01", 0, 0, 0, 0, 0, 1, 0.0),                 # C3
+        ("2026-01-01", 2, 1, 1, 0, 0, 0, 1, (5 + 30 + 45) / 60),  # A1 A2 A4 A5; C1; 80 min = 1.333 h
+        ("2026-02-01", 0, 0, 0, 1, 1, 1, 1, (60 + 15 + 20) / 60),  # A3 A6 A7; C2; 95 min
+        ("2026-03-01", 0, 0, 0, 0, 0, 0, 1, 0.0),                 # C3
     ])
     assert_frame_equal(kpis.input_kpis(activities, created, by=()), expected)
 
@@ -130,12 +132,13 @@ def test_input_kpis_weekly_team_total(activities, created):
     # weeks start Monday: 2026-01-05 (A1, C1 on Sat 01-10), 2026-01-19 (A2), 2026-01-26 (A4, A5 on Sat 01-31),
     # 2026-01-26 also holds A6 (Sun 02-01); 2026-02-02 (A3), 2026-02-16 (C2 Fri 02-20), 2026-03-02 (C3 Thu 03-05)
     expected = kpi_frame({}, [
-        ("2026-01-05", 1, 0, 0, 0, 0, 1, 5 / 60),
-        ("2026-01-19", 0, 1, 0, 0, 0, 0, 30 / 60),
-        ("2026-01-26", 1, 0, 1, 0, 1, 0, (45 + 15) / 60),
-        ("2026-02-02", 0, 0, 0, 1, 0, 0, 60 / 60),
-        ("2026-02-16", 0, 0, 0, 0, 0, 1, 0.0),
-        ("2026-03-02", 0, 0, 0, 0, 0, 1, 0.0),
+        ("2026-01-05", 1, 0, 0, 0, 0, 0, 1, 5 / 60),
+        ("2026-01-19", 0, 1, 0, 0, 0, 0, 0, 30 / 60),
+        ("2026-01-26", 1, 0, 1, 0, 1, 0, 0, (45 + 15) / 60),
+        ("2026-02-02", 0, 0, 0, 1, 0, 0, 0, 60 / 60),
+        ("2026-02-09", 0, 0, 0, 0, 0, 1, 0, 20 / 60),  # A7 (Tue 02-10)
+        ("2026-02-16", 0, 0, 0, 0, 0, 0, 1, 0.0),
+        ("2026-03-02", 0, 0, 0, 0, 0, 0, 1, 0.0),
     ])
     assert_frame_equal(kpis.input_kpis(activities, created, freq="W", by=()), expected)
 
@@ -148,6 +151,8 @@ def test_input_kpis_without_duration_column_has_unknown_hours(activities, create
 
 def test_input_kpis_counts_every_activity_type():
     assert set(kpis.ACTIVITY_COLUMNS) == set(ACTIVITY_TYPES)
+    assert [*ACTIVITY_TYPES, OTHER_ACTIVITY] == list(ACTIVITY_TYPE_VALUES)
+    assert list(kpis.COUNT_COLUMNS) == [*kpis.ACTIVITY_COLUMNS.values(), "other_activities"]
 
 
 def test_input_kpis_bad_arguments(activities, created):

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from salesops.align import organisation
 from salesops.align.organisation import OrganisationSettings
+from salesops.contract.schema import TEXT_DTYPE
 
 import builders
 
@@ -139,7 +140,7 @@ def test_measured_arr_counts_won_subscriptions_of_the_trailing_year(deals):
     assert arr == 700.0  # 100 + 200 + 400
     assert "from 2026-01-01 to 2026-12-31" in basis
     assert "3 of 6 won deals ($700 of $45,500)" in basis  # 100 + 200 + 400 + 6,400 + 12,800 + 25,600
-    assert "1 won deal(s) whose product is not in the products table" in basis
+    assert "1 won deal(s) whose product has no kind or is not in the products table are not counted" in basis
 
 
 def test_measured_arr_without_products_counts_every_won_deal(deals):
@@ -150,10 +151,26 @@ def test_measured_arr_without_products_counts_every_won_deal(deals):
     assert arr == 45_500.0 and "no product column" in basis
 
 
+def test_measured_arr_with_products_that_carry_no_kind_counts_every_won_deal_and_says_so(deals):
+    """Products without a kind change nothing silently: the ARR is the one without a products table (not $0 for
+    lack of subscriptions), and the basis says why and what mapping counts subscriptions only."""
+    for products in (PRODUCTS.drop(columns="kind"), PRODUCTS.assign(kind=pd.Series(pd.NA, dtype=TEXT_DTYPE))):
+        arr, basis = organisation.measured_arr(deals, products, AS_OF)
+        assert arr == 45_500.0 == organisation.measured_arr(deals, None, AS_OF).arr
+        assert basis.startswith("All won deals closed from 2026-01-01 to 2026-12-31 ($45,500): The products carry "
+                                "no kind (subscription, service or hardware), so services and hardware may be "
+                                "counted as recurring revenue (or set organisation.arr): map the export's "
+                                "product-type column onto kind under data.columns.products")
+    # one product with a kind is enough to count subscriptions: Platform's 100 + 400; Analytics has none now
+    partly = PRODUCTS.assign(kind=PRODUCTS["kind"].where(PRODUCTS["product"] == "Platform"))
+    arr, basis = organisation.measured_arr(deals, partly, AS_OF)
+    assert arr == 500.0 and "4 won deal(s) whose product has no kind or is not in the products table" in basis
+
+
 def test_measured_arr_bad_arguments(deals):
     with pytest.raises(ValueError, match="opportunities is missing required column"):
         organisation.measured_arr(deals.drop(columns="amount"), PRODUCTS, AS_OF)
-    with pytest.raises(ValueError, match="products is missing required column"):
-        organisation.measured_arr(deals, PRODUCTS.drop(columns="kind"), AS_OF)
+    with pytest.raises(ValueError, match="products must be a pandas DataFrame or None"):
+        organisation.measured_arr(deals, "products", AS_OF)
     with pytest.raises(ValueError, match="as_of must be a date"):
         organisation.measured_arr(deals, PRODUCTS, "soon")

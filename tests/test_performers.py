@@ -218,6 +218,21 @@ def test_without_durations_only_hours_and_shares_are_nan(opportunities, activiti
     assert_frame_equal(out, expected)
 
 
+def test_other_activities_count_in_selling_time_and_its_shares_only(opportunities, activities, reps):
+    """A2 also logs a 30-minute note (type other): in its hours and in the denominator of its time shares, in no
+    per-week count."""
+    noted = pd.concat([activities, make_activities([("X11", "A2", "2026-03-02 09:00", "other", 30)])],
+                      ignore_index=True)
+    out = performers.rep_performance(opportunities, noted, reps, AS_OF, SETTINGS)
+    expected = expected_performance()
+    a2 = expected["rep_id"] == "A2"
+    # A2: 90 minutes = 1.5 h in 59 days; call 15 / 90, demo 45 / 90, the other 30 / 90 in no named share
+    expected.loc[a2, "selling_hours_per_week"] = 1.5 * 7 / 59
+    expected.loc[a2, "time_share_call"] = 15 / 90
+    expected.loc[a2, "time_share_demo"] = 45 / 90
+    assert_frame_equal(out, expected)
+
+
 def test_inputs_are_not_modified(opportunities, activities, reps):
     before = [frame.copy() for frame in (opportunities, activities, reps)]
     performance = performers.rep_performance(opportunities, activities, reps, AS_OF, SETTINGS)

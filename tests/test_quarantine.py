@@ -25,12 +25,12 @@ from builders import ROOT, folder_params, tiny_export, write_export
 def cascade_export(tmp_path):
     """The tiny export with account A2 (accounts.csv row 3) broken and deal O2 won (25,000 of 75,000 won):
     A2's deals O2 and O5 lose their account, and the activities X3 and X4 of those deals lose their deal.
-    Deal O4 names a rep R9 that never existed: a cause of its own."""
+    Deal O4 names an account A404 that never existed: a cause of its own."""
     tables = tiny_export()
     tables["accounts"].loc[1, "employees"] = "many"
     tables["opportunities"].loc[1, "stage"] = "Closed Won"
     tables["opportunities"].loc[1, "forecast_category"] = "closed"
-    tables["opportunities"].loc[3, "rep_id"] = "R9"
+    tables["opportunities"].loc[3, "account_id"] = "A404"
     return write_export(tmp_path / "export", tables)
 
 
@@ -47,7 +47,7 @@ def test_each_set_aside_row_names_its_root_cause(tmp_path):
         ("activities", 4, "opportunity_id", "O2", "accounts", 3, False, False, None),  # via O2, two levels down
         ("activities", 5, "opportunity_id", "O5", "accounts", 3, False, False, None),
         ("opportunities", 3, "account_id", "A2", "accounts", 3, False, True, 25000.0),
-        ("opportunities", 5, "rep_id", "R9", "opportunities", 5, True, False, None),  # R9 never existed
+        ("opportunities", 5, "account_id", "A404", "opportunities", 5, True, False, None),  # A404 never existed
         ("opportunities", 6, "account_id", "A2", "accounts", 3, False, False, None),
     ], columns=got.columns).astype({"table": "string", "column": "string", "value": "string",
                                     "cause_table": "string", "won_amount": "float64"})
@@ -55,7 +55,7 @@ def test_each_set_aside_row_names_its_root_cause(tmp_path):
     causes = rejects.drop_duplicates("cause_row")["cause"].tolist()
     assert causes[0].startswith("accounts.csv row 3: employees 'many' holds ")
     assert rejects.set_index(["table", "row"]).loc[("opportunities", 5), "cause"] == (
-        "opportunities.csv row 5: rep_id 'R9' points to an id that does not exist")
+        "opportunities.csv row 5: account_id 'A404' points to an id that does not exist")
 
 
 def test_rejects_by_cause_counts_per_table_and_won_bookings(tmp_path):
@@ -111,9 +111,9 @@ def test_rejects_section_groups_rows_by_cause_and_states_the_won_bookings(tmp_pa
             in page)
     # the detail table: the bad account row first, then what went because of it, then the other cause
     detail = page[page.index("each root cause first"):]
-    order = [detail.index(text) for text in ("(the cause)", "accounts row 3", "R9")]
+    order = [detail.index(text) for text in ("(the cause)", "accounts row 3", "A404")]
     assert order == sorted(order)
-    assert detail.index("many") < detail.index("O2") < detail.index("R9")
+    assert detail.index("many") < detail.index("O2") < detail.index("A404")
 
 
 def test_set_aside_finding_and_index_warning_above_one_percent(tmp_path):

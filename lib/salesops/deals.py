@@ -36,14 +36,10 @@ import numpy as np
 import pandas as pd
 
 from salesops.fiscal_calendar import quarter_freq
-from salesops.contract.schema import OPEN_STAGES, TEXT_DTYPE
+from salesops.contract.schema import OPEN_STAGES, SEGMENT_BANDS, TEXT_DTYPE
 
 #: Label of a missing segment, region or other grouping value of a deal.
 UNKNOWN = "Unknown"
-
-#: Account size bands (employees, lower bound included, upper excluded) that give a deal's segment when the
-#: owning rep's segment is not known.
-SEGMENT_BANDS: tuple[tuple[float, float, str], ...] = ((0, 200, "SMB"), (200, 2000, "MM"), (2000, math.inf, "ENT"))
 
 #: Columns of ``opportunities`` every deal analysis needs.
 OPPORTUNITY_COLUMNS: tuple[str, ...] = ("created_date", "close_date", "stage", "amount", "is_closed", "is_won")

@@ -31,6 +31,7 @@ from pydantic import AfterValidator, BeforeValidator, Field
 
 from salesops import deals
 from salesops.checks import as_timestamp
+from salesops.contract.analyses import has_product_kind, no_product_kind
 from salesops.contract.schema import TEXT_DTYPE
 from salesops.formats import money
 from salesops.settings.base import Settings, settings_or_default
@@ -143,9 +144,10 @@ def measured_arr(opportunities: pd.DataFrame, products: pd.DataFrame | None, as_
     in the 12 months up to ``as_of`` — ``(as_of - 12 months, as_of]``, collect's window rule.
 
     ``opportunities``: ``close_date``, ``is_won``, ``amount`` and, for the subscription filter, ``product``.
-    ``products``: ``product``, ``kind``. Without products (``None``, or no ``product`` column on the
-    opportunities) every won amount counts, and ``basis`` says so; a won deal whose product is not in
-    ``products`` is not counted as subscription, and ``basis`` counts them.
+    ``products``: ``product``, ``kind``. Without products (``None``, no ``product`` column on the
+    opportunities, or products that carry no kind at all) every won amount counts, and ``basis`` says so and,
+    for products without a kind, what mapping counts subscriptions only; a won deal whose product has no kind
+    or is not in ``products`` is not counted as subscription, and ``basis`` counts them.
     """
     if not isinstance(opportunities, pd.DataFrame):
         raise ValueError(f"opportunities must be a pandas DataFrame; got {type(opportunities).__name__}")
@@ -157,12 +159,16 @@ def measured_arr(opportunities: pd.DataFrame, products: pd.DataFrame | None, as_
                             .to_numpy(dtype=bool)]
     amounts = won["amount"].astype("float64").fillna(0.0)
     window = f"won deals closed from {(start + pd.Timedelta(days=1)).date()} to {as_of.date()}"
-    if products is None or "product" not in opportunities.columns:
-        why = "no products table" if products is None else "the opportunities have no product column"
-        return MeasuredArr(float(amounts.sum()), f"All {window} ({money(amounts.sum(), currency)}): {why}, so "
-                                                 "services and hardware may be counted as recurring revenue.")
-    if not isinstance(products, pd.DataFrame):
+    if products is not None and not isinstance(products, pd.DataFrame):
         raise ValueError(f"products must be a pandas DataFrame or None; got {type(products).__name__}")
+    if products is None or "product" not in opportunities.columns or not has_product_kind(products):
+        total = f"All {window} ({money(amounts.sum(), currency)})"
+        if products is not None and "product" in opportunities.columns:
+            return MeasuredArr(float(amounts.sum()), f"{total}: " + no_product_kind(
+                "services and hardware may be counted as recurring revenue (or set organisation.arr)"))
+        why = "no products table" if products is None else "the opportunities have no product column"
+        return MeasuredArr(float(amounts.sum()), f"{total}: {why}, so services and hardware may be counted as "
+                                                 "recurring revenue.")
     deals.check_columns(products, ("product", "kind"), "products")
     kinds = dict(zip(products["product"].astype(object), products["kind"].astype(object)))
     kind = won["product"].astype(object).map(kinds)
@@ -172,7 +178,8 @@ def measured_arr(opportunities: pd.DataFrame, products: pd.DataFrame | None, as_
     basis = (f"Subscription {window}, at first-year contract value: {int(subscription.sum()):,} of "
              f"{len(won):,} won deals ({money(value, currency)} of {money(amounts.sum(), currency)}).")
     if unknown:
-        basis += f" {unknown:,} won deal(s) whose product is not in the products table are not counted."
+        basis += (f" {unknown:,} won deal(s) whose product has no kind or is not in the products table are not "
+                  "counted.")
     return MeasuredArr(value, basis)
 
 

@@ -54,6 +54,8 @@ def quota_carriers(reps: pd.DataFrame, hiring_plan: pd.DataFrame | None, product
     recent_bookings, review.
     """
     months = capacity.month_starts(params.quarter_start, params.quarter_end)
+    if "segment" not in reps:  # reps without segments are all of the Unknown one, as capacity counts them
+        reps = reps.assign(segment=pd.Series(UNKNOWN, index=reps.index, dtype=TEXT_DTYPE))
     today = reps[reps["role"].astype(object).eq("AE").fillna(False).to_numpy(bool)].copy()
     planned = _planned_hires(hiring_plan, months, reps, accounts)
     people = pd.concat([today.assign(new_hire=False), planned], ignore_index=True)

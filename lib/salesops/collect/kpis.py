@@ -35,7 +35,7 @@ import pandas as pd
 from salesops import deals
 from salesops.fiscal_calendar import quarter_freq, quarter_label, quarter_labels
 from salesops.checks import as_timestamp
-from salesops.contract.schema import OPEN_STAGES
+from salesops.contract.schema import OPEN_STAGES, OTHER_ACTIVITY
 
 #: Accepted ``freq`` values: day, week (Monday start), calendar month, fiscal quarter.
 FREQS: tuple[str, ...] = ("D", "W", "M", "Q")
@@ -52,6 +52,11 @@ ACTIVITY_COLUMNS: dict[str, str] = {
     "demo": "demos",
     "proposal": "proposals",
 }
+#: Output column counting the activities of type ``other`` (a CRM's notes and tasks): in the totals, in none of
+#: the named KPIs.
+OTHER_COLUMN = "other_activities"
+#: Every count column of ``input_kpis``: the named types, then the others.
+COUNT_COLUMNS: tuple[str, ...] = (*ACTIVITY_COLUMNS.values(), OTHER_COLUMN)
 
 #: Forecast categories counted as pipeline coverage, most confident first (the order they cumulate in).
 COVERAGE_CATEGORIES: tuple[str, ...] = ("commit", "best_case", "pipeline")
@@ -105,15 +110,17 @@ def input_kpis(
 ) -> pd.DataFrame:
     """Sales inputs per group and period: activity counts, opportunities created, selling hours.
 
-    Columns: ``<by...>, period, emails, calls, meetings, demos, proposals, opportunities_created,
-    selling_hours``.
+    Columns: ``<by...>, period, emails, calls, meetings, demos, proposals, other_activities,
+    opportunities_created, selling_hours``.
 
     * ``period``: first day of the period (``freq`` "D", "W" Monday-start, "M", or "Q" fiscal quarter
       with ``fiscal_year_start_month``); activities by ``timestamp``, opportunities by ``created_date``.
-    * ``emails`` … ``proposals``: number of activities of that ``type`` (count).
+    * ``emails`` … ``proposals``: number of activities of that ``type`` (count); ``other_activities``: those of
+      type ``other`` (notes, tasks: logged work that is none of the five).
     * ``opportunities_created``: number of opportunities created (count).
-    * ``selling_hours``: sum of ``duration_minutes`` / 60, in hours. An activity with no duration counts
-      as 0 hours; without a ``duration_minutes`` column the hours are unknown (NaN).
+    * ``selling_hours``: sum of ``duration_minutes`` / 60 over every activity, ``other`` included, in hours. An
+      activity with no duration counts as 0 hours; without a ``duration_minutes`` column the hours are unknown
+      (NaN).
 
     ``by`` columns must be in both tables (default ``rep_id``); ``by=()`` gives the team total per period.
     One row for every group x period with an activity or a created opportunity (other periods are not
@@ -123,7 +130,7 @@ def input_kpis(
     freq = _check_freq(freq)
     deals.check_columns(activities, ("timestamp", "type"), "activities")
     deals.check_columns(opportunities, ("created_date",), "opportunities")
-    count_columns = list(ACTIVITY_COLUMNS.values())
+    count_columns = list(COUNT_COLUMNS)
 
     activity_type = activities["type"].astype(object)
     has_duration = "duration_minutes" in activities.columns
@@ -131,7 +138,8 @@ def input_kpis(
     counted = activities.assign(
         period=_period_starts(activities["timestamp"], freq, fiscal_year_start_month),
         selling_hours=hours,
-        **{column: (activity_type == kind).astype("int64") for kind, column in ACTIVITY_COLUMNS.items()},
+        **{column: (activity_type == kind).astype("int64")
+           for kind, column in {**ACTIVITY_COLUMNS, OTHER_ACTIVITY: OTHER_COLUMN}.items()},
     )
     activity_totals = (
         counted.groupby([*keys, "period"], dropna=False)[[*count_columns, "selling_hours"]].sum().reset_index()

@@ -136,8 +136,9 @@ def rep_performance(
     * ``opportunities_per_month``: opportunities created / ramped_months.
     * ``emails_per_week`` ... ``proposals_per_week``: activities of that type per week (days / 7);
       ``selling_hours_per_week``: logged duration per week, hours.
-    * ``time_share_email`` ... ``time_share_proposal``: share of logged duration spent on that type
-      (fraction; NaN when no duration was logged).
+    * ``time_share_email`` ... ``time_share_proposal``: share of logged duration spent on that type, of all
+      the logged duration (type ``other`` included, so the five may add up to less than 1; NaN when no duration
+      was logged). ``selling_hours_per_week`` counts type ``other`` too.
     * ``demos_per_opportunity``: demos logged / opportunities created in the same interval (NaN when none
       was created).
     * ``conversion_<stage>``: of the rep's closed deals that reached the stage, the share that reached the
@@ -304,10 +305,11 @@ def _time_shares(logged: pd.DataFrame, ids: Sequence) -> pd.DataFrame:
         logged.assign(_rep=logged["rep_id"].astype(object), _type=logged["type"].astype(object),
                       _minutes=logged["duration_minutes"].astype("float64"))
         .pivot_table(index="_rep", columns="_type", values="_minutes", aggfunc="sum", fill_value=0.0)
-        .reindex(index=list(ids), columns=list(ACTIVITY_TYPES), fill_value=0.0)
+        .reindex(index=list(ids), fill_value=0.0)
     )
-    total = minutes.sum(axis=1)
-    return minutes.div(total.where(total > 0), axis=0)
+    total = minutes.sum(axis=1)  # every logged minute, type other (notes, tasks) included
+    named = minutes.reindex(columns=list(ACTIVITY_TYPES), fill_value=0.0)
+    return named.div(total.where(total > 0), axis=0)
 
 
 def _groups(performance: pd.DataFrame, quartile: float) -> list:

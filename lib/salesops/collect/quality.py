@@ -217,12 +217,13 @@ _SINGULAR = {
 }
 
 
-#: Documented rules applied by ``derive.apply_rules``, reported as low-severity checks.
+#: Documented rules applied by ``derive.py`` (``apply_rules``, ``derive_rep_segments``), reported as low-severity
+#: checks.
 _CHECKS.update({
     "reps_derived": _CheckSpec(
-        "reps", "low", "no reps table: reps derived from the owners named on opportunities",
-        "{n} rep was derived from the owners on opportunities (no reps table)",
-        "{n} reps were derived from the owners on opportunities (no reps table)",
+        "reps", "low", "no reps table: reps derived from the people named on opportunities and the other tables",
+        "{n} rep was derived from the people named on opportunities and the other tables (no reps table)",
+        "{n} reps were derived from the people named on opportunities and the other tables (no reps table)",
         "Export the users or reps table too (role, region, segment, hire date, quota) for capacity and "
         "performer analyses."),
     "accounts_derived": _CheckSpec(
@@ -231,6 +232,38 @@ _CHECKS.update({
         "{n} accounts were derived from the opportunities (no accounts table)",
         "Export the accounts table too (industry, employees, region) for segments and the ideal customer "
         "profile."),
+    "rep_names_from_ids": _CheckSpec(
+        "reps", "low", "reps without a name: the rep_id is shown as the name",
+        "{n} rep has no name; its id is shown instead", "{n} reps have no name; their ids are shown instead",
+        "Export the users' full names with the reps table (or map the export's name column onto name)."),
+    "rep_roles_derived": _CheckSpec(
+        "reps", "low", "no role column: roles derived from who manages (MANAGER) and who owns deals (AE)",
+        "{n} rep's role was derived (no role column)", "{n} reps' roles were derived (no role column)",
+        "Map the export's job-role or profile column onto role (data.columns.reps and data.values.reps.role): "
+        "supporting roles (SDR, SE, CSM, support) are only planned from real roles."),
+    "rep_role_cells_derived": _CheckSpec(
+        "reps", "low", "reps with an empty role: roles derived from who manages (MANAGER) and who owns deals (AE)",
+        "{n} rep had an empty role; it was derived", "{n} reps had an empty role; they were derived",
+        "Sales ops should fill in every person's role in the CRM's user records."),
+    "managers_added": _CheckSpec(
+        "reps", "low", "managers named in manager_id but absent from the reps table, added as managers",
+        "{n} manager was named but not in the reps table; added", "{n} managers were named but not in the reps "
+        "table; added", "Export every user, managers included, with the reps table."),
+    "owners_added": _CheckSpec(
+        "reps", "low", "people named as owners in other tables but absent from the reps table, added as reps",
+        "{n} owner was not in the reps table; added", "{n} owners were not in the reps table; added",
+        "Export every user, inactive ones included, with the reps table, and reassign the deals of placeholder "
+        "owners such as 'Unassigned' in the CRM."),
+    "rep_segments_derived": _CheckSpec(
+        "reps", "low", "account executives without a segment, given the size band of the accounts of most of their "
+        "won value in the last four complete quarters",
+        "{n} account executive had no segment; one was derived from the accounts they won",
+        "{n} account executives had no segment; theirs were derived from the accounts they won",
+        "Record each account executive's segment in the rep roster (or map the export's column onto segment)."),
+    "account_names_from_ids": _CheckSpec(
+        "accounts", "low", "accounts without a name: the account_id is shown as the name",
+        "{n} account has no name; its id is shown instead", "{n} accounts have no name; their ids are shown "
+        "instead", "Export the company names with the accounts table (or map the export's name column onto name)."),
     "product_spellings_unified": _CheckSpec(
         "opportunities", "low", "product names spelled more than one way, unified to one spelling",
         "{n} row had a product name spelled another way; it was unified",
@@ -603,7 +636,9 @@ def audit_checks(tables: Mapping[str, pd.DataFrame], rejects: pd.DataFrame | Non
       ``amount_outliers`` (high) — rows with a money value more than that many times the median of its
       column's positive values (``validation.amount_outlier_rows``), after the table's other checks.
     * documented rules applied on load (``adjustments`` from ``derive.apply_rules``, ``export_ids.empty_ids`` and
-      the currency conversion; low): ``reps_derived``, ``accounts_derived``, ``product_spellings_unified``,
+      the currency conversion; low): ``reps_derived``, ``accounts_derived``, ``rep_names_from_ids``,
+      ``rep_roles_derived``, ``rep_role_cells_derived``, ``managers_added``, ``owners_added``,
+      ``rep_segments_derived``, ``account_names_from_ids``, ``product_spellings_unified``,
       ``placeholder_ids_emptied``, ``other_kind_ids_emptied``, ``amounts_converted`` — one row per rule applied.
 
     Rows are ordered by table (schema order), rejects first, then the checks in the order above.

@@ -14,7 +14,10 @@ import pandas as pd
 @dataclass(frozen=True)
 class Analysis:
     """``needs``: (table, columns) pairs; a column counts when present with at least one value, and a
-    derived table (built from the opportunities) does not count as provided."""
+    derived table (built from the opportunities) or a column derived on every row (``derive.derived_columns``:
+    roles from who owns deals) does not count as provided. Every reps table has roles (derived when the export
+    has none: owners are account executives), so only the supporting roles, which derived roles never give,
+    need them provided."""
 
     name: str
     step: str
@@ -37,14 +40,14 @@ ANALYSES: tuple[Analysis, ...] = (
     Analysis("Lead scoring", "01_collect", "a score and grade for every open lead, and how accurate they are",
              (("leads", ("created_date", "converted")),)),
     Analysis("Top vs bottom performers", "01_collect", "what top reps do differently, and the coaching it suggests",
-             (("reps", ("role", "hire_date")), ("activities", ("rep_id", "type")))),
+             (("reps", ("hire_date",)), ("activities", ("rep_id", "type")))),
     Analysis("Forecast accuracy", "01_collect", "how far reps' forecasts were from what they closed",
              (("forecast_submissions", ("rep_id", "period", "amount")),)),
     Analysis("Pipeline history", "01_collect",
              "the open pipeline at the start of each past quarter and what of it was won in the quarter",
              (("opportunity_history", ("opportunity_id", "changed_at", "stage")),)),
     Analysis("Ramp and attrition", "03_supply", "capacity that counts each rep's ramp by tenure, and the attrition seen",
-             (("reps", ("role", "hire_date")),)),
+             (("reps", ("hire_date",)),)),
     Analysis("Supporting roles", "03_supply", "SDRs, sales engineers, customer success and support staff needed",
              (("reps", ("role",)),)),
     Analysis("Hardware inventory", "03_supply", "safety stock, reorder point, units to order and stock-out risk",
@@ -54,7 +57,7 @@ ANALYSES: tuple[Analysis, ...] = (
     Analysis("Lead routing", "04_align", "open leads routed to reps by rules, and the conversions to expect",
              (("leads", ("created_date", "converted", "owner_rep_id")),)),
     Analysis("Compensation", "04_align", "payouts simulated from past attainment, and commission statements",
-             (("reps", ("role", "quota", "ote")),)),
+             (("reps", ("quota", "ote")),)),
 )
 
 
@@ -64,7 +67,8 @@ def _has_values(frame: pd.DataFrame, column: str) -> bool:
 
 def availability(tables: dict[str, pd.DataFrame], derived: set[str] | frozenset[str] = frozenset()) -> pd.DataFrame:
     """One row per analysis: ``analysis``, ``step``, ``shows``, ``available`` (bool) and ``missing``
-    (what to add, empty when available)."""
+    (what to add, empty when available). ``derived``: names of derived tables and ``"table.column"`` of
+    derived columns, neither of which counts as provided."""
     rows = []
     for analysis in ANALYSES:
         missing = []
@@ -72,7 +76,7 @@ def availability(tables: dict[str, pd.DataFrame], derived: set[str] | frozenset[
             if table not in tables or table in derived:
                 missing.append(f"the {table} table")
                 continue
-            absent = [c for c in columns if not _has_values(tables[table], c)]
+            absent = [c for c in columns if not _has_values(tables[table], c) or f"{table}.{c}" in derived]
             if absent:
                 missing.append(f"{', '.join(absent)} in {table}")
         rows.append((analysis.name, analysis.step, analysis.shows, not missing, " and ".join(missing)))
@@ -89,6 +93,19 @@ def missing_sentence(available: pd.DataFrame, name: str) -> str:
     """The one sentence a page shows instead of analysis ``name`` ("" when it can run)."""
     row = available.set_index("analysis").loc[name]
     return "" if row["available"] else f"This section would show {row['shows']}. Add {row['missing']} to see it."
+
+
+def has_product_kind(products: pd.DataFrame | None) -> bool:
+    """Whether ``products`` gives at least one product a kind (subscription, service or hardware)."""
+    return products is not None and _has_values(products, "kind")
+
+
+def no_product_kind(what: str) -> str:
+    """The one sentence an analysis that needs the products' kind shows when they carry none: ``what`` it cannot
+    do without, and the mapping that switches it on."""
+    return (f"The products carry no kind (subscription, service or hardware), so {what}: map the export's "
+            "product-type column onto kind under data.columns.products (its values under "
+            "data.values.products.kind) to switch this on.")
 
 
 def first_findings(available: pd.DataFrame, sentences: dict[str, list[str]]) -> list[str]:

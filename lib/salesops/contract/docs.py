@@ -34,6 +34,12 @@ are read with `data.decimal_separator` and `data.thousands_separator` (default `
 group thousands in threes, `1 234 567`), and money may carry the company currency's code or sign
 (`$1,234.50`, `USD 1,234.50`) but no other currency's.
 
+Each column below is **required** (the table cannot be read without it), **derivable** (filled by a stated
+rule when the export lacks it or leaves a cell empty: the data-quality page lists each rule applied and the
+rows it touched) or **optional** (the analyses that need it say so when it is missing). Besides derivable
+columns, a reps table gets a row for each manager named in `manager_id` and each owner named in another table
+that it lacks (a CRM's "Unassigned", a deactivated user), so no deal points to a person who does not exist.
+
 ## Rules every row must meet
 
 - Required columns present, and filled where the table says *not empty*.
@@ -74,6 +80,16 @@ complete quarters, stated). `salesops check` and a run (before its first step) s
 Canonical opportunity stages, in funnel order: """
 
 
+def column_status(column: schema.ColumnSpec) -> str:
+    """How a column is needed, in words: ``required`` (``, not empty``), ``derivable from …`` (filled by a rule
+    of ``derive.py`` when the export lacks it or leaves a cell empty) or ``optional``."""
+    if column.required:
+        return "required" + (", not empty" if not column.nullable else "")
+    if column.derived_from:
+        return f"derivable from {column.derived_from}"
+    return "optional"
+
+
 def data_contract_markdown() -> str:
     lines = [INTRO + ", ".join(f"`{s}`" for s in schema.STAGES) + ".", ""]
     for spec in schema.TABLES.values():
@@ -83,11 +99,10 @@ def data_contract_markdown() -> str:
         if spec.foreign_keys:
             links = "; ".join(f"`{fk.column}` → `{fk.ref_table}.{fk.ref_column}`" for fk in spec.foreign_keys)
             lines.append(f"Links: {links}.")
-        lines += ["", "| column | type | required | meaning | example |", "| --- | --- | --- | --- | --- |"]
+        lines += ["", "| column | type | required / derivable / optional | meaning | example |",
+                  "| --- | --- | --- | --- | --- |"]
         for column in spec.columns:
-            required = "yes" if column.required else "no"
-            if column.required and not column.nullable:
-                required += ", not empty"
+            required = column_status(column)
             meaning = column.description
             if column.allowed:
                 meaning += " One of: " + ", ".join(f"`{v}`" for v in column.allowed) + "."

@@ -16,6 +16,7 @@ Types (``ColumnSpec.kind``):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -29,12 +30,27 @@ OPEN_STAGES: tuple[str, ...] = ("qualify", "discover", "demo", "proposal", "nego
 CLOSED_STAGES: tuple[str, ...] = ("closed_won", "closed_lost")
 STAGES: tuple[str, ...] = OPEN_STAGES + CLOSED_STAGES
 
+#: Job roles of the revenue team.
 ROLES: tuple[str, ...] = ("AE", "SDR", "SE", "CSM", "SUPPORT", "MANAGER")
+#: The role of a person whose role the data does not say and no derivation rule gives (``derive.py``): kept for
+#: names, ownership and activity totals, never counted as a seller, a supporting role or a manager.
+UNKNOWN_ROLE = "UNKNOWN"
+#: Values ``reps.role`` may hold.
+ROLE_VALUES: tuple[str, ...] = (*ROLES, UNKNOWN_ROLE)
+#: The named activity types, each counted by its own KPI (emails, calls, meetings, demos, proposals).
 ACTIVITY_TYPES: tuple[str, ...] = ("email", "call", "meeting", "demo", "proposal")
+#: Any other logged activity (a CRM's notes and tasks): counted in activity totals and selling time, in none
+#: of the named KPIs.
+OTHER_ACTIVITY = "other"
+#: Values ``activities.type`` may hold.
+ACTIVITY_TYPE_VALUES: tuple[str, ...] = (*ACTIVITY_TYPES, OTHER_ACTIVITY)
 PRODUCT_KINDS: tuple[str, ...] = ("subscription", "service", "hardware")
 FORECAST_CATEGORIES: tuple[str, ...] = ("pipeline", "best_case", "commit", "closed", "omitted")
 SUBMISSION_CATEGORIES: tuple[str, ...] = ("commit", "best_case")
 SEGMENTS: tuple[str, ...] = ("SMB", "MM", "ENT")
+#: Account size bands (employees, lower bound included, upper excluded) of the segments: an account's segment
+#: by its size, which gives a deal's segment when the owning rep's is not known.
+SEGMENT_BANDS: tuple[tuple[float, float, str], ...] = ((0, 200, "SMB"), (200, 2000, "MM"), (2000, math.inf, "ENT"))
 
 
 @dataclass(frozen=True)
@@ -43,7 +59,9 @@ class ColumnSpec:
 
     ``required`` means the column must be present when its table is; ``nullable`` whether a row may
     leave it empty. ``allowed`` lists the only values accepted (after value mapping);
-    ``non_negative`` rejects values below zero, ``positive`` zero as well.
+    ``non_negative`` rejects values below zero, ``positive`` zero as well. ``derived_from`` says, in words, what
+    the column is derived from when the export lacks it or leaves a cell empty (``derive.py``'s rules fill it
+    after validation and record an adjustment); a derivable column is never required.
     """
 
     name: str
@@ -58,6 +76,11 @@ class ColumnSpec:
     personal: bool = False  # personal data: never shown on executive pages
     money: bool = False  # an amount in the company currency: checked for other currencies and outliers
     wide_range: bool = False  # values span orders of magnitude by nature (company revenues): no outlier rule
+    derived_from: str | None = None
+
+    def __post_init__(self):
+        if self.derived_from and self.required:
+            raise ValueError(f"column {self.name!r}: a derivable column is not required")
 
 
 @dataclass(frozen=True)
@@ -98,6 +121,10 @@ class TableSpec:
     def required_columns(self) -> list[str]:
         return [column.name for column in self.columns if column.required]
 
+    @property
+    def derivable_columns(self) -> list[str]:
+        return [column.name for column in self.columns if column.derived_from]
+
     def column(self, name: str) -> ColumnSpec:
         for column in self.columns:
             if column.name == name:
@@ -114,11 +141,15 @@ REPS = TableSpec(
     "Everyone in the revenue team: account executives and the roles that support them.",
     (
         _c("rep_id", "string", True, "Unique id of the person.", "R0001", nullable=False),
-        _c("name", "string", True, "Full name.", "Dana Smith"),
-        _c("role", "string", True, "Job role.", "AE", nullable=False, allowed=ROLES),
+        _c("name", "string", False, "Full name.", "Dana Smith", derived_from="`rep_id`"),
+        _c("role", "string", False, "Job role; `UNKNOWN` counts in no capacity.", "AE", allowed=ROLE_VALUES,
+           derived_from="who manages and who owns deals: `MANAGER` when named in a `manager_id`, else `AE` when "
+                        "owning opportunities or leads or submitting forecasts, else `UNKNOWN`"),
         _c("manager_id", "string", False, "rep_id of the person's manager.", "R0002"),
         _c("region", "string", False, "Sales region the person covers.", "EMEA"),
-        _c("segment", "string", False, "Customer segment the person covers (SMB, MM, ENT).", "MM"),
+        _c("segment", "string", False, "Customer segment the person covers (SMB, MM, ENT).", "MM",
+           derived_from="the accounts an `AE` won: the size band (`accounts.employees`) of most of their won "
+                        "value in the last four complete quarters"),
         _c("hire_date", "date", False, "First working day.", "2024-03-04"),
         _c("end_date", "date", False, "Last working day; empty while employed.", "2025-09-30"),
         _c("quota", "float", False, "Quarterly bookings quota, company currency.", "180000", non_negative=True,
@@ -136,7 +167,8 @@ ACCOUNTS = TableSpec(
     "Companies the team sells to: customers and prospects.",
     (
         _c("account_id", "string", True, "Unique id of the company.", "A000123", nullable=False),
-        _c("name", "string", True, "Company name as entered in the CRM.", "Acme Logistics"),
+        _c("name", "string", False, "Company name as entered in the CRM.", "Acme Logistics",
+           derived_from="`account_id`"),
         _c("industry", "string", False, "Industry.", "Manufacturing"),
         _c("employees", "int", False, "Number of employees.", "420", non_negative=True),
         _c("annual_revenue", "float", False, "Annual revenue, company currency.", "56000000", non_negative=True,
@@ -228,7 +260,8 @@ ACTIVITIES = TableSpec(
         _c("activity_id", "string", True, "Unique id of the activity.", "X00098765", nullable=False),
         _c("rep_id", "string", True, "Who did it.", "R0001", nullable=False),
         _c("timestamp", "datetime", True, "When it happened.", "2026-02-03 14:30:00", nullable=False),
-        _c("type", "string", True, "Kind of activity.", "demo", nullable=False, allowed=ACTIVITY_TYPES),
+        _c("type", "string", True, "Kind of activity; `other` (notes, tasks) counts in totals and time only.",
+           "demo", nullable=False, allowed=ACTIVITY_TYPE_VALUES),
         _c("opportunity_id", "string", False, "Deal it belongs to, if any.", "O0012345"),
         _c("duration_minutes", "float", False, "Time spent, minutes.", "45", non_negative=True),
     ),
@@ -246,7 +279,8 @@ PRODUCTS = TableSpec(
         _c("product", "string", True, "Product name, as used on opportunities and orders.", "Platform",
            nullable=False),
         _c("family", "string", False, "Product family.", "Software"),
-        _c("kind", "string", True, "subscription, service or hardware.", "hardware", nullable=False,
+        _c("kind", "string", False, "subscription, service or hardware. Without it, the analyses that need it "
+           "(recurring revenue, hardware units and stock) say so instead of guessing.", "hardware",
            allowed=PRODUCT_KINDS),
         _c("unit_price", "float", False, "List price per unit, company currency.", "1200", non_negative=True,
            money=True),

@@ -109,7 +109,7 @@ def _plain(value):
 @dataclass
 class ValidationResult:
     """Canonical tables, the rows set aside, the problems found (empty in error mode) and the documented
-    rules applied (``derive.apply_rules``: derived reps/accounts, unified product spellings)."""
+    rules applied (``derive.apply_rules``: derived reps/accounts and columns, unified product spellings)."""
 
     tables: dict[str, pd.DataFrame]
     rejects: pd.DataFrame
@@ -346,11 +346,19 @@ def _map_values(values: pd.Series, spec, column: schema.ColumnSpec, source, rule
             spec.name, source, column.name, "unmapped_value", values.index[unmapped], values[unmapped],
             f"one of the mapped values ({known})",
             f"add each new value to data.values.{spec.name}.{column.name} in the params "
-            f"(e.g. {{{_plain(values[unmapped].iloc[0])}: {column.allowed[0] if column.allowed else '...'}}}), "
+            f"(e.g. {{{_plain(values[unmapped].iloc[0])}: {_catch_all(column)}}}), "
             + QUARANTINE_HINT,
         ))
         mapped = mapped.where(~unmapped, text)
     return mapped
+
+
+def _catch_all(column: schema.ColumnSpec) -> str:
+    """The value to suggest for an unmapped one: the column's catch-all (an activity type ``other``), else its
+    first allowed value."""
+    if not column.allowed:
+        return "..."
+    return schema.OTHER_ACTIVITY if schema.OTHER_ACTIVITY in column.allowed else column.allowed[0]
 
 
 def _convert(values: pd.Series, spec, column: schema.ColumnSpec, source, rules, problems) -> pd.Series:

@@ -100,7 +100,7 @@ _SUMMARY_COLUMNS = "kind:text label:text display:text value:float note:text"
 _STEP_ARTIFACTS: tuple[Artifact, ...] = (
     _declare("quality_checks", COLLECT, "every data-quality check run: table, check, severity, rows affected",
              "table:text check:text severity:text rows_affected:int rows_total:int share:float example_ids:text "
-             "description:text", consumers=(ALIGN,)),
+             "description:text", consumers=(SUPPLY, ALIGN)),
     _declare("quality_scores", COLLECT, "quality score (0-100) per input table",
              "table:text rows:int completeness:float issue_share:float score:int"),
     _declare("quality_completeness", COLLECT, "filled share of every column of every table",
@@ -133,11 +133,11 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
     _declare("last_quarter_review", COLLECT, "sentences comparing last quarter's plan with what happened",
              "sentence:text", consumers=(ALIGN,)),
     _declare("inputs_team_monthly", COLLECT, "team activity per month (needs activities)",
-             "period:datetime emails:int calls:int meetings:int demos:int proposals:int opportunities_created:int "
-             "selling_hours:float", optional=True),
+             "period:datetime emails:int calls:int meetings:int demos:int proposals:int other_activities:int "
+             "opportunities_created:int selling_hours:float", optional=True),
     _declare("inputs_rep_monthly", COLLECT, "activity per rep and month (needs activities)",
              "rep_id:text period:datetime emails:int calls:int meetings:int demos:int proposals:int "
-             "opportunities_created:int selling_hours:float", optional=True),
+             "other_activities:int opportunities_created:int selling_hours:float", optional=True),
     _declare("icp_segments", COLLECT,
              "lead and deal statistics per ICP segment (one column per params.icp dimension), ranked",
              "leads:int converted:int lead_to_opportunity:float won:int lost:int win_rate:float "

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from salesops import fiscal_calendar
-from salesops.contract import schema
+from salesops import deals, fiscal_calendar
+from salesops.contract import derive, schema
 from salesops.contract.validation import MappingRules, validate_tables
 from salesops.data import files
 from salesops.errors import DataError
@@ -38,8 +38,9 @@ class Inputs:
 
     @property
     def derived(self) -> set[str]:
-        """Tables built from the opportunities because no file held them (``derive.py``)."""
-        return set(self.tables) - set(self.files)
+        """Tables built from the opportunities because no file held them, and ``"table.column"`` of each column
+        of a provided table derived on every row (``derive.derived_columns``): neither counts as provided."""
+        return (set(self.tables) - set(self.files)) | derive.derived_columns(self.adjustments)
 
 
 def data_folder(params: Params, root: Path | None = None, data_dir: Path | str | None = None) -> Path:
@@ -124,7 +125,21 @@ def load_inputs(params: Params, root: Path | None = None, data_dir: Path | str |
         raw, {t: p.name for t, p in table_files.items()}, mapping_rules(params, using_sample),
         on_row_error=params.data.on_row_error, max_reject_share=params.data.max_reject_share,
     )
-    return Inputs(result.tables, result.rejects, table_files, folder, result.adjustments)
+    tables, adjustments = derive_segments(result.tables, result.adjustments, params)
+    return Inputs(tables, result.rejects, table_files, folder, adjustments)
+
+
+def derive_segments(tables: dict[str, pd.DataFrame], adjustments: pd.DataFrame, params: Params
+                    ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """``derive.derive_rep_segments`` over the last four complete fiscal quarters to the end of known data
+    (``params.data_end``), its adjustment appended to ``adjustments``."""
+    last = deals.last_complete_quarter(params.data_end, params.fiscal_year_start_month)
+    first = last - 3
+    window = (f"the four quarters {fiscal_calendar.quarter_label(first)} to {fiscal_calendar.quarter_label(last)}")
+    tables, made = derive.derive_rep_segments(tables, first.start_time.normalize(), last.end_time.normalize(), window)
+    if not len(made):
+        return tables, adjustments
+    return tables, pd.concat([adjustments, made], ignore_index=True) if len(adjustments) else made
 
 
 #: Per table: the date column that spans its history, and what the table makes possible.

@@ -16,6 +16,7 @@ import pandas as pd
 
 from salesops import deals
 from salesops.collect import overview as collect_overview
+from salesops.contract import analyses
 from salesops.demand import forecast
 from salesops.demand import overview as demand_overview
 from salesops.demand import method_backtest
@@ -32,6 +33,7 @@ LEAD_FORECAST_NEEDS_SCORES = "The lead-based forecast needs the leads table and 
 LEAD_FORECAST_NEEDS_LEAD_IDS = ("The lead-based forecast needs to know which lead each deal came from "
                                 "(opportunities.lead_id), to measure how often deals from leads are won.")
 HARDWARE_NEEDS_TABLES = "Hardware unit demand needs the orders and products tables."
+HARDWARE_NO_KIND = analyses.no_product_kind("hardware units cannot be told from the other products ordered")
 NO_STAGE_HISTORY = ("The pipeline method can be backtested only with a stage history (the opportunity_history "
                     "table: Salesforce's OpportunityHistory, HubSpot's deal stage history): with it, the pipeline of "
                     "each past quarter's eve is rebuilt and forecast, and the blend weighs each method by its error.")
@@ -125,7 +127,8 @@ def run(step: Step) -> DemandResult:
     segment_demand = demand_overview.blended_by_segment(bookings.scenarios, comparison, params)
     drivers = demand_plan.demand_drivers(segment_demand, opportunities, leads, tables.get("products"), as_of,
                                          params.demand, value_column="base")
-    has_hardware = HARDWARE_TABLES <= set(tables)
+    hardware_why = hardware_reason(tables)
+    has_hardware = not hardware_why
     hardware = (demand_plan.hardware_units(tables["orders"], tables["products"], as_of, params.quarter_start,
                                            params.quarter_end, params.demand) if has_hardware else None)
     return DemandResult(
@@ -139,7 +142,15 @@ def run(step: Step) -> DemandResult:
         findings=demand_overview.demand_findings(comparison, target, bookings.backtest, params),
         differences=demand_plan.explain_differences(comparison, currency),
         segment_demand=segment_demand, drivers=drivers,
-        hardware_reason="" if has_hardware else HARDWARE_NEEDS_TABLES, hardware=hardware)
+        hardware_reason=hardware_why, hardware=hardware)
+
+
+def hardware_reason(tables: dict[str, pd.DataFrame]) -> str:
+    """Why hardware unit demand cannot be measured from ``tables`` (the orders and products tables, and products
+    that carry a kind, are needed), or "" when it can."""
+    if not HARDWARE_TABLES <= set(tables):
+        return HARDWARE_NEEDS_TABLES
+    return "" if analyses.has_product_kind(tables["products"]) else HARDWARE_NO_KIND
 
 
 def backtest_methods(opportunities: pd.DataFrame, history: pd.DataFrame | None, bookings_series: pd.DataFrame,

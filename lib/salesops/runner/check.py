@@ -19,7 +19,7 @@ from salesops.contract import analyses, schema
 from salesops.contract.validation import (NOTHING_LEFT, MappingRules, Problem, find_problems, masked,
                                           reject_share_problems)
 from salesops.data import files
-from salesops.data.inputs import Inputs, inventory, locate_files, mapping_rules
+from salesops.data.inputs import Inputs, derive_segments, inventory, locate_files, mapping_rules
 from salesops.errors import DataError
 from salesops.runner import requirements
 from salesops.plan_params import Params
@@ -83,17 +83,18 @@ def check_data(params: Params, root: Path | None = None, data_dir: Path | str | 
         return CheckReport(False, sections + [("Problems:", problems)])
     if result.tables["opportunities"].empty:
         return CheckReport(False, sections + [("Problems:", [NOTHING_LEFT.strip()] + problems)])
-    tables = {name: frame.reset_index(drop=True) for name, frame in result.tables.items()}
-    inputs = Inputs(tables, result.rejects, table_files, folder, result.adjustments)
+    tables, adjustments = derive_segments({name: frame.reset_index(drop=True) for name, frame in result.tables.items()},
+                                          result.adjustments, params)
+    inputs = Inputs(tables, result.rejects, table_files, folder, adjustments)
     sections.append(("Rows and dates:", _frame_lines(inventory(inputs).drop(columns="used_for"))))
     supported = analyses.availability(tables, inputs.derived)
     sections.append(("Analyses:", [f"{'yes' if row.available else 'no '}  {row.analysis}"
                                    + ("" if row.available else f" (add {row.missing})")
                                    for row in supported.itertuples()]))
-    if len(result.adjustments):
+    if len(adjustments):
         sections.append(("Rules applied:", [
             f"{row.table}.{row.column}: {row.detail} ({row.rows:,} row{'s' if row.rows != 1 else ''})"
-            for row in result.adjustments.itertuples()]))
+            for row in adjustments.itertuples()]))
     sections.append(("Problems:", problems))
     ok = not problems
     if problems and params.data.on_row_error == "quarantine":

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from salesops.contract.analyses import missing_sentence
+from salesops.contract.analyses import has_product_kind, missing_sentence, no_product_kind
 from salesops.formats import money, number, percent
 from salesops.report.present import Metric
 from salesops.supply.hiring import hire_contribution
@@ -122,6 +122,35 @@ def supply_findings(plan: SupplyPlan, params: Params) -> list[str]:
     return sentences
 
 
+#: The data-quality check the loader records when it gave account executives a segment
+#: (``contract.derive.derive_rep_segments``); its ``example_ids`` hold the rule's detail.
+SEGMENTS_DERIVED = "rep_segments_derived"
+
+
+def segment_sentences(plan: SupplyPlan, params: Params, checks: pd.DataFrame | None) -> list[str]:
+    """How capacity and demand were matched segment by segment: the segments derived for account executives
+    who had none (``checks``: step 1's quality checks), and the demand segments of the planned quarter that no
+    account executive covers (no measured productivity, so no hire is planned for them)."""
+    sentences = []
+    derived = (checks[(checks["check"] == SEGMENTS_DERIVED).to_numpy(bool)] if checks is not None
+               else pd.DataFrame())
+    if len(derived) and int(derived["rows_affected"].iloc[0]) > 0:
+        sentences.append(
+            "Capacity is split by segment the way demand is (a deal's segment is its owner's, else its account's "
+            f"size band): {derived['example_ids'].iloc[0]}.")
+    measured = plan.productivity.set_index("segment")["productivity"].dropna()
+    base = _quarter_rows(plan, params, "base")
+    uncovered = base[(base["demand"] > 0).to_numpy(bool) & ~base["segment"].isin(measured.index).to_numpy(bool)]
+    if len(uncovered):
+        parts = ", ".join(f"{s} {money(d, params.currency, compact=True)}"
+                          for s, d in zip(uncovered["segment"], uncovered["demand"]))
+        sentences.append(
+            f"No account executive covers the base demand of {params.quarter} in {parts}: it counts as a gap and no "
+            "hire is planned for it; give the reps who own those deals a segment (reps.segment), or set "
+            "supply.productivity for it.")
+    return sentences
+
+
 def scenario_sentences(plan: SupplyPlan, params: Params) -> list[str]:
     """How the page ends: what supply plan the base scenario needs, and what changes if downside or upside
     comes."""
@@ -150,8 +179,11 @@ def scenario_sentences(plan: SupplyPlan, params: Params) -> list[str]:
     return sentences
 
 
-def inventory_note(plan: SupplyPlan, supported: pd.DataFrame) -> str:
-    """The sentence the inventory section shows instead of its table ("" when there is a table)."""
+def inventory_note(plan: SupplyPlan, supported: pd.DataFrame, products: pd.DataFrame | None = None) -> str:
+    """The sentence the inventory section shows instead of its table ("" when there is a table): products that
+    carry no kind say so first."""
+    if products is not None and not has_product_kind(products):
+        return no_product_kind("hardware products, and the stock they need, cannot be told apart")
     missing = missing_sentence(supported, "Hardware inventory")
     if missing:
         return missing

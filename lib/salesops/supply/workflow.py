@@ -70,11 +70,13 @@ def run(step: Step) -> SupplyResult:
     missing_ramp = analyses.missing_sentence(supported, "Ramp and attrition")
     return SupplyResult(
         scenario=scenario, drivers=drivers, plan=plan, hiring_plan=plan.hiring_plan(scenario),
-        metrics=supply_overview.supply_metrics(plan, params), findings=supply_overview.supply_findings(plan, params),
+        metrics=supply_overview.supply_metrics(plan, params),
+        findings=(supply_overview.supply_findings(plan, params)
+                  + supply_overview.segment_sentences(plan, params, step.read("quality_checks"))),
         ramp_reason=missing_ramp + RAMP_FALLBACK if missing_ramp else "",
         team=None if missing_ramp else supply_overview.team_plan(plan, params, scenario),
         roles_reason=analyses.missing_sentence(supported, "Supporting roles"),
-        inventory_reason=supply_overview.inventory_note(plan, supported),
+        inventory_reason=supply_overview.inventory_note(plan, supported, tables.get("products")),
         scenario_sentences=supply_overview.scenario_sentences(plan, params))
 
 
