@@ -72,3 +72,15 @@ def test_pipeline_backtest_forecasts_each_quarter_from_its_eve_and_sets_it_again
     # without D0 no deal closed by then had reached proposal: that quarter cannot be forecast, so it is left out
     assert pipeline_backtest.pipeline_backtest(_deals().iloc[1:], _history().iloc[1:], [pd.Timestamp("2026-04-01")],
                                                value_rule="none").empty
+
+
+def test_a_lost_deal_gets_the_furthest_stage_its_history_shows():
+    from salesops.contract import derive
+
+    deals = _deals().assign(max_stage=pd.Series([None] * 5, dtype="string"))
+    filled, count = derive.max_stage_from_history(deals, _history())
+    # D0 only closed_won in its history: no open stage; D1 reached proposal; D2 was lost at qualify; D3 proposal
+    assert pd.isna(filled["max_stage"].iloc[0])
+    assert filled.set_index("opportunity_id").loc[["D1", "D2", "D3"], "max_stage"].tolist() == [
+        "proposal", "qualify", "proposal"]
+    assert count == 3 and deals["max_stage"].isna().all()  # input untouched

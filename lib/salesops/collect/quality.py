@@ -269,6 +269,11 @@ _CHECKS.update({
         "{n} row had a product name spelled another way; it was unified",
         "{n} rows had product names spelled other ways; they were unified",
         "Sales ops should merge the duplicate product entries in the CRM's product list."),
+    "max_stage_from_history": _CheckSpec(
+        "opportunities", "low", "deals without a furthest stage, given the furthest open stage of their history",
+        "{n} deal had no furthest stage; its stage history gave it",
+        "{n} deals had no furthest stage; their stage history gave it",
+        "Nothing to fix: the stage history tells how far each lost deal got."),
     "amounts_converted": _CheckSpec(
         "opportunities", "low", "deals entered in another currency, converted to the company currency",
         "{n} deal was entered in another currency and converted with the currency_rates table",
@@ -639,7 +644,8 @@ def audit_checks(tables: Mapping[str, pd.DataFrame], rejects: pd.DataFrame | Non
       the currency conversion; low): ``reps_derived``, ``accounts_derived``, ``rep_names_from_ids``,
       ``rep_roles_derived``, ``rep_role_cells_derived``, ``managers_added``, ``owners_added``,
       ``rep_segments_derived``, ``account_names_from_ids``, ``product_spellings_unified``,
-      ``placeholder_ids_emptied``, ``other_kind_ids_emptied``, ``amounts_converted`` — one row per rule applied.
+      ``placeholder_ids_emptied``, ``other_kind_ids_emptied``, ``max_stage_from_history``, ``amounts_converted`` —
+      one row per rule applied.
 
     Rows are ordered by table (schema order), rejects first, then the checks in the order above.
     """

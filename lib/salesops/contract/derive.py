@@ -24,6 +24,10 @@
   most of their won value in the last four complete quarters (without a won deal there: of most of the deals
   they worked, created or closed in those quarters; ties: SMB, MM, ENT order), so that capacity is split by
   segment the way demand is (a deal's segment is its owner's, else its account's band).
+* **How far a deal got, from its stage history.** With an ``opportunity_history`` table, a deal whose
+  ``max_stage`` is empty gets the furthest open stage its history shows (a lost deal: the stage where it was
+  lost), so the funnel and the stage close rates see how far lost deals got instead of counting them as lost at
+  the first stage.
 
 Each application is recorded as a row of an *adjustments* frame (``table, column, rule, rows, detail``)
 that the data-quality audit counts and lists: nothing changes silently. Inputs are never modified.
@@ -37,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from salesops.contract import privacy
-from salesops.contract.schema import SEGMENT_BANDS, SEGMENTS, TABLES, TEXT_DTYPE, UNKNOWN_ROLE
+from salesops.contract.schema import OPEN_STAGES, SEGMENT_BANDS, SEGMENTS, TABLES, TEXT_DTYPE, UNKNOWN_ROLE
 
 ADJUSTMENT_COLUMNS = ["table", "column", "rule", "rows", "detail"]
 #: Where people are named outside the reps table: (table, column).
@@ -229,6 +233,25 @@ def derive_rep_segments(tables: dict[str, pd.DataFrame], start: pd.Timestamp, en
     return result, row
 
 
+def max_stage_from_history(opportunities: pd.DataFrame, history: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """``opportunities`` with an empty ``max_stage`` filled by the furthest open stage (``OPEN_STAGES`` order) of
+    the deal's history rows, and how many deals were filled; deals whose history never shows an open stage stay
+    empty."""
+    rank = {stage: position for position, stage in enumerate(OPEN_STAGES)}
+    ranks = history["stage"].astype(object).map(rank)
+    furthest = ranks.groupby(history["opportunity_id"].astype(object)).max().dropna().astype(int)
+    found = opportunities["opportunity_id"].astype(object).map(furthest)
+    current = (opportunities["max_stage"] if "max_stage" in opportunities.columns
+               else pd.Series(pd.NA, index=opportunities.index, dtype=TEXT_DTYPE))
+    fill = current.isna().to_numpy(dtype=bool) & found.notna().to_numpy(dtype=bool)
+    if not fill.any():
+        return opportunities, 0
+    stages = np.asarray(OPEN_STAGES, dtype=object)
+    filled = current.astype(object).copy()
+    filled[fill] = stages[found[fill].astype(int).to_numpy()]
+    return opportunities.assign(max_stage=filled.astype(TEXT_DTYPE)), int(fill.sum())
+
+
 def spelling_key(name: str) -> str:
     """``GTX Pro`` → ``gtxpro``: what two spellings of one name have in common."""
     return re.sub(r"[^0-9a-z]", "", str(name).lower())
@@ -272,6 +295,11 @@ def apply_rules(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame
             adjustments.append(("accounts", "name", "account_names_from_ids", filled,
                                 ("no name column" if "name" not in accounts.columns else f"{filled:,} empty names")
                                 + ": the account_id is the name"))
+    if "opportunity_history" in result:
+        result["opportunities"], filled = max_stage_from_history(result["opportunities"], result["opportunity_history"])
+        if filled:
+            adjustments.append(("opportunities", "max_stage", "max_stage_from_history", filled,
+                                "deals without a furthest stage got the furthest open stage of their stage history"))
     preferred = result["products"]["product"] if "products" in result else None
     product_tables = [t for t in ("opportunities", "orders") if t in result and "product" in result[t].columns]
     if product_tables:
