@@ -429,14 +429,22 @@ def _check_row(check: str, mask: pd.Series, ids: pd.Series, rows_total: int) -> 
 
 
 def _reject_rows(table: str, rejects: pd.DataFrame, table_rows: int | None) -> list[dict]:
-    """One row per problem code found in ``rejects`` for ``table`` (or one zero row when none)."""
+    """One row per problem code found in ``rejects`` for ``table`` (or one zero row when none). A row is its file
+    and row number (a table may be read from several files); the examples name the file when there are several."""
     mine = rejects[rejects["table"].astype("string").eq(table).fillna(False).to_numpy()]
     row_numbers = pd.to_numeric(mine["row"], errors="coerce") if "row" in mine.columns else pd.Series(
         np.nan, index=mine.index)
+    files = mine["file"].astype(object) if "file" in mine.columns else pd.Series("", index=mine.index, dtype=object)
+    several = files.nunique() > 1
 
-    def distinct_rows(numbers: pd.Series) -> int:
+    def distinct_rows(rows: pd.Series) -> int:
         # a reject without a row number counts as a row of its own
-        return int(numbers.dropna().nunique() + numbers.isna().sum())
+        places = pd.DataFrame({"file": files[rows.index], "row": rows})
+        return int(len(places.dropna().drop_duplicates()) + rows.isna().sum())
+
+    def place(file, number) -> str:
+        row = f"row {int(number) if float(number).is_integer() else number}"
+        return f"{file} {row}" if several else row
 
     rejected_total = distinct_rows(row_numbers)
     rows_total = (table_rows or 0) + rejected_total
@@ -451,12 +459,13 @@ def _reject_rows(table: str, rejects: pd.DataFrame, table_rows: int | None) -> l
     for code in sorted(codes.unique()):
         numbers = row_numbers[codes.eq(code).to_numpy()]
         affected = distinct_rows(numbers)
-        shown = sorted(numbers.dropna().unique())[:_MAX_EXAMPLES]
+        shown = sorted(set(zip(files[numbers.dropna().index].astype(str), numbers.dropna())),
+                       key=lambda pair: (pair[1], pair[0]))[:_MAX_EXAMPLES]
         out.append({
             "table": table, "check": f"{_REJECTED_PREFIX}{code}", "severity": "high",
             "rows_affected": affected, "rows_total": rows_total,
             "share": affected / rows_total if rows_total else 0.0,
-            "example_ids": ", ".join(f"row {int(n) if float(n).is_integer() else n}" for n in shown),
+            "example_ids": ", ".join(place(file, number) for file, number in shown),
             "description": f"rows rejected by validation: {code}",
         })
     return out

@@ -24,7 +24,7 @@ from salesops.contract.schema import TABLES, TEXT_DTYPE
 
 ADJUSTMENT_COLUMNS = ["table", "column", "rule", "rows", "detail"]
 _OWNER_COLUMNS = (("opportunities", "rep_id"), ("activities", "rep_id"), ("leads", "owner_rep_id"),
-                  ("forecast_submissions", "rep_id"))
+                  ("forecast_submissions", "rep_id"), ("quotas", "rep_id"))
 
 
 def _empty_table(name: str, rows: int) -> dict[str, pd.Series]:

@@ -107,8 +107,8 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
              "table:text column:text rows:int filled:int filled_share:float"),
     _declare("rejects", COLLECT,
              "input rows set aside by validation (data.on_row_error: quarantine), with their cause",
-             "table:text row:int column:text problem:text value:text message:text cause_table:text cause_row:int "
-             "cause:text is_cause:bool won_deal:bool won_amount:float"),
+             "table:text file:text row:int column:text problem:text value:text message:text cause_table:text "
+             "cause_file:text cause_row:int cause:text is_cause:bool won_deal:bool won_amount:float"),
     _declare("analyses", COLLECT, "which analyses the data supports, and what to add for the others",
              "analysis:text step:text shows:text available:bool missing:text", consumers=(SUPPLY, ALIGN)),
     _declare("kpi_headline", COLLECT, "headline KPIs of the trailing window, one row",
