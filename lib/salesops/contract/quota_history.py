@@ -70,8 +70,7 @@ def derive_rep_quotas(reps: pd.DataFrame, quotas: pd.DataFrame, planned_quarter:
     filled = current.isna().to_numpy(bool) & taken.notna().to_numpy(bool)
     if not filled.any():
         return reps, []
-    detail = (f"reps without a quota took it from the quotas table: the sum of their rows starting in {why} "
-              f"({int(filled.sum()):,} reps)")
+    detail = f"reps without a quota took it from the quotas table: the sum of their rows starting in {why}"
     return reps.assign(quota=current.where(~filled, taken.astype("float64"))), [
         ("reps", "quota", "quota_from_quotas", int(filled.sum()), detail)]
 

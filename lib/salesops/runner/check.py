@@ -71,9 +71,6 @@ def check_data(params: Params, root: Path | None = None, data_dir: Path | str | 
         mapping_lines += [f"{table} ({name}): " + "; ".join(
             [*raw.joined[table], _mapping_text(table, [str(c) for c in frame.columns], rules)])
             for name, frame in parts]
-        if table in rules.collapse:
-            mapping_lines.append(f"{table}: rows collapsed to one per {schema.TABLES[table].primary_key[0]} "
-                                 "(data.collapse)")
     sections.append(("Tables and columns:", mapping_lines))
     sources = raw.sources
     found = find_problems(raw.tables, sources, rules)
@@ -109,17 +106,20 @@ def check_data(params: Params, root: Path | None = None, data_dir: Path | str | 
 
 def _mapping_text(table: str, present: list[str], rules: MappingRules) -> str:
     """How the export columns ``present`` of ``table`` map: 'mapped Owner → rep_id, name; canonical ...; kept as
-    extra columns ...'."""
+    extra columns ...' (a table collapsed to one row per key keeps no extra column: 'collapsed to one row per
+    account_id; other columns left out ...')."""
     feeds = rules.feeds(table, present)
     canonical = schema.TABLES[table].column_names
     fed = {target for targets in feeds.values() for target in targets}
     mapped = [f"{src} → {', '.join(targets)}" for src, targets in feeds.items() if src in present]
     as_is = [c for c in present if c in canonical and c not in fed]
     ignored = [c for c in present if c not in feeds and c not in canonical]
+    collapsed = table in rules.collapse
     return "; ".join(part for part in (
         f"mapped {'; '.join(mapped)}" if mapped else "",
         f"canonical {', '.join(as_is)}" if as_is else "",
-        f"kept as extra columns {', '.join(ignored)}" if ignored else "",
+        f"collapsed to one row per {schema.TABLES[table].primary_key[0]} (data.collapse)" if collapsed else "",
+        f"{'other columns left out' if collapsed else 'kept as extra columns'} {', '.join(ignored)}" if ignored else "",
     ) if part)
 
 
