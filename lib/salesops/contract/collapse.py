@@ -41,10 +41,14 @@ def collapse_rows(frame: pd.DataFrame, spec: schema.TableSpec, source: str) -> t
     first = keyed.drop_duplicates(key)
     out = frame.loc[first.index, columns].copy()
     noun = spec.name.replace("_", " ")
+
+    def count(n: int, what: str = noun) -> str:
+        return f"{n:,} {what if n != 1 else what[:-1]}"
+
+    left_out = len(text) - len(keyed)
     adjustments = [(spec.name, key, "rows_collapsed", len(first),
-                    f"{spec.name} read from {source}: its {len(frame):,} rows collapsed to {len(first):,} {noun}, one per "
-                    f"{key}" + (f" ({len(text) - len(keyed):,} rows without a {key} left out)"
-                                if len(keyed) < len(text) else ""))]
+                    f"{spec.name} read from {source}: its {count(len(frame), 'rows')} collapsed to {count(len(first))}, "
+                    f"one per {key}" + (f" ({count(left_out, 'rows')} with no {key} left out)" if left_out else ""))]
     keys = first[key]
     for column in columns:
         if column == key:
@@ -65,7 +69,7 @@ def collapse_rows(frame: pd.DataFrame, spec: schema.TableSpec, source: str) -> t
                 examples.append(f"{value}: " + ", ".join(f"{v} ×{n}" for v, n in zip(seen[column], seen["n"]))
                                 + f" → {chosen[value]}")
             adjustments.append((spec.name, column, "collapsed_values_disagree", len(disagree),
-                                f"{len(disagree):,} {noun} whose rows in {source} disagree on {column}: the most "
+                                f"{count(len(disagree))} whose rows in {source} disagree on {column}: the most "
                                 f"frequent value kept (ties: the first alphabetically), e.g. " + "; ".join(examples)
                                 + (" …" if len(disagree) > _EXAMPLES else "")))
     return out, adjustments
