@@ -143,8 +143,9 @@ def measured_arr(opportunities: pd.DataFrame, products: pd.DataFrame | None, as_
     in the 12 months up to ``as_of`` — ``(as_of - 12 months, as_of]``, collect's window rule.
 
     ``opportunities``: ``close_date``, ``is_won``, ``amount`` and, for the subscription filter, ``product``.
-    ``products``: ``product``, ``kind``. Without products (``None``, or no ``product`` column on the
-    opportunities) every won amount counts, and ``basis`` says so; a won deal whose product is not in
+    ``products``: ``product``, ``kind``. Without products (``None``, no ``product`` column on the
+    opportunities, or no product with a ``kind``: products derived from line items) every won amount counts,
+    and ``basis`` says so; a won deal whose product is not in
     ``products`` is not counted as subscription, and ``basis`` counts them.
     """
     if not isinstance(opportunities, pd.DataFrame):
@@ -157,8 +158,10 @@ def measured_arr(opportunities: pd.DataFrame, products: pd.DataFrame | None, as_
                             .to_numpy(dtype=bool)]
     amounts = won["amount"].astype("float64").fillna(0.0)
     window = f"won deals closed from {(start + pd.Timedelta(days=1)).date()} to {as_of.date()}"
-    if products is None or "product" not in opportunities.columns:
-        why = "no products table" if products is None else "the opportunities have no product column"
+    no_kind = products is not None and "kind" in products.columns and bool(products["kind"].isna().all())
+    if products is None or "product" not in opportunities.columns or no_kind:
+        why = ("no products table" if products is None else "the opportunities have no product column"
+               if "product" not in opportunities.columns else "the products carry no kind")
         return MeasuredArr(float(amounts.sum()), f"All {window} ({money(amounts.sum(), currency)}): {why}, so "
                                                  "services and hardware may be counted as recurring revenue.")
     if not isinstance(products, pd.DataFrame):

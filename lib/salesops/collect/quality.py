@@ -213,7 +213,7 @@ _PROBLEM_PHRASES: dict[str, str] = {
 _SINGULAR = {
     "reps": "rep", "accounts": "account", "leads": "lead", "opportunities": "opportunity",
     "activities": "activity", "products": "product", "orders": "order",
-    "forecast_submissions": "forecast submission",
+    "forecast_submissions": "forecast submission", "quotas": "quota row", "opportunity_lines": "line item",
 }
 
 
@@ -236,6 +236,38 @@ _CHECKS.update({
         "{n} row had a product name spelled another way; it was unified",
         "{n} rows had product names spelled other ways; they were unified",
         "Sales ops should merge the duplicate product entries in the CRM's product list."),
+    # several files, line items and quota history (contract/collapse.py, line_items.py, quota_history.py)
+    "rows_collapsed": _CheckSpec(
+        "accounts", "low", "a table read from a file whose key repeats, collapsed to one row per key (data.collapse)",
+        "{n} row was kept, one per key, from a file whose rows repeat their key",
+        "{n} rows were kept, one per key, from a file whose rows repeat their key",
+        "Export the table itself (an accounts export, say) when the CRM has one: it holds what the other file "
+        "repeats on every row."),
+    "collapsed_values_disagree": _CheckSpec(
+        "accounts", "low", "rows of one key disagreed on a value when collapsed: the most frequent value kept",
+        "{n} row had rows disagreeing on a value; the most frequent value was kept",
+        "{n} rows had rows disagreeing on a value; the most frequent value was kept",
+        "Sales ops should correct the records that carry another value than the rest of their key's rows."),
+    "line_amounts_computed": _CheckSpec(
+        "opportunity_lines", "low", "line items without an amount, worth quantity × unit price",
+        "{n} line item had no amount; quantity × unit price was used",
+        "{n} line items had no amount; quantity × unit price was used",
+        "Export the line total too (Salesforce: TotalPrice)."),
+    "product_from_lines": _CheckSpec(
+        "opportunities", "low", "deals without a product took that of their largest line item",
+        "{n} deal had no product; its largest line item's was used",
+        "{n} deals had no product; their largest line item's was used",
+        "Nothing to fix: map the deals' own product column if the CRM has one."),
+    "products_from_lines": _CheckSpec(
+        "products", "low", "no products table: products derived from the line items",
+        "{n} product was derived from the line items (no products table)",
+        "{n} products were derived from the line items (no products table)",
+        "Export the products table too (kind, unit cost, stock) for the product mix and hardware inventory."),
+    "quota_from_quotas": _CheckSpec(
+        "reps", "low", "reps without a quota took one quarter's from the quotas table",
+        "{n} rep had no quota; one quarter's was taken from the quotas table",
+        "{n} reps had no quota; one quarter's was taken from the quotas table",
+        "Nothing to fix: the quotas table is the quotas reps carried."),
 })
 
 #: Money values far above their column's median (``validation.amount_outlier_rows``); the table varies.
@@ -595,7 +627,9 @@ def audit_checks(tables: Mapping[str, pd.DataFrame], rejects: pd.DataFrame | Non
       ``amount_outliers`` (high) — rows with a money value more than that many times the median of its
       column's positive values (``validation.amount_outlier_rows``), after the table's other checks.
     * documented rules applied on load (``adjustments`` from ``derive.apply_rules``; low):
-      ``reps_derived``, ``accounts_derived``, ``product_spellings_unified`` — one row per rule applied.
+      ``reps_derived``, ``accounts_derived``, ``product_spellings_unified``, and those of several files, line
+      items and quota history (``rows_collapsed``, ``collapsed_values_disagree``, ``line_amounts_computed``,
+      ``product_from_lines``, ``products_from_lines``, ``quota_from_quotas``) — one row per rule applied.
 
     Rows are ordered by table (schema order), rejects first, then the checks in the order above.
     """
