@@ -326,3 +326,22 @@ def test_a_required_column_one_file_lacks_is_named_with_that_file(tmp_path):
     with pytest.raises(DataError, match=r"^Event.csv: required column 'type' \(is 'EventSubtype' it\? map it with "
                                         r"data.columns.activities: \{EventSubtype: type\}\) missing"):
         load_inputs(params)
+
+
+def test_the_set_aside_rows_of_a_table_read_from_two_files_name_their_file(tmp_path):
+    from salesops.contract import quarantine
+    from salesops.report import present
+
+    tables = split_activities(tiny_export())
+    tables["Task"].loc[1, "opportunity_id"] = "O9"  # Task.csv row 3
+    tables["Event"].iloc[0, tables["Event"].columns.get_loc("opportunity_id")] = "O8"  # Event.csv row 2
+    folder = write_export(tmp_path / "export", tables)
+    rejects = load_inputs(folder_params(folder, on_row_error="quarantine", max_reject_share=0.5,
+                                        **ACTIVITY_FILES)).rejects
+    assert quarantine.rows_set_aside(rejects, "activities") == 2
+    causes = quarantine.rejects_by_cause(rejects)
+    assert sorted(causes[["cause_table", "cause_file", "cause_row", "rows"]].values.tolist()) == [
+        ["activities", "Event.csv", 2, 1], ["activities", "Task.csv", 3, 1]]
+    page = present.rejects(rejects, causes, None).data
+    assert "2 rows set aside, from 2 root causes" in page
+    assert "activities (Task.csv)" in page and "activities (Event.csv)" in page
