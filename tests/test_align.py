@@ -44,6 +44,36 @@ def test_quota_carriers_by_hand():
     assert carriers.loc["NEW-SMB-2", "ote"] == 110_000.0  # median of the segment's AEs
 
 
+def test_quota_capacity_follows_each_reps_record_and_flags_a_rep_who_won_nothing():
+    team = pd.concat([reps(), pd.DataFrame({"rep_id": ["A4"], "name": ["Dee"], "role": ["AE"], "segment": ["SMB"],
+                                            "region": ["NA"], "hire_date": pd.to_datetime(["2021-01-01"]),
+                                            "end_date": pd.NaT, "ote": [100_000.0]})], ignore_index=True)
+    opportunities = pd.DataFrame({"rep_id": ["A1"], "created_date": pd.to_datetime(["2025-06-01"]),
+                                  "close_date": pd.to_datetime(["2026-06-01"]), "amount": [240_000.0],
+                                  "is_won": [True]})
+    carriers = align_plan.quota_carriers(team, HIRING, PRODUCTIVITY, None, PARAMS, opportunities).set_index("rep_id")
+    k = PARAMS.quotas.evidence_months
+    # A1: 240,000 over 12 ramped months, shrunk toward 10k a month; × 3 months of the quarter
+    assert carriers.loc["A1", "capacity"] == pytest.approx((240_000 + k * 10_000) / (12 + k) * 3)
+    assert carriers.loc["A1", "recent_bookings"] == 240_000 and not carriers.loc["A1", "review"]
+    # A4 sold nothing in a year: flagged, no capacity; A2 starts in the quarter: the segment's rate, not flagged
+    assert carriers.loc["A4", "review"] and carriers.loc["A4", "capacity"] == 0
+    assert not carriers.loc["A2", "review"] and carriers.loc["A2", "capacity"] == pytest.approx(30_000.0)
+    assert carriers.loc["NEW-SMB-1", "capacity"] == 30_000.0 and not carriers.loc["NEW-SMB-1", "review"]
+    sentences = align_overview.quota_evidence_sentences(carriers.reset_index().assign(quota=1.0), PARAMS)
+    assert sentences == ["1 account executive won nothing in the last 12 months (Dee): their quota rests on "
+                         "territory potential alone and should be reviewed by their manager before it is signed."]
+
+
+def test_quota_sentences_report_the_rank_correlation_with_recent_bookings():
+    quotas = pd.DataFrame({"rep_id": ["A", "B", "C", "D"], "name": ["A", "B", "C", "D"],
+                           "quota": [300.0, 200.0, 100.0, 50.0], "recent_bookings": [90.0, 80.0, 10.0, None],
+                           "review": [False, False, False, False]})
+    [sentence] = align_overview.quota_evidence_sentences(quotas, PARAMS)
+    assert sentence.startswith("Quotas follow each rep's own record: their rank correlation with the reps' bookings "
+                               "of the last 12 months is 1.00 (1: the same order; 3 reps measured")
+
+
 def test_lead_takers_are_sdrs_with_their_conversion():
     leads = pd.DataFrame({
         "lead_id": ["L1", "L2", "L3", "L4"], "owner_rep_id": ["S1", "S1", "S2", "S1"],

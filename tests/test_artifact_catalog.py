@@ -12,7 +12,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from salesops.collect import plan_review
+from salesops.collect import pipeline_history, plan_review
 from salesops.contract import schema
 from salesops.contract.validation import REJECT_COLUMNS
 from salesops.data import catalog
@@ -152,6 +152,7 @@ def test_declarations_match_the_code_that_builds_those_frames():
     assert catalog.CATALOG["plan_review_attainment"].column_names == list(plan_review.ATTAINMENT_COLUMNS)
     assert catalog.CATALOG["plan_review_attainment_team"].column_names == list(plan_review.TEAM_COLUMNS)
     assert catalog.CATALOG["plan_review_hires"].column_names == list(plan_review.HIRES_REVIEW_COLUMNS)
+    assert catalog.CATALOG["pipeline_snapshots"].column_names == list(pipeline_history.SNAPSHOT_COLUMNS)
     assert catalog.CATALOG["table_opportunities"].column_names == schema.TABLES["opportunities"].column_names
     assert not catalog.CATALOG["table_opportunities"].optional and catalog.CATALOG["table_leads"].optional
     assert all(column.kind in catalog.KINDS for a in catalog.CATALOG.values() for column in a.columns)

@@ -82,6 +82,49 @@ def test_observed_attrition_counts_leavers_over_average_headcount():
     assert seen["annual_rate"] == pytest.approx(1 / 1.5)
 
 
+def test_productivity_counts_only_the_months_each_rep_is_known_to_sell():
+    # the data starts on 16 Oct 2026; window Sep..Dec 2026. No hire dates: A sold from the data's start, B from
+    # his first deal on 1 Dec, C (listed, no deal) never counts.
+    reps = reps_frame([("A", "AE", "SMB", None, None, None), ("B", "AE", "SMB", None, None, None),
+                       ("C", "AE", "SMB", None, None, None)])
+    opportunities = pd.DataFrame({
+        "rep_id": ["A", "B"], "created_date": pd.to_datetime(["2026-10-16", "2026-12-01"]),
+        "close_date": pd.to_datetime(["2026-11-10", "2026-12-20"]), "amount": [30_000.0, 10_000.0],
+        "is_won": [True, True]})
+    row = capacity.measured_productivity(opportunities, reps, AS_OF, 4, CURVE).set_index("segment").loc["SMB"]
+    # A: October 16/31 + November + December = 2 + 16/31; B: December 1; C: 0 (September: nobody, before the data)
+    assert row["ramped_rep_months"] == pytest.approx(2 + 16 / 31 + 1)
+    assert row["productivity"] == pytest.approx(40_000 / (3 + 16 / 31))
+
+
+def test_each_reps_rate_is_their_own_record_shrunk_toward_the_segment():
+    # window Jan..Dec 2026, data from 2025; everyone fully ramped (hired 2020)
+    reps = reps_frame([("A", "AE", "SMB", "2020-01-01", None, None), ("B", "AE", "SMB", "2020-01-01", None, None),
+                       ("N", "AE", "SMB", "2026-12-01", None, None), ("S", "SDR", None, "2020-01-01", None, None)])
+    opportunities = pd.DataFrame({
+        "rep_id": ["A", "A", "B", "X"], "created_date": pd.to_datetime(["2025-01-01"] * 4),
+        "close_date": pd.to_datetime(["2026-03-01", "2026-06-01", "2026-05-01", "2026-05-01"]),
+        "amount": [60_000.0, 60_000.0, 12_000.0, 1.0], "is_won": [True, True, True, True]})
+    rates = pd.Series({"SMB": 5_000.0})
+    own = capacity.rep_productivity(opportunities, reps, AS_OF, 12, CURVE, rates, 6.0).set_index("rep_id")
+    assert own.index.tolist() == ["A", "B", "N"]  # account executives only
+    # A: 120,000 over 12 months -> (120,000 + 6 × 5,000) / 18 = 8,333.33; B: (12,000 + 30,000) / 18 = 2,333.33
+    # N: hired 1 Dec, ramp 0.5 -> 0.5 ramped month, no bookings: 30,000 / 6.5
+    assert own["rate"].tolist() == pytest.approx([150_000 / 18, 42_000 / 18, 30_000 / 6.5])
+    assert own["own_rate"].tolist()[:2] == pytest.approx([10_000, 1_000])
+    assert own["evidence_share"].tolist() == pytest.approx([12 / 18, 12 / 18, 0.5 / 6.5])
+    # no shrinkage: the own rate, and the segment's for a rep without measured months
+    alone = capacity.rep_productivity(opportunities, reps.iloc[[0]], AS_OF, 12, CURVE, rates, 0.0)
+    assert alone["rate"].tolist() == pytest.approx([10_000])
+
+
+def test_attrition_is_not_measured_when_no_end_date_is_recorded():
+    reps = reps_frame([("A", "AE", "SMB", "2020-01-01", None, None), ("B", "AE", "SMB", "2020-01-01", None, None)])
+    seen = capacity.observed_attrition(reps, AS_OF, 12).set_index("role").loc["AE"]
+    assert seen["leavers"] == 0 and np.isnan(seen["annual_rate"])  # not 0%: the export may list current users only
+    assert np.isnan(capacity.observed_attrition(reps.drop(columns="end_date"), AS_OF, 12)["annual_rate"].iloc[0])
+
+
 def test_missing_columns_are_named():
     with pytest.raises(ValueError, match="opportunities needs the column\\(s\\) amount"):
         capacity.measured_productivity(pd.DataFrame({"rep_id": [], "close_date": []}), THREE, AS_OF, 12, CURVE)

@@ -49,15 +49,21 @@ def test_no_won_deal_is_unmet(tmp_path):
     assert "map the CRM's won stage onto closed_won under data.values.opportunities.stage" in problems[0]
 
 
-def test_no_bookings_a_year_before_is_unmet_unless_a_target_is_set(tmp_path):
-    frame = tiny_export()["opportunities"]
-    frame.loc[0, "close_date"] = "2026-04-02"  # the one 2026Q1 booking moves to 2026Q2
+def won_only_in_a_partial_quarter(frame):
+    """Deals from 15 Feb 2026, so 2026Q1 is only partly in the data; its one won deal is the only one before 2027."""
+    frame = frame.assign(created_date="2026-02-15", close_date="2027-01-20", stage="Proposal")
+    frame.loc[0, ["close_date", "stage"]] = ["2026-02-20", "Closed Won"]
+    return frame
+
+
+def test_no_bookings_in_a_complete_quarter_is_unmet_unless_a_target_is_set(tmp_path):
+    frame = won_only_in_a_partial_quarter(tiny_export()["opportunities"])
     tables, params = validated(tmp_path, frame)
     assert unmet(tables, params, {"opportunities": "opportunities.csv"}) == [
-        "opportunities.csv holds no won bookings in 2026Q1 (01 Jan 2026 – 31 Mar 2026), the same quarter a year "
-        "before 2027Q1, from which the 2027Q1 target is derived (its bookings grown by collect.target_growth). Fix: "
-        "set collect.target in the params to the 2027Q1 bookings target (company currency), or add the won deals "
-        "of 2026Q1 to the export."]
+        "opportunities.csv holds no won bookings in a quarter wholly in the data (deals from 15 Feb 2026 to 31 Dec "
+        "2026), from which the 2027Q1 target is derived (the same quarter a year before, else the mean of the last "
+        "complete quarters, grown by collect.target_growth). Fix: set collect.target in the params to the 2027Q1 "
+        "bookings target (company currency), or add the won deals of earlier quarters to the export."]
     tables, params = validated(tmp_path, frame, collect={"target": 50000})
     assert unmet(tables, params) == []
 
@@ -75,7 +81,7 @@ def test_won_deals_only_after_the_history_are_unmet(tmp_path):
 @pytest.mark.parametrize("case, expected", [
     ("single_open_row", "holds no won deal closed by"),
     ("no_won_deal", "holds no won deal closed by"),
-    ("no_bookings_a_year_before", "holds no won bookings in 2026Q1"),
+    ("no_bookings_in_a_complete_quarter", "holds no won bookings in a quarter wholly in the data"),
 ])
 def test_check_and_run_agree_the_data_cannot_run(tmp_path, case, expected):
     frame = tiny_export()["opportunities"]
@@ -84,7 +90,7 @@ def test_check_and_run_agree_the_data_cannot_run(tmp_path, case, expected):
     elif case == "no_won_deal":
         frame = lost(frame)
     else:
-        frame.loc[0, "close_date"] = "2026-04-02"
+        frame = won_only_in_a_partial_quarter(frame)
     folder, params, path = opportunities_only(tmp_path, frame)
     report = check_data(params)
     assert not report.ok and expected in report.text()

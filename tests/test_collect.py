@@ -256,7 +256,9 @@ def test_bookings_bad_arguments(deals):
 
 
 def growth_frame(rows) -> pd.DataFrame:
+    """Expected growth rows; every quarter wholly in the data (the deals' history starts before the first)."""
     frame = pd.DataFrame(rows, columns=["quarter", "bookings", "qoq_growth", "yoy_growth"])
+    frame.insert(2, "complete", True)
     return frame.astype({"quarter": "string", "bookings": "float64", "qoq_growth": "float64",
                          "yoy_growth": "float64"})
 

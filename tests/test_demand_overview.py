@@ -42,3 +42,29 @@ def test_backtest_errors_only_when_the_total_was_backtested():
     table = pd.DataFrame({"unique_id": ["total", "region=NA"], "smape": [0.25, 0.4]})
     assert demand_overview.backtest_errors(table) == {"statistical": 0.25}
     assert demand_overview.backtest_errors(table.assign(smape=[math.nan, 0.4])) is None
+
+
+def test_the_forecast_history_starts_with_a_whole_period():
+    start = demand_overview.whole_history_start
+    day = pd.Timestamp
+    # deals from 15 Mar: March is half in the data, so a series with a March booking starts in April
+    assert start(day("2026-03-15"), day("2026-03-20")) == day("2026-04-01")
+    # from 2 Mar, 30 of 31 days (at least deals.COMPLETE_SHARE): March is whole
+    assert start(day("2026-03-02"), day("2026-03-20")) is None
+    # the first booking comes after the partial month anyway
+    assert start(day("2026-03-15"), day("2026-05-01")) is None
+    # weeks run Monday to Sunday: from Wednesday 4 Mar, the first whole week starts Monday 9 Mar
+    assert start(day("2026-03-04"), day("2026-03-05"), "W") == day("2026-03-09")
+    assert start(pd.NaT, day("2026-03-05")) is None
+
+
+def test_findings_never_print_an_error_that_could_not_be_measured():
+    params = load_params("2027Q1", root=ROOT)
+    comparison = pd.DataFrame({"method": ["blended"] * 3, "scenario": ["downside", "base", "upside"],
+                               "bookings": [80.0, 100.0, 120.0]})
+    backtest = pd.DataFrame({"unique_id": ["total"], "model": ["AutoETS"], "mase": [math.nan],
+                             "smape": [math.nan]})
+    sentences = demand_overview.demand_findings(comparison, 100.0, backtest, params)
+    assert sentences[-1] == ("The company-level forecast uses AutoETS; the history is too short to backtest it, so "
+                             "its accuracy is not measured.")
+    assert not any("nan" in sentence.lower() for sentence in sentences)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from salesops.collect import kpis
 from salesops.collect import overview as collect_overview
 from salesops.plan_params import load_params
 
-from builders import ROOT
+from builders import ROOT, make_opportunities
 
 
 def opportunities() -> pd.DataFrame:
@@ -56,8 +57,30 @@ def test_quarter_target_from_params_or_last_year(tmp_path):
     set_target.write_text("collect:\n  target: 90000\n")
     assert (collect_overview.quarter_target(opps, load_params("2027Q1", set_target, ROOT))
             == (90_000.0, "set in the params"))
-    with pytest.raises(ValueError, match="no bookings in 2026Q1 .* set collect.target"):
+    with pytest.raises(ValueError, match="no complete quarter with bookings .* set collect.target"):
         collect_overview.quarter_target(opps.assign(is_won=False, stage="closed_lost"), params)
+
+
+def test_quarter_target_never_rests_on_a_partial_quarter():
+    params = load_params("2027Q1", root=ROOT)
+    # history from 1 Mar 2026: 2026Q1 is one month in the data. Won: 2026Q1 20,000 (partial), 2026Q2 40,000,
+    # 2026Q3 0, 2026Q4 80,000 -> mean of 2026Q2..Q4 = 40,000, +25% = 50,000
+    opps = make_opportunities(
+        [("O1", "R1", "2026-03-01", "2026-03-20", "closed_won", 20_000.0),
+         ("O2", "R1", "2026-03-05", "2026-05-10", "closed_won", 40_000.0),
+         ("O3", "R1", "2026-07-01", "2026-08-10", "closed_lost", 10_000.0),
+         ("O4", "R1", "2026-09-01", "2026-11-10", "closed_won", 80_000.0)],
+        ["opportunity_id", "rep_id", "created_date", "close_date", "stage", "amount"])
+    assert collect_overview.quarter_target(opps, params) == (
+        50_000.0, "mean of 3 complete quarters (2026Q2–2026Q4) +25%, because 2026Q1 is only partly in the data "
+                  "(deals from 01 Mar 2026)")
+    growth = kpis.growth_by_quarter(opps, 1, pd.Timestamp("2026-12-31"))
+    assert growth["complete"].tolist() == [False, True, True, True]
+    assert pd.isna(growth["qoq_growth"].iloc[1])  # 2026Q2 vs a partial 2026Q1: not measured
+    # a history from 5 Jan covers 96% of 2026Q1: the quarter counts as complete (deals.COMPLETE_SHARE)
+    early = opps.assign(created_date=opps["created_date"].where(opps["opportunity_id"] != "O1",
+                                                                pd.Timestamp("2026-01-05")))
+    assert kpis.growth_by_quarter(early, 1, pd.Timestamp("2026-12-31"))["complete"].all()
 
 
 def test_segment_summary_hand_computed():
@@ -107,3 +130,20 @@ def test_headline_metrics_and_findings_read_the_numbers():
     assert sentences[2].startswith("SMB deals are won most often (30% by count), ENT least (10%)")
     assert "qualify stage: only 60%" in sentences[3]
     assert sentences[4] == "Data to fix first: 73 open opportunities have a close date in the past."
+    # lost deals that do not record how far they got cannot say where the funnel leaks
+    unknown = collect_overview.findings(headline, segments, funnel, coverage, fixes, params, lost_stage_known=0.2)
+    assert unknown[3].startswith("Where the funnel loses deals cannot be told: only 20% of the deals lost in the "
+                                 "last 12 months record the stage they reached")
+    assert not any("qualify stage" in sentence for sentence in unknown)
+
+
+def test_lost_stage_known_share_counts_lost_deals_with_a_max_stage():
+    deals = make_opportunities([
+        ("W1", "R1", "2026-01-01", "2026-03-01", "closed_won", 10_000.0, None),
+        ("L1", "R1", "2026-01-01", "2026-04-01", "closed_lost", 1.0, "demo"),
+        ("L2", "R1", "2026-01-01", "2026-04-01", "closed_lost", 1.0, None),
+        ("L3", "R1", "2026-01-01", "2026-04-01", "closed_lost", 1.0, None),
+        ("L4", "R1", "2026-01-01", "2026-04-01", "closed_lost", 1.0, "proposal"),
+    ], ["opportunity_id", "rep_id", "created_date", "close_date", "stage", "amount", "max_stage"])
+    assert kpis.lost_stage_known_share(deals, pd.Timestamp("2026-12-31"), 12) == 0.5
+    assert pd.isna(kpis.lost_stage_known_share(deals.iloc[:1], pd.Timestamp("2026-12-31"), 12))

@@ -29,9 +29,9 @@ def test_plan_on_a_small_team_needs_hires_of_unknown_cost_when_there_is_no_ote()
     reps = pd.DataFrame({"rep_id": ["A1"], "role": ["AE"], "segment": ["SMB"], "region": ["NA"],
                          "hire_date": pd.to_datetime(["2020-01-01"]), "end_date": pd.NaT, "quota": [30_000.0]})
     opportunities = pd.DataFrame({"opportunity_id": ["O1"], "rep_id": ["A1"], "account_id": ["X"],
-                                  "created_date": pd.to_datetime(["2026-05-01"]),
+                                  "created_date": pd.to_datetime(["2025-12-15"]),
                                   "close_date": pd.to_datetime(["2026-06-01"]), "is_won": [True],
-                                  "amount": [120_000.0]})  # 10k a ramped month over 12 months
+                                  "amount": [120_000.0]})  # 10k a ramped month over 12 months in the data
     months = pd.date_range("2027-01-01", periods=12, freq="MS")
     demand = pd.DataFrame({"segment": "SMB", "ds": months, "downside": 10_000.0, "base": 20_000.0,
                            "upside": 30_000.0})

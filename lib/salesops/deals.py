@@ -128,6 +128,38 @@ def last_complete_quarter(as_of: pd.Timestamp, fiscal_year_start_month: int) -> 
     return quarter if quarter.end_time.normalize() <= as_of else quarter - 1
 
 
+def history_start(opportunities: pd.DataFrame) -> pd.Timestamp:
+    """The first day the opportunities cover: the earliest ``created_date`` (else the earliest ``close_date``);
+    NaT for an empty table. A period that starts before it is only partly in the data."""
+    first = opportunities["created_date"].min() if "created_date" in opportunities.columns else pd.NaT
+    if pd.isna(first) and "close_date" in opportunities.columns:
+        first = opportunities["close_date"].min()
+    return pd.NaT if pd.isna(first) else pd.Timestamp(first).normalize()
+
+
+#: A period counts as wholly in the data when the data covers at least this share of its days: a history that
+#: starts a few days into a quarter (the first deal created on 5 January) still measures that quarter.
+COMPLETE_SHARE = 0.9
+
+
+def complete_periods(periods: pd.PeriodIndex, first_day: pd.Timestamp, last_day: pd.Timestamp | None = None
+                     ) -> np.ndarray:
+    """Mask of the ``periods`` wholly inside the data: at least ``COMPLETE_SHARE`` of their days on or after
+    ``first_day`` (``history_start``) and, with ``last_day`` (the data's end, ``as_of``), ending on or before it.
+    A partial first or last period holds only part of its bookings, so no rate, target or seasonality may rest
+    on it unsaid."""
+    starts, ends = periods.start_time, periods.end_time.normalize()
+    complete = np.ones(len(periods), dtype=bool)
+    if not pd.isna(first_day):
+        days = np.asarray((ends - starts).days + 1, dtype="float64")
+        covered = np.asarray((ends - starts.where(starts > first_day, pd.Timestamp(first_day))).days + 1,
+                             dtype="float64")
+        complete &= np.clip(covered, 0, None) >= COMPLETE_SHARE * days
+    if last_day is not None:
+        complete &= np.asarray(ends <= pd.Timestamp(last_day).normalize())
+    return complete
+
+
 # --------------------------------------------------------------------------------------------------
 # stages
 

@@ -76,8 +76,35 @@ def summary_findings(review: list[str], comparison: pd.DataFrame, target: float,
         f"Quotas add up to {money(quotas['quota'].sum(), currency, compact=True)} "
         f"(target + {percent(params.quotas.over_assignment)}) over {number(len(quotas))} account executives"
         + (f", {number(len(new))} of them new hires on ramped quotas." if len(new) else "."))
+    sentences += quota_evidence_sentences(quotas, params)
     if organisation_sentence:
         sentences.append(organisation_sentence)
+    return sentences
+
+
+def quota_evidence_sentences(quotas: pd.DataFrame, params: Params) -> list[str]:
+    """How the quotas follow each rep's record: the rank (Spearman) correlation between the quotas and the last
+    ``supply.history_months``' bookings of the reps measured (planned hires and reps flagged for review left
+    out), and the reps flagged for review (``align.plan.quota_carriers``). Empty without those columns."""
+    if not {"recent_bookings", "review"} <= set(quotas.columns):
+        return []
+    sentences = []
+    months = params.supply.history_months
+    measured = quotas[quotas["recent_bookings"].notna() & ~quotas["review"].astype(bool)]
+    if len(measured) >= 3 and measured["recent_bookings"].nunique() > 1 and measured["quota"].nunique() > 1:
+        rho = float(measured["quota"].rank().corr(measured["recent_bookings"].rank()))
+        sentences.append(
+            f"Quotas follow each rep's own record: their rank correlation with the reps' bookings of the last "
+            f"{months} months is {rho:.2f} (1: the same order; {number(len(measured))} reps measured, each rate "
+            f"shrunk toward the segment's by quotas.evidence_months).")
+    flagged = quotas[quotas["review"].astype(bool)]
+    if len(flagged):
+        names = flagged["name"].astype(object).fillna(flagged["rep_id"].astype(object)).astype(str).tolist()
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        sentences.append(
+            f"{number(len(flagged))} account executive{'s' if len(flagged) > 1 else ''} won nothing in the last "
+            f"{months} months ({shown}): their quota rests on territory potential alone and should be reviewed "
+            "by their manager before it is signed.")
     return sentences
 
 

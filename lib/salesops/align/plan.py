@@ -35,16 +35,23 @@ def segment_of_employees(employees: pd.Series) -> pd.Series:
 
 
 def quota_carriers(reps: pd.DataFrame, hiring_plan: pd.DataFrame | None, productivity: pd.DataFrame,
-                   accounts: pd.DataFrame | None, params: Params) -> pd.DataFrame:
+                   accounts: pd.DataFrame | None, params: Params, opportunities: pd.DataFrame | None = None
+                   ) -> pd.DataFrame:
     """Account executives who carry a quota in the planned quarter: those employed on any of its days, and
     the planned hires (step 3) starting in it, named ``NEW-<segment>-<n>``.
 
     ``ramped_share`` — mean over the quarter's months of present share × ramp (a rep who leaves or starts
-    mid-quarter, or is ramping, gets less than 1); ``capacity`` — bookings a fully ramped rep of the segment
-    makes in the quarter (productivity per month × months; NaN when not measured). A planned hire's region is
-    the region of its segment with the most accounts per account executive today (Unknown without accounts);
-    its ``ote`` the median of its segment's account executives.
-    Columns: rep_id, name, role, segment, region, new_hire, hire_date, ramped_share, capacity, ote.
+    mid-quarter, or is ramping, gets less than 1); ``capacity`` — bookings the rep makes in the quarter when
+    fully ramped: with ``opportunities``, the rep's own bookings per ramped month over the last
+    ``supply.history_months``, shrunk toward the segment's rate by ``quotas.evidence_months``
+    (``capacity.rep_productivity``), else the segment's rate; × the quarter's months (NaN when not measured).
+    ``recent_bookings`` — the rep's won bookings over that window; ``review`` — a rep hired before the ramp
+    (``supply.ramp_curve``) who won nothing in the window: capacity 0 (the quota then rests on territory
+    potential alone) and flagged for a manager to set by hand, not given a typical quota. A planned hire's
+    region is the region of its segment with the most accounts per account executive today (Unknown without
+    accounts); its ``ote`` the median of its segment's account executives.
+    Columns: rep_id, name, role, segment, region, new_hire, hire_date, ramped_share, capacity, ote,
+    recent_bookings, review.
     """
     months = capacity.month_starts(params.quarter_start, params.quarter_end)
     today = reps[reps["role"].astype(object).eq("AE").fillna(False).to_numpy(bool)].copy()
@@ -58,7 +65,20 @@ def quota_carriers(reps: pd.DataFrame, hiring_plan: pd.DataFrame | None, product
     people["ramped_share"] = people["rep_id"].map(share).astype(float).clip(0, 1)
     people["segment"] = people["segment"].astype(object).fillna(UNKNOWN)
     people["region"] = people["region"].astype(object).fillna(UNKNOWN) if "region" in people else UNKNOWN
-    people["capacity"] = people["segment"].map(rate).astype(float) * len(months)
+    monthly = people["segment"].map(rate).astype(float)
+    people["recent_bookings"] = np.nan
+    people["review"] = False
+    if opportunities is not None and len(today):
+        own = capacity.rep_productivity(opportunities, today, params.data_end, params.supply.history_months,
+                                        params.supply.ramp_curve, rate, params.quotas.evidence_months)
+        own = own.set_index(own["rep_id"].astype(object))
+        known = people["rep_id"].isin(own.index) & ~people["new_hire"].astype(bool)
+        ramp_start = params.quarter_start - pd.DateOffset(months=len(params.supply.ramp_curve))
+        hired_before_ramp = pd.to_datetime(people["hire_date"]).fillna(pd.Timestamp.min) < ramp_start
+        people.loc[known, "recent_bookings"] = people.loc[known, "rep_id"].map(own["bookings"]).astype(float)
+        people["review"] = (known & hired_before_ramp & people["recent_bookings"].eq(0)).to_numpy(dtype=bool)
+        monthly = monthly.where(~known, people["rep_id"].map(own["rate"]).astype(float)).where(~people["review"], 0.0)
+    people["capacity"] = monthly * len(months)
     for column in ("name", "ote", "hire_date"):
         if column not in people:
             people[column] = np.nan
@@ -66,10 +86,10 @@ def quota_carriers(reps: pd.DataFrame, hiring_plan: pd.DataFrame | None, product
     segment_ote = today.groupby(today["segment"].astype(object))["ote"].median() if "ote" in today else {}
     people["ote"] = people["ote"].astype(float).fillna(people["segment"].map(segment_ote).astype(float))
     columns = ["rep_id", "name", "role", "segment", "region", "new_hire", "hire_date", "ramped_share", "capacity",
-               "ote"]
+               "ote", "recent_bookings", "review"]
     return people[columns].reset_index(drop=True).astype(
         {"rep_id": TEXT_DTYPE, "name": TEXT_DTYPE, "role": TEXT_DTYPE, "segment": TEXT_DTYPE, "region": TEXT_DTYPE,
-         "new_hire": bool})
+         "new_hire": bool, "review": bool})
 
 
 def _planned_hires(hiring_plan: pd.DataFrame | None, months: pd.DatetimeIndex, reps: pd.DataFrame,

@@ -10,6 +10,8 @@ Each rep's **quota share** blends what the rep can sell with what the rep's terr
 
 * ramped capacity ``k_i = ramped_share_i × capacity_i``: the bookings the rep can make in the quarter at
   the rep's average productivity over it (a new hire who starts mid-quarter has a small ramped_share);
+  ``capacity_i`` is the rep's own measured rate shrunk toward the segment's (``align.plan.quota_carriers``),
+  so quotas follow each rep's evidence, not an even split;
 * capacity part ``c_i = k_i / Σ_j k_j`` (0 for everyone when no rep has ramped capacity);
 * potential part ``p_i = territory_potential_i / Σ_j territory_potential_j`` (0 for everyone when no
   territory has potential);
@@ -43,7 +45,7 @@ from salesops.contract.schema import TEXT_DTYPE
 from salesops.deals import check_columns
 from salesops.formats import percent
 from salesops.settings.base import Settings, settings_or_default
-from salesops.settings.fields import Count, Share
+from salesops.settings.fields import Count, Number, Share
 
 #: Columns ``allocate_quotas`` needs in ``reps``.
 REP_COLUMNS: tuple[str, ...] = ("rep_id", "segment", "region", "ramped_share", "capacity", "territory_potential")
@@ -65,6 +67,12 @@ class QuotaSettings(Settings):
         description="Weight of the rep's ramped capacity in the quota split; the territory potential weighs "
                     "1 - capacity_weight. 1: quotas by ramped capacity only; 0: by territory potential only. "
                     "A fraction from 0 to 1.",
+    )
+    evidence_months: Number("ramped months", 6.0, ge=0) = Field(
+        6.0,
+        description="How much a rep's own record counts against the segment's rate when their capacity is "
+                    "measured: their rate is (their bookings + evidence_months × segment rate) ÷ (their ramped "
+                    "months + evidence_months). 0: each rep's own rate alone; larger: closer to the segment.",
     )
     round_to: Count("units of currency", 1, example=1000) = Field(
         1000,

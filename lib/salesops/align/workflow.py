@@ -83,7 +83,7 @@ def run(step: Step) -> AlignResult:
     hiring_plan = step.read("hiring_plan")
 
     carriers = align_plan.quota_carriers(tables["reps"], hiring_plan, step.read("productivity"),
-                                         tables.get("accounts"), params)
+                                         tables.get("accounts"), params, tables["opportunities"])
     missing_territories = analyses.missing_sentence(supported, "Territories")
     account_potential = (None if missing_territories else
                          align_plan.account_potential(tables["accounts"], step.read_optional("icp_segments"),

@@ -223,9 +223,11 @@ def growth_by_quarter(opportunities: pd.DataFrame, fiscal_year_start_month: int 
     """Bookings per fiscal quarter with quarter-on-quarter and year-on-year growth.
 
     Columns: ``quarter`` (label, e.g. ``2026Q1``), ``bookings`` (won amount, company currency),
-    ``qoq_growth`` = bookings / bookings of the previous quarter - 1, ``yoy_growth`` = bookings / bookings
-    of the same quarter a year earlier - 1 (fractions: 0.12 means +12 %). Growth is NaN where the
-    comparison quarter is absent (before the first won deal) or booked nothing.
+    ``complete`` (the quarter is wholly in the data: it starts on or after the first created deal,
+    ``deals.history_start``), ``qoq_growth`` = bookings / bookings of the previous quarter - 1, ``yoy_growth`` =
+    bookings / bookings of the same quarter a year earlier - 1 (fractions: 0.12 means +12 %). Growth is NaN where
+    the comparison quarter is absent (before the first won deal), booked nothing, or either quarter is only
+    partly in the data.
 
     Quarters run from the one of the first won deal to the one of the last, zeros in between. With
     ``as_of``: only deals closed on or before it count and only complete quarters (last day on or before
@@ -240,13 +242,15 @@ def growth_by_quarter(opportunities: pd.DataFrame, fiscal_year_start_month: int 
         table = table.loc[table["period"] <= last_complete.start_time]
 
     quarters = pd.PeriodIndex(table["period"], freq=quarter_freq(fiscal_year_start_month))
-    bookings = pd.Series(table["bookings"].to_numpy(), index=quarters)
+    complete = pd.Series(deals.complete_periods(quarters, deals.history_start(opportunities)), index=quarters)
+    bookings = pd.Series(table["bookings"].to_numpy(), index=quarters).where(complete)
     previous = pd.Series(bookings.reindex(quarters - 1).to_numpy(), index=quarters)
     year_before = pd.Series(bookings.reindex(quarters - 4).to_numpy(), index=quarters)
     return pd.DataFrame(
         {
             "quarter": table["quarter"].to_numpy(),
-            "bookings": bookings.to_numpy(dtype="float64"),
+            "bookings": table["bookings"].to_numpy(dtype="float64"),
+            "complete": complete.to_numpy(dtype=bool),
             "qoq_growth": (deals.ratio(bookings, previous) - 1).to_numpy(dtype="float64"),
             "yoy_growth": (deals.ratio(bookings, year_before) - 1).to_numpy(dtype="float64"),
         }
@@ -257,6 +261,10 @@ def growth_by_quarter(opportunities: pd.DataFrame, fiscal_year_start_month: int 
 # 4.–5. win rates, deal size and sales cycle
 
 
+#: Share of lost deals that must carry an amount for a win rate by value to be measured (``win_rates``).
+MIN_PRICED_LOSS_SHARE = 0.5
+
+
 def win_rates(
     opportunities: pd.DataFrame, as_of, window_months: int = 12, by: Sequence[str] | str = ()
 ) -> pd.DataFrame:
@@ -264,8 +272,11 @@ def win_rates(
 
     Columns: ``<by...>, won, lost`` (counts), ``won_value, lost_value`` (sum of ``amount``, company
     currency), ``win_rate_count`` = won / (won + lost), ``win_rate_value`` = won_value / (won_value +
-    lost_value) (fractions; NaN when nothing closed). One row per group with a deal closed in the window,
-    sorted by group; ``by=()`` gives one row for the whole team (zeros and NaN rates if nothing closed).
+    lost_value) (fractions; NaN when nothing closed). ``win_rate_value`` is also NaN — not measurable — when
+    fewer than ``MIN_PRICED_LOSS_SHARE`` of the lost deals carry an amount above zero: CRMs often clear the amount
+    of a lost deal, and a rate by value would then read close to 100%. One row per group with a deal closed in
+    the window, sorted by group; ``by=()`` gives one row for the whole team (zeros and NaN rates if nothing
+    closed).
     """
     deals.check_opportunities(opportunities)
     keys = deals.check_by(by, opportunities=opportunities)
@@ -279,6 +290,7 @@ def win_rates(
         _lost=~won,
         _won_value=closed["amount"].where(won, 0.0),
         _lost_value=closed["amount"].where(~won, 0.0),
+        _lost_priced=~won & (closed["amount"].fillna(0.0) > 0).to_numpy(dtype=bool),
     )
     out = deals.aggregate(
         closed,
@@ -287,10 +299,12 @@ def win_rates(
         lost=("_lost", "sum"),
         won_value=("_won_value", "sum"),
         lost_value=("_lost_value", "sum"),
+        lost_priced=("_lost_priced", "sum"),
     ).astype({"won": "int64", "lost": "int64", "won_value": "float64", "lost_value": "float64"})
-    return out.assign(
+    priced = deals.ratio(out["lost_priced"], out["lost"]).fillna(1.0) >= MIN_PRICED_LOSS_SHARE
+    return out.drop(columns="lost_priced").assign(
         win_rate_count=deals.ratio(out["won"], out["won"] + out["lost"]),
-        win_rate_value=deals.ratio(out["won_value"], out["won_value"] + out["lost_value"]),
+        win_rate_value=deals.ratio(out["won_value"], out["won_value"] + out["lost_value"]).where(priced),
     )
 
 
@@ -349,6 +363,16 @@ def stage_funnel(opportunities: pd.DataFrame, as_of, window_months: int = 12) ->
     advanced = np.array([(progress >= index + 1).sum() for index in range(len(OPEN_STAGES))], dtype="int64")
     out = pd.DataFrame({"stage": pd.array(OPEN_STAGES, dtype="string"), "reached": reached, "advanced": advanced})
     return out.assign(conversion=deals.ratio(out["advanced"], out["reached"]))
+
+
+def lost_stage_known_share(opportunities: pd.DataFrame, as_of, window_months: int = 12) -> float:
+    """Share of the deals lost in the window of ``stage_funnel`` whose furthest stage (``max_stage``) is known:
+    without it a lost deal counts as lost at the first stage, so where the funnel leaks is measured only when
+    most lost deals carry it. NaN when nothing was lost in the window."""
+    closed = opportunities.loc[deals.closed_in_window(opportunities, as_timestamp(as_of, "as_of"), window_months)]
+    lost = closed.loc[~deals.won_mask(closed)]
+    known = lost["max_stage"].notna() if "max_stage" in lost.columns else pd.Series(False, index=lost.index)
+    return deals.ratio(int(known.sum()), len(lost))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from salesops import fiscal_calendar
-from salesops.collect import kpis
+from salesops import deals, fiscal_calendar
+from salesops.collect import kpis, valuation
 from salesops.deals import SEGMENT_BANDS, attach_segments  # noqa: F401 (notebooks: collect_overview.attach_segments)
 from salesops.formats import money, percent
 from salesops.report.present import Metric
@@ -21,20 +21,41 @@ from salesops.report.present import Metric
 if TYPE_CHECKING:  # only for annotations: the params are put together above every step
     from salesops.plan_params import Params
 
+#: How many complete quarters the target falls back on when the same quarter a year earlier is not wholly in the data.
+TARGET_FALLBACK_QUARTERS = 4
+
+
 def quarter_target(opportunities: pd.DataFrame, params: Params) -> tuple[float, str]:
-    """The planned quarter's bookings target (company currency) and how it was set: ``collect.target``
-    when given, else the same quarter a year earlier grown by ``collect.target_growth``."""
+    """The planned quarter's bookings target (company currency) and how it was set, in words.
+
+    ``collect.target`` when given. Else the same quarter a year earlier grown by ``collect.target_growth``
+    when that quarter is wholly in the data (it starts on or after the first created deal and ends by the
+    data's end, ``params.data_end``). Else the mean of the last complete quarters (up to
+    ``TARGET_FALLBACK_QUARTERS``) grown the same way, the basis naming them and why. Raises ValueError when no
+    complete quarter booked anything."""
     if params.collect.target:
         return float(params.collect.target), "set in the params"
     year_ago = fiscal_calendar.shift_quarter(params.quarter, -4)
-    growth = kpis.growth_by_quarter(opportunities, params.fiscal_year_start_month)
-    base = growth.loc[growth["quarter"] == year_ago, "bookings"]
-    if base.empty or base.iloc[0] <= 0:
-        raise ValueError(
-            f"no bookings in {year_ago} to derive the {params.quarter} target from: set collect.target in the params"
-        )
-    target = float(base.iloc[0]) * (1 + params.collect.target_growth)
-    return target, f"{year_ago} bookings {percent(params.collect.target_growth, 0, signed=True)}"
+    growth_words = percent(params.collect.target_growth, 0, signed=True)
+    quarters = kpis.growth_by_quarter(opportunities, params.fiscal_year_start_month, params.data_end)
+    complete = quarters[quarters["complete"]]
+    base = complete.loc[complete["quarter"] == year_ago, "bookings"]
+    if not base.empty and base.iloc[0] > 0:
+        return float(base.iloc[0]) * (1 + params.collect.target_growth), f"{year_ago} bookings {growth_words}"
+    recent = complete.tail(TARGET_FALLBACK_QUARTERS)
+    if recent.empty or recent["bookings"].sum() <= 0:
+        raise ValueError(f"no complete quarter with bookings to derive the {params.quarter} target from: set "
+                         "collect.target in the params")
+    first_day = deals.history_start(opportunities)
+    year_start = fiscal_calendar.quarter_start(year_ago, params.fiscal_year_start_month)
+    year_end = fiscal_calendar.quarter_end(year_ago, params.fiscal_year_start_month)
+    why = (f"{year_ago} booked nothing" if year_start >= first_day else
+           f"{year_ago} is {'only partly in' if year_end >= first_day else 'before'} the data (deals from "
+           f"{first_day:%d %b %Y})")
+    span = recent["quarter"].iloc[0] + ("" if len(recent) == 1 else f"–{recent['quarter'].iloc[-1]}")
+    target = float(recent["bookings"].mean()) * (1 + params.collect.target_growth)
+    return target, (f"mean of {len(recent)} complete quarter{'s' if len(recent) > 1 else ''} ({span}) "
+                    f"{growth_words}, because {why}")
 
 
 def segment_summary(opportunities: pd.DataFrame, as_of, window_months: int) -> pd.DataFrame:
@@ -82,7 +103,9 @@ def headline_metrics(headline: pd.DataFrame, coverage: pd.DataFrame, target: flo
         Metric("Bookings, last 12 months", row["bookings_last_12_months"],
                money(row["bookings_last_12_months"], currency, compact=True)),
         Metric("Win rate", row["win_rate_count"], percent(row["win_rate_count"]),
-               f"by count, last {window} months; {percent(row['win_rate_value'])} by value"),
+               f"by count, last {window} months; " + (f"{percent(row['win_rate_value'])} by value"
+                                                      if pd.notna(row["win_rate_value"]) else
+                                                      "by value not measurable: lost deals carry no amount")),
         Metric("Average deal", row["average_deal_size"], money(row["average_deal_size"], currency, compact=True),
                f"won deals, last {window} months"),
         Metric("Sales cycle", row["median_cycle_days"], f"{row['median_cycle_days']:.0f} days",
@@ -99,9 +122,34 @@ def _weighted_score(scores: pd.DataFrame) -> float:
     return float(np.average(scores["score"], weights=scores["rows"])) if scores["rows"].sum() else math.nan
 
 
+def valuation_sentence(valued: dict[str, float], params: Params) -> list[str]:
+    """One sentence on the open deals without amount (``valuation.valuation_summary``): how many, what the rule
+    valued them at, and the share of the open pipeline that is valued rather than entered; none when every open
+    deal carried an amount."""
+    if not valued["valued_deals"]:
+        return []
+    if params.collect.open_deal_value == "none":
+        return [f"{valued['valued_deals']:,} of the {valued['open_deals']:,} open deals carry no amount and count as "
+                "zero in coverage and the pipeline forecast (collect.open_deal_value: none)."]
+    currency = params.currency
+    return [f"{valued['valued_deals']:,} of the {valued['open_deals']:,} open deals carry no amount: each is valued "
+            f"at the median won deal of its segment and product over the last {params.collect.window_months} months, "
+            f"or of a wider group where fewer than {valuation.MIN_WON_DEALS} such deals were won "
+            f"(collect.open_deal_value), {money(valued['valued_value'], currency, compact=True)} in all, so "
+            f"{percent(deals.ratio(valued['valued_value'], valued['open_value']), 0)} of the "
+            f"{money(valued['open_value'], currency, compact=True)} open pipeline is valued, not entered."]
+
+
+#: Share of lost deals that must record the stage they reached before the page says where the funnel leaks.
+MIN_LOST_STAGE_KNOWN = 0.5
+
+
 def findings(headline: pd.DataFrame, segments: pd.DataFrame, funnel: pd.DataFrame, coverage: pd.DataFrame,
-             fixes: pd.DataFrame, params: Params) -> list[str]:
-    """What the numbers say, in a few plain sentences, most important first."""
+             fixes: pd.DataFrame, params: Params, valued: dict[str, float] | None = None,
+             lost_stage_known: float = 1.0) -> list[str]:
+    """What the numbers say, in a few plain sentences, most important first (``valued``: the open deals valued
+    by ``collect.open_deal_value``, from ``valuation.valuation_summary``; ``lost_stage_known``: from
+    ``kpis.lost_stage_known_share``)."""
     row = headline.iloc[0]
     currency = params.currency
     total = coverage.set_index("forecast_category")
@@ -118,6 +166,7 @@ def findings(headline: pd.DataFrame, segments: pd.DataFrame, funnel: pd.DataFram
     sentences.append(
         f"Open pipeline expected to close in {params.quarter} covers the target {coverage_total:.1f} times, {verdict}; "
         f"committed deals alone cover {percent(total.loc['commit', 'coverage'], 0)} of it.")
+    sentences += valuation_sentence(valued, params) if valued else []
     known = segments[segments["won"] + segments["lost"] > 0]
     if len(known) > 1:
         best = known.loc[known["win_rate_count"].idxmax()]
@@ -128,7 +177,12 @@ def findings(headline: pd.DataFrame, segments: pd.DataFrame, funnel: pd.DataFram
             f"is {money(worst['average_deal_size'], currency, compact=True)} against "
             f"{money(best['average_deal_size'], currency, compact=True)} for {best['segment']}.")
     leaky = funnel.loc[funnel["conversion"].idxmin()] if funnel["conversion"].notna().any() else None
-    if leaky is not None:
+    if leaky is not None and lost_stage_known < MIN_LOST_STAGE_KNOWN:
+        sentences.append(
+            f"Where the funnel loses deals cannot be told: only {percent(lost_stage_known, 0)} of the deals lost in "
+            f"the last {params.collect.window_months} months record the stage they reached (max_stage, or a stage "
+            "history), so the rest count as lost at the first stage.")
+    elif leaky is not None:
         sentences.append(
             f"The funnel loses most deals at the {leaky['stage']} stage: only {percent(leaky['conversion'], 0)} "
             "of the deals that reach it go on to the next stage.")

@@ -268,6 +268,11 @@ _CHECKS.update({
         "{n} rep had no quota; one quarter's was taken from the quotas table",
         "{n} reps had no quota; one quarter's was taken from the quotas table",
         "Nothing to fix: the quotas table is the quotas reps carried."),
+    "amounts_converted": _CheckSpec(
+        "opportunities", "low", "deals entered in another currency, converted to the company currency",
+        "{n} deal was entered in another currency and converted with the currency_rates table",
+        "{n} deals were entered in other currencies and converted with the currency_rates table",
+        "Keep the currency_rates export as current as the deals (dated rates for the periods planned)."),
 })
 
 #: Money values far above their column's median (``validation.amount_outlier_rows``); the table varies.
@@ -627,9 +632,10 @@ def audit_checks(tables: Mapping[str, pd.DataFrame], rejects: pd.DataFrame | Non
       ``amount_outliers`` (high) — rows with a money value more than that many times the median of its
       column's positive values (``validation.amount_outlier_rows``), after the table's other checks.
     * documented rules applied on load (``adjustments`` from ``derive.apply_rules``; low):
-      ``reps_derived``, ``accounts_derived``, ``product_spellings_unified``, and those of several files, line
-      items and quota history (``rows_collapsed``, ``collapsed_values_disagree``, ``line_amounts_computed``,
-      ``product_from_lines``, ``products_from_lines``, ``quota_from_quotas``) — one row per rule applied.
+      ``reps_derived``, ``accounts_derived``, ``product_spellings_unified``, ``amounts_converted``, and those of
+      several files, line items and quota history (``rows_collapsed``, ``collapsed_values_disagree``,
+      ``line_amounts_computed``, ``product_from_lines``, ``products_from_lines``, ``quota_from_quotas``) — one
+      row per rule applied.
 
     Rows are ordered by table (schema order), rejects first, then the checks in the order above.
     """

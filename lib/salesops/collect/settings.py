@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from salesops.settings.base import Settings
 from salesops.settings.fields import Count, Days, Money, Months, Number
 
@@ -14,3 +16,4 @@ class CollectParams(Settings):
     target: Money(positive=True, example=5_000_000, optional=True) = None
     target_growth: Number("a growth rate", 0.25, ge=-0.99, le=10, note="0.25 = +25%") = 0.25
     top_fixes: Count("fixes", 1, 50, example=8) = 8
+    open_deal_value: Literal["median_won", "none"] = "median_won"

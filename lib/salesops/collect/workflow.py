@@ -1,7 +1,8 @@
 """Step 1 in one call: ``run(step)`` loads and audits the input tables, measures the KPIs, reviews last
-quarter's plan, finds the ideal customer profile, scores the leads, compares top and bottom performers and
-the reps' forecast accuracy, and returns a ``CollectResult`` with everything the page shows; ``write(step,
-result)`` writes the validated tables, the step's artifacts and its summary.
+quarter's plan, rebuilds the pipeline at past quarter starts from the stage history, finds the ideal customer
+profile, scores the leads, compares top and bottom performers and the reps' forecast accuracy, and returns a
+``CollectResult`` with everything the page shows; ``write(step, result)`` writes the validated tables, the
+step's artifacts and its summary.
 
 A section the data cannot support carries the sentence saying why (``*_reason``: empty when the section has
 its table), so the notebook shows either the table or that sentence and decides nothing itself.
@@ -15,7 +16,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from salesops import fiscal_calendar
-from salesops.collect import attainment, icp, kpis, performers, plan_review, quality, rep_forecast_accuracy
+from salesops.collect import (attainment, icp, kpis, performers, pipeline_history, plan_review, quality,
+                              rep_forecast_accuracy, valuation)
 from salesops.collect import overview as collect_overview
 from salesops.contract import analyses, quarantine
 from salesops.data.inputs import Inputs, inventory
@@ -38,7 +40,7 @@ class CollectResult:
     why."""
 
     inputs: Inputs  # the validated tables, the rows set aside, where each table came from
-    opportunities: pd.DataFrame  # the opportunities with each deal's segment and region
+    opportunities: pd.DataFrame  # the opportunities with each deal's segment and region, open deals valued
     inventory: pd.DataFrame  # the tables found, their rows and period
     supported: pd.DataFrame  # contract.analyses.availability: what this data supports
     # data quality
@@ -70,6 +72,10 @@ class CollectResult:
     daily: pd.DataFrame  # the last 90 days
     growth: pd.DataFrame
     velocity: pd.DataFrame
+    # the pipeline at the start of past quarters against what it became (needs opportunity_history)
+    snapshots: pd.DataFrame | None
+    snapshots_reason: str
+    snapshot_sentences: list[str]
     # activity
     activity_reason: str
     team_activity: pd.DataFrame | None  # activity per month, the team
@@ -109,6 +115,7 @@ class CollectResult:
                 "performer_comparison": self.comparison, "coaching": self.coaching,
                 "forecast_accuracy": self.forecast_accuracy, "forecast_flags": self.forecast_flags,
                 "forecast_trend": self.forecast_trend, "analyses": self.supported,
+                "pipeline_snapshots": self.snapshots,
                 "last_quarter_review": review_frame(self.review_sentences),
                 "planning_target": target_frame(self.quarter, self.target, self.target_basis),
                 "plan_review_forecast": self.plan_review.forecast,
@@ -121,10 +128,10 @@ class CollectResult:
 
     def summary_findings(self) -> list[str]:
         """The findings of the step's summary: last quarter's review, the results, then the first finding of
-        the ideal customer profile, the performers and the forecast accuracy where they ran."""
+        the ideal customer profile, the performers, the forecast accuracy and the pipeline history where they ran."""
         return self.review_sentences + self.findings + analyses.first_findings(self.supported, {
             "Ideal customer profile": self.icp_sentences, "Top vs bottom performers": self.coaching_sentences,
-            "Forecast accuracy": self.accuracy_sentences})
+            "Forecast accuracy": self.accuracy_sentences, "Pipeline history": self.snapshot_sentences})
 
 
 def run(step: Step) -> CollectResult:
@@ -133,8 +140,10 @@ def run(step: Step) -> CollectResult:
     inputs = step.load_inputs()
     tables = inputs.tables
     as_of = params.data_end
-    opportunities = collect_overview.attach_segments(tables["opportunities"], tables.get("reps"),
-                                                     tables.get("accounts"))
+    opportunities = valuation.value_open_deals(
+        collect_overview.attach_segments(tables["opportunities"], tables.get("reps"), tables.get("accounts")),
+        as_of, params.collect.window_months, params.collect.open_deal_value)
+    valued = valuation.valuation_summary(opportunities, as_of)
     supported = analyses.availability(tables, inputs.derived)
 
     completeness = quality.completeness(inputs.provided)
@@ -153,7 +162,8 @@ def run(step: Step) -> CollectResult:
     metrics = (collect_overview.headline_metrics(headline, coverage, target, target_basis, scores, params)
                + collect_overview.set_aside_metrics(set_aside, currency))
     findings = (collect_overview.set_aside_findings(set_aside, currency)
-                + collect_overview.findings(headline, segments, funnel, coverage, fixes, params))
+                + collect_overview.findings(headline, segments, funnel, coverage, fixes, params, valued,
+                                            kpis.lost_stage_known_share(opportunities, as_of, window)))
 
     previous_dir = plan_review.previous_report_dir(step.out_dir, params.quarter, params.fiscal_year_start_month)
     review = plan_review.review_previous_plan(plan_review.read_previous_plan(previous_dir), previous_dir is not None,
@@ -164,6 +174,10 @@ def run(step: Step) -> CollectResult:
         tables["quotas"], opportunities, tables.get("reps"), as_of, params.fiscal_year_start_month)
     review_reason = ("" if review.found else
                      plan_review.no_previous_report_sentence(params.quarter, params.fiscal_year_start_month))
+
+    snapshots, snapshots_reason = pipeline_history.snapshots_or_reason(
+        tables["opportunities"], tables.get("opportunity_history"), as_of, params.fiscal_year_start_month,
+        absent=analyses.missing_sentence(supported, "Pipeline history"))
 
     activity_reason = analyses.missing_sentence(supported, "Activity KPIs")
     activity_quarter = headline["last_quarter"].iloc[0]
@@ -205,6 +219,8 @@ def run(step: Step) -> CollectResult:
         daily=kpis.bookings_by_period(opportunities, "D", start=as_of - pd.Timedelta(days=89), end=as_of),
         growth=kpis.growth_by_quarter(opportunities, params.fiscal_year_start_month, as_of),
         velocity=kpis.pipeline_velocity(opportunities, as_of, window),
+        snapshots=snapshots, snapshots_reason=snapshots_reason,
+        snapshot_sentences=pipeline_history.snapshot_findings(snapshots, currency) if snapshots is not None else [],
         activity_reason=activity_reason, team_activity=team_activity, rep_activity_monthly=rep_activity_monthly,
         activity_quarter=activity_quarter, rep_activity=rep_activity,
         icp_segments=icp_segments, icp_sentences=icp.icp_summary(icp_segments, params.icp, currency, max_segments=5),
@@ -225,7 +241,8 @@ def run(step: Step) -> CollectResult:
 def write(step: Step, result: CollectResult) -> None:
     """Write the validated input tables and the rows set aside (the later steps read these, never the input
     files), step 1's artifacts and its summary."""
-    step.write_tables(result.inputs.tables, result.inputs.rejects)
+    # the opportunities as valued (collect.open_deal_value): the later steps plan with the same amounts
+    step.write_tables({**result.inputs.tables, "opportunities": result.opportunities}, result.inputs.rejects)
     step.write_all(result.artifacts())
     step.write_summary(result.metrics, result.summary_findings(), analyses.skipped_sentences(result.supported))
 
@@ -296,6 +313,12 @@ def review_attainment(result: CollectResult) -> pd.DataFrame | None:
     if result.plan_review.team is None or attainment is None:
         return None
     return attainment[["name", "segment", "region", "quota", "bookings", "attainment"]]
+
+
+def snapshot_totals(result: CollectResult) -> pd.DataFrame | None:
+    """The pipeline at each past quarter's start, the stages added up, for the chart and the table (None without
+    snapshots: ``snapshots_reason`` says why)."""
+    return pipeline_history.snapshot_totals(result.snapshots) if result.snapshots is not None else None
 
 
 def last_year_activity(result: CollectResult) -> pd.DataFrame | None:

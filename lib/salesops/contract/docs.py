@@ -27,7 +27,8 @@ feed a second table whose key repeats on its rows (a deals file carrying each ac
 (ties: the first alphabetically) and saying so among the rules applied.
 
 Names below are canonical. A CRM export keeps its own names: `data.columns` maps them onto these
-(`{Opportunity ID: opportunity_id}`), `data.values` maps values (stage names such as `Closed Won`),
+(`{Opportunity ID: opportunity_id}`), `data.values` maps values (stage names such as `Closed Won`; the
+mappings of the opportunities' stage and forecast category apply to the stage history too, under its own),
 `data.true_values` / `data.false_values` add yes/no spellings and `data.date_format` gives the date format
 (ISO `2026-03-31` is always read). Columns not listed here are kept as they are.
 
@@ -45,7 +46,10 @@ group thousands in threes, `1 234 567`), and money may carry the company currenc
   from the allowed list.
 - Money in the company currency (`JPY 5,000,000` or `€99` in a USD company breaks the rule) and not written
   ambiguously: with the default separators, `48.800` or `1.234.567` could group thousands with dots, so set
-  the two separator params to the export's convention.
+  the two separator params to the export's convention. Deals entered in several currencies name theirs in
+  `opportunities.currency` and are converted with the `currency_rates` table (rates per one unit of a base
+  currency, dated or not; a deal at the rate in force on its close date); the amount as entered is kept and
+  the data-quality section states the conversion. A currency without a rate breaks the rule.
 - Money values at most `data.max_amount_ratio` (default 1,000,000) times the median of their column's
   positive values (an account's annual revenue excepted); above `data.flag_amount_ratio` (1,000) the
   data-quality audit lists them.
@@ -53,7 +57,7 @@ group thousands in threes, `1 234 567`), and money may carry the company currenc
   `forecast.horizon_quarters` after it).
 - Primary keys unique; foreign keys point at a row of the referenced table when that table is provided.
 - Dates in order: an opportunity closes on or after it was created, a lead converts on or after it was
-  created, a rep leaves on or after being hired.
+  created, a rep leaves on or after being hired, a deal's change is dated on or after the deal's creation day.
 
 A row that breaks a rule stops the run with a message naming the file, column, rows (numbered as in a
 spreadsheet: the header is row 1, a blank line counts) and the fix, or, with `data.on_row_error: quarantine`,
@@ -67,8 +71,8 @@ address, a phone number or a person's name (`Contact Email`, `Mobile`, `First Na
 data: its values are never shown on executive pages and the report's tables do not keep it.
 
 A plan needs at least one won deal closed by the end of the data, and a target: `collect.target`, or bookings in
-the same quarter a year before the planned one. `salesops check` and a run (before its first step) say so when
-either is missing.
+the same quarter a year before the planned one when that quarter is wholly in the data (else the mean of the last
+complete quarters, stated). `salesops check` and a run (before its first step) say so when either is missing.
 
 ## Stages
 

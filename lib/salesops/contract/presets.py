@@ -8,8 +8,11 @@ in ``data.columns`` / ``data.values`` overrides the preset. See docs/bring-your-
 * ``salesforce``: an Opportunities report exported as CSV or Excel ("Opportunity Owner", "Account
   Name", "Stage", "Amount", "Close Date", "Created Date" ...), the standard sales-process stages, US
   dates (``3/31/2026``; ISO dates are read too).
+  Stage history: OpportunityHistory as the Data Export writes it (``OpportunityId``, ``StageName``, ``Amount``,
+  ``CloseDate``, ``ForecastCategory``, ``CreatedDate`` = when the change was made).
 * ``hubspot``: a deals export ("Record ID", "Deal Name", "Deal Stage", "Deal owner", "Amount",
-  "Create Date", "Close Date", "Associated Company"), the stages of the default sales pipeline.
+  "Create Date", "Close Date", "Associated Company"), the stages of the default sales pipeline. Stage
+  history: the deal stage's property history (deal id, the stage it took, its timestamp).
 * ``pipedrive``: a deals export ("Deal - ID", "Deal - Owner", "Deal - Organization", "Deal - Stage",
   "Deal - Status", "Deal - Value", "Deal - Deal created", "Deal - Expected close date", "Deal - Won time",
   "Deal - Lost time"), the stages of the default pipeline. Pipedrive keeps a won or lost deal in its last
@@ -80,7 +83,8 @@ _HUBSPOT_STAGE_LABELS = {
 _HUBSPOT_STAGES = {
     spelling: stage
     for label, stage in _HUBSPOT_STAGE_LABELS.items()
-    for spelling in (label, label[0] + label[1:].lower(), label.replace(" To ", " to "))
+    for spelling in (label, label[0] + label[1:].lower(), label.replace(" To ", " to "),
+                     label.replace(" ", "").replace("-", "").lower())  # the internal value: property history, API
 }
 _PIPEDRIVE_STAGES = {
     "Qualified": "qualify", "Contact Made": "discover", "Demo Scheduled": "demo", "Proposal Made": "proposal",
@@ -101,11 +105,17 @@ PRESETS: dict[str, Preset] = {
             "forecast_category": ("Forecast Category",),
             "is_closed": ("Closed",),
             "is_won": ("Won",),
+        }, "opportunity_history": {  # OpportunityHistory as the Data Export writes it (API names)
+            "history_id": ("Id",), "opportunity_id": ("OpportunityId",), "changed_at": ("CreatedDate",),
+            "stage": ("StageName",), "amount": ("Amount",), "close_date": ("CloseDate",),
+            "forecast_category": ("ForecastCategory",),
         }},
         values={"opportunities": {
             "stage": _SALESFORCE_STAGES,
+            # labels (ForecastCategoryName, reports), then the API values (ForecastCategory: Forecast is Commit)
             "forecast_category": {"Pipeline": "pipeline", "Best Case": "best_case", "Commit": "commit",
-                                  "Closed": "closed", "Omitted": "omitted"},
+                                  "Closed": "closed", "Omitted": "omitted", "BestCase": "best_case",
+                                  "Forecast": "commit"},
         }},
         date_format="%m/%d/%Y",
     ),
@@ -120,6 +130,9 @@ PRESETS: dict[str, Preset] = {
             "stage": ("Deal Stage",),
             "amount": ("Amount",),
             "forecast_category": ("Forecast category", "Forecast Category"),
+        }, "opportunity_history": {  # the deal stage's property history: one row per value it took
+            "opportunity_id": ("Record ID", "Deal ID", "dealId"), "changed_at": ("Timestamp", "timestamp"),
+            "stage": ("Deal Stage", "value"),
         }},
         values={"opportunities": {
             "stage": _HUBSPOT_STAGES,

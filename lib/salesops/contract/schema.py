@@ -43,7 +43,7 @@ class ColumnSpec:
 
     ``required`` means the column must be present when its table is; ``nullable`` whether a row may
     leave it empty. ``allowed`` lists the only values accepted (after value mapping);
-    ``non_negative`` rejects values below zero.
+    ``non_negative`` rejects values below zero, ``positive`` zero as well.
     """
 
     name: str
@@ -54,6 +54,7 @@ class ColumnSpec:
     nullable: bool = True
     allowed: tuple[str, ...] | None = None
     non_negative: bool = False
+    positive: bool = False  # rejects zero too (a divisor such as an exchange rate)
     personal: bool = False  # personal data: never shown on executive pages
     money: bool = False  # an amount in the company currency: checked for other currencies and outliers
     wide_range: bool = False  # values span orders of magnitude by nature (company revenues): no outlier rule
@@ -85,6 +86,9 @@ class TableSpec:
     foreign_keys: tuple[ForeignKey, ...] = ()
     date_orders: tuple[DateOrder, ...] = ()
     required: bool = False
+    #: (foreign key column, referenced table's date, this table's date): this row's date not before that of the
+    #: row its key names (a change of a deal dated before the deal was created).
+    linked_date_orders: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def column_names(self) -> list[str]:
@@ -203,6 +207,8 @@ OPPORTUNITIES = TableSpec(
         _c("forecast_category", "string", False, "Rep's forecast category.", "commit",
            allowed=FORECAST_CATEGORIES),
         _c("lead_id", "string", False, "Lead the deal came from.", "L0004711"),
+        _c("currency", "string", False, "Currency the amount was entered in (ISO code); empty: the company "
+           "currency. Other currencies are converted with the currency_rates table.", "EUR"),
     ),
     primary_key=("opportunity_id",),
     foreign_keys=(
@@ -319,16 +325,59 @@ OPPORTUNITY_LINES = TableSpec(
     ),
 )
 
+CURRENCY_RATES = TableSpec(
+    "currency_rates",
+    "Exchange rates for deals entered in several currencies (Salesforce CurrencyType / DatedConversionRate): "
+    "units of each currency per one unit of a base currency, the company currency or one listed here.",
+    (
+        _c("currency", "string", True, "ISO code of the currency.", "EUR", nullable=False),
+        _c("rate", "float", True, "Units of this currency per one unit of the base currency.", "0.92",
+           nullable=False, positive=True),
+        _c("start_date", "date", False, "First day the rate is in force (until the next start date of the same "
+           "currency); empty: in force from the beginning.", "2026-01-01"),
+    ),
+    primary_key=("currency", "start_date"),
+)
+
+OPPORTUNITY_HISTORY = TableSpec(
+    "opportunity_history",
+    "One row per change of a deal (Salesforce OpportunityHistory, HubSpot deal stage history): the open pipeline "
+    "as it stood on any past date. Stage and forecast category are mapped like the opportunities' own.",
+    (
+        _c("history_id", "string", False, "Unique id of the change.", "H0098765"),
+        _c("opportunity_id", "string", True, "Deal that changed.", "O0012345", nullable=False),
+        _c("changed_at", "datetime", True, "When the change was made.", "2026-02-03 14:30:00", nullable=False),
+        _c("stage", "string", True, "Stage after the change (data.values.opportunities.stage applies too).",
+           "proposal", nullable=False, allowed=STAGES),
+        _c("amount", "float", False, "Deal value after the change, company currency.", "24000", non_negative=True,
+           money=True),
+        _c("close_date", "date", False, "Expected close date after the change.", "2026-03-27"),
+        _c("forecast_category", "string", False, "Forecast category after the change.", "commit",
+           allowed=FORECAST_CATEGORIES),
+    ),
+    primary_key=("history_id",),
+    foreign_keys=(ForeignKey("opportunity_id", "opportunities", "opportunity_id"),),
+    linked_date_orders=(("opportunity_id", "created_date", "changed_at"),),
+)
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
-    for spec in (REPS, ACCOUNTS, LEADS, OPPORTUNITIES, ACTIVITIES, PRODUCTS, ORDERS, FORECAST_SUBMISSIONS, QUOTAS,
-                 OPPORTUNITY_LINES)
+    for spec in (REPS, ACCOUNTS, LEADS, OPPORTUNITIES, ACTIVITIES, PRODUCTS, ORDERS, FORECAST_SUBMISSIONS,
+                 OPPORTUNITY_HISTORY, CURRENCY_RATES,
+                 QUOTAS, OPPORTUNITY_LINES)
+}
+
+#: Value mappings a column shares with another table's column: data.values of the latter apply to the former,
+#: under the former's own (a user maps the stages once, for opportunities).
+SHARED_VALUES: dict[tuple[str, str], tuple[str, str]] = {
+    ("opportunity_history", "stage"): ("opportunities", "stage"),
+    ("opportunity_history", "forecast_category"): ("opportunities", "forecast_category"),
 }
 
 #: Order in which tables are validated, so foreign keys point at tables already checked.
 LOAD_ORDER: tuple[str, ...] = (
-    "reps", "accounts", "products", "leads", "opportunities", "opportunity_lines", "activities", "orders",
-    "forecast_submissions", "quotas",
+    "currency_rates", "reps", "accounts", "products", "leads", "opportunities", "opportunity_lines", "activities",
+    "orders", "forecast_submissions", "opportunity_history", "quotas",
 )
 
 

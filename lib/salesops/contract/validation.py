@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from salesops.contract import assembly, collapse, line_items, quarantine, quota_history
-from salesops.contract import derive, privacy, schema
+from salesops.contract import currency, derive, privacy, schema
 from salesops.contract.assembly import RowLocator
 from salesops.contract.presets import PRESETS, Preset
 from salesops.errors import DataError
@@ -96,6 +96,8 @@ _CODE_TEXT = {
     "invalid_value": "hold a value that is not allowed",
     "unmapped_value": "hold a value absent from the value mapping",
     "negative_value": "hold a negative number",
+    "not_positive": "hold zero or a negative number",
+    "unknown_currency": "hold a currency with no exchange rate",
     "duplicate_key": "repeat a key already used on an earlier row",
     "orphan_key": "point to an id that does not exist",
     "date_order": "have dates in the wrong order",
@@ -145,6 +147,9 @@ class MappingRules:
     timezone: str = "UTC"
     decimal_separator: str = "."
     thousands_separator: str = ","
+    #: The ``currency_rates`` table once typed (None: no rates): amounts of rows with a ``currency`` column
+    #: are converted with it (``currency.py``).
+    currency_rates: pd.DataFrame | None = None
     #: A money value more than this many times the median of its column's positive values breaks the
     #: ``outlier_value`` rule (None: no such rule).
     max_amount_ratio: float | None = None
@@ -172,6 +177,10 @@ class MappingRules:
                                        **data_params.values.get(table, {}).get(column, {})}
                               for column in {*preset.values.get(table, {}), *data_params.values.get(table, {})}}
                       for table in {*preset.values, *data_params.values}}
+        for (table, column), (like_table, like_column) in schema.SHARED_VALUES.items():
+            shared = {**values.get(like_table, {}).get(like_column, {}), **values.get(table, {}).get(column, {})}
+            if shared:
+                values = {**values, table: {**values.get(table, {}), column: shared}}
         return cls(
             columns=data_params.columns,
             values=values,
@@ -304,10 +313,14 @@ def coerce_table(frame: pd.DataFrame, spec: schema.TableSpec, source: str, rules
         values = _map_values(frame[column.name], spec, column, source, rules, problems)
         typed = _convert(values, spec, column, source, rules, problems)
         _check_values(typed, spec, column, source, problems)
-        if column.money and not column.wide_range and rules.max_amount_ratio is not None:
-            _check_outliers(typed, spec, column, source, rules.max_amount_ratio, problems)
         columns[column.name] = typed
     typed_frame = frame.assign(**columns)
+    if "currency" in typed_frame.columns and any(c.money for c in spec.columns):
+        typed_frame = _convert_currencies(typed_frame, spec, source, rules, problems)
+    for column in spec.columns:
+        if (column.money and not column.wide_range and rules.max_amount_ratio is not None
+                and column.name in typed_frame.columns):
+            _check_outliers(typed_frame[column.name], spec, column, source, rules.max_amount_ratio, problems)
     if spec.name == "opportunities":
         typed_frame = _derive_closed_flags(typed_frame, source, problems)
         _check_closed_deals(typed_frame, source, problems)
@@ -319,6 +332,28 @@ def coerce_table(frame: pd.DataFrame, spec: schema.TableSpec, source: str, rules
     if locator is not None:
         problems = [part for problem in problems for part in replace(problem, locator=locator).per_file()]
     return typed_frame[ordered + extras], problems
+
+
+def _convert_currencies(frame: pd.DataFrame, spec, source, rules, problems) -> pd.DataFrame:
+    """Money columns of rows entered in another currency converted to the company currency with
+    ``rules.currency_rates`` (:mod:`salesops.contract.currency`); the amounts as entered are kept as
+    ``<column>_entered``. A row whose currency has no rate is an ``unknown_currency`` problem."""
+    row_codes = currency.codes(frame["currency"])
+    rates = currency.rates_per_row(row_codes, currency.conversion_dates(frame), rules.currency_rates, rules.currency)
+    unknown = rates.isna().to_numpy(dtype=bool)
+    if unknown.any():
+        missing = sorted(row_codes[unknown].dropna().unique())
+        problems.append(Problem(
+            spec.name, source, "currency", "unknown_currency", frame.index[unknown], frame["currency"][unknown],
+            f"{rules.currency} (the params' currency), or a currency listed in the currency_rates table",
+            f"add a rate for {', '.join(missing[:5])} to the currency_rates table (data.files.currency_rates: "
+            "Salesforce's CurrencyType or DatedConversionRate export), or correct the codes; " + QUARANTINE_HINT,
+        ))
+    money = [c.name for c in spec.columns if c.money and c.name in frame.columns]
+    converted = {f"{name}_entered": frame[name] for name in money}
+    # a row without rate keeps its amount as entered: it is reported once, as unknown_currency
+    converted.update({name: currency.convert(frame[name], rates.fillna(1.0)) for name in money})
+    return frame.assign(currency=row_codes, **converted)
 
 
 def _map_values(values: pd.Series, spec, column: schema.ColumnSpec, source, rules, problems) -> pd.Series:
@@ -536,19 +571,20 @@ def _convert_numbers(values, spec, column, source, rules, problems) -> pd.Series
     if column.kind == "int":
         whole = np.isfinite(numbers.to_numpy()) & (numbers.to_numpy() != np.round(numbers.to_numpy()))
         codes[codes.isna().to_numpy() & whole] = "invalid_number"
-    currency = rules.currency
+    company_currency = rules.currency
     details = {
         "invalid_number": (
             "a whole number" if column.kind == "int" else f"a number written like {_number_example(rules)}"
-            + (f", optionally with the {currency} code or sign" if column.money else ""),
+            + (f", optionally with the {company_currency} code or sign" if column.money else ""),
             f"correct the cells (the decimal and thousands separators are data.decimal_separator "
             f"{rules.decimal_separator!r} and data.thousands_separator {rules.thousands_separator!r}; spaces may "
             f"only group thousands in threes), " + QUARANTINE_HINT),
         "foreign_currency": (
-            f"amounts in {currency}, the params' currency, with no other currency's code or sign",
-            f"convert these amounts to {currency} in the export (the workbook has no exchange rates: a currency "
-            "column with rates is needed and planned), or set currency in the params if every amount of the "
-            "export is in that currency; " + QUARANTINE_HINT),
+            f"amounts in {company_currency}, the params' currency, with no other currency's code or sign",
+            "export deal amounts without currency marks and map the export's currency column onto "
+            f"opportunities.currency, with a currency_rates table; or convert the amounts to {company_currency} in "
+            "the export, or set currency in the params if every amount of the export is in that currency; "
+            + QUARANTINE_HINT),
         "ambiguous_number": (
             "a number whose separators the params define: with the default separators ('.' decimal, ',' "
             "thousands) a dot followed by groups of three digits could be a decimal point or group thousands",
@@ -619,7 +655,14 @@ def _check_values(typed: pd.Series, spec, column: schema.ColumnSpec, source, pro
                 f"correct the cells or map the export's values with data.values.{spec.name}.{column.name}; "
                 + QUARANTINE_HINT,
             ))
-    if column.non_negative:
+    if column.positive:
+        not_positive = typed.notna() & (typed <= 0)
+        if not_positive.any():
+            problems.append(Problem(
+                spec.name, source, column.name, "not_positive", typed.index[not_positive], typed[not_positive],
+                "a number above zero", "correct the cells (a rate of zero converts nothing), " + QUARANTINE_HINT,
+            ))
+    elif column.non_negative:
         negative = typed.notna() & (typed < 0)
         if negative.any():
             problems.append(Problem(
@@ -734,9 +777,10 @@ def _check_keys_unique(frame, spec: schema.TableSpec, source, problems, locator:
     """Later rows repeating a key; in a table read from several files each value shown names where the key was
     first used (``'X1' (first in Task.csv row 2)``)."""
     key = [c for c in spec.primary_key if c in frame.columns]
-    if not key or len(key) != len(spec.primary_key):
+    if not key or any(spec.column(c).required for c in spec.primary_key if c not in key):
         return
-    present = frame[key].notna().all(axis=1)
+    # an empty or absent optional part of a compound key is one value (an undated exchange rate)
+    present = frame[key].notna().any(axis=1)
     repeated = frame[key][present].duplicated(keep="first")
     rows = repeated[repeated].index
     if len(rows):
@@ -767,6 +811,34 @@ def _check_date_orders(frame, spec: schema.TableSpec, source, problems) -> None:
                 f"{order.later} on or after {order.earlier}",
                 f"correct {order.later} or {order.earlier} in the CRM and export again, " + QUARANTINE_HINT,
             ))
+
+
+def check_linked_dates(tables: dict[str, pd.DataFrame], sources: dict[str, str],
+                       locators: dict[str, RowLocator] | None = None) -> list[Problem]:
+    """Rows dated before the row their key names (``schema.TableSpec.linked_date_orders``: a change of a deal
+    dated before the deal's creation day), where both dates are known; the first row holding a key counts. One
+    problem per table and file (``locators``, as ``check_foreign_keys``)."""
+    locators = locators or {}
+    problems = []
+    for name, frame in tables.items():
+        for key, ref_date, date in schema.TABLES[name].linked_date_orders:
+            fk = next(f for f in schema.TABLES[name].foreign_keys if f.column == key)
+            ref = tables.get(fk.ref_table)
+            if ref is None or key not in frame.columns or date not in frame.columns or ref_date not in ref.columns:
+                continue
+            dates = ref.drop_duplicates(fk.ref_column).set_index(fk.ref_column)[ref_date]
+            earlier = frame[key].map(dates).astype("datetime64[ns]")
+            wrong = (frame[date] < earlier).fillna(False).to_numpy(dtype=bool)
+            if wrong.any():
+                shown = (frame.loc[wrong, date].dt.strftime("%Y-%m-%d") + " < " + earlier[wrong].dt.strftime("%Y-%m-%d")
+                         + f" ({ref_date} of {fk.ref_table} " + frame.loc[wrong, key].astype(str) + ")")
+                problems += Problem(
+                    name, sources[name], date, "date_order", frame.index[wrong], shown,
+                    f"{date} on or after the {ref_date} of its {fk.ref_table} row ({sources.get(fk.ref_table)})",
+                    f"correct {date} in the export or {ref_date} in {sources.get(fk.ref_table)}, "
+                    + QUARANTINE_HINT, locators.get(name),
+                ).per_file()
+    return problems
 
 
 def _arrow_text(series: pd.Series) -> pa.Array:
@@ -822,9 +894,10 @@ class _Mapped:
     problems: list[Problem] = field(default_factory=list)
     adjustments: list[tuple] = field(default_factory=list)
 
-    def add(self, name: str, raw: RawTable, source: str, rules: MappingRules) -> None:
+    def add(self, name: str, raw: RawTable, source: str, rules: MappingRules) -> list[Problem]:
         """Map ``raw`` file by file, stack the files, collapse it when ``rules.collapse`` names it, type it and
-        keep its row problems. Raises DataError for a table-level problem (nothing is kept then)."""
+        keep its row problems, which it returns. Raises DataError for a table-level problem (nothing is kept
+        then)."""
         spec = schema.TABLES[name]
         parts = [(source, raw)] if isinstance(raw, pd.DataFrame) else raw
         frame, locator = assembly.stack([(file, map_columns(_row_labelled(part), spec, file, rules))
@@ -835,6 +908,7 @@ class _Mapped:
         self.typed[name], found = coerce_table(frame, spec, source, rules, locator)
         self.locators[name] = locator
         self.problems += found
+        return found
 
     def derive(self, rules: MappingRules) -> pd.DataFrame:
         """Apply the documented rules to the tables (line items, then ``derive.apply_rules``, then quota history)
@@ -863,7 +937,8 @@ def validate_tables(raw_tables: dict[str, RawTable], sources: dict[str, str], ru
     mapped = _Mapped()
     for name in schema.LOAD_ORDER:
         if name in raw_tables:
-            mapped.add(name, raw_tables[name], sources[name], rules)
+            rules = _with_rates(rules, mapped.typed, mapped.add(name, raw_tables[name], sources[name], rules))
+    mapped.problems += check_linked_dates(mapped.typed, sources, mapped.locators)
     adjustments = mapped.derive(rules)
     typed, problems, locators = mapped.typed, mapped.problems, mapped.locators
     sources = _with_derived(sources, typed)
@@ -872,9 +947,9 @@ def validate_tables(raw_tables: dict[str, RawTable], sources: dict[str, str], ru
         if problems:
             raise DataError(_summarise(problems))
         return ValidationResult({n: f.reset_index(drop=True) for n, f in typed.items()}, _empty_rejects(),
-                                adjustments=adjustments)
+                                adjustments=_with_conversions(adjustments, typed, rules.currency))
     clean, rejects, problems = _quarantine(typed, problems, sources, max_reject_share, locators)
-    return ValidationResult(clean, rejects, problems, adjustments)
+    return ValidationResult(clean, rejects, problems, _with_conversions(adjustments, clean, rules.currency))
 
 
 @dataclass
@@ -901,15 +976,42 @@ def find_problems(raw_tables: dict[str, RawTable], sources: dict[str, str], rule
         if name not in raw_tables:
             continue
         try:
-            mapped.add(name, raw_tables[name], sources[name], rules)
+            found = mapped.add(name, raw_tables[name], sources[name], rules)
         except DataError as error:
             table_level[name] = str(error)
+            continue
+        rules = _with_rates(rules, mapped.typed, found)
+    mapped.problems += check_linked_dates(mapped.typed, sources, mapped.locators)
     adjustments = pd.DataFrame(columns=derive.ADJUSTMENT_COLUMNS)
     if "opportunities" in mapped.typed:
         adjustments = mapped.derive(rules)
     typed = mapped.typed
     clean, rejects, problems = _set_aside(typed, mapped.problems, _with_derived(sources, typed), mapped.locators)
-    return FolderProblems(table_level, ValidationResult(clean, rejects, problems, adjustments))
+    return FolderProblems(table_level, ValidationResult(clean, rejects, problems,
+                                                        _with_conversions(adjustments, clean, rules.currency)))
+
+
+def _with_conversions(adjustments: pd.DataFrame, tables: dict[str, pd.DataFrame], company: str) -> pd.DataFrame:
+    """The adjustments with one row per table whose amounts were converted from other currencies."""
+    rows = []
+    for name in schema.LOAD_ORDER:
+        converted = currency.summary(tables[name], company) if name in tables else None
+        if converted is not None:
+            rows.append((name, "amount", "amounts_converted", *converted))
+    if not rows:
+        return adjustments
+    extra = pd.DataFrame(rows, columns=derive.ADJUSTMENT_COLUMNS).astype({"rows": "int64"})
+    return pd.concat([adjustments, extra], ignore_index=True) if len(adjustments) else extra
+
+
+def _with_rates(rules: MappingRules, typed: dict[str, pd.DataFrame], problems: list[Problem]) -> MappingRules:
+    """The rules with the ``currency_rates`` table once it is typed (its rows with problems left out), so that
+    the tables loaded after it convert their amounts."""
+    if "currency_rates" not in typed or rules.currency_rates is not None:
+        return rules
+    bad = [row for problem in problems if problem.table == "currency_rates" for row in problem.rows]
+    rates = typed["currency_rates"]
+    return replace(rules, currency_rates=rates[~rates.index.isin(bad)])
 
 
 def _row_labelled(raw: pd.DataFrame) -> pd.DataFrame:

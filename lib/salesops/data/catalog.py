@@ -118,7 +118,7 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
     _declare("bookings_monthly", COLLECT, "bookings (won amounts by close date) and deals won per month",
              "period:datetime bookings:float deals_won:int"),
     _declare("growth_quarterly", COLLECT, "bookings per fiscal quarter and their growth",
-             "quarter:text bookings:float qoq_growth:float yoy_growth:float"),
+             "quarter:text bookings:float complete:bool qoq_growth:float yoy_growth:float"),
     _declare("segments", COLLECT, "win rates, deal size and cycle per segment over the trailing window",
              "segment:text won:int lost:int won_value:float lost_value:float win_rate_count:float "
              "win_rate_value:float deals_won:int average_deal_size:float median_cycle_days:float "
@@ -177,6 +177,12 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
     _declare("forecast_trend", COLLECT, "the team's forecast bias and error per quarter",
              "quarter:text reps:int forecast:float actual:float team_bias:float "
              "median_absolute_percentage_error:float share_within_tolerance:float"),
+    _declare("pipeline_snapshots", COLLECT,
+             "the open pipeline at each past quarter's start by stage, rebuilt from the stage history, and what of it "
+             "was won in the quarter (needs opportunity_history)",
+             "quarter:text quarter_start:datetime quarter_end:datetime stage:text open_deals:int open_value:float "
+             "due_deals:int due_value:float due_won_deals:int due_won_value:float won_deals:int won_value:float "
+             "estimated_deals:int quarter_won_deals:int quarter_won_value:float", optional=True),
     _declare("bookings_series", DEMAND,
              "monthly bookings per forecast series (one column per level of params.forecast.levels)",
              "unique_id:text ds:datetime y:float", more_columns=True),
@@ -259,8 +265,8 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
              "delivery_hours:float hours_unknown_share:float scenario:text"),
     _declare("quotas", ALIGN, "each account executive's quota (also read by the next quarter's plan review)",
              "rep_id:text name:text role:text segment:text region:text new_hire:bool hire_date:datetime "
-             "ramped_share:float capacity:float ote:float territory_potential:float quota:float quota_share:float "
-             "basis:text", consumers=(COLLECT,)),
+             "ramped_share:float capacity:float ote:float recent_bookings:float review:bool territory_potential:float "
+             "quota:float quota_share:float basis:text", consumers=(COLLECT,)),
     _declare("territory_assignment", ALIGN,
              "each account's owner before and after, and the rule that placed it (needs accounts)",
              "account_id:text previous_rep_id:text rep_id:text reassigned:bool rule:text potential:float", optional=True),

@@ -204,6 +204,8 @@ TABLE_ROLES: dict[str, tuple[str | None, str]] = {
     "products": (None, "product mix and hardware inventory"),
     "orders": ("order_date", "unit demand of physical products"),
     "forecast_submissions": ("submitted_date", "forecast accuracy of the reps"),
+    "opportunity_history": ("changed_at", "the open pipeline at past quarter starts, to backtest the pipeline forecast"),
+    "currency_rates": ("start_date", "deals entered in other currencies, converted to the company currency"),
     "quotas": ("start_date", "quota attainment per rep and quarter; the quota of reps that carry none"),
     "opportunity_lines": (None, "the product of each deal and the products sold, when deals carry none"),
 }

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from salesops import deals
 from salesops.demand.forecast import TOTAL_ID
 from salesops.demand.methods import SCENARIOS
 from salesops.formats import money, percent
@@ -18,6 +19,19 @@ from salesops.report.present import Metric
 
 if TYPE_CHECKING:  # only for annotations: the params are put together above every step
     from salesops.plan_params import Params
+
+
+def whole_history_start(first_day, first_event, freq: str = "M") -> pd.Timestamp | None:
+    """First day of the first whole period (month, or week from Monday: ``deals.complete_periods``) of a history
+    whose data starts on ``first_day``, when its first counted event (``first_event``: the first won deal's close,
+    the first lead) falls before it; else None (the series may start at its first event, in a whole period).
+    A history that starts late in a month would show that month as a drop to the forecasting models."""
+    if pd.isna(first_day) or pd.isna(first_event):
+        return None
+    first_day = pd.Timestamp(first_day).normalize()
+    period = first_day.to_period({"M": "M", "W": "W-SUN"}[freq])
+    whole = period if deals.complete_periods(pd.PeriodIndex([period]), first_day)[0] else period + 1
+    return whole.start_time if pd.Timestamp(first_event) < whole.start_time else None
 
 
 def history_end(as_of, freq: str = "M") -> pd.Timestamp:
@@ -93,12 +107,15 @@ def demand_findings(comparison: pd.DataFrame, target: float, backtest: pd.DataFr
     elif blended["downside"] >= target:
         sentences.append("Even the downside reaches the target: the target may be set too low.")
     total = backtest[backtest["unique_id"].astype(str) == TOTAL_ID]
-    if len(total):
+    if len(total) and pd.notna(total.iloc[0]["mase"]) and pd.notna(total.iloc[0]["smape"]):
         row = total.iloc[0]
         sentences.append(
             f"The company-level forecast uses {row['model']}; in backtests it missed by {row['mase']:.2f}× the "
             f"error of a same-month-last-year guess (MASE; below 1 is better) and "
             f"{percent(row['smape'], 0)} on average (sMAPE).")
+    elif len(total):
+        sentences.append(f"The company-level forecast uses {total.iloc[0]['model']}; the history is too short to "
+                         "backtest it, so its accuracy is not measured.")
     return sentences
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from salesops import deals
 from salesops.collect import overview as collect_overview
 from salesops.demand import forecast
 from salesops.demand import overview as demand_overview
@@ -36,6 +37,7 @@ class DemandResult:
     starts. A frame is None when its section could not run, and the section's ``*_reason`` says why."""
 
     target: float  # step 1's target for the planned quarter
+    history_start: pd.Timestamp  # the first day of the bookings history the forecast learns from (a whole period)
     history_end: pd.Timestamp  # the last day of the last whole period of history
     bookings_series: pd.DataFrame  # bookings per period and series (company, regions, segments)
     bookings: forecast.ForecastResult  # the statistical forecast of bookings
@@ -74,16 +76,21 @@ def run(step: Step) -> DemandResult:
                                                      tables.get("accounts"))
     target = float(step.read("planning_target")["target"].iloc[0])
     history_end = demand_overview.history_end(as_of, params.forecast.freq)
+    first_won = opportunities.loc[deals.won_mask(opportunities), "close_date"].min()
+    whole_from = demand_overview.whole_history_start(deals.history_start(opportunities), first_won,
+                                                     params.forecast.freq)
 
     bookings_series = forecast.series_from_bookings(opportunities, params.forecast.levels, params.forecast.freq,
-                                                    end=history_end)
+                                                    start=whole_from, end=history_end)
     bookings = forecast.forecast_step(bookings_series, params.forecast)
 
     leads = tables.get("leads")
     lead_series = lead_reconciled = lead_volume = None
     if leads is not None:
-        lead_series = forecast.series_from_counts(leads, "created_date", [[]], params.forecast.freq,
-                                                  end=history_end, table="leads")
+        first_lead = leads["created_date"].min()
+        lead_series = forecast.series_from_counts(
+            leads, "created_date", [[]], params.forecast.freq, end=history_end, table="leads",
+            start=demand_overview.whole_history_start(first_lead, first_lead, params.forecast.freq))
         lead_fc = forecast.forecast_step(lead_series, params.forecast, reconcile_levels=False)
         lead_reconciled, lead_volume = lead_fc.reconciled, lead_fc.scenarios
 
@@ -107,7 +114,8 @@ def run(step: Step) -> DemandResult:
     hardware = (demand_plan.hardware_units(tables["orders"], tables["products"], as_of, params.quarter_start,
                                            params.quarter_end, params.demand) if has_hardware else None)
     return DemandResult(
-        target=target, history_end=history_end, bookings_series=bookings_series, bookings=bookings,
+        target=target, history_start=bookings_series["ds"].min(), history_end=history_end,
+        bookings_series=bookings_series, bookings=bookings,
         lead_volume_reason="" if lead_series is not None else NO_LEADS, lead_series=lead_series,
         lead_forecast_reconciled=lead_reconciled, lead_volume=lead_volume, pipeline_forecast=pipeline_fc,
         lead_forecast_reason="" if lead_fc_table is not None else LEAD_FORECAST_NEEDS_SCORES,

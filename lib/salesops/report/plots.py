@@ -228,6 +228,27 @@ def calibration(table: pd.DataFrame, title: str = "Does a predicted probability 
 
 
 @_literal_text
+def pipeline_snapshots(totals: pd.DataFrame, currency: str, title: str):
+    """Per quarter (``quarter``): the open pipeline at its start (``open_value``), the part of it due in the
+    quarter (``due_value``), what was won of that part (``due_won_value``) and everything booked in the quarter
+    (``quarter_won_value``), as grouped bars."""
+    series = (("open_value", "Open pipeline at the start", PALETTE[6]),
+              ("due_value", "Due in the quarter", PALETTE[0]),
+              ("due_won_value", "Won of what was due", PALETTE[2]),
+              ("quarter_won_value", "All bookings of the quarter", PALETTE[1]))
+    fig, ax = _subplots(figsize=(10, 4.2))
+    x = range(len(totals))
+    width = 0.8 / len(series)
+    for i, (column, label, color) in enumerate(series):
+        ax.bar([p + (i - 1.5) * width for p in x], totals[column], width=width, color=color, label=label)
+    ax.set_xticks(list(x), short_labels(totals["quarter"]))
+    ax.set_ylim(0, max(float(totals[[c for c, _, _ in series]].max().max()), 1.0) * 1.2)  # room for the legend
+    money_axis(ax, currency)
+    ax.legend(loc="upper left", ncol=len(series), fontsize=9)
+    return _finish(fig, ax, title, "Quarter (pipeline as it stood the day before it began)", f"Value ({currency})")
+
+
+@_literal_text
 def forecast_fan(history: pd.DataFrame, forecast: pd.DataFrame, title: str, ylabel: str,
                  currency: str | None = None, history_months: int = 36):
     """History (``ds``, ``y``) then the forecast (``ds``, ``mean``, ``lo-80``, ``hi-80`` and, when

@@ -8,8 +8,8 @@ not show. These are the cases where there is nothing to plan from:
 
 * no won deal closed in the history the forecast learns from (up to the last complete period before
   ``data_end``): bookings, win rates, deal sizes and the forecast all come from won deals;
-* no target: ``collect.target`` unset and no bookings in the same quarter a year before the planned one,
-  from which the target is derived (``collect.overview.quarter_target``).
+* no target: ``collect.target`` unset and no bookings in any quarter wholly in the data, from which the target
+  is derived (``collect.overview.quarter_target``).
 
 The requirements on rows (the data contract, and with ``data.on_row_error: quarantine`` the share of rows
 and of won bookings that may be set aside) are checked by ``validation.validate_tables``.
@@ -21,14 +21,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from salesops import fiscal_calendar
+from salesops import deals
 from salesops.demand.overview import history_end
 from salesops.errors import DataError
 from salesops.plan_params import Params
 
 #: Tables that no other table points to: they cannot change which opportunities are kept, so the check
 #: before a run leaves them to step 1 (activities are by far the largest table).
-_LEAF_TABLES = ("activities", "orders", "forecast_submissions", "quotas")
+_LEAF_TABLES = ("activities", "orders", "forecast_submissions", "opportunity_history", "quotas")
 
 
 def unmet(tables: dict[str, pd.DataFrame], params: Params, sources: dict[str, str] | None = None) -> list[str]:
@@ -57,14 +57,13 @@ def unmet(tables: dict[str, pd.DataFrame], params: Params, sources: dict[str, st
         try:
             quarter_target(opportunities, params)
         except ValueError:
-            year_ago = fiscal_calendar.shift_quarter(params.quarter, -4)
-            start = fiscal_calendar.quarter_start(year_ago, params.fiscal_year_start_month)
-            end = fiscal_calendar.quarter_end(year_ago, params.fiscal_year_start_month)
+            first = deals.history_start(opportunities)
             problems.append(
-                f"{source} holds no won bookings in {year_ago} ({start:%d %b %Y} – {end:%d %b %Y}), the same quarter a "
-                f"year before {params.quarter}, from which the {params.quarter} target is derived (its bookings "
-                f"grown by collect.target_growth). Fix: set collect.target in the params to the {params.quarter} "
-                f"bookings target (company currency), or add the won deals of {year_ago} to the export.")
+                f"{source} holds no won bookings in a quarter wholly in the data (deals from {first:%d %b %Y} to "
+                f"{params.data_end:%d %b %Y}), from which the {params.quarter} target is derived (the same quarter "
+                f"a year before, else the mean of the last complete quarters, grown by collect.target_growth). Fix: "
+                f"set collect.target in the params to the {params.quarter} bookings target (company currency), or "
+                "add the won deals of earlier quarters to the export.")
     return problems
 
 

@@ -98,7 +98,7 @@ def artifact_columns(table: str, columns, params: Params) -> list[str]:
     the extra columns an analysis reads (a lead's model features and engagement counts named in
     ``scoring``, its ICP dimensions named in ``icp``), never a personal column (``privacy.is_personal``)."""
     canonical = set(schema.TABLES[table].column_names) if table in schema.TABLES else set()
-    read = set()
+    read = {"amount_basis"} if table == "opportunities" else set()  # how an open deal's amount was set
     if table == "leads":
         read |= {*params.scoring.numeric_features, *params.scoring.categorical_features,
                  *params.scoring.engagement_points}

@@ -12,7 +12,8 @@ Definitions used throughout:
   from the last day of known data to the middle of the month; 1 for months of history.
 * ``headcount`` = present_share × survival; ``ramped_equivalents`` = headcount × ramp.
 * ``productivity`` — bookings per ramped-rep-month: won bookings of a segment's account executives over
-  the history window ÷ their ramped equivalents summed over the window's months.
+  the history window ÷ their ramped equivalents summed over the days of the window each was known to sell
+  (inside the data, from the hire date or else the first opportunity: ``active_share``).
 * ``capacity`` = ramped_equivalents × productivity, bookings per month in the company currency.
 """
 
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from salesops.contract.schema import TEXT_DTYPE
-from salesops.deals import UNKNOWN, won_mask
+from salesops.deals import UNKNOWN, history_start, won_mask
 
 AE = "AE"
 DAYS_PER_MONTH = 365.25 / 12
@@ -110,10 +111,39 @@ def team_by_month(equivalents: pd.DataFrame, by: Sequence[str] = ("segment",)) -
             .reset_index().sort_values(keys, kind="stable").reset_index(drop=True))
 
 
+def active_share(team: pd.DataFrame, reps: pd.DataFrame, opportunities: pd.DataFrame, as_of) -> np.ndarray:
+    """Share of each ``team`` row's month (rep_id, ds) in which its person is known to have been selling:
+    only days inside the data (from ``deals.history_start`` of the opportunities to ``as_of``) count, and a person
+    without a hire date counts from the day they created their first opportunity (never, without one: a listed
+    user who sold nothing is no evidence of what a rep sells)."""
+    starts = pd.DatetimeIndex(team["ds"])
+    ends = starts + pd.offsets.MonthEnd(0)
+    data_from = history_start(opportunities)
+    data_from = pd.Timestamp.min if pd.isna(data_from) else data_from
+    hire = (reps.set_index("rep_id")["hire_date"] if "hire_date" in reps.columns
+            else pd.Series(pd.NaT, index=reps["rep_id"], dtype="datetime64[ns]"))
+    opened = "created_date" if "created_date" in opportunities.columns else "close_date"
+    first_deal = opportunities.groupby("rep_id", observed=True)[opened].min()
+    no_hire = team["rep_id"].map(hire).isna().to_numpy(dtype=bool)
+    # from the data's first day; without a hire date, from the first deal too (NaT: never)
+    selling_from = pd.to_datetime(team["rep_id"].map(first_deal).astype("datetime64[ns]"))
+    first = pd.Series(data_from, index=team.index, dtype="datetime64[ns]")
+    first = first.where(~no_hire, selling_from.where(selling_from > data_from, data_from).where(selling_from.notna()))
+    begin = first.where(first > starts, starts)
+    end = pd.Series(ends.where(ends < pd.Timestamp(as_of).normalize(), pd.Timestamp(as_of).normalize()),
+                    index=team.index)
+    days = (ends - starts).days.to_numpy(dtype=float) + 1
+    active = ((end - begin).dt.days.to_numpy(dtype=float) + 1) / days
+    return np.where(first.isna().to_numpy(), 0.0, np.clip(np.nan_to_num(active, nan=0.0), 0.0, 1.0))
+
+
 def measured_productivity(opportunities: pd.DataFrame, reps: pd.DataFrame, as_of, history_months: int,
                           ramp_curve: Sequence[float], overrides: dict[str, float] | None = None) -> pd.DataFrame:
     """Bookings per ramped-rep-month by segment, measured over the ``history_months`` calendar months that end
     with the month of ``as_of`` (deals won in those months by account executives, by the rep's segment).
+
+    Rep-months count only the days each rep is known to have sold (:func:`active_share`: inside the data's
+    history, from the hire date or, without one, from the rep's first opportunity).
 
     Columns: segment, bookings, ramped_rep_months, measured (bookings ÷ ramped_rep_months; NaN without
     ramped months), productivity (the override when given, else measured), source ("measured" / "params").
@@ -123,9 +153,7 @@ def measured_productivity(opportunities: pd.DataFrame, reps: pd.DataFrame, as_of
     last_month = as_of.to_period("M").to_timestamp()
     months = pd.date_range(end=last_month, periods=history_months, freq="MS")
     team = ramped_equivalents(rep_months(reps, months), ramp_curve, 0.0, as_of)
-    # a month cut by as_of counts only its known days
-    cut = ((as_of - last_month).days + 1) / last_month.days_in_month
-    team.loc[team["ds"] == last_month, "ramped_equivalents"] *= cut
+    team["ramped_equivalents"] *= active_share(team, reps, opportunities, as_of)
     rep_months_by_segment = team.groupby("segment")["ramped_equivalents"].sum()
 
     won = won_mask(opportunities)
@@ -149,11 +177,50 @@ def measured_productivity(opportunities: pd.DataFrame, reps: pd.DataFrame, as_of
     return out.astype({"segment": TEXT_DTYPE, "source": TEXT_DTYPE})
 
 
+def rep_productivity(opportunities: pd.DataFrame, reps: pd.DataFrame, as_of, history_months: int,
+                     ramp_curve: Sequence[float], segment_rates: pd.Series, prior_months: float) -> pd.DataFrame:
+    """Each account executive's own bookings per ramped month, shrunk toward the segment's rate by how much
+    evidence the rep has (a credibility weight, as in empirical Bayes):
+
+        rate_i = (bookings_i + prior_months × segment_rate) / (ramped_rep_months_i + prior_months)
+
+    ``bookings_i``: won in the ``history_months`` to ``as_of`` (company currency); ``ramped_rep_months_i``: the
+    rep's ramped months over the same window, counting only the days the rep is known to sell
+    (:func:`active_share`). A rep with no measured months gets the segment's rate; one with many gets close to
+    their own. ``segment_rates``: productivity per segment (``measured_productivity``), NaN rate where unknown.
+
+    Columns: rep_id, bookings, ramped_rep_months, own_rate (bookings ÷ ramped months; NaN without months),
+    evidence_share (ramped months ÷ (ramped months + prior_months)), rate.
+    """
+    as_of = pd.Timestamp(as_of)
+    months = pd.date_range(end=as_of.to_period("M").to_timestamp(), periods=history_months, freq="MS")
+    team = ramped_equivalents(rep_months(reps, months), ramp_curve, 0.0, as_of)
+    team["ramped_equivalents"] *= active_share(team, reps, opportunities, as_of)
+    rep_ids = reps.loc[reps["role"].astype(object).eq(AE).fillna(False).to_numpy(bool), "rep_id"].astype(object)
+    ramped = team.groupby(team["rep_id"].astype(object))["ramped_equivalents"].sum().reindex(rep_ids).fillna(0.0)
+    close = pd.to_datetime(opportunities["close_date"])
+    won = opportunities.loc[won_mask(opportunities) & (close >= months[0]).to_numpy(bool)
+                            & (close <= as_of).to_numpy(bool)]
+    bookings = won.groupby(won["rep_id"].astype(object))["amount"].sum().reindex(rep_ids).fillna(0.0)
+    segment = reps.set_index("rep_id")["segment"] if "segment" in reps else pd.Series(dtype=object)
+    prior = rep_ids.map(segment).astype(object).fillna(UNKNOWN).map(segment_rates).astype(float).to_numpy()
+    months_known, booked = ramped.to_numpy(dtype=float), bookings.to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        own = np.where(months_known > 0, booked / months_known, np.nan)
+        shrunk = (booked + prior_months * prior) / (months_known + prior_months)
+    rate = np.where(np.isnan(prior), own, shrunk if prior_months > 0 else np.where(months_known > 0, own, prior))
+    evidence = months_known / (months_known + prior_months) if prior_months > 0 else (months_known > 0) * 1.0
+    return pd.DataFrame({"rep_id": rep_ids.to_numpy(), "bookings": booked, "ramped_rep_months": months_known,
+                         "own_rate": own, "evidence_share": evidence, "rate": rate}).astype({"rep_id": TEXT_DTYPE})
+
+
 def observed_attrition(reps: pd.DataFrame, as_of, history_months: int) -> pd.DataFrame:
     """Attrition actually seen per role over the ``history_months`` months to ``as_of``.
 
     Columns: role, average_headcount (mean over the months of present_share sums), leavers (end_date in the
-    window), annual_rate = leavers ÷ average_headcount × 12 ÷ history_months (NaN with no headcount).
+    window), annual_rate = leavers ÷ average_headcount × 12 ÷ history_months (NaN with no headcount, and NaN
+    when the reps table records no end date at all: an export of current users shows no leaver whatever the
+    attrition, so 0% would not be a measurement).
     """
     as_of = pd.Timestamp(as_of)
     months = pd.date_range(end=as_of.to_period("M").to_timestamp(), periods=history_months, freq="MS")
@@ -168,8 +235,9 @@ def observed_attrition(reps: pd.DataFrame, as_of, history_months: int) -> pd.Dat
     out = pd.DataFrame({"role": sorted(set(average.index) | set(leavers.index))})
     out["average_headcount"] = out["role"].map(average).fillna(0.0).astype(float)
     out["leavers"] = out["role"].map(leavers).fillna(0).astype(int)
+    recorded = "end_date" in reps and reps["end_date"].notna().any()
     out["annual_rate"] = (out["leavers"] / out["average_headcount"].where(out["average_headcount"] > 0)
-                          * 12 / history_months)
+                          * 12 / history_months) if recorded else np.nan
     return out.astype({"role": TEXT_DTYPE})
 
 

@@ -108,6 +108,9 @@ def supply_findings(plan: SupplyPlan, params: Params) -> list[str]:
     if ae_attrition is not None and pd.notna(ae_attrition):
         sentences.append(f"Account executives left at {percent(ae_attrition)} a year over the last "
                          f"{settings.history_months} months; the plan assumes {percent(settings.attrition_annual)}.")
+    elif ae_attrition is not None:
+        sentences.append(f"Attrition could not be measured (the reps table records no end dates); the plan assumes "
+                         f"{percent(settings.attrition_annual)} a year (assumed, supply.attrition_annual).")
     if len(plan.inventory):
         risky = plan.inventory[plan.inventory["stockout_risk_before_delivery"] > 1 - params.inventory.service_level]
         for row in risky.itertuples():

@@ -1,4 +1,4 @@
-"""The deterministic sample company: every canonical table, generated from one seed.
+"""The deterministic sample company: every canonical table but the stage history, generated from one seed.
 
 What is modelled (all amounts in the company currency, all durations in days unless named otherwise):
 
@@ -55,4 +55,4 @@ Modules, one concern each, in the order ``generate_sample`` runs them (every dra
 
 from __future__ import annotations
 
-from salesops.data.sample.generate import generate_sample, write_sample
+from salesops.data.sample.generate import SAMPLE_TABLES, generate_sample, write_sample

@@ -25,19 +25,22 @@ from salesops.data.sample.tables import (
 )
 
 
-#: Contract tables the sample company does not hold: it carries quotas on its reps and one product per deal, so a
-#: quota history and line items would add nothing (their rules are tested on hand-made files).
-NOT_IN_SAMPLE: tuple[str, ...] = ("quotas", "opportunity_lines")
+#: The tables of the sample company, in ``schema.TABLES`` order: it has no stage history (``opportunity_history``),
+#: and it carries quotas on its reps and one product per deal, so a quota history (``quotas``) and line items
+#: (``opportunity_lines``) would add nothing (their rules are tested on hand-made files).
+SAMPLE_TABLES: tuple[str, ...] = tuple(name for name in schema.TABLES
+                                       if name not in ("opportunity_history", "quotas", "opportunity_lines"))
 
 
 def generate_sample(
     end_date: str | pd.Timestamp, scale: float = 1.0, seed: int = 42, history_years: int = 3
 ) -> dict[str, pd.DataFrame]:
-    """Generate the sample company's canonical tables (all but ``NOT_IN_SAMPLE``).
+    """Generate the sample company's canonical tables: every table of the contract but the stage history, the
+    quota history and line items (``SAMPLE_TABLES``).
 
     ``end_date`` is the last day of history (e.g. the day before the quarter being planned). ``scale`` 1
     gives about 60 AEs at ``end_date`` (and about 20k opportunities over three years); every count grows
-    linearly with it. Returns ``{table name: DataFrame}`` in ``schema.TABLES`` order, with the canonical
+    linearly with it. Returns ``{table name: DataFrame}`` in ``SAMPLE_TABLES`` order, with the canonical
     columns and dtypes; money is in the company currency, durations in minutes.
     """
     if not scale > 0:
@@ -75,7 +78,7 @@ def generate_sample(
     frames["products"] = products_frame(orders)
     frames["orders"] = orders_frame(orders)
     frames["forecast_submissions"] = submissions_frame(submissions, rep_ids)
-    return {name: frames[name] for name in schema.TABLES if name not in NOT_IN_SAMPLE}
+    return {name: frames[name] for name in SAMPLE_TABLES}
 
 
 def write_sample(
@@ -84,7 +87,7 @@ def write_sample(
     """Generate the sample company and write one Parquet file per table, ``<folder>/<table>.parquet``.
 
     The bytes are deterministic for the same arguments (and the same pyarrow version). Returns the paths
-    written, in ``schema.TABLES`` order.
+    written, in ``SAMPLE_TABLES`` order.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
