@@ -208,6 +208,10 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
              "share_in_period:float lead_sourced_bookings:float converted_open_bookings:float downside:float "
              "base:float upside:float win_rate:float average_deal_size:float median_lag_days:float "
              "median_conversion_lag_days:float lead_sourced_share:float", optional=True),
+    _declare("method_backtest", DEMAND,
+             "the pipeline and statistical forecasts of past quarters made on each quarter's eve (needs the stage "
+             "history), against what was booked", "quarter:text method:text forecast:float actual:float error:float",
+             optional=True),
     _declare("demand_comparison", DEMAND,
              "the planned quarter's bookings per method and scenario, and the blend (also read by the next quarter's plan review)",
              "method:text scenario:text bookings:float weight:float vs_reference:float weight_basis:text "

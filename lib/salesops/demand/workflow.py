@@ -18,15 +18,21 @@ from salesops import deals
 from salesops.collect import overview as collect_overview
 from salesops.demand import forecast
 from salesops.demand import overview as demand_overview
+from salesops.demand import method_backtest
 from salesops.demand import plan as demand_plan
+from salesops.demand.plan import pipeline_backtest
 from salesops.report.present import Metric
 
 if TYPE_CHECKING:
+    from salesops.plan_params import Params
     from salesops.runner.step import Step
 
 NO_LEADS = "There is no leads table, so lead volume cannot be forecast."
 LEAD_FORECAST_NEEDS_SCORES = "The lead-based forecast needs the leads table and their scores from step 1."
 HARDWARE_NEEDS_TABLES = "Hardware unit demand needs the orders and products tables."
+NO_STAGE_HISTORY = ("The pipeline method can be backtested only with a stage history (the opportunity_history "
+                    "table: Salesforce's OpportunityHistory, HubSpot's deal stage history): with it, the pipeline of "
+                    "each past quarter's eve is rebuilt and forecast, and the blend weighs each method by its error.")
 #: The input tables the hardware unit demand is measured from.
 HARDWARE_TABLES = frozenset({"orders", "products"})
 
@@ -48,6 +54,8 @@ class DemandResult:
     pipeline_forecast: pd.DataFrame
     lead_forecast_reason: str
     lead_forecast: pd.DataFrame | None  # the lead-based forecast of bookings
+    method_backtest: pd.DataFrame | None  # the pipeline and statistical methods on past quarters (stage history)
+    method_backtest_reason: str
     comparison: pd.DataFrame  # the forecasts per method and scenario, and their blend
     metrics: list[Metric]
     findings: list[str]
@@ -64,6 +72,7 @@ class DemandResult:
                 "pipeline_forecast": self.pipeline_forecast, "demand_comparison": self.comparison,
                 "segment_demand": self.segment_demand, "demand_drivers": self.drivers,
                 "lead_volume_forecast": self.lead_volume, "lead_forecast": self.lead_forecast,
+                "method_backtest": self.method_backtest,
                 "hardware_units": self.hardware}
 
 
@@ -103,9 +112,12 @@ def run(step: Step) -> DemandResult:
         lead_fc_table = demand_plan.lead_forecast(leads, lead_scores, opportunities, as_of, params.quarter_start,
                                                   params.quarter_end, params.demand, new_leads)
 
+    backtested = backtest_methods(opportunities, tables.get("opportunity_history"), bookings_series,
+                                  bookings.backtest, params)
     comparison = demand_plan.compare_forecasts(
         bookings.scenarios, pipeline_fc, lead_fc_table, params.demand,
-        demand_overview.backtest_errors(bookings.backtest),
+        (method_backtest.method_errors(backtested) if backtested is not None else None)
+        or demand_overview.backtest_errors(bookings.backtest),
         period_start=params.quarter_start, period_end=params.quarter_end, currency=currency)
     segment_demand = demand_overview.blended_by_segment(bookings.scenarios, comparison, params)
     drivers = demand_plan.demand_drivers(segment_demand, opportunities, leads, tables.get("products"), as_of,
@@ -119,12 +131,30 @@ def run(step: Step) -> DemandResult:
         lead_volume_reason="" if lead_series is not None else NO_LEADS, lead_series=lead_series,
         lead_forecast_reconciled=lead_reconciled, lead_volume=lead_volume, pipeline_forecast=pipeline_fc,
         lead_forecast_reason="" if lead_fc_table is not None else LEAD_FORECAST_NEEDS_SCORES,
-        lead_forecast=lead_fc_table, comparison=comparison,
+        lead_forecast=lead_fc_table, method_backtest=backtested,
+        method_backtest_reason="" if backtested is not None else NO_STAGE_HISTORY, comparison=comparison,
         metrics=demand_overview.demand_metrics(comparison, target, lead_volume, params),
         findings=demand_overview.demand_findings(comparison, target, bookings.backtest, params),
         differences=demand_plan.explain_differences(comparison, currency),
         segment_demand=segment_demand, drivers=drivers,
         hardware_reason="" if has_hardware else HARDWARE_NEEDS_TABLES, hardware=hardware)
+
+
+def backtest_methods(opportunities: pd.DataFrame, history: pd.DataFrame | None, bookings_series: pd.DataFrame,
+                     backtest: pd.DataFrame, params: Params) -> pd.DataFrame | None:
+    """The pipeline and the statistical methods on the same past quarters (``method_backtest``), rebuilt from the
+    stage history; None without a history, or when no past quarter could be forecast by both."""
+    starts = pipeline_backtest.backtest_quarter_starts(history, params.data_end, params.fiscal_year_start_month)
+    total = backtest.loc[backtest["unique_id"].astype(str) == forecast.TOTAL_ID, "model"]
+    if not starts or total.empty:
+        return None
+    pipeline = pipeline_backtest.pipeline_backtest(opportunities, history, starts, params.demand,
+                                                   params.fiscal_year_start_month, params.collect.open_deal_value)
+    statistical = method_backtest.statistical_backtest(
+        bookings_series[bookings_series["unique_id"].astype(str) == forecast.TOTAL_ID], str(total.iloc[0]), starts,
+        params.forecast, params.fiscal_year_start_month)
+    compared = method_backtest.compare_methods(pipeline, statistical)
+    return compared if len(compared) else None
 
 
 def write(step: Step, result: DemandResult) -> None:

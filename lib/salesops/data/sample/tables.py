@@ -23,11 +23,13 @@ def _dates(days: np.ndarray) -> np.ndarray:
 
 
 def _frame(table: str, columns: dict) -> pd.DataFrame:
-    """Build ``table`` with every canonical column, in schema order, cast to its canonical dtype."""
+    """Build ``table`` with every canonical column, in schema order, cast to its canonical dtype; an optional
+    column the simulation does not make (an opportunity's currency: the sample sells in one) is empty."""
     spec = schema.TABLES[table]
+    rows = len(next(iter(columns.values())))
     data = {}
     for col in spec.columns:
-        values = columns[col.name]
+        values = columns[col.name] if col.required or col.name in columns else [None] * rows
         if col.kind == "string":
             data[col.name] = pd.array(np.asarray(values, dtype=object), dtype="string")
         elif col.kind in ("date", "datetime"):
