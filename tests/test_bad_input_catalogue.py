@@ -246,8 +246,12 @@ CASES: list[Case] = [
          params={"data": {"on_row_error": "quarantine", "max_reject_share": 0.5}}),
     Case("no_won_deal", edit("opportunities", lambda f: f.assign(stage="Closed Lost", forecast_category="omitted")),
          "opportunities.csv holds no won deal closed by 31 Dec 2026", unplannable=True),
-    Case("no_bookings_to_derive_the_target", cells("opportunities", close_date={0: "2026-04-02"}),
-         "opportunities.csv holds no won bookings in 2026Q1", unplannable=True),
+    # deals from 15 Feb 2026: 2026Q1 is only partly in the data, and its one won deal is the only one
+    Case("no_bookings_to_derive_the_target", edit("opportunities", lambda f: f.assign(
+        created_date="2026-02-15", close_date=["2026-02-20", "2026-05-30", "2027-01-20", "2027-01-20", "2026-11-30"],
+        stage=["Closed Won", "Closed Lost", "Proposal", "Proposal", "Negotiation"],
+        forecast_category=["closed", "omitted", "commit", "best_case", "commit"])),
+         "opportunities.csv holds no won bookings in a quarter wholly in the data", unplannable=True),
     Case("won_deals_only_in_the_future", cells("opportunities", close_date={0: "2027-01-10", 2: "2027-01-12"}),
          "its 2 won deals close later", params={"collect": {"target": 50000}}, unplannable=True),
 ]

@@ -99,8 +99,9 @@ def test_params_override_the_preset(tmp_path):
 
 def test_unknown_preset_is_rejected(tmp_path):
     path = tmp_path / "q.yaml"
-    path.write_text(yaml.safe_dump({"data": {"preset": "zoho"}}))
-    with pytest.raises(ValueError, match=r"data\.preset: Input should be 'salesforce', 'hubspot' or 'pipedrive'"):
+    path.write_text(yaml.safe_dump({"data": {"preset": "sugarcrm"}}))
+    with pytest.raises(ValueError, match=r"data\.preset: Input should be 'salesforce', 'hubspot', 'pipedrive', "
+                                         r"'dynamics' or 'zoho'"):
         load_params("2027Q1", path, ROOT)
 
 

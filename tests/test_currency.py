@@ -116,3 +116,16 @@ def test_outliers_are_judged_after_conversion(tmp_path):
     folder = write_export(tmp_path / "export", tables)
     inputs = load_inputs(_params(folder, max_amount_ratio=100, flag_amount_ratio=100))
     assert inputs.tables["opportunities"]["amount"].iloc[4] == 30000.0
+
+
+def test_a_column_named_like_a_canonical_one_can_be_left_out(tmp_path):
+    # an invoice currency next to amounts already in USD: left out, nothing is converted
+    folder = _export(tmp_path, ["CLP", "Sin_Factura", "USD", "MXN", ""], None)
+    tables = tiny_export()
+    tables["opportunities"] = tables["opportunities"].assign(currency=["CLP", "Sin_Factura", "USD", "MXN", ""])
+    write_export(folder, tables)
+    inputs = load_inputs(folder_params(folder, ignore_columns={"opportunities": ["currency"]}))
+    assert "currency" not in inputs.tables["opportunities"].columns
+    assert inputs.tables["opportunities"]["amount"].tolist() == [10000.0, 25000.0, 40000.0, 15000.0, 30000.0]
+    with pytest.raises(DataError, match="column 'currency': 3 rows hold a currency with no exchange rate"):
+        load_inputs(folder_params(folder))

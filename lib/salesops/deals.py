@@ -138,8 +138,8 @@ def history_start(opportunities: pd.DataFrame) -> pd.Timestamp:
 
 
 #: A period counts as wholly in the data when the data covers at least this share of its days: a history that
-#: starts a few days into a quarter (the first deal created on 5 January) still measures that quarter.
-COMPLETE_SHARE = 0.9
+#: starts a week or so into a quarter (the first deal created on 11 January) still measures that quarter.
+COMPLETE_SHARE = 0.85
 
 
 def complete_periods(periods: pd.PeriodIndex, first_day: pd.Timestamp, last_day: pd.Timestamp | None = None

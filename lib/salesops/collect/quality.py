@@ -273,6 +273,18 @@ _CHECKS.update({
         "{n} deal was entered in another currency and converted with the currency_rates table",
         "{n} deals were entered in other currencies and converted with the currency_rates table",
         "Keep the currency_rates export as current as the deals (dated rates for the periods planned)."),
+    "placeholder_ids_emptied": _CheckSpec(
+        "opportunities", "low", "placeholder ids (Salesforce's empty id 000000000000000AAA) read as empty",
+        "{n} cell held a placeholder id; it was read as empty",
+        "{n} cells held placeholder ids; they were read as empty",
+        "Sales ops may fill the links the CRM left empty where they are known (a deal's account, a task's "
+        "deal)."),
+    "other_kind_ids_emptied": _CheckSpec(
+        "activities", "low", "ids of another kind of record (an account on a task's WhatId) read as empty",
+        "{n} cell named another kind of record than the column holds; it was read as empty",
+        "{n} cells named another kind of record than the column holds; they were read as empty",
+        "These activities still count, without a deal; link them to their deal in the CRM if they belong to "
+        "one."),
 })
 
 #: Money values far above their column's median (``validation.amount_outlier_rows``); the table varies.
@@ -631,11 +643,11 @@ def audit_checks(tables: Mapping[str, pd.DataFrame], rejects: pd.DataFrame | Non
     * every table with money columns, when ``flag_amount_ratio`` is given (``data.flag_amount_ratio``):
       ``amount_outliers`` (high) — rows with a money value more than that many times the median of its
       column's positive values (``validation.amount_outlier_rows``), after the table's other checks.
-    * documented rules applied on load (``adjustments`` from ``derive.apply_rules``; low):
-      ``reps_derived``, ``accounts_derived``, ``product_spellings_unified``, ``amounts_converted``, and those of
-      several files, line items and quota history (``rows_collapsed``, ``collapsed_values_disagree``,
-      ``line_amounts_computed``, ``product_from_lines``, ``products_from_lines``, ``quota_from_quotas``) — one
-      row per rule applied.
+    * documented rules applied on load (``adjustments`` from ``derive.apply_rules``, ``export_ids.empty_ids``, the
+      currency conversion and the rules of several files, line items and quota history; low): ``reps_derived``,
+      ``accounts_derived``, ``product_spellings_unified``, ``placeholder_ids_emptied``, ``other_kind_ids_emptied``,
+      ``amounts_converted``, ``rows_collapsed``, ``collapsed_values_disagree``, ``line_amounts_computed``,
+      ``product_from_lines``, ``products_from_lines``, ``quota_from_quotas`` — one row per rule applied.
 
     Rows are ordered by table (schema order), rejects first, then the checks in the order above.
     """

@@ -29,8 +29,11 @@ feed a second table whose key repeats on its rows (a deals file carrying each ac
 Names below are canonical. A CRM export keeps its own names: `data.columns` maps them onto these
 (`{Opportunity ID: opportunity_id}`), `data.values` maps values (stage names such as `Closed Won`; the
 mappings of the opportunities' stage and forecast category apply to the stage history too, under its own),
-`data.true_values` / `data.false_values` add yes/no spellings and `data.date_format` gives the date format
-(ISO `2026-03-31` is always read). Columns not listed here are kept as they are.
+`data.true_values` / `data.false_values` add yes/no spellings to true/false, yes/no, y/n, on/off and 1/0
+(also `1.0`/`0.0`), and `data.date_format` gives the date format (ISO `2026-03-31` is always read). Columns not
+listed here are kept as they are. In every id column (`*_id`), a placeholder for "no id" such as Salesforce's
+`000000000000000AAA` (15 or 18 characters of zeros, ending in nothing, `AAA` or `AAAAAA`) is read as empty, and
+`salesops check` and the data-quality page count the cells.
 
 A file's first non-empty row is its header; each column name appears once. Timestamps with a zone or
 offset (`2026-01-05T10:00:00Z`, `+02:00`) are converted to the company's time zone (`timezone`, default

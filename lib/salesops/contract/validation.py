@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from salesops.contract import assembly, collapse, line_items, quarantine, quota_history
-from salesops.contract import currency, derive, privacy, schema
+from salesops.contract import currency, derive, export_ids, privacy, schema
 from salesops.contract.assembly import RowLocator
 from salesops.contract.presets import PRESETS, Preset
 from salesops.errors import DataError
@@ -44,8 +44,10 @@ _REJECT_DTYPES = {"table": "string", "file": "string", "row": "int64", "column":
                   "value": "string", "message": "string", "cause_table": "string", "cause_file": "string",
                   "cause_row": "int64", "cause": "string", "is_cause": "bool", "won_deal": "bool",
                   "won_amount": "float64"}
-_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
-_FALSE = {"false", "f", "no", "n", "0", "0.0"}
+_TRUE = {"true", "t", "yes", "y", "on", "1"}
+_FALSE = {"false", "f", "no", "n", "off", "0"}
+#: 1 and 0 as numbers may be written with decimals (1.0, 0,00): a spreadsheet's or a database's checkbox.
+_ONE, _ZERO = r"\+?0*1(?:[.,]0*)?", r"[+-]?0+(?:[.,]0*)?"
 _SHOW_ROWS = 5
 
 
@@ -136,6 +138,9 @@ class MappingRules:
     """How a CRM export maps onto the canonical tables: the ``data`` params over an optional preset."""
 
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Per table, export columns left out before mapping (a column named like a canonical one that means
+    #: something else: an invoice currency next to amounts already converted).
+    ignored: dict[str, tuple[str, ...]] = field(default_factory=dict)
     values: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     date_format: str | None = None
     true_values: tuple[str, ...] = ()
@@ -183,6 +188,7 @@ class MappingRules:
                 values = {**values, table: {**values.get(table, {}), column: shared}}
         return cls(
             columns=data_params.columns,
+            ignored={table: tuple(names) for table, names in data_params.ignore_columns.items()},
             values=values,
             date_format=data_params.date_format or (preset.date_format if preset else None),
             true_values=tuple(data_params.true_values),
@@ -205,19 +211,25 @@ class MappingRules:
     def feeds(self, table: str, present: list[str]) -> dict[str, tuple[str, ...]]:
         """Export column → the canonical column(s) it feeds for ``table``: the params' own mapping (one export
         column may feed several canonical ones, ``{Owner: [rep_id, name]}``), then, for canonical columns still
-        missing, the first of the preset's names that is present."""
+        missing, the first of the preset's names that is present (an export column the params do not map may
+        feed several of them: a Zoho account name is the account's id and its name)."""
         feeds = {source: (target,) if isinstance(target, str) else tuple(target)
                  for source, target in self.columns.get(table, {}).items()}
         fed = {canonical for targets in feeds.values() for canonical in targets}
         if self.preset is not None:
+            mapped_by_params = set(feeds)
             for canonical, names in self.preset.columns.get(table, {}).items():
                 if canonical in present or canonical in fed:
                     continue
                 found = next((name for name in names if name in present), None)
-                if found is not None and found not in feeds:
-                    feeds[found] = (canonical,)
+                if found is not None and found not in mapped_by_params:
+                    feeds[found] = feeds.get(found, ()) + (canonical,)
                     fed.add(canonical)
         return feeds
+
+    def id_prefixes(self, table: str) -> dict[str, str]:
+        """The preset's key prefix per id column of ``table`` (``export_ids.empty_ids``); none without a preset."""
+        return self.preset.id_prefixes.get(table, {}) if self.preset is not None else {}
 
     def renames(self, table: str, present: list[str]) -> dict[str, str]:
         """Export column → the canonical column it is renamed to (the first it feeds; ``feeds`` gives all)."""
@@ -229,7 +241,9 @@ class MappingRules:
 
 def map_columns(raw: pd.DataFrame, spec: schema.TableSpec, source: str, rules: MappingRules) -> pd.DataFrame:
     """Rename export columns to canonical ones (an export column that feeds several canonical columns is
-    renamed to the first and copied to the others) and check the required columns and rows are there."""
+    renamed to the first and copied to the others) and check the required columns and rows are there. Export
+    columns listed in ``data.ignore_columns`` are left out first."""
+    raw = raw.drop(columns=[c for c in rules.ignored.get(spec.name, ()) if c in raw.columns])
     feeds = {source: targets for source, targets in rules.feeds(spec.name, [str(c) for c in raw.columns]).items()
              if source in raw.columns}
     fed_by: dict[str, list[str]] = {}
@@ -255,8 +269,8 @@ def map_columns(raw: pd.DataFrame, spec: schema.TableSpec, source: str, rules: M
     copies = {target: raw[source] for source, targets in feeds.items() for target in targets[1:]}
     if copies:
         frame = frame.assign(**copies)
-    if rules.preset is not None and rules.preset.prepare is not None and spec.name == "opportunities":
-        frame = rules.preset.prepare(frame)
+    if rules.preset is not None:
+        frame = rules.preset.prepare_table(spec.name, frame)
     if frame.empty:
         raise DataError(
             f"{source} has no data rows (only a header or nothing at all). Expected at least one "
@@ -621,13 +635,13 @@ def _convert_bools(values, spec, column, source, rules, problems) -> pd.Series:
     false_set = _FALSE | {v.lower() for v in rules.false_values}
     text = values.astype("string").str.strip().str.lower()
     result = pd.Series(pd.NA, index=values.index, dtype="boolean")
-    result[text.isin(true_set).fillna(False).astype(bool)] = True
-    result[text.isin(false_set).fillna(False).astype(bool)] = False
+    result[(text.isin(true_set) | text.str.fullmatch(_ONE)).fillna(False).astype(bool)] = True
+    result[(text.isin(false_set) | text.str.fullmatch(_ZERO)).fillna(False).astype(bool)] = False
     bad = text.notna() & (text != "") & result.isna()
     if bad.any():
         problems.append(Problem(
             spec.name, source, column.name, "invalid_value", values.index[bad], values[bad],
-            "true or false (also yes/no, y/n, 1/0)",
+            "true or false (also yes/no, y/n, on/off, 1/0, 1.0/0.0)",
             "correct the cells, or list the export's spellings in data.true_values / data.false_values; "
             + QUARANTINE_HINT,
         ))
@@ -895,13 +909,15 @@ class _Mapped:
     adjustments: list[tuple] = field(default_factory=list)
 
     def add(self, name: str, raw: RawTable, source: str, rules: MappingRules) -> list[Problem]:
-        """Map ``raw`` file by file, stack the files, collapse it when ``rules.collapse`` names it, type it and
-        keep its row problems, which it returns. Raises DataError for a table-level problem (nothing is kept
-        then)."""
+        """Map ``raw`` file by file, stack the files, read placeholder ids as empty (``export_ids.empty_ids``),
+        collapse it when ``rules.collapse`` names it, type it and keep its row problems, which it returns. Raises
+        DataError for a table-level problem (nothing is kept then)."""
         spec = schema.TABLES[name]
         parts = [(source, raw)] if isinstance(raw, pd.DataFrame) else raw
         frame, locator = assembly.stack([(file, map_columns(_row_labelled(part), spec, file, rules))
                                          for file, part in parts])
+        frame, emptied = export_ids.empty_ids(frame, name, rules.id_prefixes(name))
+        self.adjustments += emptied  # read before the tables were derived: these come first
         if name in rules.collapse:
             frame, collapsed = collapse.collapse_rows(frame, spec, locator.name)
             self.adjustments += collapsed

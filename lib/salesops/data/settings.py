@@ -43,7 +43,7 @@ class DataParams(Settings):
 
     source: Literal["sample", "folder"] = "sample"
     dir: str | None = None
-    preset: Literal["salesforce", "hubspot", "pipedrive"] | None = None
+    preset: Literal["salesforce", "hubspot", "pipedrive", "dynamics", "zoho"] | None = None
     on_row_error: Literal["error", "quarantine"] = "error"
     max_reject_share: Share = 0.2
     encoding: str = "utf-8"
@@ -53,6 +53,8 @@ class DataParams(Settings):
     collapse: ListOf(Text("accounts"), "table names", ["accounts"], unique=True) = ()
     columns: dict[str, dict[str, CanonicalColumns]] = Field(default_factory=dict)
     values: dict[str, dict[str, dict[str, str]]] = Field(default_factory=dict)
+    #: Export columns to leave out, per table: one named like a canonical column that means something else.
+    ignore_columns: dict[str, list[str]] = Field(default_factory=dict)
     true_values: list[str] = Field(default_factory=list)
     false_values: list[str] = Field(default_factory=list)
     decimal_separator: Literal[".", ","] = "."
@@ -60,7 +62,7 @@ class DataParams(Settings):
     flag_amount_ratio: Number("a ratio to the median amount", 1000, gt=1) = 1000.0
     max_amount_ratio: Number("a ratio to the median amount", 1_000_000, gt=1) = 1_000_000.0
 
-    @field_validator("files", "joins", "columns", "values")
+    @field_validator("files", "joins", "columns", "values", "ignore_columns")
     @classmethod
     def _known_tables(cls, mapping: dict[str, Any]) -> dict[str, Any]:
         for table in mapping:

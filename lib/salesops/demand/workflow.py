@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 NO_LEADS = "There is no leads table, so lead volume cannot be forecast."
 LEAD_FORECAST_NEEDS_SCORES = "The lead-based forecast needs the leads table and their scores from step 1."
+LEAD_FORECAST_NEEDS_LEAD_IDS = ("The lead-based forecast needs to know which lead each deal came from "
+                                "(opportunities.lead_id), to measure how often deals from leads are won.")
 HARDWARE_NEEDS_TABLES = "Hardware unit demand needs the orders and products tables."
 NO_STAGE_HISTORY = ("The pipeline method can be backtested only with a stage history (the opportunity_history "
                     "table: Salesforce's OpportunityHistory, HubSpot's deal stage history): with it, the pipeline of "
@@ -107,7 +109,8 @@ def run(step: Step) -> DemandResult:
                                                 params.demand, target=target)
     lead_scores = step.read_optional("lead_scores")
     lead_fc_table = None
-    if leads is not None and lead_scores is not None:
+    lead_fc_reason = lead_forecast_missing(leads, lead_scores, opportunities)
+    if not lead_fc_reason:
         new_leads = None if lead_volume is None else lead_volume[lead_volume["unique_id"] == forecast.TOTAL_ID]
         lead_fc_table = demand_plan.lead_forecast(leads, lead_scores, opportunities, as_of, params.quarter_start,
                                                   params.quarter_end, params.demand, new_leads)
@@ -130,8 +133,7 @@ def run(step: Step) -> DemandResult:
         bookings_series=bookings_series, bookings=bookings,
         lead_volume_reason="" if lead_series is not None else NO_LEADS, lead_series=lead_series,
         lead_forecast_reconciled=lead_reconciled, lead_volume=lead_volume, pipeline_forecast=pipeline_fc,
-        lead_forecast_reason="" if lead_fc_table is not None else LEAD_FORECAST_NEEDS_SCORES,
-        lead_forecast=lead_fc_table, method_backtest=backtested,
+        lead_forecast_reason=lead_fc_reason, lead_forecast=lead_fc_table, method_backtest=backtested,
         method_backtest_reason="" if backtested is not None else NO_STAGE_HISTORY, comparison=comparison,
         metrics=demand_overview.demand_metrics(comparison, target, lead_volume, params),
         findings=demand_overview.demand_findings(comparison, target, bookings.backtest, params),
@@ -155,6 +157,14 @@ def backtest_methods(opportunities: pd.DataFrame, history: pd.DataFrame | None, 
         params.forecast, params.fiscal_year_start_month)
     compared = method_backtest.compare_methods(pipeline, statistical)
     return compared if len(compared) else None
+def lead_forecast_missing(leads: pd.DataFrame | None, lead_scores: pd.DataFrame | None,
+                          opportunities: pd.DataFrame) -> str:
+    """Why the lead-based forecast cannot be made (a sentence for the page), or "" when it can: it needs the leads,
+    their scores from step 1, and the lead each deal came from (``opportunities.lead_id``; a CRM's contacts or
+    persons export gives leads without it)."""
+    if leads is None or lead_scores is None:
+        return LEAD_FORECAST_NEEDS_SCORES
+    return "" if "lead_id" in opportunities.columns else LEAD_FORECAST_NEEDS_LEAD_IDS
 
 
 def write(step: Step, result: DemandResult) -> None:

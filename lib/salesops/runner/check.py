@@ -90,8 +90,9 @@ def check_data(params: Params, root: Path | None = None, data_dir: Path | str | 
                                    + ("" if row.available else f" (add {row.missing})")
                                    for row in supported.itertuples()]))
     if len(result.adjustments):
-        sections.append(("Rules applied:", [f"{row.table}.{row.column}: {row.detail} ({row.rows:,} rows)"
-                                            for row in result.adjustments.itertuples()]))
+        sections.append(("Rules applied:", [
+            f"{row.table}.{row.column}: {row.detail} ({row.rows:,} row{'s' if row.rows != 1 else ''})"
+            for row in result.adjustments.itertuples()]))
     sections.append(("Problems:", problems))
     ok = not problems
     if problems and params.data.on_row_error == "quarantine":
@@ -105,19 +106,22 @@ def check_data(params: Params, root: Path | None = None, data_dir: Path | str | 
 
 
 def _mapping_text(table: str, present: list[str], rules: MappingRules) -> str:
-    """How the export columns ``present`` of ``table`` map: 'mapped Owner → rep_id, name; canonical ...; kept as
-    extra columns ...' (a table collapsed to one row per key keeps no extra column: 'collapsed to one row per
-    account_id; other columns left out ...')."""
+    """How the export columns ``present`` of ``table`` map: 'mapped Owner → rep_id, name; canonical ...; read by the
+    preset Status → stage (won, lost) ...; kept as extra columns ...' (a table collapsed to one row per key keeps
+    no extra column: 'collapsed to one row per account_id (data.collapse); other columns left out ...')."""
     feeds = rules.feeds(table, present)
     canonical = schema.TABLES[table].column_names
     fed = {target for targets in feeds.values() for target in targets}
     mapped = [f"{src} → {', '.join(targets)}" for src, targets in feeds.items() if src in present]
     as_is = [c for c in present if c in canonical and c not in fed]
-    ignored = [c for c in present if c not in feeds and c not in canonical]
+    reads = rules.preset.prepare_reads.get(table, {}) if rules.preset is not None else {}
+    read = [f"{c} → {reads[c]}" for c in present if c in reads and c not in feeds and c not in canonical]
+    ignored = [c for c in present if c not in feeds and c not in canonical and c not in reads]
     collapsed = table in rules.collapse
     return "; ".join(part for part in (
         f"mapped {'; '.join(mapped)}" if mapped else "",
         f"canonical {', '.join(as_is)}" if as_is else "",
+        f"read by the preset {'; '.join(read)}" if read else "",
         f"collapsed to one row per {schema.TABLES[table].primary_key[0]} (data.collapse)" if collapsed else "",
         f"{'other columns left out' if collapsed else 'kept as extra columns'} {', '.join(ignored)}" if ignored else "",
     ) if part)
