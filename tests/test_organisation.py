@@ -149,6 +149,9 @@ def test_measured_arr_without_products_counts_every_won_deal(deals):
     assert "no products table" in basis and "may be counted as recurring revenue" in basis
     arr, basis = organisation.measured_arr(deals.drop(columns="product"), PRODUCTS, AS_OF)
     assert arr == 45_500.0 and "no product column" in basis
+    # products derived from line items carry no kind: what is recurring is not known either
+    arr, basis = organisation.measured_arr(deals, PRODUCTS.assign(kind=pd.NA), AS_OF)
+    assert arr == 45_500.0 and "products carry no kind" in basis
 
 
 def test_measured_arr_with_products_that_carry_no_kind_counts_every_won_deal_and_says_so(deals):

@@ -103,6 +103,7 @@ def expected_performance(with_activities: bool = True) -> pd.DataFrame:
         "deals_closed": pd.array([3, 2, 2, 2], dtype="Int64"),
         # won / ramped months: A1 (3000 + 6000) / 3; A2 1000 / 2; B1 30000 / 3; B2 12000 / 3
         "bookings_per_month": [3000.0, 500.0, 10000.0, 4000.0],
+        "attainment": [nan] * 4,  # no quota history given
         "win_rate": [2 / 3, 0.5, 0.5, 0.5],
         "average_deal_size": [4500.0, 1000.0, 30000.0, 12000.0],
         "median_cycle_days": [39.5, 43.0, 119.0, 88.0],  # A1 median(50, 29)
@@ -341,7 +342,8 @@ def test_coaching_findings_largest_gaps_in_words(comparison):
 
 
 def test_every_metric_family_has_a_template_and_every_compared_metric_a_training():
-    assert set(performers.COMPARED_METRICS) - {"bookings_per_month"} == set(performers.COACHING)
+    # the outcomes are not coached: bookings per month defines the groups, attainment is bookings against quota
+    assert set(performers.COMPARED_METRICS) - {"bookings_per_month", "attainment"} == set(performers.COACHING)
     assert {spec["family"] for spec in performers.COACHING.values()} == set(performers.FAMILY_TEMPLATES)
 
 
@@ -395,3 +397,23 @@ def test_readable_comparison_formats_each_metric_in_its_unit():
     assert readable["metric"].tolist() == ["bookings per ramped month", "win rate (by count)", "demos per week"]
     assert readable["top quartile"].tolist() == ["€150,000", "33.6%", "4.8"]
     assert readable["bottom quartile"].tolist() == ["€54,079", "18.9%", "1.4"]
+
+
+def test_attainment_from_the_quota_history(reps, opportunities, activities):
+    """Won bookings in each rep's ramped interval ÷ the rep's quota rows starting in it."""
+    quotas = pd.DataFrame({
+        "rep_id": pd.array(["A1", "A1", "A1", "A1", "A2", "A2", "B1"], dtype=TEXT_DTYPE),
+        "start_date": pd.to_datetime(["2025-12-01", "2026-01-01", "2026-02-01", "2026-03-01",  # Dec: before
+                                      "2026-01-01", "2026-02-01", "2026-01-01"]),  # A2 Jan: while ramping
+        "amount": [99999.0, 3000.0, 3000.0, 3000.0, 5000.0, 2000.0, 60000.0],  # B1: one quarterly row
+    })
+    out = performers.rep_performance(opportunities, activities, reps, AS_OF, SETTINGS, quotas)
+    # A1 (3000 + 6000) / (3 x 3000) = 1.0; A2 1000 / 2000 = 0.5 (interval from Feb); B1 30000 / 60000 = 0.5;
+    # B2 has no quota row: NaN
+    assert out.set_index("rep_id")["attainment"].to_dict() == pytest.approx(
+        {"A1": 1.0, "A2": 0.5, "B1": 0.5, "B2": np.nan}, nan_ok=True)
+    comparison = performers.compare_groups(out).set_index("metric")
+    # top A1, B1 -> mean 0.75; bottom A2 (0.5), B2 (NaN, skipped) -> 0.5
+    assert comparison.loc["attainment", ["top", "bottom"]].tolist() == [0.75, 0.5]
+    without = performers.compare_groups(performers.rep_performance(opportunities, activities, reps, AS_OF, SETTINGS))
+    assert "attainment" not in set(without["metric"])  # no quota history: not compared

@@ -140,7 +140,8 @@ def test_parquet_and_excel(tmp_path, suffix):
     folder = write_export(tmp_path / "export", tiny_export(), suffix=suffix)
     inputs = load(folder)
     assert inputs.tables["opportunities"]["amount"].sum() == 120000
-    assert inputs.files["opportunities"].suffix == suffix
+    [path] = inputs.files["opportunities"]
+    assert path.suffix == suffix
 
 
 def test_column_value_and_date_mapping(tmp_path):

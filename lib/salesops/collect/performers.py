@@ -27,6 +27,10 @@ The rules, in the order they are applied:
 * **Too few reps** (``min_reps``): with fewer ramped AEs than that in total, no rep is ranked (``group`` is
   missing) and the reason is kept in ``performance.attrs["comparison_note"]``; ``compare_groups`` then returns
   an empty comparison carrying the same note, and ``coaching_findings`` returns that note as its only line.
+* **Quota attainment** (``quotas``, the quota history, optional): a rep's won bookings in the ramped interval ÷
+  the sum of the rep's quota rows starting in it (a monthly row per ramped month; a quarterly row counts whole
+  when it starts in the interval). Without a quota history, or for a rep without rows there, it is NaN and,
+  when no rep has one, not compared. Reps are still ranked by bookings per month.
 * **No activities** (``activities=None``): every activity column (``*_per_week``,
   ``selling_hours_per_week``, ``time_share_*``, ``demos_per_opportunity``) is NaN, their comparison rows are
   NaN and the findings skip them; bookings, win rate, deal size, cycle, opportunities and stage conversions
@@ -101,9 +105,11 @@ ACTIVITY_METRICS: tuple[str, ...] = (
 
 #: Metrics compared between top and bottom, in report order.
 COMPARED_METRICS: tuple[str, ...] = (
-    "bookings_per_month", "win_rate", "average_deal_size", "median_cycle_days", "opportunities_per_month",
-    *ACTIVITY_METRICS, *CONVERSION_COLUMNS.values(),
+    "bookings_per_month", "attainment", "win_rate", "average_deal_size", "median_cycle_days",
+    "opportunities_per_month", *ACTIVITY_METRICS, *CONVERSION_COLUMNS.values(),
 )
+#: Compared only when some rep has a value (attainment needs a quota history).
+OPTIONAL_METRICS: tuple[str, ...] = ("attainment",)
 
 PERFORMANCE_COLUMNS: tuple[str, ...] = (
     "rep_id", "name", "segment", "ramped_months", "deals_closed", *COMPARED_METRICS, "group",
@@ -122,6 +128,7 @@ def rep_performance(
     reps: pd.DataFrame,
     as_of,
     settings: PerformerSettings | None = None,
+    quotas: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per ramped AE employed on ``as_of`` (see the module docstring for who counts and why).
 
@@ -130,6 +137,8 @@ def rep_performance(
     * ``rep_id``, ``name``, ``segment`` (text); ``ramped_months`` (count of ramped one-month slots);
       ``deals_closed`` (count of deals won or lost).
     * ``bookings_per_month``: won amount / ramped_months (company currency per month).
+    * ``attainment``: won amount / the rep's quota rows (``quotas``: rep_id, start_date, amount) starting in the
+      ramped interval (fraction; NaN without quotas or rows).
     * ``win_rate``: won / closed, by count (fraction; NaN when nothing closed).
     * ``average_deal_size`` (mean won amount), ``median_cycle_days`` (median days created -> won), NaN when
       nothing was won — both from ``kpis.deal_size_and_cycle``.
@@ -195,6 +204,7 @@ def rep_performance(
         "ramped_months": pd.array(roster["ramped_months"], dtype="Int64"),
         "deals_closed": pd.array((rates["won"].fillna(0) + rates["lost"].fillna(0)).astype("int64"), dtype="Int64"),
         "bookings_per_month": won_value / months,
+        "attainment": _attainment(won_value, roster, quotas, as_of),
         "win_rate": rates["win_rate_count"].to_numpy(dtype="float64"),
         "average_deal_size": sizes["average_deal_size"].to_numpy(dtype="float64"),
         "median_cycle_days": sizes["median_cycle_days"].to_numpy(dtype="float64"),
@@ -272,6 +282,18 @@ def _ramped_roster(reps: pd.DataFrame, as_of: pd.Timestamp, settings: PerformerS
         "ramped_months": ramped_months,
         "start": pd.to_datetime(np.array([boundaries[m] for m in ramped_months], dtype="datetime64[ns]")),
     })
+
+
+def _attainment(won_value: np.ndarray, roster: pd.DataFrame, quotas: pd.DataFrame | None, as_of) -> np.ndarray:
+    """Won value ÷ the quota rows starting in each rep's ramped interval ``(start, as_of]`` (NaN without)."""
+    if quotas is None:
+        return np.full(len(roster), np.nan)
+    deals.check_columns(quotas, ("rep_id", "start_date", "amount"), "quotas")
+    start = _starts(quotas["rep_id"], dict(zip(roster["rep_id"], roster["start"])))
+    inside = ((quotas["start_date"] > start) & (quotas["start_date"] <= as_of)).to_numpy(dtype=bool)
+    quota = (quotas.loc[inside, "amount"].astype("float64")
+             .groupby(quotas.loc[inside, "rep_id"].astype(object).to_numpy()).sum())
+    return deals.ratio(won_value, roster["rep_id"].map(quota).to_numpy(dtype="float64")).to_numpy()
 
 
 def _starts(rep_ids: pd.Series, start_of: dict) -> pd.Series:
@@ -356,7 +378,8 @@ def compare_groups(performance: pd.DataFrame) -> pd.DataFrame:
     group = performance["group"].astype(object)
     top_rows = performance.loc[group.eq("top").fillna(False).to_numpy(dtype=bool)]
     bottom_rows = performance.loc[group.eq("bottom").fillna(False).to_numpy(dtype=bool)]
-    metrics = [metric for metric in COMPARED_METRICS if metric in performance.columns]
+    metrics = [metric for metric in COMPARED_METRICS if metric in performance.columns
+               and (metric not in OPTIONAL_METRICS or performance[metric].notna().any())]
     note = performance.attrs.get("comparison_note", "")
     if len(top_rows) == 0 or len(bottom_rows) == 0:
         metrics = []
@@ -525,7 +548,8 @@ def coaching_findings(comparison: pd.DataFrame, n: int = 5) -> list[str]:
     """The ``n`` largest relative gaps between bottom and top (by |relative_difference|), one sentence each
     with the coaching or training it suggests, largest first.
 
-    ``bookings_per_month`` is left out (it defines the groups), and so is every metric whose gap is NaN
+    ``bookings_per_month`` (it defines the groups) and ``attainment`` (bookings against quota: an outcome, not a
+    behaviour) are left out, and so is every metric whose gap is NaN
     (e.g. activity metrics without an activities table) or 0. An empty comparison gives its
     ``attrs["comparison_note"]`` (why no comparison was made) as the only line.
     """
@@ -569,9 +593,10 @@ def coaching_table(comparison: pd.DataFrame, n: int = 5) -> pd.DataFrame:
 
 #: Compared metrics shown as money (company currency) or as percentages; the rest as plain numbers.
 _MONEY_METRICS = ("bookings_per_month", "average_deal_size")
-_SHARE_PREFIXES = ("win_rate", "time_share_", "conversion_")
+_SHARE_PREFIXES = ("win_rate", "time_share_", "conversion_", "attainment")
 #: How an outcome metric is named in sentences and tables (the plan's actions name them the same way).
-OUTCOME_LABELS = {"bookings_per_month": "bookings per ramped month", "win_rate": "win rate (by count)",
+OUTCOME_LABELS = {"bookings_per_month": "bookings per ramped month", "attainment": "quota attainment",
+                  "win_rate": "win rate (by count)",
                   "average_deal_size": "average won deal", "median_cycle_days": "sales cycle (median days)",
                   "opportunities_per_month": "new opportunities per month"}
 

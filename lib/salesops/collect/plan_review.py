@@ -5,8 +5,11 @@ against the data now known:
 
 * **Forecast against actual** (``forecast_vs_actual``): each method and scenario of that report's bookings
   forecast (``demand_comparison``) against the bookings actually won in that quarter.
-* **Quota attainment** (``quota_attainment``): each rep's quota (``quotas``, written by step 4) against the
-  rep's bookings in that quarter, and a team summary.
+* **Quota attainment** (``quota_attainment``): each rep's quota against the rep's bookings in that quarter, and
+  a team summary. The quotas are those of the **quota history** (the ``quotas`` input table: the sum of each
+  rep's rows starting in the quarter, ``history_quotas``) when it has rows starting in the quarter — the quotas
+  reps actually carried — else those of the previous plan (``quotas``, written by step 4). With a quota
+  history, attainment is measured even when there is no previous report.
 * **Hires against plan** (``hires_against_plan``): the hires the plan (``hiring_plan``, written by step 3)
   meant to start in that quarter against the people whose hire date falls in it.
 
@@ -38,6 +41,7 @@ import pandas as pd
 
 from salesops import fiscal_calendar
 from salesops.checks import as_timestamp
+from salesops.contract import quota_history
 from salesops.contract.schema import SEGMENTS, TEXT_DTYPE
 from salesops.data import artifacts
 from salesops.deals import UNKNOWN, check_columns, ratio, text_array, won_mask
@@ -293,6 +297,26 @@ def quota_attainment(previous_quotas: pd.DataFrame, opportunities: pd.DataFrame,
     return per_rep, team
 
 
+def history_quotas(quotas: pd.DataFrame, reps: pd.DataFrame | None, quarter: str,
+                   fiscal_year_start_month: int = 1) -> pd.DataFrame | None:
+    """The quotas of ``quarter`` in the quota history (the ``quotas`` table: rep_id, start_date, amount), as
+    ``quota_attainment`` reads a plan's: ``rep_id``, ``quota`` (the sum of the rep's rows starting in the quarter,
+    company currency) and, from ``reps`` when given, ``role``, ``segment`` and ``region``. None when no row
+    starts in the quarter."""
+    check_columns(quotas, ("rep_id", "start_date", "amount"), "quotas")
+    by_quarter = quota_history.quarter_quotas(quotas, fiscal_year_start_month)
+    mine = by_quarter.loc[(by_quarter["quarter"] == quarter).to_numpy(bool), ["rep_id", "quota"]]
+    if mine.empty:
+        return None
+    mine = mine.reset_index(drop=True)
+    if reps is None:
+        return mine
+    people = reps.assign(rep_id=reps["rep_id"].astype(object)).drop_duplicates("rep_id").set_index("rep_id")
+    carried = {column: mine["rep_id"].astype(object).map(people[column]) for column in ("role", "segment", "region")
+               if column in people.columns}
+    return mine.assign(**carried)
+
+
 # --------------------------------------------------------------------------------------------------
 # 3. hires against plan
 
@@ -368,7 +392,8 @@ class PlanReview:
     ``quarter``: the reviewed quarter's label; ``found``: whether its report was found. Each comparison is a
     frame, or None when it cannot be made, with the reason in ``missing`` (keyed ``forecast``,
     ``attainment``, ``hires``). ``actuals_end``: the last day whose deals and hires count — the quarter's
-    last day, or the last day of known data when that comes first.
+    last day, or the last day of known data when that comes first. ``attainment_source``: whose quotas the
+    attainment is measured against, ``QUOTA_HISTORY`` or ``PLAN_QUOTAS`` (empty without attainment).
     """
 
     quarter: str
@@ -380,6 +405,7 @@ class PlanReview:
     team: pd.DataFrame | None = None
     hires: pd.DataFrame | None = None
     missing: dict[str, str] = field(default_factory=dict)
+    attainment_source: str = ""
 
     def artifacts(self) -> dict[str, pd.DataFrame]:
         """The comparisons made, by artifact name: ``plan_review_forecast``, ``plan_review_attainment``,
@@ -389,6 +415,10 @@ class PlanReview:
         return {name: frame for name, frame in frames.items() if frame is not None}
 
 
+#: Whose quotas attainment is measured against: the quota history of the input data, or the previous plan's.
+QUOTA_HISTORY, PLAN_QUOTAS = "quota history", "plan"
+
+
 def _absent(previous_quarter: str, name: str) -> str:
     return (f"the {previous_quarter} report has no {name.replace('_', ' ')}, so it was made without "
             f"{PREVIOUS_ARTIFACTS[name]}, which writes it")
@@ -396,22 +426,29 @@ def _absent(previous_quarter: str, name: str) -> str:
 
 def review_previous_plan(previous_plan: Mapping[str, pd.DataFrame], found: bool, opportunities: pd.DataFrame,
                          reps: pd.DataFrame | None, quarter: str, as_of,
-                         fiscal_year_start_month: int = 1) -> PlanReview:
+                         fiscal_year_start_month: int = 1, quotas: pd.DataFrame | None = None) -> PlanReview:
     """Every comparison of the plan for the quarter before ``quarter`` that its artifacts and today's tables
     allow.
 
     ``previous_plan``: that report's artifacts by name (``read_previous_plan``); ``found``: whether the
     report was found at all. ``as_of``: the last day of known data; when it falls before the reviewed
     quarter's last day, actuals (deals and hires) count up to it only. A previous report planning another
-    quarter than the one before ``quarter`` is not compared.
+    quarter than the one before ``quarter`` is not compared. ``quotas``: the quota history (the ``quotas``
+    input table), or None; with rows starting in the reviewed quarter, attainment is measured against them,
+    with or without a previous report.
     """
     previous_quarter = fiscal_calendar.shift_quarter(quarter, -1, fiscal_year_start_month)
     start = fiscal_calendar.quarter_start(previous_quarter, fiscal_year_start_month)
     end = fiscal_calendar.quarter_end(previous_quarter, fiscal_year_start_month)
     actuals_end = min(end, as_timestamp(as_of, "as_of"))
     base = {"quarter": previous_quarter, "found": found, "quarter_end": end, "actuals_end": actuals_end}
+    history = (history_quotas(quotas, reps, previous_quarter, fiscal_year_start_month)
+               if quotas is not None and start <= actuals_end else None)
     if not found:
-        return PlanReview(**base)
+        if history is None:
+            return PlanReview(**base)
+        attainment, team = quota_attainment(history, opportunities, reps, start, actuals_end)
+        return PlanReview(**base, attainment=attainment, team=team, attainment_source=QUOTA_HISTORY)
     target = previous_plan.get("planning_target")
     planned_quarter = str(target["quarter"].iloc[0]) if target is not None and len(target) else previous_quarter
     if planned_quarter != previous_quarter:
@@ -428,9 +465,11 @@ def review_previous_plan(previous_plan: Mapping[str, pd.DataFrame], found: bool,
                                                 actuals_end)
     else:
         missing["forecast"] = _absent(previous_quarter, "demand_comparison")
-    if "quotas" in previous_plan:
-        frames["attainment"], frames["team"] = quota_attainment(previous_plan["quotas"], opportunities, reps,
-                                                                start, actuals_end)
+    source = ""
+    if history is not None or "quotas" in previous_plan:
+        source = QUOTA_HISTORY if history is not None else PLAN_QUOTAS
+        frames["attainment"], frames["team"] = quota_attainment(
+            history if history is not None else previous_plan["quotas"], opportunities, reps, start, actuals_end)
     else:
         missing["attainment"] = _absent(previous_quarter, "quotas")
     if "hiring_plan" not in previous_plan:
@@ -439,7 +478,7 @@ def review_previous_plan(previous_plan: Mapping[str, pd.DataFrame], found: bool,
         missing["hires"] = "this quarter's data has no reps table with hire dates to see who started"
     else:
         frames["hires"] = hires_against_plan(previous_plan["hiring_plan"], reps, start, actuals_end)
-    return PlanReview(**base, **frames, missing=missing)
+    return PlanReview(**base, **frames, missing=missing, attainment_source=source)
 
 
 def no_previous_report_sentence(quarter: str, fiscal_year_start_month: int = 1) -> str:
@@ -493,7 +532,9 @@ def _attainment_sentence(review: PlanReview, currency: str) -> str:
                                          (not_found, f"{not_found} not in the reps table, such as a planned hire"))
                 if count]
     left = f" (not counted: {'; '.join(excluded)})" if excluded else ""
-    return (f"{made} of {reps} reps made quota{left}; median attainment was "
+    against = ("Against the quotas of the quotas table (each rep's rows starting in the quarter), "
+               if review.attainment_source == QUOTA_HISTORY else "")
+    return (f"{against}{made} of {reps} reps made quota{left}; median attainment was "
             f"{percent(team['median_attainment'], 0)}, and together they booked {fmt(team['total_bookings'])} "
             f"against {fmt(team['total_quota'])} of quota ({percent(team['total_attainment'], 0)}).")
 
@@ -537,10 +578,10 @@ def _hires_sentence(review: PlanReview) -> str:
 def review_sentences(review: PlanReview, currency: str = "USD") -> list[str]:
     """Two to five plain sentences for an executive: the plan's base forecast against what was booked (and
     which method came closest), how many reps made quota, how many planned hires started; for a comparison
-    that cannot be made, one sentence saying why. Empty when there is no previous report (see
-    ``no_previous_report_sentence``)."""
+    that cannot be made, one sentence saying why. Without a previous report (see ``no_previous_report_sentence``)
+    only the attainment against the quota history, when there is one, else nothing."""
     if not review.found:
-        return []
+        return [_attainment_sentence(review, currency)] if review.team is not None else []
     quarter, missing = review.quarter, review.missing
     sentences = (_forecast_sentences(review, currency) if review.forecast is not None else
                  [f"The {quarter} forecast cannot be compared with actual bookings: {missing['forecast']}."])

@@ -213,7 +213,7 @@ _PROBLEM_PHRASES: dict[str, str] = {
 _SINGULAR = {
     "reps": "rep", "accounts": "account", "leads": "lead", "opportunities": "opportunity",
     "activities": "activity", "products": "product", "orders": "order",
-    "forecast_submissions": "forecast submission",
+    "forecast_submissions": "forecast submission", "quotas": "quota row", "opportunity_lines": "line item",
 }
 
 
@@ -274,6 +274,38 @@ _CHECKS.update({
         "{n} deal had no furthest stage; its stage history gave it",
         "{n} deals had no furthest stage; their stage history gave it",
         "Nothing to fix: the stage history tells how far each lost deal got."),
+    # several files, line items and quota history (contract/collapse.py, line_items.py, quota_history.py)
+    "rows_collapsed": _CheckSpec(
+        "accounts", "low", "a table read from a file whose key repeats, collapsed to one row per key (data.collapse)",
+        "{n} row was kept, one per key, from a file whose rows repeat their key",
+        "{n} rows were kept, one per key, from a file whose rows repeat their key",
+        "Export the table itself (an accounts export, say) when the CRM has one: it holds what the other file "
+        "repeats on every row."),
+    "collapsed_values_disagree": _CheckSpec(
+        "accounts", "low", "rows of one key disagreed on a value when collapsed: the most frequent value kept",
+        "{n} row had rows disagreeing on a value; the most frequent value was kept",
+        "{n} rows had rows disagreeing on a value; the most frequent value was kept",
+        "Sales ops should correct the records that carry another value than the rest of their key's rows."),
+    "line_amounts_computed": _CheckSpec(
+        "opportunity_lines", "low", "line items without an amount, worth quantity × unit price",
+        "{n} line item had no amount; quantity × unit price was used",
+        "{n} line items had no amount; quantity × unit price was used",
+        "Export the line total too (Salesforce: TotalPrice)."),
+    "product_from_lines": _CheckSpec(
+        "opportunities", "low", "deals without a product took that of their largest line item",
+        "{n} deal had no product; its largest line item's was used",
+        "{n} deals had no product; their largest line item's was used",
+        "Nothing to fix: map the deals' own product column if the CRM has one."),
+    "products_from_lines": _CheckSpec(
+        "products", "low", "no products table: products derived from the line items",
+        "{n} product was derived from the line items (no products table)",
+        "{n} products were derived from the line items (no products table)",
+        "Export the products table too (kind, unit cost, stock) for the product mix and hardware inventory."),
+    "quota_from_quotas": _CheckSpec(
+        "reps", "low", "reps without a quota took one quarter's from the quotas table",
+        "{n} rep had no quota; one quarter's was taken from the quotas table",
+        "{n} reps had no quota; one quarter's was taken from the quotas table",
+        "Nothing to fix: the quotas table is the quotas reps carried."),
     "amounts_converted": _CheckSpec(
         "opportunities", "low", "deals entered in another currency, converted to the company currency",
         "{n} deal was entered in another currency and converted with the currency_rates table",
@@ -484,14 +516,22 @@ def _check_row(check: str, mask: pd.Series, ids: pd.Series, rows_total: int) -> 
 
 
 def _reject_rows(table: str, rejects: pd.DataFrame, table_rows: int | None) -> list[dict]:
-    """One row per problem code found in ``rejects`` for ``table`` (or one zero row when none)."""
+    """One row per problem code found in ``rejects`` for ``table`` (or one zero row when none). A row is its file
+    and row number (a table may be read from several files); the examples name the file when there are several."""
     mine = rejects[rejects["table"].astype("string").eq(table).fillna(False).to_numpy()]
     row_numbers = pd.to_numeric(mine["row"], errors="coerce") if "row" in mine.columns else pd.Series(
         np.nan, index=mine.index)
+    files = mine["file"].astype(object) if "file" in mine.columns else pd.Series("", index=mine.index, dtype=object)
+    several = files.nunique() > 1
 
-    def distinct_rows(numbers: pd.Series) -> int:
+    def distinct_rows(rows: pd.Series) -> int:
         # a reject without a row number counts as a row of its own
-        return int(numbers.dropna().nunique() + numbers.isna().sum())
+        places = pd.DataFrame({"file": files[rows.index], "row": rows})
+        return int(len(places.dropna().drop_duplicates()) + rows.isna().sum())
+
+    def place(file, number) -> str:
+        row = f"row {int(number) if float(number).is_integer() else number}"
+        return f"{file} {row}" if several else row
 
     rejected_total = distinct_rows(row_numbers)
     rows_total = (table_rows or 0) + rejected_total
@@ -506,12 +546,13 @@ def _reject_rows(table: str, rejects: pd.DataFrame, table_rows: int | None) -> l
     for code in sorted(codes.unique()):
         numbers = row_numbers[codes.eq(code).to_numpy()]
         affected = distinct_rows(numbers)
-        shown = sorted(numbers.dropna().unique())[:_MAX_EXAMPLES]
+        shown = sorted(set(zip(files[numbers.dropna().index].astype(str), numbers.dropna())),
+                       key=lambda pair: (pair[1], pair[0]))[:_MAX_EXAMPLES]
         out.append({
             "table": table, "check": f"{_REJECTED_PREFIX}{code}", "severity": "high",
             "rows_affected": affected, "rows_total": rows_total,
             "share": affected / rows_total if rows_total else 0.0,
-            "example_ids": ", ".join(f"row {int(n) if float(n).is_integer() else n}" for n in shown),
+            "example_ids": ", ".join(place(file, number) for file, number in shown),
             "description": f"rows rejected by validation: {code}",
         })
     return out
@@ -640,12 +681,14 @@ def audit_checks(tables: Mapping[str, pd.DataFrame], rejects: pd.DataFrame | Non
     * every table with money columns, when ``flag_amount_ratio`` is given (``data.flag_amount_ratio``):
       ``amount_outliers`` (high) — rows with a money value more than that many times the median of its
       column's positive values (``validation.amount_outlier_rows``), after the table's other checks.
-    * documented rules applied on load (``adjustments`` from ``derive.apply_rules``, ``export_ids.empty_ids`` and
-      the currency conversion; low): ``reps_derived``, ``accounts_derived``, ``rep_names_from_ids``,
-      ``rep_roles_derived``, ``rep_role_cells_derived``, ``managers_added``, ``owners_added``,
-      ``rep_segments_derived``, ``account_names_from_ids``, ``product_spellings_unified``,
-      ``placeholder_ids_emptied``, ``other_kind_ids_emptied``, ``max_stage_from_history``, ``amounts_converted`` —
-      one row per rule applied.
+    * documented rules applied on load (``adjustments`` from ``derive.apply_rules``, ``export_ids.empty_ids``, the
+      currency conversion and the rules of several files, line items and quota history; low): ``reps_derived``,
+      ``accounts_derived``, ``rep_names_from_ids``, ``rep_roles_derived``, ``rep_role_cells_derived``,
+      ``managers_added``, ``owners_added``, ``rep_segments_derived``, ``account_names_from_ids``,
+      ``product_spellings_unified``, ``placeholder_ids_emptied``, ``other_kind_ids_emptied``,
+      ``max_stage_from_history``, ``amounts_converted``, ``rows_collapsed``, ``collapsed_values_disagree``,
+      ``line_amounts_computed``, ``product_from_lines``, ``products_from_lines``, ``quota_from_quotas`` — one row
+      per rule applied.
 
     Rows are ordered by table (schema order), rejects first, then the checks in the order above.
     """

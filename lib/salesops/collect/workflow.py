@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from salesops import fiscal_calendar
-from salesops.collect import (icp, kpis, performers, pipeline_history, plan_review, quality, rep_forecast_accuracy,
-                              valuation)
+from salesops.collect import (attainment, icp, kpis, performers, pipeline_history, plan_review, quality,
+                              rep_forecast_accuracy, valuation)
 from salesops.collect import overview as collect_overview
 from salesops.contract import analyses, quarantine
 from salesops.data.inputs import Inputs, inventory
@@ -64,6 +64,9 @@ class CollectResult:
     plan_review: plan_review.PlanReview
     review_sentences: list[str]
     review_reason: str  # why there is no review (no previous report beside this one); empty when there is
+    # attainment per rep and quarter from the quota history
+    quota_attainment: pd.DataFrame | None
+    quota_attainment_reason: str
     # bookings
     monthly: pd.DataFrame
     daily: pd.DataFrame  # the last 90 days
@@ -165,7 +168,10 @@ def run(step: Step) -> CollectResult:
     previous_dir = plan_review.previous_report_dir(step.out_dir, params.quarter, params.fiscal_year_start_month)
     review = plan_review.review_previous_plan(plan_review.read_previous_plan(previous_dir), previous_dir is not None,
                                               opportunities, tables.get("reps"), params.quarter, as_of,
-                                              params.fiscal_year_start_month)
+                                              params.fiscal_year_start_month, tables.get("quotas"))
+    quota_attainment_reason = analyses.missing_sentence(supported, "Quota attainment history")
+    quota_attainment = None if quota_attainment_reason else attainment.quarterly_attainment(
+        tables["quotas"], opportunities, tables.get("reps"), as_of, params.fiscal_year_start_month)
     review_reason = ("" if review.found else
                      plan_review.no_previous_report_sentence(params.quarter, params.fiscal_year_start_month))
 
@@ -191,7 +197,7 @@ def run(step: Step) -> CollectResult:
                                                                             params.scoring)
 
     performance = performers.rep_performance(opportunities, tables.get("activities"), tables.get("reps"), as_of,
-                                             params.performers)
+                                             params.performers, tables.get("quotas"))
     comparison = performers.compare_groups(performance)
     performers_reason = analyses.missing_sentence(supported, "Top vs bottom performers")
 
@@ -208,6 +214,7 @@ def run(step: Step) -> CollectResult:
         headline=headline, quarter=params.quarter, target=target, target_basis=target_basis, coverage=coverage,
         funnel=funnel, segments=segments, metrics=metrics, findings=findings,
         plan_review=review, review_sentences=review_sentences, review_reason=review_reason,
+        quota_attainment=quota_attainment, quota_attainment_reason=quota_attainment_reason,
         monthly=kpis.bookings_by_period(opportunities, "M", end=as_of),
         daily=kpis.bookings_by_period(opportunities, "D", start=as_of - pd.Timedelta(days=89), end=as_of),
         growth=kpis.growth_by_quarter(opportunities, params.fiscal_year_start_month, as_of),
@@ -270,8 +277,24 @@ def availability_table(result: CollectResult) -> pd.DataFrame:
 
 
 def review_bullets(result: CollectResult) -> list[str] | None:
-    """The sentences of last quarter's review (None without a previous report: ``review_reason`` says so)."""
-    return result.review_sentences if result.plan_review.found else None
+    """The sentences of last quarter's review; without a previous report, ``review_reason`` followed by the
+    attainment measured against the quota history, or None when there is none (``review_reason`` says why)."""
+    if result.plan_review.found:
+        return result.review_sentences
+    return [result.review_reason, *result.review_sentences] if result.review_sentences else None
+
+
+def attainment_history(result: CollectResult) -> pd.DataFrame | None:
+    """Attainment per rep and quarter from the quota history, as shown (None without a quotas table:
+    ``quota_attainment_reason`` says so)."""
+    table = result.quota_attainment
+    return None if table is None else table[["quarter", "name", "rep_id", "quota", "bookings", "attainment"]]
+
+
+def attainment_history_sentences(result: CollectResult) -> list[str] | None:
+    """The sentence above the attainment history (None without one)."""
+    table = result.quota_attainment
+    return None if table is None or table.empty else [attainment.attainment_sentence(table)]
 
 
 def review_forecast(result: CollectResult) -> pd.DataFrame | None:

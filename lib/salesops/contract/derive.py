@@ -46,7 +46,7 @@ from salesops.contract.schema import OPEN_STAGES, SEGMENT_BANDS, SEGMENTS, TABLE
 ADJUSTMENT_COLUMNS = ["table", "column", "rule", "rows", "detail"]
 #: Where people are named outside the reps table: (table, column).
 _OWNER_COLUMNS = (("opportunities", "rep_id"), ("activities", "rep_id"), ("leads", "owner_rep_id"),
-                  ("forecast_submissions", "rep_id"), ("accounts", "owner_rep_id"))
+                  ("forecast_submissions", "rep_id"), ("accounts", "owner_rep_id"), ("quotas", "rep_id"))
 #: The columns whose people sell: an owner named there is an account executive.
 _SELLER_COLUMNS = (("opportunities", "rep_id"), ("leads", "owner_rep_id"), ("forecast_submissions", "rep_id"))
 #: Rules that derive a whole column the export lacks (or left empty on every row) that analyses need: such an

@@ -12,11 +12,19 @@ _KIND = {"string": "text", "int": "whole number", "float": "number", "date": "da
 
 INTRO = """# The data contract
 
-The workbook reads a folder of tables, one file per table: CSV (any of `,` `;` tab `|` as separator,
-UTF-8 with or without a byte-order mark, or the encoding set in `data.encoding`), Parquet, or Excel (first
-sheet). A file is found by its table name (`opportunities.csv`, `opportunities.parquet` or
-`opportunities.xlsx`) or by the name given in `data.files`. Only **opportunities** is required; each of the
-others switches on the analyses that need it.
+The workbook reads a folder of tables: CSV (any of `,` `;` tab `|` as separator, UTF-8 with or without a
+byte-order mark, or the encoding set in `data.encoding`), Parquet, or Excel (first sheet). A file is found by
+its table name (`opportunities.csv`, `opportunities.parquet` or `opportunities.xlsx`) or by the name given in
+`data.files`. Only **opportunities** is required; each of the others switches on the analyses that need it.
+
+A table may come from several files (`data.files: {activities: [Task.csv, Event.csv]}`): their rows are
+stacked, a column one file lacks is empty on its rows, `data.columns` applies to each file (a mapping entry
+for a column a file lacks is ignored for that file), and every message names the file and row a problem is
+in. `data.joins` adds columns of another file to a table's rows before mapping (a left join on a key that
+must be unique in the joined file; joins apply in order, so one may use a column another added). A file may
+feed a second table whose key repeats on its rows (a deals file carrying each account's region):
+`data.collapse: [accounts]` collapses those rows to one per key, keeping each column's most frequent value
+(ties: the first alphabetically) and saying so among the rules applied.
 
 Names below are canonical. A CRM export keeps its own names: `data.columns` maps them onto these
 (`{Opportunity ID: opportunity_id}`), `data.values` maps values (stage names such as `Closed Won`; the

@@ -323,6 +323,42 @@ FORECAST_SUBMISSIONS = TableSpec(
     foreign_keys=(ForeignKey("rep_id", "reps", "rep_id"),),
 )
 
+QUOTAS = TableSpec(
+    "quotas",
+    "Bookings quotas as the CRM holds them: one row per rep and period (monthly or quarterly rows). A quarter's "
+    "quota is the sum of the rows starting in it; reps without a quota column get theirs from here.",
+    (
+        _c("rep_id", "string", True, "Whose quota.", "R0001", nullable=False),
+        _c("start_date", "date", True, "First day of the period the row covers (a month or a quarter).",
+           "2026-01-01", nullable=False),
+        _c("amount", "float", True, "Bookings quota of the period, company currency.", "60000", nullable=False,
+           non_negative=True, money=True),
+    ),
+    primary_key=("rep_id", "start_date"),
+    foreign_keys=(ForeignKey("rep_id", "reps", "rep_id"),),
+)
+
+OPPORTUNITY_LINES = TableSpec(
+    "opportunity_lines",
+    "The products of each deal, one row per line item. Deals without a product take that of their largest "
+    "line; without a products table, the products are those sold on lines.",
+    (
+        _c("line_id", "string", False, "Unique id of the line item.", "OL000123"),
+        _c("opportunity_id", "string", True, "Deal the line belongs to.", "O0012345", nullable=False),
+        _c("product", "string", True, "Product name, as on opportunities and products.", "Platform",
+           nullable=False),
+        _c("quantity", "float", False, "Units sold on the line.", "12", non_negative=True),
+        _c("unit_price", "float", False, "Price per unit, company currency.", "1200", non_negative=True, money=True),
+        _c("amount", "float", False, "Line total, company currency; quantity × unit_price when empty.", "14400",
+           non_negative=True, money=True),
+    ),
+    primary_key=("line_id",),
+    foreign_keys=(
+        ForeignKey("opportunity_id", "opportunities", "opportunity_id"),
+        ForeignKey("product", "products", "product"),
+    ),
+)
+
 CURRENCY_RATES = TableSpec(
     "currency_rates",
     "Exchange rates for deals entered in several currencies (Salesforce CurrencyType / DatedConversionRate): "
@@ -361,7 +397,8 @@ OPPORTUNITY_HISTORY = TableSpec(
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (REPS, ACCOUNTS, LEADS, OPPORTUNITIES, ACTIVITIES, PRODUCTS, ORDERS, FORECAST_SUBMISSIONS,
-                 OPPORTUNITY_HISTORY, CURRENCY_RATES)
+                 OPPORTUNITY_HISTORY, CURRENCY_RATES,
+                 QUOTAS, OPPORTUNITY_LINES)
 }
 
 #: Value mappings a column shares with another table's column: data.values of the latter apply to the former,
@@ -373,8 +410,8 @@ SHARED_VALUES: dict[tuple[str, str], tuple[str, str]] = {
 
 #: Order in which tables are validated, so foreign keys point at tables already checked.
 LOAD_ORDER: tuple[str, ...] = (
-    "currency_rates", "reps", "accounts", "products", "leads", "opportunities", "activities", "orders",
-    "forecast_submissions", "opportunity_history",
+    "currency_rates", "reps", "accounts", "products", "leads", "opportunities", "opportunity_lines", "activities",
+    "orders", "forecast_submissions", "opportunity_history", "quotas",
 )
 
 

@@ -7,7 +7,9 @@ stops with one message; ``quarantine`` moves the rows to a rejects table (nothin
 silently) unless more than ``data.max_reject_share`` of a table would go.
 
 Row numbers in messages are as a spreadsheet shows them: the header is row 1, the first data row
-is row 2.
+is row 2. A table read from several files (``data.files.<table>`` a list) is mapped file by file, then its
+rows are stacked (``assembly.stack``); a row problem names the file the row comes from and its row there.
+A table named in ``data.collapse`` is collapsed to one row per key after mapping (``collapse.py``).
 """
 
 from __future__ import annotations
@@ -23,23 +25,25 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from salesops.contract import quarantine
+from salesops.contract import assembly, collapse, line_items, quarantine, quota_history
 from salesops.contract import currency, derive, export_ids, privacy, schema
+from salesops.contract.assembly import RowLocator
 from salesops.contract.presets import PRESETS, Preset
 from salesops.errors import DataError
 from salesops import formats
 
-#: The rejects table: one row per rule a set-aside row breaks. ``row`` is the spreadsheet row (header = 1),
-#: ``value`` the offending value as text (a personal value masked: ``privacy.mask``). ``cause_table`` /
-#: ``cause_row`` name the row's root cause and ``cause`` says what is wrong with it: a row with a problem of
+#: The rejects table: one row per rule a set-aside row breaks. ``file`` is the file the row comes from and ``row``
+#: its spreadsheet row there (header = 1; ``quarantine.ROW_KEY`` names a row), ``value`` the offending value as text (a personal value masked: ``privacy.mask``). ``cause_table`` /
+#: ``cause_file`` / ``cause_row`` name the row's root cause and ``cause`` says what is wrong with it: a row with a problem of
 #: its own, or whose key names an id that never existed, is its own cause (``is_cause``); a row set aside only
 #: because the row it points to was set aside has that row's cause. ``won_deal``: a won opportunity;
 #: ``won_amount``: its amount (company currency; empty when not a won deal or the amount is itself a problem).
-REJECT_COLUMNS = ["table", "row", "column", "problem", "value", "message", "cause_table", "cause_row", "cause",
-                  "is_cause", "won_deal", "won_amount"]
-_REJECT_DTYPES = {"table": "string", "row": "int64", "column": "string", "problem": "string", "value": "string",
-                  "message": "string", "cause_table": "string", "cause_row": "int64", "cause": "string",
-                  "is_cause": "bool", "won_deal": "bool", "won_amount": "float64"}
+REJECT_COLUMNS = ["table", "file", "row", "column", "problem", "value", "message", "cause_table", "cause_file",
+                  "cause_row", "cause", "is_cause", "won_deal", "won_amount"]
+_REJECT_DTYPES = {"table": "string", "file": "string", "row": "int64", "column": "string", "problem": "string",
+                  "value": "string", "message": "string", "cause_table": "string", "cause_file": "string",
+                  "cause_row": "int64", "cause": "string", "is_cause": "bool", "won_deal": "bool",
+                  "won_amount": "float64"}
 _TRUE = {"true", "t", "yes", "y", "on", "1"}
 _FALSE = {"false", "f", "no", "n", "off", "0"}
 #: 1 and 0 as numbers may be written with decimals (1.0, 0,00): a spreadsheet's or a database's checkbox.
@@ -49,19 +53,31 @@ _SHOW_ROWS = 5
 
 @dataclass(frozen=True)
 class Problem:
-    """Rows of one table that break one rule."""
+    """Rows of one table that break one rule (of one file, once ``per_file`` has split it)."""
 
     table: str
     source: str  # file name, for messages
     column: str
     code: str
-    rows: pd.Index  # positional row labels of the raw frame
+    rows: pd.Index  # row labels of the raw frame (``assembly``: unique in the table)
     values: pd.Series  # offending values, aligned on rows
     expected: str
     fix: str
+    locator: RowLocator | None = None  # turns labels into spreadsheet rows; None: label + 2
 
     def row_numbers(self) -> list[int]:
-        return [int(i) + 2 for i in self.rows]
+        """The spreadsheet rows of ``rows`` in their file (the header is row 1)."""
+        if self.locator is None:
+            return [int(i) + 2 for i in self.rows]
+        return [self.locator.row(i) for i in self.rows]
+
+    def per_file(self) -> list["Problem"]:
+        """This problem as one problem per file its rows come from (in file order), each naming its file."""
+        if self.locator is None or len(self.locator.files) == 1:
+            return [self]
+        parts = np.array([self.locator.part(label) for label in self.rows], dtype=int)
+        return [replace(self, source=self.locator.files[part], rows=self.rows[parts == part],
+                        values=self.values[parts == part]) for part in sorted(set(parts.tolist()))]
 
     def message(self) -> str:
         numbers = self.row_numbers()
@@ -146,6 +162,13 @@ class MappingRules:
     #: such rule); ``latest_close_reason`` says in words what the day is, for the message.
     latest_close: pd.Timestamp | None = None
     latest_close_reason: str = ""
+    #: Tables read from a file whose key repeats, collapsed to one row per key (``collapse.py``).
+    collapse: tuple[str, ...] = ()
+    #: The planned quarter, the last day of known data and the fiscal year's first month: which quarter's quotas
+    #: reps without a quota take (``quota_history.derive_rep_quotas``; no quarter: none is taken).
+    quarter: str | None = None
+    as_of: pd.Timestamp | None = None
+    fiscal_year_start_month: int = 1
 
     @classmethod
     def from_params(cls, data_params, currency: str = "USD", timezone: str = "UTC",
@@ -171,6 +194,7 @@ class MappingRules:
             true_values=tuple(data_params.true_values),
             false_values=tuple(data_params.false_values),
             preset=preset,
+            collapse=tuple(data_params.collapse),
             **cls.reading(data_params, currency, timezone, latest_close, latest_close_reason),
         )
 
@@ -222,6 +246,18 @@ def map_columns(raw: pd.DataFrame, spec: schema.TableSpec, source: str, rules: M
     raw = raw.drop(columns=[c for c in rules.ignored.get(spec.name, ()) if c in raw.columns])
     feeds = {source: targets for source, targets in rules.feeds(spec.name, [str(c) for c in raw.columns]).items()
              if source in raw.columns}
+    fed_by: dict[str, list[str]] = {}
+    for src, targets in feeds.items():
+        for dst in targets:
+            fed_by.setdefault(dst, []).append(src)
+    twice = {dst: srcs for dst, srcs in fed_by.items() if len(srcs) > 1}
+    if twice:
+        dst, srcs = next(iter(twice.items()))
+        raise DataError(
+            f"{source}: data.columns.{spec.name} maps {' and '.join(map(repr, srcs))} onto {dst!r}, and this file has "
+            f"both. Expected: one export column per contract column in each file (two names are for two files of "
+            f"the table). Fix: remove one of the two mappings, or the column from the file."
+        )
     clashes = [f"{src!r} → {dst!r}" for src, targets in feeds.items() for dst in targets
                if dst in raw.columns and src != dst]
     if clashes:
@@ -275,12 +311,13 @@ def _guess_column(name: str, found: list[str]) -> str | None:
 # -- row level ----------------------------------------------------------------------------------
 
 
-def coerce_table(frame: pd.DataFrame, spec: schema.TableSpec, source: str, rules: MappingRules
-                 ) -> tuple[pd.DataFrame, list[Problem]]:
+def coerce_table(frame: pd.DataFrame, spec: schema.TableSpec, source: str, rules: MappingRules,
+                 locator: RowLocator | None = None) -> tuple[pd.DataFrame, list[Problem]]:
     """Map values, convert every canonical column to its type and check the row rules.
 
     Returns the typed frame (same index as the input, extra non-canonical columns kept as they
-    were) and the problems found. Rows with problems are still in the frame.
+    were) and the problems found, one per rule and file (``locator``: where the rows of a table read from
+    several files come from; None: one file, ``source``). Rows with problems are still in the frame.
     """
     problems: list[Problem] = []
     columns: dict[str, pd.Series] = {}
@@ -302,10 +339,12 @@ def coerce_table(frame: pd.DataFrame, spec: schema.TableSpec, source: str, rules
         typed_frame = _derive_closed_flags(typed_frame, source, problems)
         _check_closed_deals(typed_frame, source, problems)
         _check_close_dates(typed_frame, source, rules, problems)
-    _check_keys_unique(typed_frame, spec, source, problems)
+    _check_keys_unique(typed_frame, spec, source, problems, locator)
     _check_date_orders(typed_frame, spec, source, problems)
     ordered = [c.name for c in spec.columns if c.name in typed_frame.columns]
     extras = [c for c in typed_frame.columns if c not in ordered]
+    if locator is not None:
+        problems = [part for problem in problems for part in replace(problem, locator=locator).per_file()]
     return typed_frame[ordered + extras], problems
 
 
@@ -756,7 +795,9 @@ def _check_outliers(typed: pd.Series, spec, column: schema.ColumnSpec, source, r
         ))
 
 
-def _check_keys_unique(frame, spec: schema.TableSpec, source, problems) -> None:
+def _check_keys_unique(frame, spec: schema.TableSpec, source, problems, locator: RowLocator | None = None) -> None:
+    """Later rows repeating a key; in a table read from several files each value shown names where the key was
+    first used (``'X1' (first in Task.csv row 2)``)."""
     key = [c for c in spec.primary_key if c in frame.columns]
     if not key or any(spec.column(c).required for c in spec.primary_key if c not in key):
         return
@@ -766,6 +807,12 @@ def _check_keys_unique(frame, spec: schema.TableSpec, source, problems) -> None:
     rows = repeated[repeated].index
     if len(rows):
         shown = frame.loc[rows, key[0]] if len(key) == 1 else frame.loc[rows, key].astype(str).agg(" / ".join, axis=1)
+        if locator is not None and len(locator.files) > 1:
+            keys = frame[key][present].astype(str).agg(" / ".join, axis=1)
+            first = pd.Series(keys.index, index=keys.to_numpy())
+            first = first[~first.index.duplicated()]
+            shown = pd.Series([f"{value} (first in {' row '.join(map(str, locator.locate(first[k])))})"
+                               for value, k in zip(shown.astype(str), keys[rows])], index=rows, dtype=object)
         problems.append(Problem(
             spec.name, source, "/".join(key), "duplicate_key", rows, shown,
             f"each {'/'.join(key)} once (the first row with a key is kept; later rows are the duplicates)",
@@ -788,9 +835,12 @@ def _check_date_orders(frame, spec: schema.TableSpec, source, problems) -> None:
             ))
 
 
-def check_linked_dates(tables: dict[str, pd.DataFrame], sources: dict[str, str]) -> list[Problem]:
+def check_linked_dates(tables: dict[str, pd.DataFrame], sources: dict[str, str],
+                       locators: dict[str, RowLocator] | None = None) -> list[Problem]:
     """Rows dated before the row their key names (``schema.TableSpec.linked_date_orders``: a change of a deal
-    dated before the deal's creation day), where both dates are known; the first row holding a key counts."""
+    dated before the deal's creation day), where both dates are known; the first row holding a key counts. One
+    problem per table and file (``locators``, as ``check_foreign_keys``)."""
+    locators = locators or {}
     problems = []
     for name, frame in tables.items():
         for key, ref_date, date in schema.TABLES[name].linked_date_orders:
@@ -804,12 +854,12 @@ def check_linked_dates(tables: dict[str, pd.DataFrame], sources: dict[str, str])
             if wrong.any():
                 shown = (frame.loc[wrong, date].dt.strftime("%Y-%m-%d") + " < " + earlier[wrong].dt.strftime("%Y-%m-%d")
                          + f" ({ref_date} of {fk.ref_table} " + frame.loc[wrong, key].astype(str) + ")")
-                problems.append(Problem(
+                problems += Problem(
                     name, sources[name], date, "date_order", frame.index[wrong], shown,
                     f"{date} on or after the {ref_date} of its {fk.ref_table} row ({sources.get(fk.ref_table)})",
                     f"correct {date} in the export or {ref_date} in {sources.get(fk.ref_table)}, "
-                    + QUARANTINE_HINT,
-                ))
+                    + QUARANTINE_HINT, locators.get(name),
+                ).per_file()
     return problems
 
 
@@ -824,8 +874,11 @@ def _isin(values: pd.Series, known: pd.Series) -> np.ndarray:
     return found.to_numpy(zero_copy_only=False).astype(bool)
 
 
-def check_foreign_keys(tables: dict[str, pd.DataFrame], sources: dict[str, str]) -> list[Problem]:
-    """Rows whose foreign key names an id absent from the referenced table (when that table is present)."""
+def check_foreign_keys(tables: dict[str, pd.DataFrame], sources: dict[str, str],
+                       locators: dict[str, RowLocator] | None = None) -> list[Problem]:
+    """Rows whose foreign key names an id absent from the referenced table (when that table is present), one
+    problem per table, column and file (``locators``: where the rows of tables read from several files come from)."""
+    locators = locators or {}
     problems = []
     for name in schema.LOAD_ORDER:
         if name not in tables:
@@ -837,51 +890,89 @@ def check_foreign_keys(tables: dict[str, pd.DataFrame], sources: dict[str, str])
             values = frame[fk.column]
             orphan = values.notna() & ~_isin(values, tables[fk.ref_table][fk.ref_column])
             if orphan.any():
-                problems.append(Problem(
+                problems += Problem(
                     name, sources[name], fk.column, "orphan_key", frame.index[orphan], values[orphan],
                     f"an id present in {fk.ref_table}.{fk.ref_column} ({sources.get(fk.ref_table, fk.ref_table)})",
                     f"add the missing {fk.ref_table} rows to the export, correct the ids, or leave the cell empty "
-                    "if the link is unknown; " + QUARANTINE_HINT,
-                ))
+                    "if the link is unknown; " + QUARANTINE_HINT, locators.get(name),
+                ).per_file()
     return problems
 
 
 # -- the whole folder ---------------------------------------------------------------------------
 
 
-def validate_tables(raw_tables: dict[str, pd.DataFrame], sources: dict[str, str], rules: MappingRules,
-                    on_row_error: str = "error", max_reject_share: float = 1.0) -> ValidationResult:
-    """Validate raw frames (keyed by canonical table name) into canonical tables.
+#: A table's raw rows: one frame (of the file its source names), or the parts read from several files, each
+#: ``(file name, frame)`` (``data.files.<table>`` a list; joins already applied).
+RawTable = pd.DataFrame | list[tuple[str, pd.DataFrame]]
 
-    ``sources`` gives each table's file name for messages. Raises DataError for table-level
+
+@dataclass
+class _Mapped:
+    """The tables mapped and typed so far, where their rows come from, their row problems and the collapses."""
+
+    typed: dict[str, pd.DataFrame] = field(default_factory=dict)
+    locators: dict[str, RowLocator] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    adjustments: list[tuple] = field(default_factory=list)
+
+    def add(self, name: str, raw: RawTable, source: str, rules: MappingRules) -> list[Problem]:
+        """Map ``raw`` file by file, stack the files, read placeholder ids as empty (``export_ids.empty_ids``),
+        collapse it when ``rules.collapse`` names it, type it and keep its row problems, which it returns. Raises
+        DataError for a table-level problem (nothing is kept then)."""
+        spec = schema.TABLES[name]
+        parts = [(source, raw)] if isinstance(raw, pd.DataFrame) else raw
+        frame, locator = assembly.stack([(file, map_columns(_row_labelled(part), spec, file, rules))
+                                         for file, part in parts])
+        frame, emptied = export_ids.empty_ids(frame, name, rules.id_prefixes(name))
+        self.adjustments += emptied  # read before the tables were derived: these come first
+        if name in rules.collapse:
+            frame, collapsed = collapse.collapse_rows(frame, spec, locator.name)
+            self.adjustments += collapsed
+        self.typed[name], found = coerce_table(frame, spec, source, rules, locator)
+        self.locators[name] = locator
+        self.problems += found
+        return found
+
+    def derive(self, rules: MappingRules) -> pd.DataFrame:
+        """Apply the documented rules to the tables (line items, then ``derive.apply_rules``, then quota history)
+        and return every adjustment made, the collapses first."""
+        typed, lines = line_items.apply_rules(self.typed)
+        typed, derived = derive.apply_rules(typed)
+        typed, quotas = quota_history.apply_rules(typed, rules.quarter, rules.as_of, rules.fiscal_year_start_month)
+        self.typed = typed
+        rows = self.adjustments + lines + list(derived.itertuples(index=False, name=None)) + quotas
+        return pd.DataFrame(rows, columns=derive.ADJUSTMENT_COLUMNS).astype({"rows": "int64"})
+
+
+def _with_derived(sources: dict[str, str], typed: dict[str, pd.DataFrame]) -> dict[str, str]:
+    return {**{name: f"{name} (derived from opportunities)" for name in typed}, **sources}
+
+
+def validate_tables(raw_tables: dict[str, RawTable], sources: dict[str, str], rules: MappingRules,
+                    on_row_error: str = "error", max_reject_share: float = 1.0) -> ValidationResult:
+    """Validate raw tables (keyed by canonical table name; ``RawTable``) into canonical tables.
+
+    ``sources`` gives each table's file name (or names) for messages. Raises DataError for table-level
     problems, and for row-level ones when ``on_row_error`` is ``error``.
     """
     if "opportunities" not in raw_tables:
         raise DataError("the opportunities table is missing: it is the one table the workbook needs.")
-    typed: dict[str, pd.DataFrame] = {}
-    problems: list[Problem] = []
-    ids_read_as_empty: list[tuple] = []
+    mapped = _Mapped()
     for name in schema.LOAD_ORDER:
-        if name not in raw_tables:
-            continue
-        spec = schema.TABLES[name]
-        frame = map_columns(_row_labelled(raw_tables[name]), spec, sources[name], rules)
-        frame, emptied = export_ids.empty_ids(frame, name, rules.id_prefixes(name))
-        ids_read_as_empty += emptied
-        typed[name], found = coerce_table(frame, spec, sources[name], rules)
-        problems += found
-        rules = _with_rates(rules, typed, found)
-    problems += check_linked_dates(typed, sources)
-    typed, adjustments = derive.apply_rules(typed)
-    adjustments = _with_ids_emptied(adjustments, ids_read_as_empty)
-    sources = {**{name: f"{name} (derived from opportunities)" for name in typed}, **sources}
+        if name in raw_tables:
+            rules = _with_rates(rules, mapped.typed, mapped.add(name, raw_tables[name], sources[name], rules))
+    mapped.problems += check_linked_dates(mapped.typed, sources, mapped.locators)
+    adjustments = mapped.derive(rules)
+    typed, problems, locators = mapped.typed, mapped.problems, mapped.locators
+    sources = _with_derived(sources, typed)
     if on_row_error == "error":
-        problems += check_foreign_keys(typed, sources)
+        problems += check_foreign_keys(typed, sources, locators)
         if problems:
             raise DataError(_summarise(problems))
         return ValidationResult({n: f.reset_index(drop=True) for n, f in typed.items()}, _empty_rejects(),
                                 adjustments=_with_conversions(adjustments, typed, rules.currency))
-    clean, rejects, problems = _quarantine(typed, problems, sources, max_reject_share)
+    clean, rejects, problems = _quarantine(typed, problems, sources, max_reject_share, locators)
     return ValidationResult(clean, rejects, problems, _with_conversions(adjustments, clean, rules.currency))
 
 
@@ -890,43 +981,36 @@ class FolderProblems:
     """Every problem of a folder at once (``find_problems``): ``table_level`` maps a table to why it cannot be
     used at all (a clash in the mapping, a missing required column, no rows); ``result`` holds the tables that
     could be used, the rows set aside, the row problems and the rules applied. ``result.tables`` keep each row's
-    label (the spreadsheet row is label + 2)."""
+    label (``Problem.row_numbers`` turns labels into spreadsheet rows)."""
 
     table_level: dict[str, str]
     result: ValidationResult
 
 
-def find_problems(raw_tables: dict[str, pd.DataFrame], sources: dict[str, str], rules: MappingRules
+def find_problems(raw_tables: dict[str, RawTable], sources: dict[str, str], rules: MappingRules
                   ) -> FolderProblems:
     """Every problem of every table in one pass, for ``salesops check``: the table-level problems of all tables
     (where ``validate_tables`` stops at the first), then the row problems of the tables that could be used, as
     quarantine finds them (so each set-aside row has its root cause: ``REJECT_COLUMNS``). Tables are derived
-    (``derive.apply_rules``) only when opportunities could be used. Never raises for bad data."""
-    typed: dict[str, pd.DataFrame] = {}
+    (``derive.apply_rules`` and the other rules) only when opportunities could be used. Never raises for bad
+    data."""
     table_level: dict[str, str] = {}
-    problems: list[Problem] = []
-    ids_read_as_empty: list[tuple] = []
+    mapped = _Mapped()
     for name in schema.LOAD_ORDER:
         if name not in raw_tables:
             continue
-        spec = schema.TABLES[name]
         try:
-            frame = map_columns(_row_labelled(raw_tables[name]), spec, sources[name], rules)
+            found = mapped.add(name, raw_tables[name], sources[name], rules)
         except DataError as error:
             table_level[name] = str(error)
             continue
-        frame, emptied = export_ids.empty_ids(frame, name, rules.id_prefixes(name))
-        ids_read_as_empty += emptied
-        typed[name], found = coerce_table(frame, spec, sources[name], rules)
-        problems += found
-        rules = _with_rates(rules, typed, found)
-    problems += check_linked_dates(typed, sources)
+        rules = _with_rates(rules, mapped.typed, found)
+    mapped.problems += check_linked_dates(mapped.typed, sources, mapped.locators)
     adjustments = pd.DataFrame(columns=derive.ADJUSTMENT_COLUMNS)
-    if "opportunities" in typed:
-        typed, adjustments = derive.apply_rules(typed)
-    adjustments = _with_ids_emptied(adjustments, ids_read_as_empty)
-    sources = {**{name: f"{name} (derived from opportunities)" for name in typed}, **sources}
-    clean, rejects, problems = _set_aside(typed, problems, sources)
+    if "opportunities" in mapped.typed:
+        adjustments = mapped.derive(rules)
+    typed = mapped.typed
+    clean, rejects, problems = _set_aside(typed, mapped.problems, _with_derived(sources, typed), mapped.locators)
     return FolderProblems(table_level, ValidationResult(clean, rejects, problems,
                                                         _with_conversions(adjustments, clean, rules.currency)))
 
@@ -954,16 +1038,6 @@ def _with_rates(rules: MappingRules, typed: dict[str, pd.DataFrame], problems: l
     return replace(rules, currency_rates=rates[~rates.index.isin(bad)])
 
 
-def _with_ids_emptied(adjustments: pd.DataFrame, emptied: list[tuple]) -> pd.DataFrame:
-    """``adjustments`` after the ids read as empty (``export_ids.empty_ids``), which come first: they were read
-    before the tables were derived."""
-    if not emptied:
-        return adjustments
-    read = pd.DataFrame(emptied, columns=derive.ADJUSTMENT_COLUMNS)
-    both = pd.concat([read, adjustments], ignore_index=True) if len(adjustments) else read
-    return both.astype({"rows": "int64"})
-
-
 def _row_labelled(raw: pd.DataFrame) -> pd.DataFrame:
     """``raw`` as it is when its index already gives each row's place in the file (``files.read_table_file``:
     label + 2 is the spreadsheet row, blank lines counted), else with positional labels 0, 1, ..."""
@@ -974,11 +1048,11 @@ def _row_labelled(raw: pd.DataFrame) -> pd.DataFrame:
     return raw.reset_index(drop=True)
 
 
-def _quarantine(typed, problems, sources, max_reject_share):
+def _quarantine(typed, problems, sources, max_reject_share, locators):
     """``_set_aside`` the rows with problems; stops with a DataError when more than ``max_reject_share`` of a
     table's rows, or of the won bookings, would be set aside. Returns the clean tables, the rejects and every
     problem found, foreign-key ones included."""
-    clean, rejects, all_problems = _set_aside(typed, problems, sources)
+    clean, rejects, all_problems = _set_aside(typed, problems, sources, locators)
     limits = reject_share_problems(clean, rejects, sources, max_reject_share)
     if limits:
         raise DataError("\n".join(limits) + "\n" + _largest_causes(rejects) + "\nFirst problems: "
@@ -992,7 +1066,7 @@ def _quarantine(typed, problems, sources, max_reject_share):
 NOTHING_LEFT = "every opportunities row was rejected, nothing is left to plan with:\n"
 
 
-def _set_aside(typed, problems, sources):
+def _set_aside(typed, problems, sources, locators):
     """Drop the rows with problems, then repeat the foreign-key check until nothing more goes
     (a rejected account makes its opportunities orphans), keeping each set-aside row's root cause
     (see ``REJECT_COLUMNS``). Returns the clean tables (rows keep their labels), the rejects and every
@@ -1006,7 +1080,7 @@ def _set_aside(typed, problems, sources):
         cause.update({(problem.table, label): (problem.table, label) for label in problem.rows})
     while True:
         clean = {name: frame.drop(index=list(rejected[name])) for name, frame in typed.items()}
-        new = [p for p in check_foreign_keys(clean, sources)]
+        new = check_foreign_keys(clean, sources, locators)
         if not new:
             break
         all_problems += new
@@ -1014,7 +1088,7 @@ def _set_aside(typed, problems, sources):
             _inherit_causes(problem, typed, rejected, cause)
         for problem in new:
             rejected[problem.table].update(problem.rows)
-    return clean, _rejects_table(typed, all_problems, cause, sources), all_problems
+    return clean, _rejects_table(typed, all_problems, cause, sources, locators), all_problems
 
 
 def _inherit_causes(orphans: Problem, typed, rejected, cause) -> None:
@@ -1052,9 +1126,16 @@ def masked(problem: Problem) -> Problem:
     return replace(problem, values=values)
 
 
-def _rejects_table(typed, problems: list[Problem], cause, sources) -> pd.DataFrame:
-    """The rejects table (``REJECT_COLUMNS``), in table and row order."""
+def _rejects_table(typed, problems: list[Problem], cause, sources, locators) -> pd.DataFrame:
+    """The rejects table (``REJECT_COLUMNS``), in table, file and row order."""
     problems = [masked(p) for p in problems]
+
+    def locator(table) -> RowLocator:
+        return locators.get(table) or RowLocator.single(sources[table])
+
+    def where(table, label) -> tuple[str, int]:
+        return locator(table).locate(label)
+
     own: dict[tuple[str, object], list[str]] = {}  # what is wrong with each root-cause row, in words
     for problem in problems:
         for label, value in zip(problem.rows, problem.values):
@@ -1073,15 +1154,18 @@ def _rejects_table(typed, problems: list[Problem], cause, sources) -> pd.DataFra
             is_won = opportunities.at[label, "is_won"] if problem.table == "opportunities" else False
             won = bool(pd.notna(is_won) and is_won)
             amount = opportunities.at[label, "amount"] if won and label not in bad_amount else np.nan
+            root_file, root_row = where(root_table, root_label)
             records.append((
-                problem.table, int(label) + 2, problem.column, problem.code,
+                problem.table, *where(problem.table, label), problem.column, problem.code,
                 "" if _plain(value) is None else str(_plain(value)), message,
-                root_table, int(root_label) + 2,
-                f"{sources[root_table]} row {int(root_label) + 2}: " + "; ".join(own[(root_table, root_label)]),
+                root_table, root_file, root_row,
+                f"{root_file} row {root_row}: " + "; ".join(own[(root_table, root_label)]),
                 (root_table, root_label) == (problem.table, label), won, float(amount) if pd.notna(amount) else np.nan,
             ))
     rejects = pd.DataFrame(records, columns=REJECT_COLUMNS).astype(_REJECT_DTYPES)
-    return rejects.sort_values(["table", "row", "column", "problem"], kind="stable").reset_index(drop=True)
+    rejects = rejects.assign(_part=[locator(t).files.index(f) for t, f in zip(rejects["table"], rejects["file"])])
+    return (rejects.sort_values(["table", "_part", "row", "column", "problem"], kind="stable")
+            .drop(columns="_part").reset_index(drop=True))
 
 
 def reject_share_problems(tables: dict[str, pd.DataFrame], rejects: pd.DataFrame, sources: dict[str, str],
@@ -1091,11 +1175,11 @@ def reject_share_problems(tables: dict[str, pd.DataFrame], rejects: pd.DataFrame
     which more than that share (by value, company currency) are set aside. Empty when within the limit."""
     out = []
     for name, frame in tables.items():
-        gone = int(rejects.loc[rejects["table"] == name, "row"].nunique())
+        gone = quarantine.rows_set_aside(rejects, name)
         total = len(frame) + gone
         share = gone / total if total else 0.0
         if share > max_reject_share:
-            inherited = int(rejects.loc[(rejects["table"] == name) & ~rejects["is_cause"], "row"].nunique())
+            inherited = quarantine.rows_set_aside(rejects[~rejects["is_cause"].to_numpy(bool)], name)
             out.append(
                 f"{sources.get(name, name)}: {gone:,} of {total:,} rows ({_share(share)}) break the data contract, "
                 f"more than data.max_reject_share ({_share(max_reject_share)})"

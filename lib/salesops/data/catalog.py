@@ -107,8 +107,8 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
              "table:text column:text rows:int filled:int filled_share:float"),
     _declare("rejects", COLLECT,
              "input rows set aside by validation (data.on_row_error: quarantine), with their cause",
-             "table:text row:int column:text problem:text value:text message:text cause_table:text cause_row:int "
-             "cause:text is_cause:bool won_deal:bool won_amount:float"),
+             "table:text file:text row:int column:text problem:text value:text message:text cause_table:text "
+             "cause_file:text cause_row:int cause:text is_cause:bool won_deal:bool won_amount:float"),
     _declare("analyses", COLLECT, "which analyses the data supports, and what to add for the others",
              "analysis:text step:text shows:text available:bool missing:text", consumers=(SUPPLY, ALIGN)),
     _declare("kpi_headline", COLLECT, "headline KPIs of the trailing window, one row",
@@ -155,11 +155,12 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
              "score:text leads:int converted:int conversion_rate:float roc_auc:float top_decile_lift:float "
              "brier:float", optional=True),
     _declare("rep_performance", COLLECT,
-             "per ramped account executive: bookings per ramped month, activity, conversion, group",
+             "per ramped account executive: bookings per ramped month, quota attainment, activity, conversion, group",
              "rep_id:text name:text segment:text ramped_months:int deals_closed:int bookings_per_month:float "
-             "win_rate:float average_deal_size:float median_cycle_days:float opportunities_per_month:float "
-             "emails_per_week:float calls_per_week:float meetings_per_week:float demos_per_week:float "
-             "proposals_per_week:float selling_hours_per_week:float time_share_email:float time_share_call:float "
+             "attainment:float win_rate:float average_deal_size:float median_cycle_days:float "
+             "opportunities_per_month:float emails_per_week:float calls_per_week:float meetings_per_week:float "
+             "demos_per_week:float proposals_per_week:float selling_hours_per_week:float time_share_email:float "
+             "time_share_call:float "
              "time_share_meeting:float time_share_demo:float time_share_proposal:float demos_per_opportunity:float "
              "conversion_qualify:float conversion_discover:float conversion_demo:float conversion_proposal:float "
              "conversion_negotiate:float group:text", more_columns=True),

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from salesops import deals, fiscal_calendar
-from salesops.contract import derive, schema
-from salesops.contract.validation import MappingRules, validate_tables
+from salesops.contract import assembly, derive, quarantine, schema
+from salesops.contract.validation import MappingRules, RawTable, validate_tables
 from salesops.data import files
 from salesops.errors import DataError
 from salesops.paths import project_paths
@@ -22,12 +22,13 @@ if TYPE_CHECKING:  # only for annotations: the params are put together above eve
 
 @dataclass
 class Inputs:
-    """Validated canonical tables, the rows set aside, where each table came from, and the documented
-    rules applied to them (derived tables, unified spellings: ``derive.py``)."""
+    """Validated canonical tables, the rows set aside, the file(s) each table came from (several when
+    ``data.files.<table>`` lists several), and the documented rules applied to them (derived tables, unified
+    spellings, collapsed rows: ``derive.py`` and its neighbours)."""
 
     tables: dict[str, pd.DataFrame]
     rejects: pd.DataFrame
-    files: dict[str, Path]
+    files: dict[str, tuple[Path, ...]]
     folder: Path
     adjustments: pd.DataFrame
 
@@ -75,20 +76,21 @@ def ensure_sample(params: Params, root: Path | None = None) -> Path:
 
 
 def locate_files(params: Params, root: Path | None = None, data_dir: Path | str | None = None
-                 ) -> tuple[Path, dict[str, Path], bool]:
-    """The data folder, the file of each table found in it, and whether it is the sample company.
+                 ) -> tuple[Path, dict[str, tuple[Path, ...]], bool]:
+    """The data folder, the file(s) of each table found in it (``data.files.<table>`` may list several), and
+    whether it is the sample company.
 
-    Raises DataError when the folder or the opportunities table is missing."""
+    Raises DataError when the folder, a named file or the opportunities table is missing."""
     folder = data_folder(params, root, data_dir)
     if not folder.is_dir():
         raise DataError(f"the data folder {folder} does not exist: set data.dir in the params or pass --data DIR")
     using_sample = params.data.source == "sample" and not data_dir
-    table_files: dict[str, Path] = {}
+    table_files: dict[str, tuple[Path, ...]] = {}
     for table in schema.TABLES:
-        name = None if using_sample else params.data.files.get(table)
-        path = files.find_table_file(folder, table, name)
-        if path is not None:
-            table_files[table] = path
+        names = () if using_sample else params.data.table_files(table)
+        paths = [files.find_table_file(folder, table, name) for name in names or (None,)]
+        if paths[0] is not None:
+            table_files[table] = tuple(paths)
     if "opportunities" not in table_files:
         present = ", ".join(sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))) or "none"
         raise DataError(
@@ -102,13 +104,76 @@ def mapping_rules(params: Params, using_sample: bool) -> MappingRules:
     """The sample company is canonical already; any other folder is read through the params' mapping.
     Both are read with the params' currency, time zone, separators and bounds: amounts at most
     ``data.max_amount_ratio`` times their column's median, closed deals closed by the end of the planning
-    horizon (:func:`planning_horizon_end`)."""
+    horizon (:func:`planning_horizon_end`); reps without a quota take the planned quarter's from a quotas table."""
     horizon_end = planning_horizon_end(params)
     reason = (f"the end of the planning horizon ({params.quarter} and the {params.forecast.horizon_quarters} "
               "quarters after it, forecast.horizon_quarters)")
     reading = MappingRules.reading(params.data, params.currency, params.timezone, horizon_end, reason)
-    return MappingRules(**reading) if using_sample else MappingRules.from_params(
+    rules = MappingRules(**reading) if using_sample else MappingRules.from_params(
         params.data, params.currency, params.timezone, horizon_end, reason)
+    return replace(rules, quarter=params.quarter, as_of=params.data_end,
+                   fiscal_year_start_month=params.fiscal_year_start_month)
+
+
+@dataclass
+class RawInputs:
+    """The input files read as they are (``read_raw``): per table its ``RawTable`` (the parts of a table read
+    from several files, each with the joins applied), each table's ``sources`` (file names, for messages),
+    ``unreadable`` (table → why it could not be read or joined) and ``joined`` (table → one line per join
+    applied, with how many rows found a match, for ``salesops check``)."""
+
+    tables: dict[str, RawTable]
+    sources: dict[str, str]
+    unreadable: dict[str, str]
+    joined: dict[str, list[str]]
+
+
+def read_raw(table_files: dict[str, tuple[Path, ...]], params: Params, using_sample: bool = False) -> RawInputs:
+    """Read each table's file(s) (a file feeding two tables is read once) and apply the table's joins
+    (``data.joins``) to each of its files; a table whose file cannot be read or joined is ``unreadable``."""
+    cache: dict[Path, pd.DataFrame] = {}
+
+    def read(path: Path) -> pd.DataFrame:
+        if path not in cache:
+            cache[path] = files.read_table_file(path, params.data.encoding)
+        return cache[path]
+
+    raw = RawInputs({}, {}, {}, {})
+    for table, paths in table_files.items():
+        raw.sources[table] = " + ".join(path.name for path in paths)
+        joins = () if using_sample else params.data.joins.get(table, ())
+        try:
+            parts = [(path.name, read(path)) for path in paths]
+            notes = []
+            for position, join in enumerate(joins):
+                where = f"data.joins.{table}[{position}]"
+                path = paths[0].parent / join.file
+                if not path.is_file():
+                    raise DataError(f"{where} joins {join.file!r}, but there is no such file in {path.parent}. Files "
+                                    f"there: {', '.join(sorted(p.name for p in path.parent.iterdir()))}.")
+                joined, matched = [], 0
+                for name, frame in parts:
+                    frame, found = assembly.join_file(frame, read(path), path.name, join.key, join.matched_on,
+                                                      join.columns, where)
+                    joined.append((name, frame))
+                    matched += found
+                if not any(join.key in frame.columns for _, frame in parts):
+                    raise DataError(
+                        f"{raw.sources[table]}: {where} joins on column {join.key!r}, which no file of the table has "
+                        f"(after the joins before it). Found columns: "
+                        f"{', '.join(dict.fromkeys(str(c) for _, f in parts for c in f.columns))}. Fix: correct key "
+                        f"in {where}, or put the join that adds the column before it.")
+                parts = joined
+                rows = sum(len(frame) for _, frame in parts)
+                notes.append(f"joined {path.name} on {join.key}"
+                             + (f" = {join.matched_on}" if join.matched_on != join.key else "")
+                             + f" ({', '.join(join.columns)}): {matched:,} of {rows:,} rows matched")
+        except DataError as error:
+            raw.unreadable[table] = str(error)
+            continue
+        raw.tables[table] = parts[0][1] if len(parts) == 1 else parts
+        raw.joined[table] = notes
+    return raw
 
 
 def planning_horizon_end(params: Params) -> pd.Timestamp:
@@ -120,9 +185,11 @@ def planning_horizon_end(params: Params) -> pd.Timestamp:
 def load_inputs(params: Params, root: Path | None = None, data_dir: Path | str | None = None) -> Inputs:
     """Read every table present in the data folder and validate them against the contract."""
     folder, table_files, using_sample = locate_files(params, root, data_dir)
-    raw = {table: files.read_table_file(path, params.data.encoding) for table, path in table_files.items()}
+    raw = read_raw(table_files, params, using_sample)
+    if raw.unreadable:
+        raise DataError(next(iter(raw.unreadable.values())))
     result = validate_tables(
-        raw, {t: p.name for t, p in table_files.items()}, mapping_rules(params, using_sample),
+        raw.tables, raw.sources, mapping_rules(params, using_sample),
         on_row_error=params.data.on_row_error, max_reject_share=params.data.max_reject_share,
     )
     tables, adjustments = derive_segments(result.tables, result.adjustments, params)
@@ -154,13 +221,14 @@ TABLE_ROLES: dict[str, tuple[str | None, str]] = {
     "forecast_submissions": ("submitted_date", "forecast accuracy of the reps"),
     "opportunity_history": ("changed_at", "the open pipeline at past quarter starts, to backtest the pipeline forecast"),
     "currency_rates": ("start_date", "deals entered in other currencies, converted to the company currency"),
+    "quotas": ("start_date", "quota attainment per rep and quarter; the quota of reps that carry none"),
+    "opportunity_lines": (None, "the product of each deal and the products sold, when deals carry none"),
 }
 
 
 def inventory(inputs: Inputs) -> pd.DataFrame:
     """One row per canonical table: the file it came from (or that it was not provided), rows kept,
     rows set aside, the span of its main date column, and what it is used for."""
-    rejected = inputs.rejects.groupby("table")["row"].nunique() if not inputs.rejects.empty else pd.Series(dtype=int)
     rows = []
     for table, (date_column, used_for) in TABLE_ROLES.items():
         frame = inputs.tables.get(table)
@@ -168,8 +236,10 @@ def inventory(inputs: Inputs) -> pd.DataFrame:
             rows.append((table, "not provided", 0, 0, pd.NaT, pd.NaT, used_for))
             continue
         dates = frame[date_column] if date_column and date_column in frame.columns else pd.Series(dtype="datetime64[ns]")
-        source = inputs.files[table].name if table in inputs.files else "derived from opportunities"
-        rows.append((table, source, len(frame), int(rejected.get(table, 0)),
+        source = (" + ".join(path.name for path in inputs.files[table]) if table in inputs.files
+                  else "derived from line items" if table == "products" and "opportunity_lines" in inputs.tables
+                  else "derived from opportunities")
+        rows.append((table, source, len(frame), quarantine.rows_set_aside(inputs.rejects, table),
                      dates.min(), dates.max(), used_for))
     return pd.DataFrame(rows, columns=["table", "file", "rows", "rows_set_aside", "from", "to", "used_for"]).astype(
         {"rows": "int64", "rows_set_aside": "int64", "from": "datetime64[ns]", "to": "datetime64[ns]"})

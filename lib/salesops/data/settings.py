@@ -15,6 +15,27 @@ from salesops.settings.loader import require_known
 #: several contract columns (``{Owner: [rep_id, name]}``: a reps export whose one column is both id and name).
 CanonicalColumns = ListOf(Text("rep_id"), "canonical column names (or one name)", ["rep_id", "name"], min_items=1,
                           unique=True, one_alone=True)
+#: The file(s) of one table: one name, or a list whose files' rows are stacked (``Task.csv`` and ``Event.csv``).
+TableFiles = ListOf(Text("Task.csv"), "file names (or one name)", ["Task.csv", "Event.csv"], min_items=1, unique=True,
+                    one_alone=True)
+
+
+class JoinParams(Settings):
+    """One left join (``data.joins.<table>``): ``columns`` of another ``file`` added to each row of the table's
+    file(s) before mapping, matched where the row's ``key`` column equals the file's ``file_key`` column (default:
+    the same name). A row that matches nothing gets empty cells; the joined file's key must be unique. Joins apply
+    in order, so a later one may use a column an earlier one added."""
+
+    file: Text("Manager.csv")
+    key: Text("External_Id__c")
+    file_key: Text("External_Id__c", optional=True) = None
+    columns: ListOf(Text("Manager.External_Id__c"), "column names of the joined file (or one name)",
+                    ["Manager.External_Id__c"], min_items=1, unique=True, one_alone=True)
+
+    @property
+    def matched_on(self) -> str:
+        """The joined file's key column."""
+        return self.file_key or self.key
 
 
 class DataParams(Settings):
@@ -27,7 +48,9 @@ class DataParams(Settings):
     max_reject_share: Share = 0.2
     encoding: str = "utf-8"
     date_format: str | None = None
-    files: dict[str, str] = Field(default_factory=dict)
+    files: dict[str, TableFiles] = Field(default_factory=dict)
+    joins: dict[str, tuple[JoinParams, ...]] = Field(default_factory=dict)
+    collapse: ListOf(Text("accounts"), "table names", ["accounts"], unique=True) = ()
     columns: dict[str, dict[str, CanonicalColumns]] = Field(default_factory=dict)
     values: dict[str, dict[str, dict[str, str]]] = Field(default_factory=dict)
     #: Export columns to leave out, per table: one named like a canonical column that means something else.
@@ -39,28 +62,54 @@ class DataParams(Settings):
     flag_amount_ratio: Number("a ratio to the median amount", 1000, gt=1) = 1000.0
     max_amount_ratio: Number("a ratio to the median amount", 1_000_000, gt=1) = 1_000_000.0
 
-    @field_validator("files", "columns", "values", "ignore_columns")
+    @field_validator("files", "joins", "columns", "values", "ignore_columns")
     @classmethod
     def _known_tables(cls, mapping: dict[str, Any]) -> dict[str, Any]:
         for table in mapping:
             require_known(table, list(schema.TABLES), "table")
         return mapping
 
+    @field_validator("collapse")
+    @classmethod
+    def _known_collapsed(cls, tables: tuple[str, ...]) -> tuple[str, ...]:
+        for table in tables:
+            require_known(table, list(schema.TABLES), "table")
+            if len(schema.TABLES[table].primary_key) != 1:
+                raise ValueError(f"data.collapse names {table}, whose rows have no single-column key: only a table "
+                                 "with one key column (accounts, reps, products ...) can be collapsed")
+        return tables
+
+    def table_files(self, table: str) -> tuple[str, ...]:
+        """The file names given for ``table`` in ``files`` (empty: found by the table's name)."""
+        return tuple(self.files.get(table, ()))
+
     @field_validator("columns")
     @classmethod
     def _known_columns(cls, columns: dict[str, dict[str, tuple[str, ...]]]) -> dict[str, dict[str, tuple[str, ...]]]:
         for table, feeds in columns.items():
+            for canonicals in feeds.values():
+                for canonical in canonicals:
+                    require_known(canonical, schema.TABLES[table].column_names, f"column of table {table}")
+        return columns
+
+    @model_validator(mode="after")
+    def _one_export_column_per_contract_column(self) -> "DataParams":
+        """Two export columns onto one contract column only for a table read from several files (each file has
+        its own name for it: Task's TaskSubtype, Event's EventSubtype); a file holding both is refused when read."""
+        for table, feeds in self.columns.items():
+            if len(self.table_files(table)) > 1:
+                continue
             fed_by: dict[str, str] = {}
             for export_column, canonicals in feeds.items():
                 for canonical in canonicals:
-                    require_known(canonical, schema.TABLES[table].column_names, f"column of table {table}")
                     if canonical in fed_by:
                         raise ValueError(
                             f"data.columns.{table} maps both {fed_by[canonical]!r} and {export_column!r} onto "
-                            f"{canonical!r}: a contract column takes one export column. Fix: keep one of the two "
-                            "mappings")
+                            f"{canonical!r}: a contract column takes one export column (two only when "
+                            f"data.files.{table} lists several files, each with its own name for it). Fix: keep one "
+                            "of the two mappings")
                     fed_by[canonical] = export_column
-        return columns
+        return self
 
     @field_validator("values")
     @classmethod

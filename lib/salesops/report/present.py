@@ -171,7 +171,9 @@ def rejects(frame: pd.DataFrame, causes: pd.DataFrame | None = None, won=None, c
     if causes is None or "cause_row" not in frame.columns:
         return table(shown[["table", "row", "column", "problem", "value"]], max_rows=max_rows,
                      labels={"row": "row in file"}, caption="Rows set aside (quarantined)")
-    rows = len(frame.drop_duplicates(["table", "row"]))
+    from salesops.contract.quarantine import ROW_KEY
+
+    rows = len(frame.drop_duplicates(ROW_KEY))
     sentence = (f"{rows:,} row{'s' if rows != 1 else ''} set aside, from {len(causes):,} root "
                 f"cause{'s' if len(causes) != 1 else ''}")
     if won is not None and won.deals:
@@ -179,11 +181,17 @@ def rejects(frame: pd.DataFrame, causes: pd.DataFrame | None = None, won=None, c
                      f"{money(won.value, currency, compact=True)}, {percent(won.share)} of all won bookings, missing "
                      "from every figure built on bookings until the rows are fixed")
     sentence += ". Fix the rows that are the cause: what was set aside because of them comes back with them."
-    cause_order = {(t, r): i for i, (t, r) in enumerate(zip(causes["cause_table"], causes["cause_row"]))}
+    # a table read from several files names the file of each row (its rows are numbered in each file)
+    several = set(shown.groupby("table")["file"].nunique().loc[lambda n: n > 1].index)
+    cause_order = {cause: i for i, cause in enumerate(zip(causes["cause_table"], causes["cause_file"],
+                                                           causes["cause_row"]))}
     detail = shown.assign(
-        _cause=[cause_order.get((t, r), len(cause_order)) for t, r in zip(shown["cause_table"], shown["cause_row"])],
-        because_of=[("(the cause)" if own else f"{t} row {r}")
-                    for own, t, r in zip(shown["is_cause"], shown["cause_table"], shown["cause_row"])],
+        _cause=[cause_order.get(cause, len(cause_order))
+                for cause in zip(shown["cause_table"], shown["cause_file"], shown["cause_row"])],
+        because_of=[("(the cause)" if own else f"{f if t in several else t} row {r}")
+                    for own, t, f, r in zip(shown["is_cause"], shown["cause_table"], shown["cause_file"],
+                                            shown["cause_row"])],
+        table=[f"{t} ({f})" if t in several else t for t, f in zip(shown["table"], shown["file"])],
     ).sort_values(["_cause", "is_cause", "table", "row"], ascending=[True, False, True, True], kind="stable")
     return HTML(
         callout(sentence).data

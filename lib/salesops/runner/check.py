@@ -19,7 +19,7 @@ from salesops.contract import analyses, schema
 from salesops.contract.validation import (NOTHING_LEFT, MappingRules, Problem, find_problems, masked,
                                           reject_share_problems)
 from salesops.data import files
-from salesops.data.inputs import Inputs, derive_segments, inventory, locate_files, mapping_rules
+from salesops.data.inputs import Inputs, derive_segments, inventory, locate_files, mapping_rules, read_raw
 from salesops.errors import DataError
 from salesops.runner import requirements
 from salesops.plan_params import Params
@@ -60,21 +60,21 @@ def check_data(params: Params, root: Path | None = None, data_dir: Path | str | 
         return CheckReport(False, [("Problems:", [str(error)])])
     rules = mapping_rules(params, using_sample)
     sections = [("Data folder:", [str(folder)])]
-    raw: dict[str, pd.DataFrame] = {}
-    unusable: dict[str, str] = {}
+    raw = read_raw(table_files, params, using_sample)
+    unusable = dict(raw.unreadable)
     mapping_lines = []
-    for table, path in table_files.items():
-        try:
-            raw[table] = files.read_table_file(path, params.data.encoding)
-        except DataError as error:
-            unusable[table] = str(error)
-            mapping_lines.append(f"{table} ({path.name}): cannot be read (see the problems below)")
+    for table in table_files:
+        if table in unusable:
+            mapping_lines.append(f"{table} ({raw.sources[table]}): cannot be read (see the problems below)")
             continue
-        mapping_lines.append(f"{table} ({path.name}): " + _mapping_text(table, [str(c) for c in raw[table].columns],
-                                                                       rules))
+        table_raw = raw.tables[table]
+        parts = [(raw.sources[table], table_raw)] if isinstance(table_raw, pd.DataFrame) else table_raw
+        mapping_lines += [f"{table} ({name}): " + "; ".join(
+            [*raw.joined[table], _mapping_text(table, [str(c) for c in frame.columns], rules)])
+            for name, frame in parts]
     sections.append(("Tables and columns:", mapping_lines))
-    sources = {t: p.name for t, p in table_files.items()}
-    found = find_problems(raw, sources, rules)
+    sources = raw.sources
+    found = find_problems(raw.tables, sources, rules)
     unusable.update(found.table_level)
     result = found.result
     problems = ([unusable[table] for table in schema.LOAD_ORDER if table in unusable]
@@ -109,7 +109,8 @@ def check_data(params: Params, root: Path | None = None, data_dir: Path | str | 
 
 def _mapping_text(table: str, present: list[str], rules: MappingRules) -> str:
     """How the export columns ``present`` of ``table`` map: 'mapped Owner → rep_id, name; canonical ...; read by the
-    preset Status → stage (won, lost) ...; kept as extra columns ...'."""
+    preset Status → stage (won, lost) ...; kept as extra columns ...' (a table collapsed to one row per key keeps
+    no extra column: 'collapsed to one row per account_id (data.collapse); other columns left out ...')."""
     feeds = rules.feeds(table, present)
     canonical = schema.TABLES[table].column_names
     fed = {target for targets in feeds.values() for target in targets}
@@ -118,11 +119,13 @@ def _mapping_text(table: str, present: list[str], rules: MappingRules) -> str:
     reads = rules.preset.prepare_reads.get(table, {}) if rules.preset is not None else {}
     read = [f"{c} → {reads[c]}" for c in present if c in reads and c not in feeds and c not in canonical]
     ignored = [c for c in present if c not in feeds and c not in canonical and c not in reads]
+    collapsed = table in rules.collapse
     return "; ".join(part for part in (
         f"mapped {'; '.join(mapped)}" if mapped else "",
         f"canonical {', '.join(as_is)}" if as_is else "",
         f"read by the preset {'; '.join(read)}" if read else "",
-        f"kept as extra columns {', '.join(ignored)}" if ignored else "",
+        f"collapsed to one row per {schema.TABLES[table].primary_key[0]} (data.collapse)" if collapsed else "",
+        f"{'other columns left out' if collapsed else 'kept as extra columns'} {', '.join(ignored)}" if ignored else "",
     ) if part)
 
 
@@ -132,16 +135,17 @@ def _row_problem_lines(problems: list[Problem], rejects: pd.DataFrame, show: int
     problem with such rows names their root causes (``rejects.cause``)."""
     lines = []
     for problem in problems:
-        rows = rejects[(rejects["table"] == problem.table) & (rejects["column"] == problem.column)
-                       & (rejects["problem"] == problem.code) & rejects["row"].isin(problem.row_numbers())]
-        inherited = rows.loc[~rows["is_cause"]].drop_duplicates("row")
+        rows = rejects[(rejects["table"] == problem.table) & (rejects["file"] == problem.source)
+                       & (rejects["column"] == problem.column) & (rejects["problem"] == problem.code)
+                       & rejects["row"].isin(problem.row_numbers())]
+        inherited = rows.loc[~rows["is_cause"]].drop_duplicates(quarantine.ROW_KEY)
         line = masked(problem).message()
         if len(inherited):
             causes = list(dict.fromkeys(inherited["cause"]))
             more = f" and {len(causes) - show:,} more" if len(causes) > show else ""
             line += (f" Of these, {len(inherited):,} only because the row they point to has a problem of its own "
                      f"(fix it and they pass): {'; '.join(causes[:show])}{more}.")
-        consequence_only = len(inherited) == len(rows.drop_duplicates("row")) and len(rows) > 0
+        consequence_only = len(inherited) == len(rows.drop_duplicates(quarantine.ROW_KEY)) and len(rows) > 0
         lines.append((consequence_only, line))
     return [line for consequence_only, line in sorted(lines, key=lambda pair: pair[0])]
 
@@ -154,7 +158,7 @@ def _set_aside_lines(tables: dict[str, pd.DataFrame], rejects: pd.DataFrame) -> 
     """Share of each table set aside, the won bookings among them and the root causes, largest first."""
     lines = []
     for name, frame in tables.items():
-        gone = rejects.loc[rejects["table"] == name, "row"].nunique()
+        gone = quarantine.rows_set_aside(rejects, name)
         if gone:
             lines.append(f"{name}: {gone / (len(frame) + gone):.1%} of the rows ({gone:,})")
     won = quarantine.won_set_aside(rejects, tables["opportunities"])

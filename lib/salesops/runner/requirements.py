@@ -22,14 +22,13 @@ from pathlib import Path
 import pandas as pd
 
 from salesops import deals
-from salesops.data import files
 from salesops.demand.overview import history_end
 from salesops.errors import DataError
 from salesops.plan_params import Params
 
 #: Tables that no other table points to: they cannot change which opportunities are kept, so the check
 #: before a run leaves them to step 1 (activities are by far the largest table).
-_LEAF_TABLES = ("activities", "orders", "forecast_submissions", "opportunity_history")
+_LEAF_TABLES = ("activities", "orders", "forecast_submissions", "opportunity_history", "quotas")
 
 
 def unmet(tables: dict[str, pd.DataFrame], params: Params, sources: dict[str, str] | None = None) -> list[str]:
@@ -74,18 +73,19 @@ def ensure_data_can_run(params: Params, root: Path | None = None, data_dir: Path
     no other table points to (activities, orders, forecast submissions). Data that breaks the contract is left
     to step 1, which stops in seconds with the same message and a page showing it."""
     from salesops.contract.validation import validate_tables
-    from salesops.data.inputs import locate_files, mapping_rules
+    from salesops.data.inputs import locate_files, mapping_rules, read_raw
 
     try:
         folder, table_files, using_sample = locate_files(params, root, data_dir)
-        table_files = {table: path for table, path in table_files.items() if table not in _LEAF_TABLES}
-        raw = {table: files.read_table_file(path, params.data.encoding) for table, path in table_files.items()}
-        sources = {table: path.name for table, path in table_files.items()}
-        result = validate_tables(raw, sources, mapping_rules(params, using_sample),
+        table_files = {table: paths for table, paths in table_files.items() if table not in _LEAF_TABLES}
+        raw = read_raw(table_files, params, using_sample)
+        if raw.unreadable:
+            return  # step 1 stops with the same message, on a page that shows it
+        result = validate_tables(raw.tables, raw.sources, mapping_rules(params, using_sample),
                                  on_row_error=params.data.on_row_error, max_reject_share=params.data.max_reject_share)
     except DataError:
         return  # step 1 stops with the same message, on a page that shows it
-    problems = unmet(result.tables, params, sources)
+    problems = unmet(result.tables, params, raw.sources)
     if problems:
         raise DataError(f"the data in {folder} cannot be planned from:\n" + "\n".join(f"  - {p}" for p in problems))
 
