@@ -215,7 +215,8 @@ class MappingRules:
         feed several of them: a Zoho account name is the account's id and its name)."""
         feeds = {source: (target,) if isinstance(target, str) else tuple(target)
                  for source, target in self.columns.get(table, {}).items()}
-        fed = {canonical for targets in feeds.values() for canonical in targets}
+        # only mappings of columns this file has: a table read from several files maps each on its own
+        fed = {canonical for source, targets in feeds.items() if source in present for canonical in targets}
         if self.preset is not None:
             mapped_by_params = set(feeds)
             for canonical, names in self.preset.columns.get(table, {}).items():
