@@ -187,10 +187,11 @@ def test_hiring_actions_group_supporting_roles():
                          "ds": pd.to_datetime(["2027-03-01", "2027-03-01", "2027-06-01", "2027-04-01"]),
                          "hires": [2, 1, 2, 3], "cost_in_horizon": [10.0, 1.0, 2.0, 3.0]})
     grouped = align_plan.hiring_actions_input(plan)
-    assert grouped[["role", "hires", "cost"]].values.tolist() == [["AE", 2, 10.0], ["CSM", 3, 3.0],
+    assert grouped[["role", "hires", "cost"]].values.tolist() == [["AE", 2, 10.0], ["customer success manager", 3, 3.0],
                                                                   ["delivery consultant", 3, 3.0]]
     titles = actions.actions_from_hiring(grouped).sort_values("title")["title"].tolist()
-    assert titles == ["Hire 2 AEs for SMB to start in March 2027", "Hire 3 CSMs to start from March to June 2027",
+    assert titles == ["Hire 2 AEs for SMB to start in March 2027",
+                      "Hire 3 customer success managers to start from March to June 2027",
                       "Hire 3 delivery consultants to start in April 2027"]
 
 

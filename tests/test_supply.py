@@ -1,5 +1,7 @@
 """Step 3 put together: earliest start, costs per role, and the whole plan on a small team."""
 
+from types import SimpleNamespace
+
 import pandas as pd
 import pytest
 
@@ -54,3 +56,25 @@ def test_hires_by_month_pivots_every_scenario():
     frame = supply_plan.hires_by_month(hires, months)
     assert frame.columns.tolist() == ["scenario", "role", "Jan 2027", "Feb 2027", "Mar 2027"]
     assert frame.values.tolist() == [["base", "AE SMB", 0, 2, 1], ["upside", "SE", 1, 0, 0]]
+
+
+def test_every_figure_of_the_supply_plan_says_whether_it_was_measured_or_assumed():
+    from salesops.supply import overview as supply_overview
+
+    params = load_params("2027Q1", None, ROOT)
+    plan = SimpleNamespace(
+        attrition=pd.DataFrame({"role": ["AE"], "annual_rate": [float("nan")]}),
+        productivity=pd.DataFrame({"segment": ["SMB", "ENT"], "bookings": [120_000.0, 0.0],
+                                   "ramped_rep_months": [12.0, 0.0], "productivity": [10_000.0, float("nan")],
+                                   "source": ["measured", "measured"]}),
+        workloads=pd.DataFrame({"role": ["SE"], "workload": [25.0], "source": ["default"],
+                                "unit": ["opportunities per month"]}))
+    table = supply_overview.assumptions(plan, params).set_index("figure")
+    assert table.loc["Account executive attrition, per year", "basis"] == (
+        "assumed (supply.attrition_annual); not measurable: the reps table records no end dates")
+    assert table.loc["Bookings per ramped rep-month, SMB", "basis"] == (
+        "measured: $120k won over 12 ramped rep-months in the last 12 months")
+    assert table.loc["Bookings per ramped rep-month, ENT", "basis"] == "not measurable: no ramped rep-month in the window"
+    assert table.loc["Workload of one sales engineer", "value"] == "25.0 opportunities per month"
+    assert table.loc["Ramp to full productivity", "basis"].startswith("assumed (supply.ramp_curve)")
+    assert not table.isna().any().any() and not table["value"].str.contains("nan").any()

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from salesops.align import actions, compensation, territories
-from salesops.contract.schema import TEXT_DTYPE
+from salesops.contract.schema import ROLE_NAMES, TEXT_DTYPE
 from salesops.deals import SEGMENT_BANDS, UNKNOWN, won_mask
 from salesops.formats import money
 from salesops.supply import capacity
@@ -222,8 +222,6 @@ def onboarding_programme(hiring_plan: pd.DataFrame | None, coaching: pd.DataFram
     return out.astype({c: TEXT_DTYPE for c in ("module", "why", "for_whom", "sessions")})
 
 
-#: How a role reads in an action's title ("Hire 2 delivery consultants ...").
-ROLE_NAMES = {"SUPPORT": "support engineer", "CONSULTANT": "delivery consultant"}
 
 
 def hiring_actions_input(hiring_plan: pd.DataFrame) -> pd.DataFrame:

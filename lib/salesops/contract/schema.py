@@ -32,6 +32,10 @@ STAGES: tuple[str, ...] = OPEN_STAGES + CLOSED_STAGES
 
 #: Job roles of the revenue team.
 ROLES: tuple[str, ...] = ("AE", "SDR", "SE", "CSM", "SUPPORT", "MANAGER")
+#: How each role reads in a sentence ("Hire 2 delivery consultants"), the same on every page.
+ROLE_NAMES: dict[str, str] = {"AE": "account executive", "SDR": "SDR", "SE": "sales engineer",
+                              "CSM": "customer success manager", "SUPPORT": "support engineer",
+                              "CONSULTANT": "delivery consultant", "MANAGER": "manager"}
 #: The role of a person whose role the data does not say and no derivation rule gives (``derive.py``): kept for
 #: names, ownership and activity totals, never counted as a seller, a supporting role or a manager.
 UNKNOWN_ROLE = "UNKNOWN"

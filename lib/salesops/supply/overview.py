@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from salesops.contract.analyses import has_product_kind, missing_sentence, no_product_kind
+from salesops.contract.schema import ROLE_NAMES
 from salesops.formats import money, number, percent
 from salesops.report.present import Metric
 from salesops.supply.hiring import hire_contribution
@@ -17,6 +18,42 @@ from salesops.supply.plan import SupplyPlan
 
 if TYPE_CHECKING:  # only for annotations: the params are put together above every step
     from salesops.plan_params import Params
+
+
+#: Columns of :func:`assumptions`.
+ASSUMPTION_COLUMNS = ("figure", "value", "basis")
+
+
+def assumptions(plan: SupplyPlan, params: Params) -> pd.DataFrame:
+    """Every figure the supply plan rests on, its value and whether it was measured from the data or assumed from
+    a param (``assumed (supply.<key>)``), one row each: the ramp, attrition, each segment's productivity, each
+    supporting role's workload, hiring lead time, contractors' rate and hours. A figure that could not be measured
+    says so instead of showing a measurement of zero."""
+    settings, currency, months = params.supply, params.currency, params.supply.history_months
+    rows = [("Ramp to full productivity", " → ".join(percent(share, 0) for share in settings.ramp_curve)
+             + " by month of tenure", "assumed (supply.ramp_curve): the data does not show ramp")]
+    seen = plan.attrition.set_index("role")["annual_rate"].get("AE") if len(plan.attrition) else None
+    rows.append(("Account executive attrition, per year", percent(settings.attrition_annual),
+                 f"assumed (supply.attrition_annual); seen in the data: {percent(seen)} over {months} months"
+                 if seen is not None and pd.notna(seen) else
+                 "assumed (supply.attrition_annual); not measurable: the reps table records no end dates"))
+    for row in plan.productivity.itertuples():
+        basis = (f"measured: {money(row.bookings, currency, compact=True)} won over {number(row.ramped_rep_months)} "
+                 f"ramped rep-months in the last {months} months" if row.source == "measured" and pd.notna(
+                     row.productivity) else "assumed (supply.productivity)" if row.source == "params" else
+                 "not measurable: no ramped rep-month in the window")
+        rows.append((f"Bookings per ramped rep-month, {row.segment}", money(row.productivity, currency), basis))
+    for row in plan.workloads.itertuples():
+        basis = {"measured": f"measured from today's team over {months} months",
+                 "params": "assumed (supply.workload)", "default": "assumed (the workbook's default; supply.workload)"}
+        rows.append((f"Workload of one {ROLE_NAMES.get(row.role, row.role)}", f"{number(row.workload, 1)} {row.unit}",
+                     basis.get(row.source, row.source)))
+    rows += [("Hiring lead time", f"{settings.hiring_lead_time_months} months",
+              "assumed (supply.hiring_lead_time_months)"),
+             ("Contractor rate", f"{money(settings.contractor_hourly_rate, currency)} an hour, "
+              f"{number(settings.hours_per_fte_month)} hours a month",
+              "assumed (supply.contractor_hourly_rate, supply.hours_per_fte_month)")]
+    return pd.DataFrame(rows, columns=list(ASSUMPTION_COLUMNS)).astype("string")
 
 
 def team_plan(plan: SupplyPlan, params: Params, scenario: str) -> pd.DataFrame:
