@@ -68,7 +68,7 @@ def test_the_check_sees_both_forms_and_allows_a_packages_own_reexports():
 #: Type-only imports (under ``if TYPE_CHECKING:``) do not count: ``Params`` and ``Step`` sit above the steps.
 LAYERS = {
     "errors": 0, "paths": 0, "checks": 0, "fiscal_calendar": 0, "formats": 0,
-    "settings": 1, "contract": 2, "deals": 3, "data": 4, "report": 5,
+    "settings": 1, "contract": 2, "deals": 3, "sanity": 3, "data": 4, "report": 5,
     "collect": 6, "demand": 7, "supply": 8, "align": 9, "plan_params": 10, "runner": 11,
 }
 #: The one planned exception: step 1's review of last quarter's plan reads what steps 2 and 3 wrote then, in

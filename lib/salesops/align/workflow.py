@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from salesops import fiscal_calendar
+from salesops import fiscal_calendar, sanity
 from salesops.align import actions, compensation, organisation, plan_workbook, quotas, routing, territories, tooling
 from salesops.align import overview as align_overview
 from salesops.align import plan as align_plan
@@ -62,6 +62,7 @@ class AlignResult:
     action_list: pd.DataFrame
     metrics: list[Metric]
     findings: list[str]
+    warnings: list[str]  # sanity invariants violated (``salesops.sanity``): shown first, never hidden
 
     def artifacts(self) -> dict[str, pd.DataFrame | None]:
         """The step's artifacts by name; None for a section that could not run (nothing is written)."""
@@ -146,8 +147,11 @@ def run(step: Step) -> AlignResult:
     metrics = align_overview.summary_metrics(comparison, target, gaps, costs, quota_table, params)
     findings = align_overview.summary_findings(review_sentences, comparison, target, gaps, hiring_plan, quota_table,
                                                org_sentence, params)
+    warnings = (sanity.unmeasured_sentences(findings)
+              + sanity.quotas_add_up(float(quota_table["quota"].sum()),
+                                     quotas.quota_total(target, params.quotas.over_assignment), currency))
     return AlignResult(
-        target=target, comparison=comparison, gaps=gaps, costs=costs, hiring_plan=hiring_plan,
+        warnings=warnings, target=target, comparison=comparison, gaps=gaps, costs=costs, hiring_plan=hiring_plan,
         quota_table=quota_table, territories_reason=missing_territories or "", assignment=assignment,
         balance=balance,
         routing_reason="" if expected is not None else (missing_routing or ROUTING_NEEDS_SCORES),
@@ -169,7 +173,7 @@ def write(step: Step, result: AlignResult) -> None:
                                                       result.action_list, currency),
                             currency, {"Company": params.company, "Quarter": params.quarter,
                                        "Data up to": f"{params.data_end:%Y-%m-%d}", "Currency": currency})
-    step.write_summary(result.metrics, result.findings)
+    step.write_summary(result.metrics, result.warnings + result.findings)
 
 
 # ------------------------------------------------------------------------------------------------------------------

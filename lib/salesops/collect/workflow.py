@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from salesops import fiscal_calendar
+from salesops import fiscal_calendar, sanity
 from salesops.collect import (attainment, icp, kpis, performers, pipeline_history, plan_review, quality,
                               rep_forecast_accuracy, valuation)
 from salesops.collect import overview as collect_overview
@@ -60,6 +60,7 @@ class CollectResult:
     segments: pd.DataFrame
     metrics: list[Metric]
     findings: list[str]
+    warnings: list[str]  # sanity invariants violated (``salesops.sanity``): shown first, never hidden
     # last quarter's plan against what happened
     plan_review: plan_review.PlanReview
     review_sentences: list[str]
@@ -207,8 +208,9 @@ def run(step: Step) -> CollectResult:
     forecast_flags = rep_forecast_accuracy.flag_reps(forecast_accuracy, params.accuracy)
     forecast_trend = rep_forecast_accuracy.team_trend(forecast_accuracy)
     review_sentences = plan_review.review_sentences(review, currency)
+    warnings = sanity.unmeasured_sentences(findings + review_sentences)
     return CollectResult(
-        inputs=inputs, opportunities=opportunities, inventory=inventory(inputs), supported=supported,
+        warnings=warnings, inputs=inputs, opportunities=opportunities, inventory=inventory(inputs), supported=supported,
         completeness=completeness, checks=checks, scores=scores, fixes=fixes, set_aside=set_aside,
         rejects_by_cause=quarantine.rejects_by_cause(inputs.rejects),
         headline=headline, quarter=params.quarter, target=target, target_basis=target_basis, coverage=coverage,
@@ -244,7 +246,8 @@ def write(step: Step, result: CollectResult) -> None:
     # the opportunities as valued (collect.open_deal_value): the later steps plan with the same amounts
     step.write_tables({**result.inputs.tables, "opportunities": result.opportunities}, result.inputs.rejects)
     step.write_all(result.artifacts())
-    step.write_summary(result.metrics, result.summary_findings(), analyses.skipped_sentences(result.supported))
+    step.write_summary(result.metrics, result.warnings + result.summary_findings(),
+                       analyses.skipped_sentences(result.supported))
 
 
 # ------------------------------------------------------------------------------------------------------------------

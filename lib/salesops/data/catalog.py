@@ -117,8 +117,9 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
              "median_cycle_days:float open_pipeline_value:float"),
     _declare("bookings_monthly", COLLECT, "bookings (won amounts by close date) and deals won per month",
              "period:datetime bookings:float deals_won:int"),
-    _declare("growth_quarterly", COLLECT, "bookings per fiscal quarter and their growth",
-             "quarter:text bookings:float complete:bool qoq_growth:float yoy_growth:float"),
+    _declare("growth_quarterly", COLLECT, "bookings per fiscal quarter and their growth (the sanity checks of steps 2 "
+             "and 3 compare with recent quarters)",
+             "quarter:text bookings:float complete:bool qoq_growth:float yoy_growth:float", consumers=(DEMAND, SUPPLY)),
     _declare("segments", COLLECT, "win rates, deal size and cycle per segment over the trailing window",
              "segment:text won:int lost:int won_value:float lost_value:float win_rate_count:float "
              "win_rate_value:float deals_won:int average_deal_size:float median_cycle_days:float "

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from salesops import deals
+from salesops import deals, sanity
 from salesops.collect import overview as collect_overview
 from salesops.contract import analyses
 from salesops.demand import forecast
@@ -63,6 +63,7 @@ class DemandResult:
     comparison: pd.DataFrame  # the forecasts per method and scenario, and their blend
     metrics: list[Metric]
     findings: list[str]
+    warnings: list[str]  # sanity invariants violated (``salesops.sanity``): shown first, never hidden
     differences: list[str]  # why the methods differ
     segment_demand: pd.DataFrame  # blended demand per segment and month
     drivers: pd.DataFrame  # what the demand takes, per segment and month
@@ -131,16 +132,22 @@ def run(step: Step) -> DemandResult:
     has_hardware = not hardware_why
     hardware = (demand_plan.hardware_units(tables["orders"], tables["products"], as_of, params.quarter_start,
                                            params.quarter_end, params.demand) if has_hardware else None)
+    findings = demand_overview.demand_findings(comparison, target, bookings.backtest, params)
+    differences = demand_plan.explain_differences(comparison, currency)
+    blended = comparison[(comparison["method"] == "blended") & (comparison["scenario"] == "base")]["bookings"]
+    warnings = sanity.unmeasured_sentences(findings + differences) + sanity.in_proportion(
+        f"The {params.quarter} forecast", float(blended.iloc[0]) if len(blended) else float("nan"),
+        sanity.recent_bookings(step.read("growth_quarterly")),
+        "the mean bookings of the last complete quarters", currency)
     return DemandResult(
-        target=target, history_start=bookings_series["ds"].min(), history_end=history_end,
+        warnings=warnings, target=target, history_start=bookings_series["ds"].min(), history_end=history_end,
         bookings_series=bookings_series, bookings=bookings,
         lead_volume_reason="" if lead_series is not None else NO_LEADS, lead_series=lead_series,
         lead_forecast_reconciled=lead_reconciled, lead_volume=lead_volume, pipeline_forecast=pipeline_fc,
         lead_forecast_reason=lead_fc_reason, lead_forecast=lead_fc_table, method_backtest=backtested,
         method_backtest_reason="" if backtested is not None else NO_STAGE_HISTORY, comparison=comparison,
         metrics=demand_overview.demand_metrics(comparison, target, lead_volume, params),
-        findings=demand_overview.demand_findings(comparison, target, bookings.backtest, params),
-        differences=demand_plan.explain_differences(comparison, currency),
+        findings=findings, differences=differences,
         segment_demand=segment_demand, drivers=drivers,
         hardware_reason=hardware_why, hardware=hardware)
 
@@ -181,7 +188,7 @@ def lead_forecast_missing(leads: pd.DataFrame | None, lead_scores: pd.DataFrame 
 def write(step: Step, result: DemandResult) -> None:
     """Write step 2's artifacts and its summary."""
     step.write_all(result.artifacts())
-    step.write_summary(result.metrics, result.findings)
+    step.write_summary(result.metrics, result.warnings + result.findings)
 
 
 # ------------------------------------------------------------------------------------------------------------------

@@ -117,6 +117,12 @@ def callout(text: str) -> HTML:
     return HTML(f'<div class="so-callout">{text_html(text)}</div>')
 
 
+def warnings(sentences: list[str]) -> HTML:
+    """The sanity checks a step's result failed (``salesops.sanity``), each in a highlighted note, at the top of
+    the page; nothing at all when every check passed."""
+    return HTML("".join(f'<div class="so-callout so-warning">{text_html(text)}</div>' for text in sentences))
+
+
 def section(content, reason: str = "", *args, chart=None, **kwargs):
     """One section of a page that may have nothing to show. ``content``: shown with ``chart(content, *args,
     **kwargs)`` when a chart (or other display) function is given, e.g. ``chart=cards`` for a list of metrics;

@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from salesops import sanity
 from salesops.collect import overview as collect_overview
 from salesops.contract import analyses
+from salesops.demand import overview as demand_overview
 from salesops.report.present import Metric
 from salesops.supply import overview as supply_overview
 from salesops.supply import plan as supply_plan
@@ -40,6 +42,7 @@ class SupplyResult:
     hiring_plan: pd.DataFrame  # the dated hires of the planned scenario
     metrics: list[Metric]
     findings: list[str]
+    warnings: list[str]  # sanity invariants violated (``salesops.sanity``): shown first, never hidden
     ramp_reason: str  # why the team cannot be shown ramping (no hire dates); empty when it can
     team: pd.DataFrame | None  # account executives per month in the planned scenario
     roles_reason: str  # why supporting roles are not planned; empty when they are
@@ -68,11 +71,18 @@ def run(step: Step) -> SupplyResult:
     plan = supply_plan.plan_supply(tables, segment_demand, drivers, step.read_optional("hardware_units"), params)
     scenario = params.supply.plan_scenario
     missing_ramp = analyses.missing_sentence(supported, "Ramp and attrition")
+    findings = (supply_overview.supply_findings(plan, params)
+                + supply_overview.segment_sentences(plan, params, step.read("quality_checks")))
+    quarter_capacity = float(demand_overview.in_quarter(plan.capacity, params)["capacity"].sum())
+    warnings = (sanity.unmeasured_sentences(findings)
+              + sanity.measured_without_window(plan.productivity, "Bookings per ramped rep-month")
+              + sanity.in_proportion(f"Today's team's capacity in {params.quarter}", quarter_capacity,
+                                     sanity.recent_bookings(step.read("growth_quarterly")),
+                                     "the mean bookings of the last complete quarters", params.currency))
     return SupplyResult(
-        scenario=scenario, drivers=drivers, plan=plan, hiring_plan=plan.hiring_plan(scenario),
+        warnings=warnings, scenario=scenario, drivers=drivers, plan=plan, hiring_plan=plan.hiring_plan(scenario),
         metrics=supply_overview.supply_metrics(plan, params),
-        findings=(supply_overview.supply_findings(plan, params)
-                  + supply_overview.segment_sentences(plan, params, step.read("quality_checks"))),
+        findings=findings,
         ramp_reason=missing_ramp + RAMP_FALLBACK if missing_ramp else "",
         team=None if missing_ramp else supply_overview.team_plan(plan, params, scenario),
         roles_reason=analyses.missing_sentence(supported, "Supporting roles"),
@@ -83,7 +93,7 @@ def run(step: Step) -> SupplyResult:
 def write(step: Step, result: SupplyResult) -> None:
     """Write step 3's artifacts and its summary."""
     step.write_all(result.artifacts())
-    step.write_summary(result.metrics, result.findings)
+    step.write_summary(result.metrics, result.warnings + result.findings)
 
 
 # ------------------------------------------------------------------------------------------------------------------
