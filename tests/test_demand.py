@@ -142,8 +142,19 @@ def test_stage_close_rates_by_hand(history):
         "deals": np.array([5, 3, 3, 2, 2], dtype="int64"),
         "won": np.array([2, 2, 2, 2, 2], dtype="int64"),
         "close_rate": [2 / 5, 2 / 3, 2 / 3, 1.0, 1.0],
+        "rate_basis": pd.array(["stage"] * 5, dtype="string[pyarrow]"),
     })
-    assert_frame_equal(demand_plan.stage_close_rates(history, AS_OF), expected)
+    assert_frame_equal(demand_plan.stage_close_rates(history, AS_OF), expected)  # 2 of 3 losses record a stage
+
+
+def test_stage_close_rates_fall_back_to_the_win_rate_when_losses_record_no_stage(history):
+    # B and C lose their max_stage: 0 of 3 losses record how far they got, so every stage closes at 2 / 5
+    unrecorded = history.assign(max_stage=history["max_stage"].where(~history["opportunity_id"].isin(["O2", "O3"])))
+    rates = demand_plan.stage_close_rates(unrecorded, AS_OF)
+    assert rates["close_rate"].tolist() == [2 / 5] * 5 and set(rates["rate_basis"]) == {"win rate"}
+    by_segment = demand_plan.stage_close_rates(unrecorded, AS_OF, by="segment").set_index(["segment", "stage"])
+    assert by_segment.loc[("ENT", "negotiate"), "close_rate"] == 1 / 3  # ENT: D won, C and E lost
+    assert by_segment.loc[("SMB", "proposal"), "close_rate"] == 1 / 2
 
 
 def test_stage_close_rates_by_segment_and_window(history):

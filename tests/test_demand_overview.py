@@ -68,3 +68,21 @@ def test_findings_never_print_an_error_that_could_not_be_measured():
     assert sentences[-1] == ("The company-level forecast uses AutoETS; the history is too short to backtest it, so "
                              "its accuracy is not measured.")
     assert not any("nan" in sentence.lower() for sentence in sentences)
+
+
+def test_the_page_says_when_the_pipeline_is_valued_at_the_win_rate():
+    from builders import make_opportunities
+
+    params = load_params("2027Q1", root=ROOT)
+    deals = make_opportunities([
+        ("W1", "R1", "2026-01-01", "2026-03-01", "closed_won", 10.0, None),
+        ("L1", "R1", "2026-01-01", "2026-04-01", "closed_lost", 10.0, None),
+        ("L2", "R1", "2026-01-01", "2026-04-01", "closed_lost", 10.0, None),
+        ("L3", "R1", "2026-01-01", "2026-04-01", "closed_lost", 10.0, "demo"),
+    ], ["opportunity_id", "rep_id", "created_date", "close_date", "stage", "amount", "max_stage"])
+    assert demand_overview.close_rate_basis(deals, params) == [
+        "Only 33% of the deals lost in the last 12 months record the stage they reached, so the pipeline forecast "
+        "values every open deal at the win rate by count (25%), not at its stage's close rate: a stage history, or "
+        "the stage each lost deal reached, would sharpen it."]
+    recorded = deals.assign(max_stage=deals["max_stage"].fillna("qualify"))
+    assert demand_overview.close_rate_basis(recorded, params) == []

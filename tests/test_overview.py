@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from salesops import deals
 from salesops.collect import kpis
 from salesops.collect import overview as collect_overview
 from salesops.plan_params import load_params
@@ -138,12 +139,12 @@ def test_headline_metrics_and_findings_read_the_numbers():
 
 
 def test_lost_stage_known_share_counts_lost_deals_with_a_max_stage():
-    deals = make_opportunities([
+    opps = make_opportunities([
         ("W1", "R1", "2026-01-01", "2026-03-01", "closed_won", 10_000.0, None),
         ("L1", "R1", "2026-01-01", "2026-04-01", "closed_lost", 1.0, "demo"),
         ("L2", "R1", "2026-01-01", "2026-04-01", "closed_lost", 1.0, None),
         ("L3", "R1", "2026-01-01", "2026-04-01", "closed_lost", 1.0, None),
         ("L4", "R1", "2026-01-01", "2026-04-01", "closed_lost", 1.0, "proposal"),
     ], ["opportunity_id", "rep_id", "created_date", "close_date", "stage", "amount", "max_stage"])
-    assert kpis.lost_stage_known_share(deals, pd.Timestamp("2026-12-31"), 12) == 0.5
-    assert pd.isna(kpis.lost_stage_known_share(deals.iloc[:1], pd.Timestamp("2026-12-31"), 12))
+    assert deals.lost_stage_known_share(opps, pd.Timestamp("2026-12-31"), 12) == 0.5
+    assert pd.isna(deals.lost_stage_known_share(opps.iloc[:1], pd.Timestamp("2026-12-31"), 12))

@@ -211,6 +211,21 @@ def attach_segments(opportunities: pd.DataFrame, reps: pd.DataFrame | None = Non
     return opportunities.assign(segment=segment.fillna(UNKNOWN), region=region.fillna(UNKNOWN))
 
 
+#: Share of the lost deals that must record the stage they reached (``max_stage``) before the funnel is read stage
+#: by stage; below it, where deals are lost cannot be told and stage close rates fall back to the win rate.
+MIN_LOST_STAGE_KNOWN = 0.5
+
+
+def lost_stage_known_share(opportunities: pd.DataFrame, as_of, window_months: int = 12) -> float:
+    """Share of the deals lost in the window of ``stage_funnel`` whose furthest stage (``max_stage``) is known:
+    without it a lost deal counts as lost at the first stage, so where the funnel leaks is measured only when
+    most lost deals carry it. NaN when nothing was lost in the window."""
+    closed = opportunities.loc[closed_in_window(opportunities, pd.Timestamp(as_of), window_months)]
+    lost = closed.loc[~won_mask(closed)]
+    known = lost["max_stage"].notna() if "max_stage" in lost.columns else pd.Series(False, index=lost.index)
+    return ratio(int(known.sum()), len(lost))
+
+
 # --------------------------------------------------------------------------------------------------
 # ratios, groups and text
 

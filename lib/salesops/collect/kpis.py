@@ -373,16 +373,6 @@ def stage_funnel(opportunities: pd.DataFrame, as_of, window_months: int = 12) ->
     return out.assign(conversion=deals.ratio(out["advanced"], out["reached"]))
 
 
-def lost_stage_known_share(opportunities: pd.DataFrame, as_of, window_months: int = 12) -> float:
-    """Share of the deals lost in the window of ``stage_funnel`` whose furthest stage (``max_stage``) is known:
-    without it a lost deal counts as lost at the first stage, so where the funnel leaks is measured only when
-    most lost deals carry it. NaN when nothing was lost in the window."""
-    closed = opportunities.loc[deals.closed_in_window(opportunities, as_timestamp(as_of, "as_of"), window_months)]
-    lost = closed.loc[~deals.won_mask(closed)]
-    known = lost["max_stage"].notna() if "max_stage" in lost.columns else pd.Series(False, index=lost.index)
-    return deals.ratio(int(known.sum()), len(lost))
-
-
 # --------------------------------------------------------------------------------------------------
 # 7.–8. pipeline velocity and coverage
 

@@ -140,16 +140,12 @@ def valuation_sentence(valued: dict[str, float], params: Params) -> list[str]:
             f"{money(valued['open_value'], currency, compact=True)} open pipeline is valued, not entered."]
 
 
-#: Share of lost deals that must record the stage they reached before the page says where the funnel leaks.
-MIN_LOST_STAGE_KNOWN = 0.5
-
-
 def findings(headline: pd.DataFrame, segments: pd.DataFrame, funnel: pd.DataFrame, coverage: pd.DataFrame,
              fixes: pd.DataFrame, params: Params, valued: dict[str, float] | None = None,
              lost_stage_known: float = 1.0) -> list[str]:
     """What the numbers say, in a few plain sentences, most important first (``valued``: the open deals valued
     by ``collect.open_deal_value``, from ``valuation.valuation_summary``; ``lost_stage_known``: from
-    ``kpis.lost_stage_known_share``)."""
+    ``deals.lost_stage_known_share``)."""
     row = headline.iloc[0]
     currency = params.currency
     total = coverage.set_index("forecast_category")
@@ -177,7 +173,7 @@ def findings(headline: pd.DataFrame, segments: pd.DataFrame, funnel: pd.DataFram
             f"is {money(worst['average_deal_size'], currency, compact=True)} against "
             f"{money(best['average_deal_size'], currency, compact=True)} for {best['segment']}.")
     leaky = funnel.loc[funnel["conversion"].idxmin()] if funnel["conversion"].notna().any() else None
-    if leaky is not None and lost_stage_known < MIN_LOST_STAGE_KNOWN:
+    if leaky is not None and lost_stage_known < deals.MIN_LOST_STAGE_KNOWN:
         sentences.append(
             f"Where the funnel loses deals cannot be told: only {percent(lost_stage_known, 0)} of the deals lost in "
             f"the last {params.collect.window_months} months record the stage they reached (max_stage, or a stage "

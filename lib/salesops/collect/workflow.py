@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from salesops import fiscal_calendar, sanity
+from salesops import deals, fiscal_calendar, sanity
 from salesops.collect import (attainment, icp, kpis, performers, pipeline_history, plan_review, quality,
                               rep_forecast_accuracy, valuation)
 from salesops.collect import overview as collect_overview
@@ -164,7 +164,7 @@ def run(step: Step) -> CollectResult:
                + collect_overview.set_aside_metrics(set_aside, currency))
     findings = (collect_overview.set_aside_findings(set_aside, currency)
                 + collect_overview.findings(headline, segments, funnel, coverage, fixes, params, valued,
-                                            kpis.lost_stage_known_share(opportunities, as_of, window)))
+                                            deals.lost_stage_known_share(opportunities, as_of, window)))
 
     previous_dir = plan_review.previous_report_dir(step.out_dir, params.quarter, params.fiscal_year_start_month)
     review = plan_review.review_previous_plan(plan_review.read_previous_plan(previous_dir), previous_dir is not None,

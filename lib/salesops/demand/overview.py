@@ -119,6 +119,20 @@ def demand_findings(comparison: pd.DataFrame, target: float, backtest: pd.DataFr
     return sentences
 
 
+def close_rate_basis(opportunities: pd.DataFrame, params: Params) -> list[str]:
+    """One sentence when the pipeline forecast values open deals at the win rate instead of their stage's close
+    rate (``demand.plan.stage_close_rates``: most lost deals record no stage reached); none otherwise."""
+    months = params.demand.history_months
+    known = deals.lost_stage_known_share(opportunities, params.data_end, months)
+    if not known < deals.MIN_LOST_STAGE_KNOWN:
+        return []
+    closed = deals.closed_in_window(opportunities, params.data_end, months)
+    rate = deals.ratio(int((deals.won_mask(opportunities) & closed).sum()), int(closed.sum()))
+    return [f"Only {percent(known, 0)} of the deals lost in the last {months} months record the stage they reached, "
+            f"so the pipeline forecast values every open deal at the win rate by count ({percent(rate, 0)}), not at "
+            "its stage's close rate: a stage history, or the stage each lost deal reached, would sharpen it."]
+
+
 def backtest_errors(backtest: pd.DataFrame) -> dict[str, float] | None:
     """The statistical forecast's backtest error of the company total (sMAPE, a fraction) for the blend
     weights, or None when the total could not be backtested (too little history)."""

@@ -132,7 +132,8 @@ def run(step: Step) -> DemandResult:
     has_hardware = not hardware_why
     hardware = (demand_plan.hardware_units(tables["orders"], tables["products"], as_of, params.quarter_start,
                                            params.quarter_end, params.demand) if has_hardware else None)
-    findings = demand_overview.demand_findings(comparison, target, bookings.backtest, params)
+    findings = (demand_overview.demand_findings(comparison, target, bookings.backtest, params)
+                + demand_overview.close_rate_basis(opportunities, params))
     differences = demand_plan.explain_differences(comparison, currency)
     blended = comparison[(comparison["method"] == "blended") & (comparison["scenario"] == "base")]["bookings"]
     warnings = sanity.unmeasured_sentences(findings + differences) + sanity.in_proportion(

@@ -18,8 +18,10 @@ from salesops.deals import (
     check_by,
     closed_in_window,
     closed_mask,
+    MIN_LOST_STAGE_KNOWN,
     furthest_open_stage,
     in_window,
+    lost_stage_known_share,
     open_at,
     ratio,
     stage_progress,
@@ -73,7 +75,12 @@ def stage_close_rates(opportunities: pd.DataFrame, as_of, settings: DemandSettin
     ``kpis.stage_funnel``), ``won`` = how many of those were won (count), ``close_rate`` = won / deals
     (fraction; NaN when no deal reached the stage). The first stage's rate is the win rate by count.
 
-    Columns ``<by...>, stage, deals, won, close_rate``: one row per stage (``by=()``) or per group with a deal
+    When fewer than ``deals.MIN_LOST_STAGE_KNOWN`` of the deals lost in the window record the stage they reached
+    (``max_stage``; the stage history fills it where there is one), how far lost deals got cannot be told: every
+    one would count as lost at the first stage and every later stage would close at 100%. Every stage then takes
+    the first stage's rate, the win rate by count (``rate_basis`` ``win rate``; else ``stage``).
+
+    Columns ``<by...>, stage, deals, won, close_rate, rate_basis``: one row per stage (``by=()``) or per group with a deal
     closed in the window × stage, sorted by group then funnel order.
     """
     settings = resolve_settings(settings)
@@ -99,7 +106,15 @@ def stage_close_rates(opportunities: pd.DataFrame, as_of, settings: DemandSettin
     stage = np.array(OPEN_STAGES, dtype=object)[out["_stage"].to_numpy(dtype=np.int64)]
     out = out.drop(columns="_stage")
     out.insert(len(keys), "stage", text_array(stage))
-    return out.assign(close_rate=ratio(out["won"], out["deals"])).reset_index(drop=True)
+    out = out.assign(close_rate=ratio(out["won"], out["deals"])).reset_index(drop=True)
+    if lost_stage_known_share(opportunities, as_of, settings.history_months) < MIN_LOST_STAGE_KNOWN:
+        first = out["stage"] == OPEN_STAGES[0]
+        win_rate = (out.loc[first].set_index(keys)["close_rate"] if keys else out.loc[first, "close_rate"].iloc[0])
+        rate = (pd.MultiIndex.from_frame(out[keys]).map(win_rate.to_dict()) if len(keys) > 1 else
+                out[keys[0]].map(win_rate) if keys else win_rate)
+        return out.assign(close_rate=np.asarray(rate, dtype=float) * np.ones(len(out)),
+                          rate_basis=text_array(["win rate"] * len(out)))
+    return out.assign(rate_basis=text_array(["stage"] * len(out)))
 
 
 def close_date_slippage(opportunities: pd.DataFrame, as_of, settings: DemandSettings | None = None,
