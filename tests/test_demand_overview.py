@@ -17,7 +17,7 @@ def test_history_end_drops_a_partial_month():
     assert demand_overview.history_end("2027-02-15") == pd.Timestamp("2027-01-31")
 
 
-def test_blended_by_segment_scales_each_scenario_to_the_blend():
+def test_blended_by_segment_splits_each_scenarios_total_by_the_base_shares():
     params = load_params("2027Q1", root=ROOT)
     months = pd.to_datetime(["2027-01-01", "2027-02-01"])
     scenarios = pd.DataFrame({
@@ -32,10 +32,14 @@ def test_blended_by_segment_scales_each_scenario_to_the_blend():
                                "scenario": ["downside", "base", "upside"] * 2,
                                "bookings": [160.0, 200.0, 240.0, 160.0, 150.0, 240.0]})
     result = demand_overview.blended_by_segment(scenarios, comparison, params)
-    # SMB = NA + EMEA; base scaled by 150 / 200 = 0.75, downside and upside by 1
-    smb = result[result["segment"] == "SMB"]
-    assert smb["base"].tolist() == [30.0, 30.0] and smb["downside"].tolist() == [30.0, 30.0]
-    assert result[result["segment"] == "ENT"]["base"].tolist() == [45.0, 45.0]
+    # each scenario's total (base 100 × 150 / 200 = 75, downside 80 × 1, upside 120 × 1) split by the base shares:
+    # SMB = NA + EMEA = 40 of 100, ENT 60 of 100
+    smb, ent = result[result["segment"] == "SMB"], result[result["segment"] == "ENT"]
+    assert smb[["downside", "base", "upside"]].values.tolist() == [[32.0, 30.0, 48.0]] * 2
+    assert ent[["downside", "base", "upside"]].values.tolist() == [[48.0, 45.0, 72.0]] * 2
+    # the segments of every scenario add up to its total (summing segments' own bounds would give 80 and 120 only
+    # by chance: here SMB's upside alone would be 50, ENT's 70)
+    assert result.groupby("ds")[["downside", "base", "upside"]].sum().values.tolist() == [[80.0, 75.0, 120.0]] * 2
 
 
 def test_backtest_errors_only_when_the_total_was_backtested():

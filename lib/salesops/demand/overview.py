@@ -53,20 +53,27 @@ def in_quarter(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
 
 
 def blended_by_segment(scenarios: pd.DataFrame, comparison: pd.DataFrame, params: Params) -> pd.DataFrame:
-    """The demand per segment and month that step 3 plans for: the statistical scenarios of each
-    ``segment`` series (summed over regions) scaled, scenario by scenario, by blended ÷ statistical of the
-    planned quarter, so the segments add up to the blended demand. Columns ``segment, ds, downside, base,
-    upside`` (company currency)."""
+    """The demand per segment and month that step 3 plans for, one coherent scenario set: each scenario's
+    company total (the statistical total of the month scaled, scenario by scenario, by blended ÷ statistical of the
+    planned quarter) split over the segments by each segment's share of the month's base forecast (its ``segment``
+    series summed over regions). So the segments of every scenario add up to that scenario's total — summing each
+    segment's own downside or upside would not: the bad months of many series rarely come together. Columns
+    ``segment, ds, downside, base, upside`` (company currency)."""
     ids = scenarios["unique_id"].astype(str)
     segment = ids.str.extract(r"(?:^|/)segment=([^/]+)$", expand=False)
     by_segment = (scenarios.assign(segment=segment).dropna(subset=["segment"])
                   .groupby(["segment", "ds"], as_index=False)[list(SCENARIOS)].sum())
+    total = scenarios[ids == TOTAL_ID].set_index("ds")[list(SCENARIOS)]
     if by_segment.empty:  # no segment level: the total is the one segment
-        by_segment = scenarios[ids == TOTAL_ID].assign(segment="All")[["segment", "ds", *SCENARIOS]]
+        by_segment = total.reset_index().assign(segment="All")[["segment", "ds", *SCENARIOS]]
     totals = comparison.pivot_table(index="scenario", columns="method", values="bookings", aggfunc="sum")
     factors = {s: (totals.loc[s, "blended"] / totals.loc[s, "statistical"]
                    if "statistical" in totals and totals.loc[s, "statistical"] else 1.0) for s in SCENARIOS}
-    return by_segment.assign(**{s: by_segment[s] * factors[s] for s in SCENARIOS}).reset_index(drop=True)
+    month_base = by_segment.groupby("ds")["base"].transform("sum")
+    segments_in_month = by_segment.groupby("ds")["base"].transform("size")
+    share = (by_segment["base"] / month_base).where(month_base > 0, 1 / segments_in_month)
+    month_total = {s: by_segment["ds"].map(total[s]).astype(float) * factors[s] for s in SCENARIOS}
+    return by_segment.assign(**{s: share * month_total[s] for s in SCENARIOS}).reset_index(drop=True)
 
 
 def demand_metrics(comparison: pd.DataFrame, target: float, lead_volume: pd.DataFrame | None,
