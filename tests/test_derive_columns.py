@@ -155,10 +155,10 @@ def test_owners_named_elsewhere_but_absent_from_the_reps_table_become_rows():
     result = validate(reps=reps, **tables)  # in error mode: no orphan stops the run
     added = result.tables["reps"].iloc[1:]
     assert dict(zip(added["rep_id"], added["role"])) == {
-        "R1": "UNKNOWN", "R2": "AE", "R3": "UNKNOWN", "R4": "AE", "R5": "UNKNOWN", "Unassigned": "AE"}
+        "R1": "UNKNOWN", "R2": "AE", "R3": "UNKNOWN", "R4": "AE", "R5": "UNKNOWN", "Unassigned": "UNKNOWN"}
     assert added["name"].tolist() == added["rep_id"].tolist()
-    assert adjustment(result, "owners_added") == (
-        6, "people named as owners in other tables but absent from the reps table, added (3 AE, 3 "
+    assert adjustment(result, "owners_added") == (  # "Unassigned" owns a deal but is a CRM placeholder, not a seller
+        6, "people named as owners in other tables but absent from the reps table, added (2 AE, 4 "
            f"{UNKNOWN}): R1, R2, R3, R4, R5 and 1 more")
     assert derive.derived_columns(result.adjustments) == set()  # the roles the export gave are kept
 
@@ -308,3 +308,11 @@ def test_the_contract_marks_each_column_required_derivable_or_optional():
     assert reps.required_columns == ["rep_id"] and reps.derivable_columns == ["name", "role", "segment"]
     with pytest.raises(ValueError, match="a derivable column is not required"):
         schema.ColumnSpec("x", "string", True, "", "", derived_from="y")
+
+
+def test_a_crm_placeholder_owner_is_never_an_account_executive():
+    from salesops.contract import derive
+
+    tables = {"opportunities": pd.DataFrame({"rep_id": ["Ana", "Unassigned", "Inactive User", "no owner"]})}
+    roles = derive.people_roles(pd.Series(["Ana", "Unassigned", "Inactive User", "no owner", "Bo"]), tables)
+    assert roles.tolist() == ["AE", "UNKNOWN", "UNKNOWN", "UNKNOWN", "UNKNOWN"]

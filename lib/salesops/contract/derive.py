@@ -2,8 +2,8 @@
 
 * **Who is who.** One rule gives a person's role wherever the data does not: ``MANAGER`` for a person named
   in ``reps.manager_id``; else ``AE`` for a person who owns opportunities or leads or submitted a forecast;
-  else ``UNKNOWN_ROLE`` (named only on activities or as an account owner: kept for names and activity totals,
-  counted in no capacity).
+  else ``UNKNOWN_ROLE`` (named only on activities or as an account owner, or a CRM's placeholder such as
+  "Unassigned" or "Inactive User": kept for names and totals, counted in no capacity and given no quota).
 * **Reps from owners.** Without a reps table, every person named on opportunities, leads, activities, accounts
   (``owner_rep_id``) or forecast submissions (an id or a name such as a Salesforce "Opportunity Owner") becomes
   a rep named as written, with the role of the rule above.
@@ -71,15 +71,24 @@ def _listed(ids) -> str:
     return ", ".join(ids[:_SHOW_IDS]) + (f" and {len(ids) - _SHOW_IDS:,} more" if len(ids) > _SHOW_IDS else "")
 
 
+#: Owner names a CRM gives to deals nobody owns (``Unassigned``, ``Inactive User``, ``No owner`` ...): not a person,
+#: so never an account executive, whatever deals they hold.
+PLACEHOLDER_OWNER = re.compile(r"^\s*(?:unassigned|no owner|none|nobody|inactive(?: user)?|deleted user|"
+                               r"former (?:user|employee)|unknown|n/?a|-+)\s*$", re.IGNORECASE)
+
+
 def people_roles(ids: pd.Series, tables: dict[str, pd.DataFrame]) -> pd.Series:
     """The role of each person of ``ids`` by the rule of the module docstring: ``MANAGER`` when named in
     ``reps.manager_id``, else ``AE`` when owning opportunities or leads or submitting a forecast, else
-    ``UNKNOWN_ROLE``. Text, aligned on ``ids``."""
+    ``UNKNOWN_ROLE``; an id that is a CRM's placeholder for "no owner" (``PLACEHOLDER_OWNER``) is
+    ``UNKNOWN_ROLE`` whatever it owns. Text, aligned on ``ids``."""
     reps = tables.get("reps")
     managers = _ids({"reps": reps}, (("reps", "manager_id"),)) if reps is not None else set()
     sellers = _ids(tables, _SELLER_COLUMNS)
     text = ids.astype(object)
-    roles = np.where(text.isin(managers), "MANAGER", np.where(text.isin(sellers), "AE", UNKNOWN_ROLE))
+    placeholder = text.astype(str).str.fullmatch(PLACEHOLDER_OWNER).to_numpy(dtype=bool)
+    roles = np.where(text.isin(managers), "MANAGER",
+                     np.where(text.isin(sellers) & ~placeholder, "AE", UNKNOWN_ROLE))
     return pd.Series(roles, index=ids.index, dtype=TEXT_DTYPE)
 
 
