@@ -50,7 +50,11 @@ __all__ = [
 LEGAL_SUFFIXES: frozenset[str] = frozenset({"inc", "ltd", "llc", "gmbh", "corp", "co", "plc", "sa", "ag"})
 
 #: Weight of one affected row in the issue share of a table, by check severity.
-SEVERITY_WEIGHTS: dict[str, float] = {"high": 1.0, "medium": 0.5, "low": 0.2}
+SEVERITY_WEIGHTS: dict[str, float] = {"high": 1.0, "medium": 0.5, "low": 0.2, "info": 0.0}
+#: Severity of a documented rule the workbook applied on load (derived reps, unified spellings, converted
+#: currencies ...): listed with the checks so nothing changes silently, but not a fault of the data: it lowers no
+#: score and is no fix to ask for.
+RULE_APPLIED = "info"
 
 #: An opportunity must be at least this many days old (created on or before ``as_of`` minus this)
 #: before a missing activity log counts against it: a brand-new deal may not have been worked yet.
@@ -729,7 +733,7 @@ def audit_checks(tables: Mapping[str, pd.DataFrame], rejects: pd.DataFrame | Non
             records += _amount_outlier_checks(name, frame, flag_amount_ratio)
     for row in (adjustments.itertuples(index=False) if adjustments is not None else ()):
         total = len(tables[row.table]) if tables.get(row.table) is not None else int(row.rows)
-        records.append({"table": row.table, "check": row.rule, "severity": "low", "rows_affected": int(row.rows),
+        records.append({"table": row.table, "check": row.rule, "severity": RULE_APPLIED, "rows_affected": int(row.rows),
                         "rows_total": total, "share": row.rows / total if total else 0.0, "example_ids": row.detail,
                         "description": _CHECKS[row.rule].description})
     out = pd.DataFrame.from_records(records, columns=CHECK_COLUMNS)
@@ -800,7 +804,8 @@ def _wording(table: str, check: str, n: int) -> tuple[str, str]:
 def fix_list(checks_frame: pd.DataFrame, top: int | None = 8) -> pd.DataFrame:
     """The fixes a sales manager should ask for, most urgent first.
 
-    Only checks with ``rows_affected > 0``, ordered by severity (high, medium, low), then
+    Only checks with ``rows_affected > 0`` that are faults (not a rule the workbook applied, ``RULE_APPLIED``),
+    ordered by severity (high, medium, low), then
     ``rows_affected`` descending (ties keep the order of ``checks_frame``); the first ``top`` are kept
     (``top=None``: all). Columns: ``priority`` (1..n), ``table``, ``problem`` (plain-words sentence with
     the count, thousands separated, e.g. "1,312 open opportunities have a close date in the past"),
@@ -808,7 +813,8 @@ def fix_list(checks_frame: pd.DataFrame, top: int | None = 8) -> pd.DataFrame:
     """
     if top is not None and top < 0:
         raise ValueError(f"top must be 0 or more (or None for all), got {top}")
-    issues = checks_frame[checks_frame["rows_affected"].gt(0).to_numpy()]
+    issues = checks_frame[checks_frame["rows_affected"].gt(0).to_numpy()
+                          & checks_frame["severity"].ne(RULE_APPLIED).to_numpy(dtype=bool)]
     issues = issues.assign(
         _rank=issues["severity"].map(_SEVERITY_ORDER).fillna(len(_SEVERITY_ORDER)),
         _pos=np.arange(len(issues)),
