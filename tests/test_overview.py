@@ -70,7 +70,8 @@ def test_quarter_target_never_rests_on_a_partial_quarter():
         [("O1", "R1", "2026-03-01", "2026-03-20", "closed_won", 20_000.0),
          ("O2", "R1", "2026-03-05", "2026-05-10", "closed_won", 40_000.0),
          ("O3", "R1", "2026-07-01", "2026-08-10", "closed_lost", 10_000.0),
-         ("O4", "R1", "2026-09-01", "2026-11-10", "closed_won", 80_000.0)],
+         ("O4", "R1", "2026-09-01", "2026-11-10", "closed_won", 80_000.0),
+         ("O5", "R1", "2026-12-20", "2027-02-01", "proposal", 5_000.0)],  # the data reaches the end of December
         ["opportunity_id", "rep_id", "created_date", "close_date", "stage", "amount"])
     assert collect_overview.quarter_target(opps, params) == (
         50_000.0, "mean of 3 complete quarters (2026Q2–2026Q4) +25%, because 2026Q1 is only partly in the data "
@@ -78,6 +79,9 @@ def test_quarter_target_never_rests_on_a_partial_quarter():
     growth = kpis.growth_by_quarter(opps, 1, pd.Timestamp("2026-12-31"))
     assert growth["complete"].tolist() == [False, True, True, True]
     assert pd.isna(growth["qoq_growth"].iloc[1])  # 2026Q2 vs a partial 2026Q1: not measured
+    # an export cut on 10 Nov (no deal created or closed after it) leaves 2026Q4 partial too: mean of Q2..Q3
+    cut = opps[opps["opportunity_id"] != "O5"]
+    assert collect_overview.quarter_target(cut, params)[0] == (40_000.0 + 0.0) / 2 * 1.25
     # a history from 5 Jan covers 96% of 2026Q1: the quarter counts as complete (deals.COMPLETE_SHARE)
     early = opps.assign(created_date=opps["created_date"].where(opps["opportunity_id"] != "O1",
                                                                 pd.Timestamp("2026-01-05")))

@@ -133,6 +133,25 @@ def history_start(opportunities: pd.DataFrame) -> pd.Timestamp:
     return pd.NaT if pd.isna(first) else pd.Timestamp(first).normalize()
 
 
+#: When the deals' last created or close date lies more than this many days before ``as_of``, the data ends there
+#: (an export cut before the day the params name): the days after it are not in the data.
+DATA_END_GRACE_DAYS = 14
+
+
+def data_end(opportunities: pd.DataFrame, as_of) -> pd.Timestamp:
+    """The last day the opportunities cover: ``as_of``, unless no deal was created or closed on or after the
+    ``DATA_END_GRACE_DAYS`` before it (a deal closed later counts: the data reaches past ``as_of``), when the last
+    day a deal was created or closed (an export cut earlier than the params say). A period ending after it is
+    only partly in the data."""
+    as_of = pd.Timestamp(as_of).normalize()
+    created = opportunities["created_date"] if "created_date" in opportunities.columns else pd.Series(dtype="M8[ns]")
+    closed = opportunities.loc[closed_mask(opportunities), "close_date"]
+    last = pd.concat([created, closed]).max()
+    if pd.isna(last) or (as_of - pd.Timestamp(last)).days <= DATA_END_GRACE_DAYS:
+        return as_of
+    return pd.Timestamp(last).normalize()
+
+
 #: A period counts as wholly in the data when the data covers at least this share of its days: a history that
 #: starts a week or so into a quarter (the first deal created on 11 January) still measures that quarter.
 COMPLETE_SHARE = 0.85

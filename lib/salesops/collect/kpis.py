@@ -232,7 +232,7 @@ def growth_by_quarter(opportunities: pd.DataFrame, fiscal_year_start_month: int 
 
     Columns: ``quarter`` (label, e.g. ``2026Q1``), ``bookings`` (won amount, company currency),
     ``complete`` (the quarter is wholly in the data: it starts on or after the first created deal,
-    ``deals.history_start``), ``qoq_growth`` = bookings / bookings of the previous quarter - 1, ``yoy_growth`` =
+    ``deals.history_start``, and, with ``as_of``, ends by the data's last day, ``deals.data_end``), ``qoq_growth`` = bookings / bookings of the previous quarter - 1, ``yoy_growth`` =
     bookings / bookings of the same quarter a year earlier - 1 (fractions: 0.12 means +12 %). Growth is NaN where
     the comparison quarter is absent (before the first won deal), booked nothing, or either quarter is only
     partly in the data.
@@ -250,7 +250,9 @@ def growth_by_quarter(opportunities: pd.DataFrame, fiscal_year_start_month: int 
         table = table.loc[table["period"] <= last_complete.start_time]
 
     quarters = pd.PeriodIndex(table["period"], freq=quarter_freq(fiscal_year_start_month))
-    complete = pd.Series(deals.complete_periods(quarters, deals.history_start(opportunities)), index=quarters)
+    last_day = None if as_of is None else deals.data_end(opportunities, as_of)
+    complete = pd.Series(deals.complete_periods(quarters, deals.history_start(opportunities), last_day),
+                         index=quarters)
     bookings = pd.Series(table["bookings"].to_numpy(), index=quarters).where(complete)
     previous = pd.Series(bookings.reindex(quarters - 1).to_numpy(), index=quarters)
     year_before = pd.Series(bookings.reindex(quarters - 4).to_numpy(), index=quarters)

@@ -89,7 +89,7 @@ def run(step: Step) -> DemandResult:
     opportunities = collect_overview.attach_segments(tables["opportunities"], tables.get("reps"),
                                                      tables.get("accounts"))
     target = float(step.read("planning_target")["target"].iloc[0])
-    history_end = demand_overview.history_end(as_of, params.forecast.freq)
+    history_end = demand_overview.history_end(deals.data_end(opportunities, as_of), params.forecast.freq)
     first_won = opportunities.loc[deals.won_mask(opportunities), "close_date"].min()
     whole_from = demand_overview.whole_history_start(deals.history_start(opportunities), first_won,
                                                      params.forecast.freq)
