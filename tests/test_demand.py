@@ -779,6 +779,13 @@ def test_demand_drivers_by_hand(driver_world):
     assert pooled["average_deal_size"].tolist() == pytest.approx([104_000 / 3] * 3)
     assert pooled["qualified_leads"].isna().all()  # no leads table
 
+    # leads that do not say which converted (no converted, no converted_date): conversion and leads needed unknown
+    unknown = demand_plan.demand_drivers(demand_frame, opps, leads.drop(columns=["converted", "converted_date"]),
+                                         products, AS_OF, settings)
+    assert unknown["lead_conversion"].isna().all() and unknown["qualified_leads"].isna().all()
+    assert_frame_equal(unknown.drop(columns=["lead_conversion", "qualified_leads"]),
+                       expected.drop(columns=["lead_conversion", "qualified_leads"]))
+
 
 def test_hardware_units_by_hand():
     # Edge Gateway NA: 120 units in 2026 (10 a month), 100 in 2025 -> growth 0.2; "Platform" orders are software
