@@ -18,16 +18,18 @@ The definitions are the workbook's (``salesops.deals``, ``collect/kpis.py``), ma
   won deals closed in the window; median cycle: median of close date - created date, in days, of those won
   deals.
 * open at as_of: created on or before as_of and not closed by then (still open, or closed after as_of);
-  the open pipeline value is the sum of their amounts.
+  the open pipeline value is the sum of their amounts (see the rule on open deals without amount below).
 * won bookings by month: won amount by the calendar month of the close date, up to as_of, every month from
   the first won deal's to as_of's present (zeros in between).
 * won bookings per owner: won amount per deal owner closed in the window (the ``rep_performance`` artifact,
   bookings per ramped month times ramped months), and closed in the last complete quarter (the page's per-rep
   table, when the export has activities).
 
-One documented rule changes the raw count: a deal that closes before it was created breaks the contract and
-is set aside (``data.on_row_error: quarantine``, listed on the data-quality page); the raw count sets such
-rows aside itself and checks that the workbook set aside the same spreadsheet rows. The exports live outside
+Two documented rules change the raw count, applied here explicitly: a deal that closes before it was created
+breaks the contract and is set aside (``data.on_row_error: quarantine``, listed on the data-quality page), so the
+raw count sets such rows aside itself and checks that the workbook set aside the same spreadsheet rows; and a
+deal still open without an amount (0 or empty) is valued by ``collect.open_deal_value``, so the raw count
+checks that the workbook valued exactly those deals and takes their value from it. The exports live outside
 the project (``../shared/data/exports/``); without them these tests skip, saying so.
 """
 
@@ -77,13 +79,14 @@ RAW = {
 
 
 def raw_deals(name: str) -> pd.DataFrame:
-    """The export's deals as read by pandas alone: owner, amount, close and created dates (calendar days), won,
-    closed, and ``row``, the spreadsheet row (the header is row 1)."""
+    """The export's deals as read by pandas alone: deal id, owner, amount, close and created dates (calendar days),
+    won, closed, and ``row``, the spreadsheet row (the header is row 1)."""
     spec = RAW[name]
     raw = pd.read_csv(EXPORTS / name / spec.file, **spec.read)
     stage = raw[spec.stage]
     return pd.DataFrame({
         "row": raw.index + 2,
+        "deal": raw[spec.deal].astype(str),
         "owner": raw[spec.owner],
         "amount": raw[spec.amount].astype("float64"),
         "close": pd.to_datetime(raw[spec.close], format=spec.date_format).dt.normalize(),
@@ -167,8 +170,16 @@ def test_open_pipeline_count_and_value(example):
     deals = example.deals
     open_now = (deals["created"] <= example.as_of) & (~deals["closed"] | (deals["close"] > example.as_of))
     assert example.result.velocity["open_opportunities"].iloc[0] == open_now.sum()
+    # the documented rule (collect.open_deal_value, median_won): a deal still open in the export whose amount is 0
+    # or empty is valued at the median won deal of its group. The raw count takes the workbook's value for exactly
+    # those deals and the amount as exported for every other.
+    valued = example.step.read("table_opportunities").set_index("opportunity_id")
+    without_amount = ~deals["closed"] & deals["amount"].fillna(0.0).eq(0.0)
+    assert sorted(valued.index[valued["amount_basis"] != "entered"]) == sorted(deals.loc[without_amount, "deal"])
+    amount = deals["amount"].where(~without_amount, deals["deal"].map(valued["amount"]))
+    assert (amount[without_amount] > 0).all()
     assert example.step.read("kpi_headline")["open_pipeline_value"].iloc[0] == pytest.approx(
-        deals.loc[open_now, "amount"].sum(), rel=1e-12)
+        amount[open_now].sum(), rel=1e-12)
 
 
 def test_won_bookings_per_owner_in_the_window(example):
