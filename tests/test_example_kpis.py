@@ -22,8 +22,9 @@ The definitions are the workbook's (``salesops.deals``, ``collect/kpis.py``), ma
 * won bookings by month: won amount by the calendar month of the close date, up to as_of, every month from
   the first won deal's to as_of's present (zeros in between).
 * won bookings per owner: won amount per deal owner closed in the window (the ``rep_performance`` artifact,
-  bookings per ramped month times ramped months), and closed in the last complete quarter (the page's per-rep
-  table, when the export has activities).
+  bookings per ramped month times ramped months; a CRM's placeholder owner such as "Unassigned" is no account
+  executive and has no row there), and closed in the last complete quarter (the page's per-rep table, when the
+  export has activities).
 
 Two documented rules change the raw count, applied here explicitly: a deal that closes before it was created
 breaks the contract and is set aside (``data.on_row_error: quarantine``, listed on the data-quality page), so the
@@ -65,6 +66,7 @@ class RawDeals:
     created: str
     date_format: str | None = None
     read: dict = field(default_factory=dict)
+    placeholder_owners: tuple[str, ...] = ()  # the CRM's names for "nobody owns this deal"
 
 
 RAW = {
@@ -74,7 +76,8 @@ RAW = {
                               "Create Date"),
     "latam-pipeline-semicolon": RawDeals("Deals.csv", "deal_id", "owner", "stage", "amount_usd", "close_date",
                                          "deal_created_date", "%d/%m/%y",
-                                         {"sep": ";", "decimal": ",", "encoding": "utf-8-sig"}),
+                                         {"sep": ";", "decimal": ",", "encoding": "utf-8-sig"},
+                                         ("Unassigned", "Inactive User")),
 }
 
 
@@ -183,8 +186,12 @@ def test_open_pipeline_count_and_value(example):
 
 
 def test_won_bookings_per_owner_in_the_window(example):
-    expected = example.won_in_window().groupby("owner")["amount"].sum()
+    # the documented rule: a CRM's placeholder owner ("Unassigned") is no account executive, so the deals it
+    # holds count in the team's totals and in no rep's
+    placeholders = RAW[example.name].placeholder_owners
+    expected = example.won_in_window().groupby("owner")["amount"].sum().drop(list(placeholders), errors="ignore")
     performance = example.step.read("rep_performance").set_index("rep_id")
+    assert not set(placeholders) & set(performance.index)
     assert (performance["ramped_months"] == WINDOW_MONTHS).all()  # no hire dates: every owner counts the window
     assert set(expected.index) <= set(performance.index)  # every owner who won something is there
     shown = performance["bookings_per_month"] * performance["ramped_months"]
