@@ -112,6 +112,19 @@ def test_unify_spellings_prefers_the_products_table():
     assert values.tolist()[0] == "GTXPro"  # input untouched
 
 
+def test_without_an_accounts_table_the_accounts_leads_name_are_derived_too(tmp_path):
+    tables = {name: frame for name, frame in tiny_export().items() if name != "accounts"}
+    tables["leads"] = pd.DataFrame({"lead_id": ["L1", "L2"], "created_date": ["2025-12-01", "2026-04-02"],
+                                    "account_id": ["A1", "A9"]})  # no deal names A9
+    inputs = load_inputs(folder_params(write_export(tmp_path / "export", tables)))
+    accounts = inputs.tables["accounts"]
+    assert accounts["account_id"].tolist() == ["A1", "A2", "A3", "A9"]
+    # created the first day a deal or a lead named it: A1's lead came before its first deal (2026-01-05)
+    assert accounts["created_date"].tolist() == [pd.Timestamp(d) for d in
+                                                 ("2025-12-01", "2026-02-10", "2026-03-01", "2026-04-02")]
+    assert inputs.derived == {"accounts"}
+
+
 def test_closed_deal_needs_a_close_date_and_won_deal_an_amount(tmp_path):
     tables = tiny_export()
     tables["opportunities"].loc[0, "close_date"] = ""  # won deal O1

@@ -17,11 +17,13 @@ from pandas.testing import assert_frame_equal
 from pydantic import ValidationError
 
 from salesops.demand import plan as demand_plan
+from salesops.demand import workflow as demand_workflow
 from salesops.contract.schema import TEXT_DTYPE
+from salesops.plan_params import load_params
 from salesops.demand.plan import DemandSettings
 
 import builders
-from builders import L, W, assert_rejected
+from builders import ROOT, L, W, assert_rejected
 
 AS_OF = pd.Timestamp("2026-12-31")
 START, END = pd.Timestamp("2027-01-01"), pd.Timestamp("2027-03-31")
@@ -704,6 +706,18 @@ def test_blend_with_backtest_weights(three_forecasts):
         demand_plan.compare_forecasts(statistical, None, None, period_start="2028-01-01", period_end="2028-03-31")
 
 
+def test_a_lead_forecast_the_history_cannot_measure_gives_the_reason_instead_of_stopping(lead_world):
+    leads, scores, opps = lead_world
+    params = load_params("2027Q1", root=ROOT)  # data to 2026-12-31, the quarter of START and END
+    table, reason = demand_workflow.lead_forecast_or_reason(leads, scores, opps, params, None)
+    assert reason == "" and table["base"].sum() > 0
+    # the deals say no lead they came from (an empty lead_id column): no win rate of deals from leads to use
+    table, reason = demand_workflow.lead_forecast_or_reason(leads, scores, opps.assign(lead_id=pd.NA), params, None)
+    assert table is None
+    assert reason.startswith("The lead-based forecast could not be made: no deal from a lead (opportunities.lead_id) "
+                             "closed in the last 12 months")
+
+
 # --------------------------------------------------------------------------------------------------
 # demand drivers and hardware units
 
@@ -778,6 +792,13 @@ def test_demand_drivers_by_hand(driver_world):
     assert pooled["win_rate"].tolist() == pytest.approx([0.6] * 3)
     assert pooled["average_deal_size"].tolist() == pytest.approx([104_000 / 3] * 3)
     assert pooled["qualified_leads"].isna().all()  # no leads table
+
+    # leads that do not say which converted (no converted, no converted_date): conversion and leads needed unknown
+    unknown = demand_plan.demand_drivers(demand_frame, opps, leads.drop(columns=["converted", "converted_date"]),
+                                         products, AS_OF, settings)
+    assert unknown["lead_conversion"].isna().all() and unknown["qualified_leads"].isna().all()
+    assert_frame_equal(unknown.drop(columns=["lead_conversion", "qualified_leads"]),
+                       expected.drop(columns=["lead_conversion", "qualified_leads"]))
 
 
 def test_hardware_units_by_hand():

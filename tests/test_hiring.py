@@ -97,3 +97,14 @@ def test_demand_segments_absent_from_capacity_get_no_hires_instead_of_a_crash():
     assert hires.empty
     assert sorted(gaps["segment"].unique()) == ["ENT", "SMB"]
     assert gaps["gap_after"].tolist() == pytest.approx([90_000] * 8)
+
+
+def test_capacity_segments_absent_from_demand_cover_no_other_segment():
+    # the reverse: enterprise reps with spare capacity, demand only in SMB. Segments are those of the demand, so
+    # the enterprise capacity is not moved to SMB: SMB still needs its three hires, and no ENT row is reported
+    capacity, demand = frames()
+    spare = capacity.assign(segment="ENT", capacity=50_000.0, productivity=20_000.0)
+    hires, gaps = hiring.plan_sales_hires(pd.concat([capacity, spare], ignore_index=True), demand, "base",
+                                          "2027-01-01", [1.0], 0.0, 10)
+    assert hires[["segment", "hires"]].values.tolist() == [["SMB", 3]]
+    assert gaps["segment"].unique().tolist() == ["SMB"] and gaps["capacity"].tolist() == [0.0] * 4

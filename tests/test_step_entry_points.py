@@ -52,6 +52,16 @@ def test_align_sections_without_data_give_none_so_the_page_shows_their_reason():
     assert align_workflow.statements_table(_result(compensation_reason="Compensation needs reps.")) is None
 
 
+def test_ramped_quotas_only_when_someone_is_new_or_still_ramping_else_the_page_says_so():
+    columns = {"name": ["Ann", "Bo"], "segment": ["SMB"] * 2, "region": ["NA"] * 2, "new_hire": [False, True],
+               "territory_potential": [1.0, 2.0], "quota": [10.0, 5.0]}
+    ramped = pd.DataFrame({"rep_id": ["R1", "R2"], "ramped_share": [1.0, 1.0], **columns})
+    assert align_workflow.ramped_quotas(_result(quota_table=ramped)) is None
+    assert "still ramping" in align_workflow.NO_RAMPING
+    ramping = ramped.assign(ramped_share=[1.0, 0.3])
+    assert align_workflow.ramped_quotas(_result(quota_table=ramping))["rep_id"].tolist() == ["R2"]
+
+
 def test_align_sections_with_data():
     payouts = pd.DataFrame({"rep_id": ["R1", "total"], "target_variable": [10.0, 10.0], "expected_payout": [4.0, 9.0]})
     assignment = pd.DataFrame({"account_id": ["A1", "A2", "A3"], "rule": ["kept", "kept", "moved"],

@@ -28,6 +28,8 @@ ROUTING_NEEDS_SCORES = "Lead routing needs step 1's lead scores, which need enou
 PAYOUTS_NEED_HISTORY = ("The payout simulation needs reps with quotas who were employed for whole finished "
                         "quarters.")
 NO_HIRES = "No hires are needed in the planned scenario."
+NO_RAMPING = ("No account executive starts in the quarter or is still ramping (a rep without a hire date counts as "
+              "ramped): every quota is a fully ramped rep's, in the tables above and in plan.xlsx.")
 
 
 @dataclass
@@ -180,11 +182,13 @@ def write(step: Step, result: AlignResult) -> None:
 # what the page shows, each section's table or the sentence saying why it has none
 
 
-def ramped_quotas(result: AlignResult) -> pd.DataFrame:
-    """Quota carriers not fully ramped in the quarter (new hires, reps still ramping)."""
-    return result.quota_table.loc[result.quota_table["ramped_share"] < 1,
-                                  ["rep_id", "name", "segment", "region", "new_hire", "ramped_share",
-                                   "territory_potential", "quota"]]
+def ramped_quotas(result: AlignResult) -> pd.DataFrame | None:
+    """Quota carriers not fully ramped in the quarter (new hires, reps still ramping); None when there is none
+    (``NO_RAMPING`` says so)."""
+    ramping = result.quota_table.loc[result.quota_table["ramped_share"] < 1,
+                                     ["rep_id", "name", "segment", "region", "new_hire", "ramped_share",
+                                      "territory_potential", "quota"]]
+    return ramping if len(ramping) else None
 
 
 def balance_summary(result: AlignResult) -> pd.DataFrame | None:

@@ -231,9 +231,9 @@ _CHECKS.update({
         "Export the users or reps table too (role, region, segment, hire date, quota) for capacity and "
         "performer analyses."),
     "accounts_derived": _CheckSpec(
-        "accounts", "low", "no accounts table: accounts derived from the accounts named on opportunities",
-        "{n} account was derived from the opportunities (no accounts table)",
-        "{n} accounts were derived from the opportunities (no accounts table)",
+        "accounts", "low", "no accounts table: accounts derived from the accounts named on opportunities and leads",
+        "{n} account was derived from the opportunities and leads (no accounts table)",
+        "{n} accounts were derived from the opportunities and leads (no accounts table)",
         "Export the accounts table too (industry, employees, region) for segments and the ideal customer "
         "profile."),
     "rep_names_from_ids": _CheckSpec(

@@ -13,8 +13,9 @@
 * **Derivable columns** (``schema.ColumnSpec.derived_from``): a reps table without ``name`` or ``role``, or
   with empty cells in them, gets the ``rep_id`` as the name and the role of the rule above, row by row; an
   accounts table without ``name`` gets the ``account_id``.
-* **Accounts from names.** Without an accounts table, every ``account_id`` on opportunities (an id or an
-  account name) becomes an account whose name is that value.
+* **Accounts from names.** Without an accounts table, every ``account_id`` on opportunities and leads (an id
+  or an account name) becomes an account whose name is that value, created on the first day a deal or a lead
+  named it.
 * **One spelling per product.** Product names that differ only in case, spaces or punctuation
   (``GTX Pro`` / ``GTXPro`` / ``gtx-pro``) are one product: every spelling is replaced by the products
   table's own, or, without a products table, by the most frequent spelling (ties: the first in
@@ -54,6 +55,8 @@ _SELLER_COLUMNS = (("opportunities", "rep_id"), ("leads", "owner_rep_id"), ("for
 WHOLE_COLUMN_RULES = ("rep_roles_derived",)
 #: How many ids an adjustment's detail lists before "…".
 _SHOW_IDS = 5
+#: The tables that name accounts (``account_id``), each with its creation date.
+_ACCOUNT_TABLES = ("opportunities", "leads")
 
 
 def _empty_table(name: str, rows: int) -> dict[str, pd.Series]:
@@ -112,14 +115,23 @@ def derive_reps(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return frame[TABLES["reps"].column_names]
 
 
-def derive_accounts(opportunities: pd.DataFrame) -> pd.DataFrame:
-    """A canonical accounts table from the accounts named on opportunities, sorted by account_id."""
-    ids = pd.Series(sorted(opportunities["account_id"].dropna().unique()), dtype=TEXT_DTYPE)
+def _names_accounts(tables: dict[str, pd.DataFrame]) -> bool:
+    """Whether a table that names accounts (opportunities, leads) has an ``account_id`` column."""
+    return any(t in tables and "account_id" in tables[t].columns for t in _ACCOUNT_TABLES)
+
+
+def derive_accounts(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """A canonical accounts table from the accounts named on opportunities and leads, sorted by account_id;
+    ``created_date`` is the first ``created_date`` of a deal or lead naming the account. A lead may name an
+    account no deal names: without the lead's account, its ``account_id`` would point to nothing."""
+    named = pd.concat([tables[t][["account_id", "created_date"]] for t in _ACCOUNT_TABLES
+                       if t in tables and "account_id" in tables[t].columns], ignore_index=True)
+    ids = pd.Series(sorted(named["account_id"].dropna().unique()), dtype=TEXT_DTYPE)
     frame = pd.DataFrame(_empty_table("accounts", len(ids)))
-    first_deal = opportunities.groupby("account_id", observed=True)["created_date"].min()
+    first_named = named.groupby("account_id", observed=True)["created_date"].min()
     frame = frame.assign(account_id=ids, name=ids, employees=pd.array([pd.NA] * len(ids), dtype="Int64"),
                          annual_revenue=float("nan"),
-                         created_date=ids.map(first_deal).astype("datetime64[ns]"))
+                         created_date=ids.map(first_named).astype("datetime64[ns]"))
     return frame[TABLES["accounts"].column_names]
 
 
@@ -293,10 +305,10 @@ def apply_rules(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame
     else:
         result["reps"], made = complete_reps(result)
         adjustments += made
-    if "accounts" not in result and "account_id" in result["opportunities"].columns:
-        result["accounts"] = derive_accounts(result["opportunities"])
+    if "accounts" not in result and _names_accounts(result):
+        result["accounts"] = derive_accounts(result)
         adjustments.append(("accounts", "account_id", "accounts_derived", len(result["accounts"]),
-                            "no accounts table: every account named on opportunities counted as an account"))
+                            "no accounts table: every account named on opportunities or leads counted as an account"))
     elif "accounts" in result:
         accounts = result["accounts"]
         result["accounts"], filled, _ = fill_column(accounts, "accounts", "name", accounts["account_id"])

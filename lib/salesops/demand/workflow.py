@@ -115,8 +115,7 @@ def run(step: Step) -> DemandResult:
     lead_fc_reason = lead_forecast_missing(leads, lead_scores, opportunities)
     if not lead_fc_reason:
         new_leads = None if lead_volume is None else lead_volume[lead_volume["unique_id"] == forecast.TOTAL_ID]
-        lead_fc_table = demand_plan.lead_forecast(leads, lead_scores, opportunities, as_of, params.quarter_start,
-                                                  params.quarter_end, params.demand, new_leads)
+        lead_fc_table, lead_fc_reason = lead_forecast_or_reason(leads, lead_scores, opportunities, params, new_leads)
 
     backtested = backtest_methods(opportunities, tables.get("opportunity_history"), bookings_series,
                                   bookings.backtest, params)
@@ -184,6 +183,18 @@ def lead_forecast_missing(leads: pd.DataFrame | None, lead_scores: pd.DataFrame 
     if leads is None or lead_scores is None:
         return LEAD_FORECAST_NEEDS_SCORES
     return "" if "lead_id" in opportunities.columns else LEAD_FORECAST_NEEDS_LEAD_IDS
+
+
+def lead_forecast_or_reason(leads: pd.DataFrame, lead_scores: pd.DataFrame, opportunities: pd.DataFrame,
+                            params: Params, new_leads: pd.DataFrame | None) -> tuple[pd.DataFrame | None, str]:
+    """``demand.plan.lead_forecast`` of the planned quarter and "", or None and the sentence saying why the history
+    cannot give the lead method its rates (no deal from a lead closed in the history window, no lead old enough to
+    have a known outcome …: the measurement's own words), so the page explains and the blend goes on without it."""
+    try:
+        return demand_plan.lead_forecast(leads, lead_scores, opportunities, params.data_end, params.quarter_start,
+                                         params.quarter_end, params.demand, new_leads), ""
+    except ValueError as error:
+        return None, f"The lead-based forecast could not be made: {error}."
 
 
 def write(step: Step, result: DemandResult) -> None:

@@ -60,7 +60,7 @@ def plan_sales_hires(
 
     ``capacity``: segment, ds, capacity, productivity (``capacity.sales_capacity``); ``demand``: segment, ds and
     the ``scenario`` column (bookings per month). Months and segments are those of ``demand``; a segment with
-    no measured productivity gets no hires. Returns ``(hires, gaps)``: hires with columns scenario, role
+    no measured productivity gets no hires, and the capacity of a segment without demand covers no other segment. Returns ``(hires, gaps)``: hires with columns scenario, role
     ("AE"), segment, ds (start month), hires (count); gaps per segment and fiscal quarter with GAP_COLUMNS
     (``added_capacity``: bookings the planned hires add).
     """

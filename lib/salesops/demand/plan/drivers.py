@@ -12,7 +12,7 @@ from salesops.checks import as_timestamp
 from salesops.contract.schema import TEXT_DTYPE
 from salesops.deals import closed_in_window, in_window, won_mask
 from salesops.demand.plan.common import TOTAL, check_frame, check_opportunities_frame, segment_order, segment_values
-from salesops.demand.plan.leads import lead_conversion, lead_sourced
+from salesops.demand.plan.leads import lead_conversion, lead_sourced, measures_conversion
 from salesops.demand.plan.settings import DemandSettings, resolve_settings
 
 
@@ -110,7 +110,8 @@ def demand_drivers(
     * ``lead_sourced_share``: share of the opportunities created in the window that came from a lead (1 without
       ``lead_id``); ``lead_conversion``: lead-to-opportunity conversion (module docstring; by segment when
       ``leads`` has ``segment_column``); ``qualified_leads`` = opportunities × lead_sourced_share /
-      lead_conversion (leads needed; NaN without ``leads``).
+      lead_conversion (leads needed; NaN without ``leads`` or when they do not say which converted: no
+      ``converted`` nor ``converted_date`` column).
     * ``new_customers`` = deals × customers_per_deal; ``support_tickets`` = new customers won from the first month
       of the frame up to and including this month × support_tickets_per_customer_month (the tickets the new
       demand adds; the installed base's tickets are step 3's current load).
@@ -154,7 +155,7 @@ def demand_drivers(
                              float(from_lead.mean()) if len(created) else math.nan)
     else:
         lead_share = np.ones(len(demand))
-    if leads is not None:
+    if measures_conversion(leads):
         rate, _, by_segment = lead_conversion(leads, as_of, settings, segment_column)
         conversion = _group_measure(demand["segment"].to_numpy(dtype=object), by_segment, rate, minimum)
     else:

@@ -49,13 +49,18 @@ def lead_sourced(opportunities: pd.DataFrame) -> np.ndarray:
     return opportunities["lead_id"].notna().to_numpy(dtype=bool)
 
 
+def measures_conversion(leads: pd.DataFrame | None) -> bool:
+    """Whether ``leads`` can say which leads converted: it has a ``converted`` or a ``converted_date`` column."""
+    return leads is not None and ("converted" in leads.columns or "converted_date" in leads.columns)
+
+
 def lead_conversion(leads: pd.DataFrame, as_of: pd.Timestamp, settings: DemandSettings,
                      segment_column: str | None = None) -> tuple[float, int, dict[str, tuple[float, int]]]:
     """Lead-to-opportunity conversion: of the leads created in the history window shifted back by
     ``lead_outcome_days`` (so their outcome is known), the share converted by ``as_of``. Returns (rate, leads,
     {segment: (rate, leads)} when ``segment_column`` is in ``leads``)."""
     check_frame(leads, "leads", ("lead_id", "created_date"))
-    if "converted" not in leads.columns and "converted_date" not in leads.columns:
+    if not measures_conversion(leads):
         raise ValueError("leads has neither a converted nor a converted_date column: lead conversion cannot be "
                          "measured. Map the CRM's conversion flag onto leads.converted")
     cutoff = as_of - pd.Timedelta(days=settings.lead_outcome_days)
