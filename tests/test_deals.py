@@ -127,3 +127,22 @@ def test_column_checks_name_the_table_and_the_missing_columns():
     with pytest.raises(ValueError, match=r"by: column\(s\) \['region'\] not in the opportunities table"):
         deals.check_by("region", opportunities=pd.DataFrame(columns=["segment"]))
     assert deals.check_by("segment", opportunities=pd.DataFrame(columns=["segment"])) == ["segment"]
+
+
+def _daily(first: str, days: int, step: int = 1) -> pd.DataFrame:
+    created = pd.date_range(first, periods=days, freq=f"{step}D")
+    return pd.DataFrame({"created_date": created, "close_date": created + pd.Timedelta(days=40),
+                         "is_closed": False, "is_won": False})
+
+
+def test_the_data_ends_where_its_deals_stop_when_they_stop_well_before_as_of():
+    as_of = pd.Timestamp("2026-03-31")
+    # a deal a day until 30 January, none for two months: the export was cut on 30 January
+    assert deals.data_end(_daily("2026-01-01", 30), as_of) == pd.Timestamp("2026-01-30")
+    # a deal closed after as_of: the data reaches past it
+    late = _daily("2026-01-01", 30).assign(close_date=pd.Timestamp("2026-04-05"), is_closed=True)
+    assert deals.data_end(late, as_of) == as_of
+    # a deal every ten days: two months without one is within ten usual gaps
+    assert deals.data_end(_daily("2025-06-01", 25, step=10), pd.Timestamp("2026-04-15")) == pd.Timestamp("2026-04-15")
+    # too few deals to tell
+    assert deals.data_end(_daily("2026-01-01", 5), as_of) == as_of

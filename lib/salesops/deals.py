@@ -133,23 +133,29 @@ def history_start(opportunities: pd.DataFrame) -> pd.Timestamp:
     return pd.NaT if pd.isna(first) else pd.Timestamp(first).normalize()
 
 
-#: When the deals' last created or close date lies more than this many days before ``as_of``, the data ends there
-#: (an export cut before the day the params name): the days after it are not in the data.
+#: The data ends before ``as_of`` (an export cut earlier than the params say) when no deal was created or closed
+#: for longer than both this many days and ``DATA_END_GAP_FACTOR`` times the usual gap between such days, judged
+#: only on at least ``DATA_END_MIN_DAYS`` such days (a handful of deals says nothing of where the data ends).
 DATA_END_GRACE_DAYS = 14
+DATA_END_GAP_FACTOR = 10
+DATA_END_MIN_DAYS = 20
 
 
 def data_end(opportunities: pd.DataFrame, as_of) -> pd.Timestamp:
-    """The last day the opportunities cover: ``as_of``, unless no deal was created or closed on or after the
-    ``DATA_END_GRACE_DAYS`` before it (a deal closed later counts: the data reaches past ``as_of``), when the last
-    day a deal was created or closed (an export cut earlier than the params say). A period ending after it is
-    only partly in the data."""
+    """The last day the opportunities cover: ``as_of``, unless the days a deal was created or closed stop well
+    before it (see ``DATA_END_GRACE_DAYS``; a deal closed after ``as_of`` counts: the data reaches past it), when
+    the last such day. A period ending after it is only partly in the data."""
     as_of = pd.Timestamp(as_of).normalize()
     created = opportunities["created_date"] if "created_date" in opportunities.columns else pd.Series(dtype="M8[ns]")
     closed = opportunities.loc[closed_mask(opportunities), "close_date"]
-    last = pd.concat([created, closed]).max()
-    if pd.isna(last) or (as_of - pd.Timestamp(last)).days <= DATA_END_GRACE_DAYS:
+    days = pd.Series(pd.concat([created, closed]).dropna().dt.normalize().unique()).sort_values()
+    if len(days) < DATA_END_MIN_DAYS:
         return as_of
-    return pd.Timestamp(last).normalize()
+    last = pd.Timestamp(days.iloc[-1])
+    usual_gap = float(days.diff().dt.days.dropna().median())
+    if (as_of - last).days <= max(DATA_END_GRACE_DAYS, DATA_END_GAP_FACTOR * usual_gap):
+        return as_of
+    return last
 
 
 #: A period counts as wholly in the data when the data covers at least this share of its days: a history that
