@@ -26,11 +26,12 @@ $(STAMP): pyproject.toml
 quarter: $(STAMP)
 	$(BIN)/salesops run $(QUARTER)
 
+# The tests run on every core (pytest-xdist), each test file on one worker so that its shared runs happen once.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not e2e"
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not e2e"
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks

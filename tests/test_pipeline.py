@@ -19,6 +19,7 @@ import pytest
 import yaml
 from nbclient import NotebookClient
 
+from salesops.align import actions
 from salesops.data import artifacts
 from salesops.errors import StepError
 from salesops.runner.run import run_quarter
@@ -116,6 +117,23 @@ def test_plan_adds_up(tiny_run):
     assert {"Quotas", "Territories", "Hiring plan", "Compensation plan", "Actions"} <= set(workbook.sheetnames)
 
 
+def assert_actions_trace_to_shown_tables(data):
+    """Every action of a run comes from an analysis that ran: its source is one the steps know, and the table that
+    source's page shows was written with rows (an action from a section marked "not shown" would fail here)."""
+    action_list = pd.read_parquet(data / "actions.parquet")
+    assert len(action_list)
+    for source in action_list["source"]:
+        assert source in actions.SOURCE_ARTIFACTS, source
+        artifact = actions.SOURCE_ARTIFACTS[source]
+        if artifact is not None:
+            assert (data / f"{artifact}.parquet").exists(), (source, artifact)
+            assert len(pd.read_parquet(data / f"{artifact}.parquet")), (source, artifact)
+
+
+def test_every_action_traces_to_a_table_its_page_shows(tiny_run):
+    assert_actions_trace_to_shown_tables(tiny_run["report"] / "data")
+
+
 def test_failed_step_keeps_last_good_report_and_shows_the_error(tiny_run, tmp_path):
     report = tmp_path / "report"
     shutil.copytree(tiny_run["report"], report)  # the module's good report of the same export: one run less
@@ -192,6 +210,11 @@ def test_cli_runs_the_sample_company_end_to_end(sample_project):
     assert personal and not [value for value in personal if value in page]  # no personal data of leads on pages
     artifact = pd.read_parquet(out / "data" / "table_leads.parquet")
     assert {"email", "phone"}.isdisjoint(artifact.columns) and len(artifact) == len(leads)  # nor in artifacts
+
+
+def test_every_action_of_the_sample_traces_to_a_table_its_page_shows(sample_project):
+    assert sample_project["result"].returncode == 0, sample_project["result"].stderr
+    assert_actions_trace_to_shown_tables(sample_project["out"] / "data")
 
 
 def test_notebook_run_by_hand_matches_the_runner(sample_project, monkeypatch):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,13 +66,18 @@ def ensure_sample(params: Params, root: Path | None = None) -> Path:
     if not (folder / ".complete").exists():
         from salesops.data import sample
 
-        partial = folder.with_name(folder.name + ".partial")
-        partial.mkdir(parents=True, exist_ok=True)
+        # each process writes its own copy and moves it in whole: two runs (or test workers) never write into
+        # one folder, and the one that comes second keeps the first one's copy
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        partial = Path(tempfile.mkdtemp(prefix=f"{key}.partial-", dir=folder.parent))
         sample.write_sample(partial, end_date=end, scale=cfg.scale, seed=cfg.seed, history_years=cfg.history_years)
         (partial / ".complete").write_text("ok\n")
-        if folder.exists():
-            shutil.rmtree(folder)
-        partial.rename(folder)
+        if folder.exists() and not (folder / ".complete").exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a copy left half-written by a killed run
+        try:
+            partial.rename(folder)
+        except OSError:  # another process moved its copy in first
+            shutil.rmtree(partial, ignore_errors=True)
     return folder
 
 
