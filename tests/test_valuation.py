@@ -50,7 +50,7 @@ def test_open_deals_without_amount_take_the_median_won_deal_of_the_narrowest_gro
     pd.testing.assert_frame_equal(deals, _deals())  # input untouched
     summary = valuation.valuation_summary(valued, AS_OF)
     assert summary == {"open_deals": 4, "entered_value": 7_000.0, "valued_deals": 3, "valued_value": 90_000.0,
-                       "open_value": 97_000.0}
+                       "line_deals": 0, "open_value": 97_000.0}
 
 
 def test_rule_none_leaves_amounts_as_entered_and_the_page_says_they_count_as_zero():
@@ -84,3 +84,20 @@ def test_win_rate_by_value_is_not_measured_when_lost_deals_carry_no_amount():
     assert math.isnan(rates["win_rate_value"])  # 1 of 3 losses priced: below kpis.MIN_PRICED_LOSS_SHARE
     priced = deals.assign(amount=deals["amount"].fillna(5_000.0))  # 2 of 3 priced: 10k / (10k + 10k)
     assert kpis.win_rates(priced, AS_OF, 12).iloc[0]["win_rate_value"] == 0.5
+
+
+def test_an_open_deal_with_line_items_is_worth_its_lines_at_list_price():
+    lines = pd.DataFrame({"opportunity_id": ["O1", "O1", "O3"], "product": ["Basic", "Pro", "Pro"],
+                          "quantity": [2.0, 1.0, 3.0], "unit_price": [None, 500.0, None],
+                          "amount": [None, None, 900.0]})
+    products = pd.DataFrame({"product": ["Basic", "Pro"], "unit_price": [100.0, 450.0]})
+    valued = valuation.value_open_deals(_deals(), AS_OF, 12, lines=lines, products=products).set_index("opportunity_id")
+    # O1: 2 × Basic at list price 100 + 1 × Pro at the line's own 500 = 700; O3: its line amount 900;
+    # O2 has no line: the median rule (SMB, 30k)
+    assert valued.loc[["O1", "O2", "O3"], "amount"].tolist() == [700.0, 30_000.0, 900.0]
+    assert valued.loc[["O1", "O2", "O3"], "amount_basis"].tolist() == ["line items", "won deals of SMB", "line items"]
+    summary = valuation.valuation_summary(valued.reset_index(), AS_OF)
+    assert summary["line_deals"] == 2 and summary["valued_deals"] == 3
+    [sentence] = collect_overview.valuation_sentence(summary, load_params("2027Q1", root=ROOT))
+    assert sentence.startswith("3 of the 4 open deals carry no amount: 2 from their line items (quantity × price); "
+                               "the other 1 at the median won deal")

@@ -132,10 +132,14 @@ def valuation_sentence(valued: dict[str, float], params: Params) -> list[str]:
         return [f"{valued['valued_deals']:,} of the {valued['open_deals']:,} open deals carry no amount and count as "
                 "zero in coverage and the pipeline forecast (collect.open_deal_value: none)."]
     currency = params.currency
-    return [f"{valued['valued_deals']:,} of the {valued['open_deals']:,} open deals carry no amount: each is valued "
-            f"at the median won deal of its segment and product over the last {params.collect.window_months} months, "
-            f"or of a wider group where fewer than {valuation.MIN_WON_DEALS} such deals were won "
-            f"(collect.open_deal_value), {money(valued['valued_value'], currency, compact=True)} in all, so "
+    lines, medians = valued.get("line_deals", 0), valued["valued_deals"] - valued.get("line_deals", 0)
+    how = ([f"{lines:,} from their line items (quantity × price)"] if lines else []) + (
+        [f"{'the other ' + format(medians, ',') if lines else 'each is valued'} at the median won deal of its segment and "
+         f"product over the last {params.collect.window_months} months, or of a wider group where fewer than "
+         f"{valuation.MIN_WON_DEALS} such deals were won"] if medians else [])
+    return [f"{valued['valued_deals']:,} of the {valued['open_deals']:,} open deals carry no amount: "
+            f"{'; '.join(how)} (collect.open_deal_value), {money(valued['valued_value'], currency, compact=True)} in "
+            "all, so "
             f"{percent(deals.ratio(valued['valued_value'], valued['open_value']), 0)} of the "
             f"{money(valued['open_value'], currency, compact=True)} open pipeline is valued, not entered."]
 

@@ -143,7 +143,8 @@ def run(step: Step) -> CollectResult:
     as_of = params.data_end
     opportunities = valuation.value_open_deals(
         collect_overview.attach_segments(tables["opportunities"], tables.get("reps"), tables.get("accounts")),
-        as_of, params.collect.window_months, params.collect.open_deal_value)
+        as_of, params.collect.window_months, params.collect.open_deal_value, tables.get("opportunity_lines"),
+        tables.get("products"))
     valued = valuation.valuation_summary(opportunities, as_of)
     supported = analyses.availability(tables, inputs.derived)
 
