@@ -51,5 +51,5 @@ def test_each_example_runs_all_four_steps_and_every_empty_section_says_why(name,
         texts = pd.read_parquet(summary)["display"].astype(str)
         assert not texts.str.contains(r"(?<![\w.])(?:nan|NaN|inf|NaT)(?!\w)", regex=True).any(), summary.name
     for source in pd.read_parquet(out / "actions.parquet")["source"]:
-        artifact = actions.SOURCE_ARTIFACTS[source]
+        artifact = actions.ACTION_SOURCES[source]
         assert artifact is None or len(pd.read_parquet(out / f"{artifact}.parquet")), (source, artifact)

@@ -84,3 +84,22 @@ def test_a_lost_deal_gets_the_furthest_stage_its_history_shows():
     assert filled.set_index("opportunity_id").loc[["D1", "D2", "D3"], "max_stage"].tolist() == [
         "proposal", "qualify", "proposal"]
     assert count == 3 and deals["max_stage"].isna().all()  # input untouched
+
+
+def test_without_a_stage_history_earlier_reports_snapshots_backtest_the_pipeline(tmp_path):
+    # the 2026Q2 report kept the pipeline of its eve (31 March): D1 at proposal 100 due in May, D3 at qualify 40
+    kept = pipeline_backtest.opportunities_as_of(_deals(), _history(), "2026-03-31", value_rule="none")
+    backtest = pipeline_backtest.snapshot_backtest({"2026Q2": kept, "2026Q3": kept}, _deals(), "2026-07-15")
+    row = backtest.iloc[0]
+    assert list(backtest["quarter"]) == ["2026Q2"]  # 2026Q3 is not over on 15 July
+    assert row["base"] == pytest.approx(120.0) and row["actual"] == 100.0  # as from the history, by hand above
+
+
+def test_earlier_reports_are_the_sibling_folders_of_earlier_quarters(tmp_path):
+    from salesops.collect import plan_review
+
+    for label in ("2026Q2", "2026Q4", "2025Q1"):
+        (tmp_path / label / "data").mkdir(parents=True)
+        (tmp_path / label / "data" / "planning_target.parquet").write_bytes(b"x")
+    found = plan_review.earlier_report_dirs(tmp_path / "2027Q1" / "data", "2027Q1", 1, quarters=4)
+    assert list(found) == ["2026Q2", "2026Q4"]  # 2025Q1 is more than four quarters back

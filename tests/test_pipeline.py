@@ -123,8 +123,8 @@ def assert_actions_trace_to_shown_tables(data):
     action_list = pd.read_parquet(data / "actions.parquet")
     assert len(action_list)
     for source in action_list["source"]:
-        assert source in actions.SOURCE_ARTIFACTS, source
-        artifact = actions.SOURCE_ARTIFACTS[source]
+        assert source in actions.ACTION_SOURCES, source
+        artifact = actions.ACTION_SOURCES[source]
         if artifact is not None:
             assert (data / f"{artifact}.parquet").exists(), (source, artifact)
             assert len(pd.read_parquet(data / f"{artifact}.parquet")), (source, artifact)

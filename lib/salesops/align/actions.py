@@ -64,7 +64,7 @@ _TEXT_COLUMNS = ("title", "kind", "metric", "expected_effect", "source", "owner"
 #: The ``source`` of every action the steps find, and the artifact holding the table its page shows (None: a
 #: section built from the params alone, shown on every run). An action comes only from an analysis that ran and
 #: is shown: a test walks each action of a run to its source's table.
-SOURCE_ARTIFACTS: dict[str, str | None] = {
+ACTION_SOURCES: dict[str, str | None] = {
     "step 1: data quality": "quality_checks",
     "step 1: top vs bottom performers": "coaching",
     "step 3: capacity plan": "hiring_plan",

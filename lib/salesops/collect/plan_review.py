@@ -109,6 +109,20 @@ def previous_report_dir(out_dir: Path, quarter: str, fiscal_year_start_month: in
     return None
 
 
+def earlier_report_dirs(out_dir: Path, quarter: str, fiscal_year_start_month: int = 1, quarters: int = 8
+                        ) -> dict[str, Path]:
+    """The artifacts folders of the finished reports of the ``quarters`` quarters before ``quarter`` that exist
+    (siblings of this report folder, as in :func:`previous_report_dir`), by quarter label, oldest first."""
+    report_folder = Path(out_dir).resolve().parent
+    found = {}
+    for back in range(quarters, 0, -1):
+        label = fiscal_calendar.shift_quarter(quarter, -back, fiscal_year_start_month)
+        folder = artifacts.artifact_folder(report_folder.parent / label)
+        if artifacts.artifact_files(folder):
+            found[label] = folder
+    return found
+
+
 def read_previous_plan(previous_dir: Path | None) -> dict[str, pd.DataFrame]:
     """The artifacts of ``PREVIOUS_ARTIFACTS`` found in ``previous_dir``, by name; those missing are absent
     (and all are when ``previous_dir`` is None)."""
