@@ -153,6 +153,14 @@ def test_without_recorded_quotas_step_4_proposes_quotas_and_compares_none():
     assert proposed["rep_id"].tolist() == ["A1", "A2", "NEW-SMB-1", "NEW-SMB-2"]
     assert proposed["quota"].sum() == pytest.approx(quotas.quota_total(90_000.0, PARAMS.quotas.over_assignment))
     assert (proposed["quota"] > 0).all()
+    # the action compares the plan's own quotas with what their carriers can book: 103,500 against
+    # A1 30,000 + A2 (ramping) + the hires' ramped shares of 30,000 each
+    check = align_plan.quota_vs_capacity(proposed)
+    ramped = float((proposed["ramped_share"] * proposed["capacity"]).sum())
+    assert check[["segment", "quota"]].values.tolist() == [["SMB", 103_500.0]]
+    assert check["quota_to_capacity"].iloc[0] == pytest.approx(103_500.0 / ramped)
+    [action] = align_plan.actions_from_supply(gaps, check, None, PARAMS).to_dict("records")
+    assert action["source"] == "step 4: quotas" and action["title"].startswith("Review SMB quotas: the plan's ask")
 
 
 def test_compensation_table_and_bookings_by_rep():

@@ -69,7 +69,7 @@ ACTION_SOURCES: dict[str, str | None] = {
     "step 1: top vs bottom performers": "coaching",
     "step 3: capacity plan": "hiring_plan",
     "step 3: capacity": "capacity_gaps",
-    "step 3: quota vs capacity": "quota_capacity",
+    "step 4: quotas": "quotas",
     "step 3: inventory": "inventory_plan",
     "step 4: organisation": "organisation",
     "step 4: tooling review": None,

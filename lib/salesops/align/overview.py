@@ -95,8 +95,8 @@ def quota_evidence_sentences(quotas: pd.DataFrame, params: Params) -> list[str]:
         rho = float(measured["quota"].rank().corr(measured["recent_bookings"].rank()))
         sentences.append(
             f"Quotas follow each rep's own record: their rank correlation with the reps' bookings of the last "
-            f"{months} months is {rho:.2f} (1: the same order; {number(len(measured))} reps measured, each rate "
-            f"shrunk toward the segment's by quotas.evidence_months).")
+            f"{months} months is {rho:.2f} (1: the same order; {number(len(measured))} reps measured; a short record "
+            "counts partly, the rest is the segment's rate).")
     flagged = quotas[quotas["review"].astype(bool)]
     if len(flagged):
         names = flagged["name"].astype(object).fillna(flagged["rep_id"].astype(object)).astype(str).tolist()

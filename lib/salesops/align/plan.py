@@ -262,11 +262,23 @@ def action_candidates(quality_checks: pd.DataFrame | None, coaching: pd.DataFram
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
+def quota_vs_capacity(quota_table: pd.DataFrame) -> pd.DataFrame:
+    """The plan's quotas per segment against what their carriers can book in the quarter (ramped share ×
+    capacity, company currency): columns segment, quota, capacity, quota_to_capacity (NaN where no capacity is
+    measured)."""
+    ramped = quota_table.assign(ramped_capacity=quota_table["ramped_share"] * quota_table["capacity"],
+                                segment=quota_table["segment"].astype(object))
+    out = ramped.groupby("segment", as_index=False).agg(
+        quota=("quota", "sum"), capacity=("ramped_capacity", lambda values: values.sum(min_count=1)))
+    return out.assign(quota_to_capacity=out["quota"] / out["capacity"].where(out["capacity"] > 0))
+
+
 def actions_from_supply(gaps: pd.DataFrame, quota_check: pd.DataFrame, inventory: pd.DataFrame | None,
                         params: Params) -> pd.DataFrame:
     """Candidate actions from steps 3 and 4: a gap of the planned quarter that hiring cannot close (impact:
-    the bookings at stake), quotas above measured capacity (impact: quota − capacity), and hardware to
-    order before stock runs out (due on the quarter's first day)."""
+    the bookings at stake), the plan's quotas above what their carriers can book (``quota_check``:
+    :func:`quota_vs_capacity`; impact: quota − capacity), and hardware to order before stock runs out (due on
+    the quarter's first day)."""
     currency, quarter = params.currency, params.quarter
     rows = []
     base = gaps[(gaps["scenario"] == params.supply.plan_scenario) & (gaps["quarter"] == quarter)]
@@ -284,10 +296,10 @@ def actions_from_supply(gaps: pd.DataFrame, quota_check: pd.DataFrame, inventory
     over = quota_check.dropna(subset=["quota_to_capacity"])
     for row in over[over["quota_to_capacity"] > 1.1].itertuples():
         rows.append({
-            "title": f"Review {row.segment} quotas: they ask {row.quota_to_capacity - 1:.0%} more than measured "
-                     f"capacity", "kind": "quota", "metric": "quota attainment",
+            "title": f"Review {row.segment} quotas: the plan's ask {row.quota_to_capacity - 1:.0%} more than the "
+                     f"team's measured capacity", "kind": "quota", "metric": "quota attainment",
             "expected_effect": "quotas reps can reach, and a forecast the team believes",
-            "source": "step 3: quota vs capacity", "impact": float(row.quota - row.capacity)})
+            "source": "step 4: quotas", "impact": float(row.quota - row.capacity)})
     if inventory is not None and len(inventory):
         for row in inventory[inventory["units_to_order"] > 0].itertuples():
             rows.append({

@@ -140,7 +140,8 @@ def run(step: Step) -> AlignResult:
     candidates = align_plan.action_candidates(
         step.read_optional("quality_checks"), coaching, hiring_plan, recommendation, review.tools,
         review.gaps, currency,
-        align_plan.actions_from_supply(gaps, step.read("quota_capacity"), step.read_optional("inventory_plan"), params))
+        align_plan.actions_from_supply(gaps, align_plan.quota_vs_capacity(quota_table),
+                                       step.read_optional("inventory_plan"), params))
     action_list = align_plan.interleave_kinds(actions.build_actions(candidates, params.actions, params.quarter_start),
                                               params.actions.top_n)
 

@@ -235,8 +235,8 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
              consumers=(ALIGN,)),
     _declare("attrition", SUPPLY, "attrition seen per role",
              "role:text average_headcount:float leavers:int annual_rate:float"),
-    _declare("quota_capacity", SUPPLY, "quotas of today's reps against capacity per segment",
-             "segment:text quota:float capacity:float quota_to_capacity:float", consumers=(ALIGN,)),
+    _declare("quota_capacity", SUPPLY, "quotas of today's reps against capacity per segment (step 3's page; step 4 "
+             "compares its own quotas)", "segment:text quota:float capacity:float quota_to_capacity:float"),
     _declare("capacity_gaps", SUPPLY, "demand, capacity and gap per scenario, quarter and segment",
              "scenario:text segment:text quarter:text demand:float capacity:float added_capacity:float "
              "gap_before:float gap_after:float status:text", consumers=(ALIGN,)),
