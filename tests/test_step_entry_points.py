@@ -246,3 +246,11 @@ def test_each_notebook_only_calls_and_shows(name):
     code = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
     assert notebook_violations(code) == []
     assert f"{name.split('_')[1]}_workflow.write(step, " in code  # the step's artifacts are written by its workflow
+
+
+def test_the_backtest_table_leads_with_the_company_total_then_the_series_that_were_backtested():
+    backtest = pd.DataFrame({"unique_id": ["region=AK", "region=AL/segment=SMB", "region=AL", "total"],
+                             "windows": [0, 3, 3, 3]})
+    result = SimpleNamespace(bookings=SimpleNamespace(backtest=backtest))
+    shown = demand_workflow.backtest_table(result)["unique_id"].tolist()
+    assert shown == ["total", "region=AL", "region=AL/segment=SMB", "region=AK"]

@@ -67,8 +67,8 @@ def test_every_figure_of_the_supply_plan_says_whether_it_was_measured_or_assumed
         productivity=pd.DataFrame({"segment": ["SMB", "ENT"], "bookings": [120_000.0, 0.0],
                                    "ramped_rep_months": [12.0, 0.0], "productivity": [10_000.0, float("nan")],
                                    "source": ["measured", "measured"]}),
-        workloads=pd.DataFrame({"role": ["SE"], "workload": [25.0], "source": ["default"],
-                                "unit": ["opportunities per month"]}))
+        workloads=pd.DataFrame({"role": ["SE", "CSM"], "workload": [25.0, float("nan")], "source": ["default"] * 2,
+                                "unit": ["opportunities per month", "customers"]}))
     table = supply_overview.assumptions(plan, params).set_index("figure")
     assert table.loc["Account executive attrition, per year", "basis"] == (
         "assumed (supply.attrition_annual); not measurable: the reps table records no end dates")
@@ -77,4 +77,5 @@ def test_every_figure_of_the_supply_plan_says_whether_it_was_measured_or_assumed
     assert table.loc["Bookings per ramped rep-month, ENT", "basis"] == "not measurable: no ramped rep-month in the window"
     assert table.loc["Workload of one sales engineer", "value"] == "25.0 opportunities per month"
     assert table.loc["Ramp to full productivity", "basis"].startswith("assumed (supply.ramp_curve)")
+    assert table.loc["Workload of one customer success manager", "value"] == "not set"
     assert not table.isna().any().any() and not table["value"].str.contains("nan").any()

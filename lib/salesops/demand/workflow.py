@@ -247,6 +247,16 @@ def backtest_caption(result: DemandResult) -> str:
             f"{', '.join(settings.models)})")
 
 
+def backtest_table(result: DemandResult) -> pd.DataFrame:
+    """The backtest of each series, the company total first, then the series that could be backtested (by
+    level: regions before region × segment), then those too short to be (each says why)."""
+    table = result.bookings.backtest
+    ids = table["unique_id"].astype(str)
+    order = pd.DataFrame({"_total": ids.ne(forecast.TOTAL_ID), "_untested": table["windows"].fillna(0).eq(0),
+                          "_depth": ids.str.count("/"), "_id": ids})
+    return table.loc[order.sort_values(["_total", "_untested", "_depth", "_id"], kind="stable").index]
+
+
 def base_by_method(result: DemandResult) -> pd.DataFrame:
     """The base scenario of each method: bookings, blend weight, difference from the statistical forecast, and
     why it differs."""

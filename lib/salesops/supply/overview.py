@@ -46,6 +46,10 @@ def assumptions(plan: SupplyPlan, params: Params) -> pd.DataFrame:
     for row in plan.workloads.itertuples():
         basis = {"measured": f"measured from today's team over {months} months",
                  "params": "assumed (supply.workload)", "default": "assumed (the workbook's default; supply.workload)"}
+        if pd.isna(row.workload):
+            rows.append((f"Workload of one {ROLE_NAMES.get(row.role, row.role)}", "not set",
+                         "not measurable (no such person on the team today) and no default: supply.workload"))
+            continue
         rows.append((f"Workload of one {ROLE_NAMES.get(row.role, row.role)}", f"{number(row.workload, 1)} {row.unit}",
                      basis.get(row.source, row.source)))
     rows += [("Hiring lead time", f"{settings.hiring_lead_time_months} months",
