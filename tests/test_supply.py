@@ -40,13 +40,18 @@ def test_plan_on_a_small_team_needs_hires_of_unknown_cost_when_there_is_no_ote()
     drivers = pd.DataFrame({"scenario": "base", "segment": "SMB", "ds": months, "qualified_leads": 0.0,
                             "opportunities": 0.0, "new_customers": 0.0, "support_tickets": 0.0,
                             "delivery_hours": 0.0})
-    plan = supply_plan.plan_supply({"reps": reps, "opportunities": opportunities}, demand, drivers, None, params)
+    tables = {"reps": reps, "opportunities": opportunities}
+    unlimited = params.model_copy(update={"supply": params.supply.model_copy(update={"max_team_growth": None})})
+    plan = supply_plan.plan_supply(tables, demand, drivers, None, unlimited)
     assert plan.productivity["productivity"].tolist() == pytest.approx([10_000.0])
     costs = plan.costs.set_index("scenario")
     assert costs.loc["downside", "ae_hires"] == 0 and costs.loc["base", "ae_hires"] >= 1
     assert costs.loc["upside", "ae_hires"] > costs.loc["base", "ae_hires"]
     assert pd.isna(costs.loc["base", "added_payroll"])  # no OTE: cost unknown, not zero
     assert plan.inventory.empty
+    # by default the team at most doubles over the horizon: one AE today, one hire at most in any scenario
+    capped = supply_plan.plan_supply(tables, demand, drivers, None, params)
+    assert capped.ae_hire_limit == 1 and capped.costs["ae_hires"].max() == 1
 
 
 def test_hires_by_month_pivots_every_scenario():

@@ -127,6 +127,15 @@ def supply_findings(plan: SupplyPlan, params: Params) -> list[str]:
     plan_row = cost.loc[settings.plan_scenario]
     hires = plan.hiring_plan(settings.plan_scenario)
     ae = hires[hires["role"] == "AE"]
+    limit = plan.ae_hire_limit
+    if len(ae) and limit is not None and ae["hires"].sum() >= limit and (plan.gaps["gap_after"] > 0).any():
+        sentences.append(
+            f"Hiring stops at {number(limit)} account executives over the horizon — "
+            + (f"at most {percent(settings.max_team_growth, 0)} of today's team (supply.max_team_growth)"
+               if settings.headcount_budget is None or limit < settings.headcount_budget else
+               "the headcount budget (supply.headcount_budget)")
+            + ": the gaps left open are for other levers, or for a larger limit once the demand behind them is "
+              "confirmed.")
     if len(ae):
         first = ae.sort_values("ds").iloc[0]
         sentences.append(

@@ -5,6 +5,8 @@ what each scenario costs. Definitions live in those modules; this one puts them 
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -41,6 +43,7 @@ class SupplyPlan:
     orders: pd.DataFrame  # inventory.order_scenarios
     costs: pd.DataFrame  # COST_COLUMNS, one row per scenario
     earliest_start: pd.Timestamp
+    ae_hire_limit: int | None = None  # most account executives the plan may hire (``ae_hire_limit``)
 
     def hiring_plan(self, scenario: str) -> pd.DataFrame:
         """The dated hiring plan of one scenario (step 4's input)."""
@@ -63,6 +66,18 @@ def annual_costs(reps: pd.DataFrame, settings: SupplySettings) -> dict[str, floa
             for role in roles}
 
 
+def ae_hire_limit(reps: pd.DataFrame, as_of, settings) -> int | None:
+    """Most account executives the plan may hire over the horizon: the smaller of ``headcount_budget`` and
+    ``max_team_growth`` × the account executives employed on ``as_of`` (rounded up, at least one); None when
+    neither limits."""
+    limits = [] if settings.headcount_budget is None else [settings.headcount_budget]
+    if settings.max_team_growth is not None:
+        team = capacity.rep_months(reps, pd.DatetimeIndex([pd.Timestamp(as_of).to_period("M").to_timestamp()]))
+        today = int(team["rep_id"].nunique())  # account executives employed in the month of as_of
+        limits.append(max(1, math.ceil(settings.max_team_growth * today)))
+    return min(limits) if limits else None
+
+
 def plan_supply(tables: Mapping[str, pd.DataFrame], segment_demand: pd.DataFrame, drivers: pd.DataFrame,
                 hardware: pd.DataFrame | None, params: Params) -> SupplyPlan:
     """Step 3 for the planned quarter and the quarters of step 2's horizon.
@@ -81,11 +96,12 @@ def plan_supply(tables: Mapping[str, pd.DataFrame], segment_demand: pd.DataFrame
                                     settings.attrition_annual)
     quota_check = capacity.quota_capacity_check(reps, sales, params.quarter_start, params.quarter_end)
 
+    ae_budget = ae_hire_limit(reps, as_of, settings)
     ae_hires, gaps = [], []
     for scenario in SCENARIOS:
         hires, gap = hiring.plan_sales_hires(sales, segment_demand, scenario, start, settings.ramp_curve,
                                              settings.attrition_annual, settings.max_hires_per_month,
-                                             settings.headcount_budget, params.fiscal_year_start_month)
+                                             ae_budget, params.fiscal_year_start_month)
         ae_hires.append(hires)
         gaps.append(gap)
     ae_hires = pd.concat(ae_hires, ignore_index=True)
@@ -110,7 +126,7 @@ def plan_supply(tables: Mapping[str, pd.DataFrame], segment_demand: pd.DataFrame
     costs = _scenario_costs(all_hires, cover, orders, pd.concat(gaps, ignore_index=True), params)
     return SupplyPlan(productivity, capacity.observed_attrition(reps, as_of, settings.history_months), sales,
                       quota_check, pd.concat(gaps, ignore_index=True), all_hires, workloads, cover, stock, orders,
-                      costs, start)
+                      costs, start, ae_budget)
 
 
 def _costed(hires: pd.DataFrame, months: pd.DatetimeIndex, costs: dict[str, float],

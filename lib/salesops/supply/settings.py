@@ -55,6 +55,10 @@ class SupplySettings(Settings):
         None, description="Most new people over the whole horizon, all roles together; account executives are "
                           "served first, then supporting roles in the order SE, SDR, CSM, support, consultants. "
                           "Empty: no limit.")
+    max_team_growth: Number("a share of today's account executives", 1.0, ge=0, optional=True) = Field(
+        1.0, description="Most account executives hired over the horizon, as a share of those on the team today "
+                         "(1.0: the team at most doubles; at least one hire); the rest of a gap stays open and the "
+                         "page says so. Empty: no such limit.")
     plan_scenario: Literal["downside", "base", "upside"] = Field(
         "base", description="The demand scenario the hiring plan handed to step 4 is sized for.")
     annual_cost: MoneyByName = Field(
