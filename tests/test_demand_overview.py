@@ -90,3 +90,19 @@ def test_the_page_says_when_the_pipeline_is_valued_at_the_win_rate():
         "the stage each lost deal reached, would sharpen it."]
     recorded = deals.assign(max_stage=deals["max_stage"].fillna("qualify"))
     assert demand_overview.close_rate_basis(recorded, params) == []
+
+
+def test_every_figure_the_demand_rests_on_says_whether_it_was_measured_or_assumed():
+    params = load_params("2027Q1", root=ROOT)
+    drivers = pd.DataFrame({"segment": ["SMB", "SMB"], "average_deal_size": [10_000.0, 10_000.0],
+                            "win_rate": [0.25, 0.25], "lead_conversion": [math.nan, math.nan],
+                            "hours_unknown_share": [1.0, 1.0]})
+    comparison = pd.DataFrame({"method": ["statistical", "pipeline", "blended"], "weight": [0.5, 0.5, 1.0],
+                               "weight_basis": ["equal weights: only statistical was backtested"] * 3})
+    table = demand_overview.assumptions(drivers, comparison, params).set_index("figure")
+    assert table.loc["Average won deal, SMB", "basis"] == "measured: won deals of the last 12 months"
+    assert table.loc["Lead to opportunity, SMB", "basis"] == "not measurable: no leads saying which converted"
+    assert table.loc["Delivery hours per deal", "value"] == "none set for this company's products"
+    assert table.loc["Support tickets per new customer a month", "basis"] == (
+        "assumed (demand.support_tickets_per_customer_month)")
+    assert table.loc["Weight of each method in the blend", "value"] == "statistical 50%, pipeline 50%"

@@ -14,7 +14,7 @@ import pandas as pd
 from salesops import deals
 from salesops.demand.forecast import TOTAL_ID
 from salesops.demand.methods import SCENARIOS
-from salesops.formats import money, percent
+from salesops.formats import money, number, percent
 from salesops.report.present import Metric
 
 if TYPE_CHECKING:  # only for annotations: the params are put together above every step
@@ -124,6 +124,43 @@ def demand_findings(comparison: pd.DataFrame, target: float, backtest: pd.DataFr
         sentences.append(f"The company-level forecast uses {total.iloc[0]['model']}; the history is too short to "
                          "backtest it, so its accuracy is not measured.")
     return sentences
+
+
+def assumptions(drivers: pd.DataFrame, comparison: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """Every figure step 2's demand rests on, its value and whether it was measured from the data (over
+    ``demand.history_months``) or assumed from a param: per segment the average deal, win rate and lead
+    conversion the drivers used, then customers per deal, tickets, delivery hours, the forecast's interval and
+    how the methods were weighed. Columns figure, value, basis (text)."""
+    settings, currency, months = params.demand, params.currency, params.demand.history_months
+    rows = []
+    first = drivers.drop_duplicates("segment") if len(drivers) else drivers
+    for row in first.itertuples():
+        rows.append((f"Average won deal, {row.segment}", money(row.average_deal_size, currency),
+                     f"measured: won deals of the last {months} months"))
+        rows.append((f"Win rate by count, {row.segment}", percent(row.win_rate),
+                     f"measured: deals closed in the last {months} months"))
+        conversion = getattr(row, "lead_conversion", float("nan"))
+        rows.append((f"Lead to opportunity, {row.segment}", percent(conversion),
+                     f"measured: leads of the last {months} months" if pd.notna(conversion) else
+                     "not measurable: no leads saying which converted"))
+    hours = ", ".join(f"{product} {number(value)} h" for product, value in settings.delivery_hours_per_deal.items())
+    # the defaults name the sample company's products: for another company's they set nothing
+    unknown_hours = float(drivers["hours_unknown_share"].min()) if "hours_unknown_share" in drivers and len(
+        drivers) else 1.0
+    weights = comparison.loc[comparison["method"] != "blended"].drop_duplicates("method")
+    basis = comparison["weight_basis"].dropna().astype(str) if "weight_basis" in comparison else pd.Series(dtype=str)
+    rows += [("New customers per won deal", number(settings.customers_per_deal, 2),
+              "assumed (demand.customers_per_deal)"),
+             ("Support tickets per new customer a month", number(settings.support_tickets_per_customer_month, 2),
+              "assumed (demand.support_tickets_per_customer_month)"),
+             ("Delivery hours per deal", hours if unknown_hours < 1 else "none set for this company's products",
+              "assumed (demand.delivery_hours_per_deal)"),
+             ("Range of each scenario", f"{percent(settings.interval, 0)} of outcomes between downside and upside",
+              "assumed (demand.interval)"),
+             ("Weight of each method in the blend",
+              ", ".join(f"{m} {percent(w, 0)}" for m, w in zip(weights["method"], weights["weight"])),
+              basis.iloc[0] if len(basis) else "")]
+    return pd.DataFrame(rows, columns=["figure", "value", "basis"]).astype("string")
 
 
 def close_rate_basis(opportunities: pd.DataFrame, params: Params) -> list[str]:
