@@ -53,11 +53,11 @@ def test_quarter_target_from_params_or_last_year(tmp_path):
     params = load_params("2027Q1", root=ROOT)
     opps = opportunities().assign(close_date=pd.to_datetime(["2026-01-15", "2026-03-01", "2026-02-20", "2027-02-01"]))
     # 2026Q1 won: O1 10,000 + O3 50,000 = 60,000; default growth 25% -> 75,000
-    assert collect_overview.quarter_target(opps, params) == (75_000.0, "2026Q1 bookings +25%")
+    assert collect_overview.quarter_target(opps, params) == (75_000.0, "2026Q1 bookings +25% (growth assumed: collect.target_growth)")
     set_target = tmp_path / "q.yaml"
     set_target.write_text("collect:\n  target: 90000\n")
     assert (collect_overview.quarter_target(opps, load_params("2027Q1", set_target, ROOT))
-            == (90_000.0, "set in the params"))
+            == (90_000.0, "assumed: set in the params (collect.target)"))
     with pytest.raises(ValueError, match="no complete quarter with bookings .* set collect.target"):
         collect_overview.quarter_target(opps.assign(is_won=False, stage="closed_lost"), params)
 
@@ -74,8 +74,8 @@ def test_quarter_target_never_rests_on_a_partial_quarter():
          ("O5", "R1", "2026-12-20", "2027-02-01", "proposal", 5_000.0)],  # the data reaches the end of December
         ["opportunity_id", "rep_id", "created_date", "close_date", "stage", "amount"])
     assert collect_overview.quarter_target(opps, params) == (
-        50_000.0, "mean of 3 complete quarters (2026Q2–2026Q4) +25%, because 2026Q1 is only partly in the data "
-                  "(deals from 01 Mar 2026)")
+        50_000.0, "mean of 3 complete quarters (2026Q2–2026Q4) +25% (growth assumed: collect.target_growth), "
+                  "because 2026Q1 is only partly in the data (deals from 01 Mar 2026)")
     growth = kpis.growth_by_quarter(opps, 1, pd.Timestamp("2026-12-31"))
     assert growth["complete"].tolist() == [False, True, True, True]
     assert pd.isna(growth["qoq_growth"].iloc[1])  # 2026Q2 vs a partial 2026Q1: not measured

@@ -34,14 +34,15 @@ def quarter_target(opportunities: pd.DataFrame, params: Params) -> tuple[float, 
     ``TARGET_FALLBACK_QUARTERS``) grown the same way, the basis naming them and why. Raises ValueError when no
     complete quarter booked anything."""
     if params.collect.target:
-        return float(params.collect.target), "set in the params"
+        return float(params.collect.target), "assumed: set in the params (collect.target)"
     year_ago = fiscal_calendar.shift_quarter(params.quarter, -4)
     growth_words = percent(params.collect.target_growth, 0, signed=True)
     quarters = kpis.growth_by_quarter(opportunities, params.fiscal_year_start_month, params.data_end)
     complete = quarters[quarters["complete"]]
     base = complete.loc[complete["quarter"] == year_ago, "bookings"]
     if not base.empty and base.iloc[0] > 0:
-        return float(base.iloc[0]) * (1 + params.collect.target_growth), f"{year_ago} bookings {growth_words}"
+        return (float(base.iloc[0]) * (1 + params.collect.target_growth),
+                f"{year_ago} bookings {growth_words} (growth assumed: collect.target_growth)")
     recent = complete.tail(TARGET_FALLBACK_QUARTERS)
     if recent.empty or recent["bookings"].sum() <= 0:
         raise ValueError(f"no complete quarter with bookings to derive the {params.quarter} target from: set "
@@ -55,7 +56,7 @@ def quarter_target(opportunities: pd.DataFrame, params: Params) -> tuple[float, 
     span = recent["quarter"].iloc[0] + ("" if len(recent) == 1 else f"–{recent['quarter'].iloc[-1]}")
     target = float(recent["bookings"].mean()) * (1 + params.collect.target_growth)
     return target, (f"mean of {len(recent)} complete quarter{'s' if len(recent) > 1 else ''} ({span}) "
-                    f"{growth_words}, because {why}")
+                    f"{growth_words} (growth assumed: collect.target_growth), because {why}")
 
 
 def segment_summary(opportunities: pd.DataFrame, as_of, window_months: int) -> pd.DataFrame:
