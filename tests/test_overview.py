@@ -132,6 +132,10 @@ def test_headline_metrics_and_findings_read_the_numbers():
     assert sentences[2].startswith("SMB deals are won most often (30% by count), ENT least (10%)")
     assert "qualify stage: only 60%" in sentences[3]
     assert sentences[4] == "Data to fix first: 73 open opportunities have a close date in the past."
+    # no open deal in the commit category: no "committed deals cover 0%"
+    uncommitted = coverage.assign(open_deals=[0, 0, 12, 12], coverage=[0.0, 0.0, 2.5, 2.5])
+    said = collect_overview.findings(headline, segments, funnel, uncommitted, fixes, params)[1]
+    assert said.endswith("; no open deal is in the commit forecast category.") and "0% of it" not in said
     # lost deals that do not record how far they got cannot say where the funnel leaks
     unknown = collect_overview.findings(headline, segments, funnel, coverage, fixes, params, lost_stage_known=0.2)
     assert unknown[3].startswith("Where the funnel loses deals cannot be told: only 20% of the deals lost in the "

@@ -164,9 +164,12 @@ def findings(headline: pd.DataFrame, segments: pd.DataFrame, funnel: pd.DataFram
     coverage_total = total.loc["total", "coverage"]
     verdict = ("comfortably above the 3× most teams aim for" if coverage_total >= 3 else
                "below the 3× most teams aim for: more pipeline must be created or pulled in")
+    # "committed deals cover 0%" says nothing where no open deal carries the commit category (or none any category)
+    committed = ("open_deals" not in total.columns or total.loc["commit", "open_deals"] > 0)
     sentences.append(
-        f"Open pipeline expected to close in {params.quarter} covers the target {coverage_total:.1f} times, {verdict}; "
-        f"committed deals alone cover {percent(total.loc['commit', 'coverage'], 0)} of it.")
+        f"Open pipeline expected to close in {params.quarter} covers the target {coverage_total:.1f} times, {verdict}"
+        + (f"; committed deals alone cover {percent(total.loc['commit', 'coverage'], 0)} of it." if committed else
+           "; no open deal is in the commit forecast category."))
     sentences += valuation_sentence(valued, params) if valued else []
     known = segments[segments["won"] + segments["lost"] > 0]
     if len(known) > 1:
