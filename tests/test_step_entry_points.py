@@ -254,3 +254,10 @@ def test_the_backtest_table_leads_with_the_company_total_then_the_series_that_we
     result = SimpleNamespace(bookings=SimpleNamespace(backtest=backtest))
     shown = demand_workflow.backtest_table(result)["unique_id"].tolist()
     assert shown == ["total", "region=AL", "region=AL/segment=SMB", "region=AK"]
+
+
+def test_the_compensation_reason_is_said_once():
+    said = SimpleNamespace(compensation_reason="Compensation needs reps.", payouts_reason="Compensation needs reps.")
+    assert align_workflow.statements_reason(said) == ""
+    assert align_workflow.statements_reason(SimpleNamespace(compensation_reason="Compensation needs reps.",
+                                                            payouts_reason="Too little history.")) != ""

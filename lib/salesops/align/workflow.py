@@ -228,6 +228,11 @@ def payout_total(result: AlignResult) -> pd.DataFrame | None:
     return result.payouts[result.payouts["rep_id"] == "total"].drop(columns=["rep_id", "target_variable"])
 
 
+def statements_reason(result: AlignResult) -> str:
+    """Why the commission statements are not shown, unless the payout section above already said the same."""
+    return "" if result.compensation_reason == result.payouts_reason else result.compensation_reason
+
+
 def statements_table(result: AlignResult) -> pd.DataFrame | None:
     """Commission statements as shown: blank columns dropped, highest attainment first (None when the
     compensation analysis is not supported)."""
