@@ -261,3 +261,14 @@ def test_the_compensation_reason_is_said_once():
     assert align_workflow.statements_reason(said) == ""
     assert align_workflow.statements_reason(SimpleNamespace(compensation_reason="Compensation needs reps.",
                                                             payouts_reason="Too little history.")) != ""
+
+
+def test_forecast_accuracy_draws_no_empty_chart_and_no_empty_table():
+    empty = SimpleNamespace(forecast_trend=pd.DataFrame({"quarter": []}), forecast_accuracy=pd.DataFrame(),
+                            flagged=pd.DataFrame({"rep_id": []}))
+    assert collect_workflow.accuracy_trend(empty, 4) is None and collect_workflow.flagged_table(empty) is None
+    trend = pd.DataFrame({"quarter": ["Q1", "Q2", "Q3"]})
+    some = SimpleNamespace(forecast_trend=trend, forecast_accuracy=pd.DataFrame({"rep_id": ["R1"]}),
+                           flagged=pd.DataFrame({"rep_id": []}))
+    assert collect_workflow.accuracy_trend(some, 2)["quarter"].tolist() == ["Q2", "Q3"]
+    assert collect_workflow.flagged_table(some).empty  # judged, nobody flagged: the empty table is the answer

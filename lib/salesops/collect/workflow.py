@@ -255,6 +255,18 @@ def write(step: Step, result: CollectResult) -> None:
 # what the page shows, each section's table or the sentence saying why it has none
 
 
+def accuracy_trend(result: CollectResult, quarters: int) -> pd.DataFrame | None:
+    """The team's forecast accuracy of the last ``quarters`` quarters for the chart; None when there is none to
+    draw (no forecast submissions: the sentences above say so)."""
+    trend = result.forecast_trend
+    return None if trend is None or trend.empty else trend.tail(quarters)
+
+
+def flagged_table(result: CollectResult) -> pd.DataFrame | None:
+    """The reps flagged for their forecasts; None when nobody's forecast could be judged."""
+    return None if result.forecast_accuracy is None or result.forecast_accuracy.empty else result.flagged
+
+
 def review_frame(sentences: list[str]) -> pd.DataFrame:
     """The ``last_quarter_review`` artifact: one ``sentence`` per row (step 4's summary repeats them)."""
     return pd.DataFrame({"sentence": pd.Series(sentences, dtype="string")})
