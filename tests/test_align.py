@@ -222,3 +222,13 @@ def test_segment_potential_without_leads():
     potential = align_plan.segment_potential(accounts, deals, "2026-12-31")
     # SMB: 1,000 won over its two accounts; ENT: 9,000 over one
     assert potential["potential"].tolist() == [500.0, 500.0, 9_000.0]
+
+
+def test_what_the_plan_assumes_names_each_param():
+    table = align_overview.assumptions("2026Q1 bookings +25% (growth assumed: collect.target_growth)",
+                                       PARAMS).set_index("figure")
+    assert table.loc["Target", "basis"] == "the bookings measured, the growth assumed (collect.target_growth)"
+    assert table.loc["Quotas above the target", "value"] == "15%"
+    assert table.loc["Accelerator tiers", "basis"] == "assumed (compensation.plans.AE.tiers)"
+    given = align_overview.assumptions("assumed: set in the params (collect.target)", PARAMS)
+    assert given.set_index("figure").loc["Target", "basis"] == "assumed (collect.target)"

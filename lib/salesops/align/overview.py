@@ -82,6 +82,27 @@ def summary_findings(review: list[str], comparison: pd.DataFrame, target: float,
     return sentences
 
 
+def assumptions(target_basis: str, params: Params) -> pd.DataFrame:
+    """What the plan a sales leader signs assumes rather than measures, one row each with its value and the
+    param that sets it: the target's basis, over-assignment, the quota split, the ramp of new hires' quotas and
+    the compensation plan of account executives. Columns figure, value, basis (text)."""
+    quotas_, comp = params.quotas, params.compensation.plans.get("AE")
+    from_params = "set in the params" in target_basis
+    rows = [("Target", target_basis, "assumed (collect.target)" if from_params else
+             "the bookings measured, the growth assumed (collect.target_growth)"),
+            ("Quotas above the target", percent(quotas_.over_assignment, 0), "assumed (quotas.over_assignment)"),
+            ("Weight of each rep's measured capacity in the split", percent(quotas_.capacity_weight, 0),
+             "assumed (quotas.capacity_weight); the rest by territory potential"),
+            ("A new hire's ramp (share of a full quota by month)",
+             " → ".join(percent(share, 0) for share in params.supply.ramp_curve), "assumed (supply.ramp_curve)")]
+    if comp is not None:
+        rows += [("Account executives' pay mix (variable share of on-target earnings)", percent(comp.pay_mix, 0),
+                  "assumed (compensation.plans.AE.pay_mix)"),
+                 ("Accelerator tiers", ", ".join(f"from {percent(t.from_attainment, 0)}: ×{t.rate_multiplier:g}"
+                                                 for t in comp.tiers), "assumed (compensation.plans.AE.tiers)")]
+    return pd.DataFrame(rows, columns=["figure", "value", "basis"]).astype("string")
+
+
 def quota_evidence_sentences(quotas: pd.DataFrame, params: Params) -> list[str]:
     """How the quotas follow each rep's record: the rank (Spearman) correlation between the quotas and the last
     ``supply.history_months``' bookings of the reps measured (planned hires and reps flagged for review left

@@ -65,6 +65,7 @@ class AlignResult:
     metrics: list[Metric]
     findings: list[str]
     warnings: list[str]  # sanity invariants violated (``salesops.sanity``): shown first, never hidden
+    target_basis: str  # how step 1 set the target
 
     def artifacts(self) -> dict[str, pd.DataFrame | None]:
         """The step's artifacts by name; None for a section that could not run (nothing is written)."""
@@ -81,7 +82,8 @@ def run(step: Step) -> AlignResult:
     params, currency = step.params, step.currency
     tables = step.read_tables(("reps", "opportunities", "accounts", "leads", "products"))
     supported = step.read("analyses")
-    target = float(step.read("planning_target")["target"].iloc[0])
+    planning_target = step.read("planning_target")
+    target, target_basis = float(planning_target["target"].iloc[0]), str(planning_target["basis"].iloc[0])
     comparison, gaps, costs = step.read("demand_comparison"), step.read("capacity_gaps"), step.read("supply_scenarios")
     hiring_plan = step.read("hiring_plan")
 
@@ -154,7 +156,8 @@ def run(step: Step) -> AlignResult:
               + sanity.quotas_add_up(float(quota_table["quota"].sum()),
                                      quotas.quota_total(target, params.quotas.over_assignment), currency))
     return AlignResult(
-        warnings=warnings, target=target, comparison=comparison, gaps=gaps, costs=costs, hiring_plan=hiring_plan,
+        warnings=warnings, target=target, target_basis=target_basis, comparison=comparison, gaps=gaps, costs=costs,
+        hiring_plan=hiring_plan,
         quota_table=quota_table, territories_reason=missing_territories or "", assignment=assignment,
         balance=balance,
         routing_reason="" if expected is not None else (missing_routing or ROUTING_NEEDS_SCORES),
