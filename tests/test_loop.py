@@ -446,3 +446,22 @@ def test_second_quarters_executive_summary_shows_the_first_ones_plan_against_act
     index = (two_quarters["2027Q2"] / "index.html").read_text()
     assert review.iloc[0].startswith("2027Q1: booked") and html.escape(review.iloc[0]) in index
     assert "2027Q1: booked" not in (two_quarters["2027Q1"] / "index.html").read_text()
+
+
+@pytest.mark.e2e
+def test_second_quarter_backtests_the_pipeline_on_the_first_ones_kept_pipeline(two_quarters):
+    """Without a stage history, the pipeline the 2027Q1 report kept is forecast for 2027Q1 and set, beside the
+    statistical forecast of that quarter, against what it booked; the blend weighs the methods by those errors."""
+    second = two_quarters["2027Q2"] / "data"
+    backtest = pd.read_parquet(second / "method_backtest.parquet")
+    assert backtest["quarter"].unique().tolist() == ["2027Q1"]
+    assert sorted(backtest["method"]) == ["pipeline", "statistical"]
+    kept = pd.read_parquet(two_quarters["2027Q1"] / "data" / "table_opportunities.parquet")
+    deals = pd.read_parquet(second / "table_opportunities.parquet")
+    won = deals["is_won"].fillna(False) & deals["close_date"].between("2027-01-01", "2027-03-31")
+    assert backtest["actual"].iloc[0] == pytest.approx(deals.loc[won, "amount"].sum())
+    assert len(kept) < len(deals)  # the kept pipeline is the first quarter's, not today's
+    basis = pd.read_parquet(second / "demand_comparison.parquet")["weight_basis"].iloc[0]
+    assert "backtest error" in basis
+    first = two_quarters["2027Q1"] / "data"
+    assert not (first / "method_backtest.parquet").exists()  # the first quarter had nothing to backtest on
