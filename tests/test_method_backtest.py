@@ -86,13 +86,16 @@ def test_a_lost_deal_gets_the_furthest_stage_its_history_shows():
     assert count == 3 and deals["max_stage"].isna().all()  # input untouched
 
 
-def test_without_a_stage_history_earlier_reports_snapshots_backtest_the_pipeline(tmp_path):
-    # the 2026Q2 report kept the pipeline of its eve (31 March): D1 at proposal 100 due in May, D3 at qualify 40
-    kept = pipeline_backtest.opportunities_as_of(_deals(), _history(), "2026-03-31", value_rule="none")
-    backtest = pipeline_backtest.snapshot_backtest({"2026Q2": kept, "2026Q3": kept}, _deals(), "2026-07-15")
-    row = backtest.iloc[0]
-    assert list(backtest["quarter"]) == ["2026Q2"]  # 2026Q3 is not over on 15 July
-    assert row["base"] == pytest.approx(120.0) and row["actual"] == 100.0  # as from the history, by hand above
+def test_without_a_stage_history_the_forecasts_earlier_reports_made_are_compared_with_what_was_booked():
+    made = pd.DataFrame({"method": ["statistical", "pipeline", "leads", "blended"] * 2,
+                         "scenario": ["base"] * 4 + ["upside"] * 4, "bookings": [90.0, 150.0, 100.0, 110.0] * 2})
+    compared = method_backtest.forecasts_made({"2026Q2": made, "2026Q3": made}, _deals(), "2026-07-15")
+    # 2026Q2 booked D1's 100 (won 10 May); 2026Q3 is not over on 15 July
+    assert compared[["quarter", "method", "forecast"]].values.tolist() == [
+        ["2026Q2", "leads", 100.0], ["2026Q2", "pipeline", 150.0], ["2026Q2", "statistical", 90.0]]
+    assert compared["error"].tolist() == pytest.approx([0.0, 0.5, -0.1])
+    assert method_backtest.method_errors(compared) == pytest.approx({"leads": 0.0, "pipeline": 0.5,
+                                                                     "statistical": 0.1})
 
 
 def test_earlier_reports_are_the_sibling_folders_of_earlier_quarters(tmp_path):

@@ -214,9 +214,10 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
              "history), against what was booked", "quarter:text method:text forecast:float actual:float error:float",
              optional=True),
     _declare("demand_comparison", DEMAND,
-             "the planned quarter's bookings per method and scenario, and the blend (also read by the next quarter's plan review)",
+             "the planned quarter's bookings per method and scenario, and the blend (also read by the next quarters' "
+             "plan review and method backtest)",
              "method:text scenario:text bookings:float weight:float vs_reference:float weight_basis:text "
-             "reason:text", consumers=(ALIGN, COLLECT)),
+             "reason:text", consumers=(ALIGN, COLLECT, DEMAND)),
     _declare("segment_demand", DEMAND, "blended demand per segment and month, per scenario",
              "segment:text ds:datetime downside:float base:float upside:float", consumers=(SUPPLY,)),
     _declare("demand_drivers", DEMAND,

@@ -3,6 +3,8 @@ the same quarters can weigh the blend (``demand.plan.method_weights``).
 
 * **Pipeline**: ``demand.plan.pipeline_backtest`` — the pipeline as the stage history says it stood on the eve of
   each quarter, forecast as it would have been then.
+* **Earlier reports**: without a stage history, each method's forecast of an earlier quarter as that quarter's own
+  report made it (:func:`forecasts_made`): every method, the lead method's too.
 * **Statistical**: the company's monthly bookings cut at the eve of each quarter (only whole months before it),
   forecast by the model chosen for the company total today (not chosen again at each origin: a slight advantage
   to this method, stated on the page), summed over the quarter's three months. A quarter whose eve leaves fewer
@@ -63,6 +65,31 @@ def compare_methods(pipeline: pd.DataFrame, statistical: pd.DataFrame) -> pd.Dat
     out = pd.concat(frames, ignore_index=True)
     out["error"] = deals.ratio(out["forecast"], out["actual"]) - 1
     return out[list(COMPARISON_COLUMNS)].sort_values(["quarter", "method"], kind="stable").reset_index(drop=True)
+
+
+def forecasts_made(comparisons: dict[str, pd.DataFrame], opportunities: pd.DataFrame, as_of,
+                   fiscal_year_start_month: int = 1) -> pd.DataFrame:
+    """Each method's base forecast of an earlier quarter as that quarter's own report made it (``comparisons``:
+    quarter label → the report's ``demand_comparison``), against what the quarter booked in ``opportunities``
+    (today's data, known to ``as_of``): the forecasts really made, every method's (the lead method's too).
+    Quarters not over by ``as_of`` are left out. Columns as :func:`compare_methods`."""
+    won = deals.won_mask(opportunities)
+    frames = []
+    for label, comparison in sorted(comparisons.items()):
+        start = fiscal_calendar.quarter_start(label, fiscal_year_start_month)
+        end = fiscal_calendar.quarter_end(label, fiscal_year_start_month).normalize()
+        if end > pd.Timestamp(as_of):
+            continue
+        made = comparison[(comparison["scenario"] == "base") & (comparison["method"] != "blended")]
+        actual = float(opportunities.loc[won & opportunities["close_date"].between(start, end).to_numpy(bool),
+                                         "amount"].sum())
+        frames.append(pd.DataFrame({"quarter": label, "method": made["method"].astype(str).to_numpy(),
+                                    "forecast": made["bookings"].astype(float).to_numpy(), "actual": actual}))
+    if not frames:
+        return pd.DataFrame(columns=list(COMPARISON_COLUMNS))
+    out = pd.concat(frames, ignore_index=True).sort_values(["quarter", "method"], kind="stable")
+    out["error"] = deals.ratio(out["forecast"], out["actual"]) - 1
+    return out[list(COMPARISON_COLUMNS)].astype({"quarter": TEXT_DTYPE, "method": TEXT_DTYPE}).reset_index(drop=True)
 
 
 def method_errors(comparison: pd.DataFrame) -> dict[str, float] | None:

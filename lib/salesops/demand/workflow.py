@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from salesops import deals, fiscal_calendar, sanity
+from salesops import deals, sanity
 from salesops.collect import overview as collect_overview
 from salesops.collect import plan_review
 from salesops.contract import analyses
-from salesops.data import artifacts, catalog
+from salesops.data import artifacts
 from salesops.demand import forecast, method_backtest
 from salesops.demand import overview as demand_overview
 from salesops.demand import plan as demand_plan
@@ -35,10 +35,10 @@ LEAD_FORECAST_NEEDS_LEAD_IDS = ("The lead-based forecast needs to know which lea
                                 "(opportunities.lead_id), to measure how often deals from leads are won.")
 HARDWARE_NEEDS_TABLES = "Hardware unit demand needs the orders and products tables."
 HARDWARE_NO_KIND = analyses.no_product_kind("hardware units cannot be told from the other products ordered")
-NO_STAGE_HISTORY = ("The pipeline method is backtested with a stage history (the opportunity_history table: "
-                    "Salesforce's OpportunityHistory, HubSpot's deal stage history), or with the reports of earlier "
-                    "quarters beside this one, which keep the pipeline as it stood when each quarter was planned: "
-                    "neither is here yet, so the blend weighs the methods equally. This report keeps this quarter's.")
+NO_STAGE_HISTORY = ("The methods are backtested with a stage history (the opportunity_history table: Salesforce's "
+                    "OpportunityHistory, HubSpot's deal stage history), or with the reports of earlier quarters beside "
+                    "this one, whose forecasts are then set against what those quarters booked: neither is here yet, "
+                    "so the blend weighs the methods equally. This report keeps this quarter's forecasts for the next.")
 #: The input tables the hardware unit demand is measured from.
 HARDWARE_TABLES = frozenset({"orders", "products"})
 
@@ -120,7 +120,7 @@ def run(step: Step) -> DemandResult:
         lead_fc_table, lead_fc_reason = lead_forecast_or_reason(leads, lead_scores, opportunities, params, new_leads)
 
     backtested = backtest_methods(opportunities, tables.get("opportunity_history"), bookings_series,
-                                  bookings.backtest, params, earlier_snapshots(step))
+                                  bookings.backtest, params, earlier_forecasts(step))
     comparison = demand_plan.compare_forecasts(
         bookings.scenarios, pipeline_fc, lead_fc_table, params.demand,
         (method_backtest.method_errors(backtested) if backtested is not None else None)
@@ -162,41 +162,38 @@ def hardware_reason(tables: dict[str, pd.DataFrame]) -> str:
     return "" if analyses.has_product_kind(tables["products"]) else HARDWARE_NO_KIND
 
 
-def earlier_snapshots(step: Step) -> dict[str, pd.DataFrame]:
-    """The opportunities each earlier quarter's report kept (its ``table_opportunities``: the pipeline as it stood
-    when that quarter was planned), by quarter label, for the reports beside this one."""
+def earlier_forecasts(step: Step) -> dict[str, pd.DataFrame]:
+    """The forecasts each earlier quarter's report made of its quarter (its ``demand_comparison``), by quarter
+    label, for the reports beside this one."""
     folders = plan_review.earlier_report_dirs(step.out_dir, step.params.quarter, step.params.fiscal_year_start_month)
-    tables = {label: artifacts.read_optional_artifact(folder, catalog.table_artifact("opportunities"))
-              for label, folder in folders.items()}
-    return {label: table for label, table in tables.items() if table is not None}
+    made = {label: artifacts.read_optional_artifact(folder, "demand_comparison") for label, folder in folders.items()}
+    return {label: frame for label, frame in made.items() if frame is not None}
 
 
 def backtest_methods(opportunities: pd.DataFrame, history: pd.DataFrame | None, bookings_series: pd.DataFrame,
                      backtest: pd.DataFrame, params: Params,
-                     snapshots: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame | None:
-    """The pipeline and the statistical methods on the same past quarters (``method_backtest``): the pipeline
-    rebuilt from the stage history, else as earlier reports kept it (``snapshots``: quarter label → that report's
-    opportunities); None when neither gives a past quarter both methods could forecast."""
-    total = backtest.loc[backtest["unique_id"].astype(str) == forecast.TOTAL_ID, "model"]
-    if total.empty:
-        return None
+                     earlier: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame | None:
+    """The methods on the same past quarters (``method_backtest``): with a stage history, the pipeline rebuilt on
+    each quarter's eve beside the statistical forecast made from the bookings known then; else the forecasts the
+    reports of earlier quarters made (``earlier``: quarter label → that report's ``demand_comparison``), every
+    method's. None when neither gives a past quarter."""
     starts = pipeline_backtest.backtest_quarter_starts(history, params.data_end, params.fiscal_year_start_month)
-    if starts:
+    total = backtest.loc[backtest["unique_id"].astype(str) == forecast.TOTAL_ID, "model"]
+    if starts and len(total):
         pipeline = pipeline_backtest.pipeline_backtest(opportunities, history, starts, params.demand,
                                                        params.fiscal_year_start_month, params.collect.open_deal_value)
-    elif snapshots:
-        pipeline = pipeline_backtest.snapshot_backtest(snapshots, opportunities, params.data_end, params.demand,
-                                                       params.fiscal_year_start_month)
-        starts = [fiscal_calendar.quarter_start(label, params.fiscal_year_start_month) for label in pipeline["quarter"]]
+        statistical = method_backtest.statistical_backtest(
+            bookings_series[bookings_series["unique_id"].astype(str) == forecast.TOTAL_ID], str(total.iloc[0]),
+            starts, params.forecast, params.fiscal_year_start_month)
+        compared = method_backtest.compare_methods(pipeline, statistical)
+    elif earlier:
+        compared = method_backtest.forecasts_made(earlier, opportunities, params.data_end,
+                                                  params.fiscal_year_start_month)
     else:
         return None
-    if pipeline.empty:
-        return None
-    statistical = method_backtest.statistical_backtest(
-        bookings_series[bookings_series["unique_id"].astype(str) == forecast.TOTAL_ID], str(total.iloc[0]), starts,
-        params.forecast, params.fiscal_year_start_month)
-    compared = method_backtest.compare_methods(pipeline, statistical)
     return compared if len(compared) else None
+
+
 def lead_forecast_missing(leads: pd.DataFrame | None, lead_scores: pd.DataFrame | None,
                           opportunities: pd.DataFrame) -> str:
     """Why the lead-based forecast cannot be made (a sentence for the page), or "" when it can: it needs the leads,

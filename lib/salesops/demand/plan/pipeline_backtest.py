@@ -19,7 +19,7 @@ mean of its absolute values, ``bias`` its mean. Inputs are never modified.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -94,38 +94,6 @@ def pipeline_backtest(opportunities: pd.DataFrame, history: pd.DataFrame, quarte
         rows.append((fiscal_calendar.quarter_label(quarter), eve, int(total["open_deals"]),
                      float(total["open_value"]), float(total["downside"]), float(total["base"]),
                      float(total["upside"]), actual, deals.ratio(float(total["base"]), actual) - 1,
-                     bool(total["downside"] <= actual <= total["upside"])))
-    return pd.DataFrame(rows, columns=list(BACKTEST_COLUMNS)).astype(
-        {"quarter": TEXT_DTYPE, "as_of": "datetime64[ns]", "open_deals": "int64", "error": "float64",
-         "in_range": bool})
-
-
-def snapshot_backtest(snapshots: Mapping[str, pd.DataFrame], opportunities: pd.DataFrame, as_of,
-                      settings: DemandSettings | None = None, fiscal_year_start_month: int = 1) -> pd.DataFrame:
-    """The pipeline forecast of each earlier quarter made from the opportunities as that quarter's own report kept
-    them (``snapshots``: quarter label → the report's ``table_opportunities``, the pipeline as the CRM held it on
-    the eve of that quarter, when it was planned), against what the quarter booked in ``opportunities`` (today's
-    data). Without a stage history, this is how the pipeline method is backtested: every run keeps its snapshot.
-    Columns as :func:`pipeline_backtest`; a quarter not over yet, or that the method could not forecast then, is
-    left out."""
-    settings = resolve_settings(settings)
-    won = deals.won_mask(opportunities)
-    rows = []
-    for label, table in sorted(snapshots.items()):
-        start = fiscal_calendar.quarter_start(label, fiscal_year_start_month)
-        end = fiscal_calendar.quarter_end(label, fiscal_year_start_month).normalize()
-        eve = start - pd.Timedelta(days=1)
-        if end > pd.Timestamp(as_of):  # not over yet: what it booked is not known
-            continue
-        try:
-            total = pipeline_forecast(table, eve, start, end, settings, segment_column=None).iloc[-1]
-        except ValueError:  # not measurable then
-            continue
-        actual = float(opportunities.loc[won & opportunities["close_date"].between(start, end).to_numpy(bool),
-                                         "amount"].sum())
-        rows.append((label, eve, int(total["open_deals"]), float(total["open_value"]), float(total["downside"]),
-                     float(total["base"]), float(total["upside"]), actual,
-                     deals.ratio(float(total["base"]), actual) - 1,
                      bool(total["downside"] <= actual <= total["upside"])))
     return pd.DataFrame(rows, columns=list(BACKTEST_COLUMNS)).astype(
         {"quarter": TEXT_DTYPE, "as_of": "datetime64[ns]", "open_deals": "int64", "error": "float64",
