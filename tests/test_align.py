@@ -225,10 +225,12 @@ def test_segment_potential_without_leads():
 
 
 def test_what_the_plan_assumes_names_each_param():
-    table = align_overview.assumptions("2026Q1 bookings +25% (growth assumed: collect.target_growth)",
+    table = align_overview.assumptions(75_000.0, "2026Q1 bookings +25% (growth assumed: collect.target_growth)",
                                        PARAMS).set_index("figure")
-    assert table.loc["Target", "basis"] == "the bookings measured, the growth assumed (collect.target_growth)"
+    assert table.loc["Target", "value"] == "$75,000"
+    assert table.loc["Target", "basis"] == ("2026Q1 bookings +25% (growth assumed: collect.target_growth): the "
+                                            "bookings measured, the growth assumed")
     assert table.loc["Quotas above the target", "value"] == "15%"
     assert table.loc["Accelerator tiers", "basis"] == "assumed (compensation.plans.AE.tiers)"
-    given = align_overview.assumptions("assumed: set in the params (collect.target)", PARAMS)
+    given = align_overview.assumptions(90_000.0, "assumed: set in the params (collect.target)", PARAMS)
     assert given.set_index("figure").loc["Target", "basis"] == "assumed (collect.target)"

@@ -82,14 +82,14 @@ def summary_findings(review: list[str], comparison: pd.DataFrame, target: float,
     return sentences
 
 
-def assumptions(target_basis: str, params: Params) -> pd.DataFrame:
+def assumptions(target: float, target_basis: str, params: Params) -> pd.DataFrame:
     """What the plan a sales leader signs assumes rather than measures, one row each with its value and the
     param that sets it: the target's basis, over-assignment, the quota split, the ramp of new hires' quotas and
     the compensation plan of account executives. Columns figure, value, basis (text)."""
     quotas_, comp = params.quotas, params.compensation.plans.get("AE")
     from_params = "set in the params" in target_basis
-    rows = [("Target", target_basis, "assumed (collect.target)" if from_params else
-             "the bookings measured, the growth assumed (collect.target_growth)"),
+    rows = [("Target", money(target, params.currency), "assumed (collect.target)" if from_params else
+             f"{target_basis}: the bookings measured, the growth assumed"),
             ("Quotas above the target", percent(quotas_.over_assignment, 0), "assumed (quotas.over_assignment)"),
             ("Weight of each rep's measured capacity in the split", percent(quotas_.capacity_weight, 0),
              "assumed (quotas.capacity_weight); the rest by territory potential"),
