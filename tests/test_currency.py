@@ -129,3 +129,11 @@ def test_a_column_named_like_a_canonical_one_can_be_left_out(tmp_path):
     assert inputs.tables["opportunities"]["amount"].tolist() == [10000.0, 25000.0, 40000.0, 15000.0, 30000.0]
     with pytest.raises(DataError, match="column 'currency': 3 rows hold a currency with no exchange rate"):
         load_inputs(folder_params(folder))
+
+
+def test_ignore_columns_names_only_known_tables(tmp_path):
+    from salesops.settings.loader import ParamsError
+
+    folder = _export(tmp_path, ["USD"] * 5, None)
+    with pytest.raises(ParamsError, match="deals"):
+        folder_params(folder, ignore_columns={"deals": ["currency"]})

@@ -113,10 +113,10 @@ def valuation_summary(valued: pd.DataFrame, as_of) -> dict[str, float]:
     ``line_deals`` (how many of those from their line items) and ``open_value`` (entered + valued); company
     currency."""
     rows = valued.loc[open_at(valued, pd.Timestamp(as_of))]
-    was_valued = (rows["amount_basis"].ne(ENTERED).to_numpy(dtype=bool) if "amount_basis" in rows
-                  else np.zeros(len(rows), dtype=bool))
+    basis = rows["amount_basis"] if "amount_basis" in rows else pd.Series(ENTERED, index=rows.index)
+    was_valued = basis.ne(ENTERED).to_numpy(dtype=bool)
+    from_lines = basis.eq(LINE_ITEMS).to_numpy(dtype=bool)
     amount = rows["amount"].fillna(0.0)
-    from_lines = rows["amount_basis"].eq(LINE_ITEMS).to_numpy(dtype=bool) if "amount_basis" in rows else was_valued & False
     return {"open_deals": int(len(rows)), "entered_value": float(amount[~was_valued].sum()),
             "valued_deals": int(was_valued.sum()), "valued_value": float(amount[was_valued].sum()),
             "line_deals": int(from_lines.sum()), "open_value": float(amount.sum())}
