@@ -21,7 +21,7 @@ from builders import ROOT
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 #: As valid as the defaults, and faster: one forecasting model and backtest window, no worker processes, a
 #: smaller payout simulation. Tests that vary what the data holds, not the models, run with these.
-FAST_PARAMS = {"forecast": {"models": ["SeasonalNaive"], "cv_windows": 1, "combine": False, "n_jobs": 1},
+FAST_PARAMS = {"forecast": {"models": ["SeasonalNaive"], "cv_windows": 1, "rule": "best", "n_jobs": 1},
                "compensation": {"simulation_draws": 200}}
 
 

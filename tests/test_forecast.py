@@ -51,7 +51,11 @@ def test_defaults_and_derived_values():
     assert settings.levels == ((), ("region",), ("region", "segment"))
     assert settings.models == ("AutoETS", "AutoARIMA", "AutoTheta", "SeasonalNaive", "HoltWinters", "AutoCES",
                                "DynamicOptimizedTheta", "Ensemble")
-    assert settings.combine
+    assert settings.rule == "combination"
+    assert settings.combination == ("AutoETS", "AutoARIMA", "AutoCES", "DynamicOptimizedTheta")
+    assert settings.combination_label == "AutoETS + AutoARIMA + AutoCES + DynamicOptimizedTheta"
+    assert settings.backtested == settings.combination  # the combination rule backtests its members only
+    assert ForecastSettings(rule="top_k").backtested == settings.candidates
     assert (settings.season, settings.horizon, settings.cv_h, settings.cv_test_size) == (12, 12, 3, 9)
     assert settings.full_cv_min_periods == 12 + 6 + 36  # auto: the full horizon from 54 months of history
     weekly = ForecastSettings(freq="W", models=["MSTL", "SeasonalNaive"], horizon_quarters=0)
@@ -66,6 +70,7 @@ def test_the_auto_profile_drops_autoarima_above_the_series_threshold():
     assert settings.for_series(1000) == settings.model_copy(update={"profile": "full"})
     fast = settings.for_series(1001)
     assert (fast.profile, fast.models, fast.cv_refit) == ("fast", fc.FAST_PROFILE["models"], False)
+    assert fast.combination == ("AutoETS", "AutoCES", "DynamicOptimizedTheta")
     assert fast.for_series(5) == fast  # resolved settings stay as they are
     assert ForecastSettings(profile="full").for_series(10**6).models == settings.models
     # the ensemble needs two members: without AutoARIMA only SeasonalNaive is left
@@ -91,7 +96,10 @@ def test_the_auto_profile_drops_autoarima_above_the_series_threshold():
     ({"levels": ["region"]}, "each a list of column names ([] for the company total)"),
     ({"levels": [["region"], ["segment"]]}, "must contain every column the other levels use"),
     ({"reconciliation": "bottomup"}, "did you mean 'bottom_up'?"),
-    ({"freq": "Q"}, "expected one of M (calendar months), W (weeks starting Monday)"),
+    ({"freq": "D"}, "expected one of M (calendar months), W (weeks starting Monday), Q (calendar quarters)"),
+    ({"rule": "topk"}, "did you mean 'top_k'?"),
+    ({"combination": ["AutoETS", "Ensemble"]}, "combination.1\n  Value error, expected one of AutoETS, "),
+    ({"combination": ["AutoETS", "MSTL"]}, "remove MSTL from combination"),
     ({"cv_windows": 0}, "expected a whole number of backtest windows of 1 or more"),
     ({"levels_pct": [80, 100]}, "expected a whole number of percent from 1 to 99"),
     ({"horizon": 4}, "Extra inputs are not permitted"),
@@ -240,7 +248,8 @@ def test_select_models_pools_k_over_the_series_and_averages_each_ones_best():
 
 def test_a_combination_is_forecast_as_the_mean_of_its_members():
     series = seasonal_series(3).assign(y=lambda f: f["y"] * (1 + 0.01 * np.arange(len(f))))
-    settings = ForecastSettings(models=["SeasonalNaive", "HoltWinters", "AutoTheta"], levels=[[]], n_jobs=1)
+    settings = ForecastSettings(models=["SeasonalNaive", "HoltWinters", "AutoTheta"], levels=[[]], n_jobs=1,
+                                rule="top_k")
     metrics = fc.cross_validate(series, settings)
     combined = metrics.loc[metrics["top_k"] >= 2]
     assert combined["top_k"].tolist() == [2, 3] and not combined["candidate"].any()
@@ -254,9 +263,70 @@ def test_a_combination_is_forecast_as_the_mean_of_its_members():
     assert both["model"].unique().tolist() == [pair]
     table = fc.backtest_table(metrics, pd.DataFrame({"unique_id": ["total"], "model": [pair]}))
     assert table.loc[0, "mase"] == combined["mase"].iloc[0]
-    # combine false: no top-k rows, one model per series as before
-    single = fc.cross_validate(series, settings.model_copy(update={"combine": False}))
+    # rule best: no top-k rows, one model per series as before
+    single = fc.cross_validate(series, settings.model_copy(update={"rule": "best"}))
     assert (single["top_k"] == 0).all() and len(single) == 3
+
+
+def test_the_combination_rule_gives_every_series_the_mean_of_its_members():
+    series = pd.concat([seasonal_series(3, "pure"),
+                        seasonal_series(3, "growing").assign(y=lambda f: f["y"] * (1 + 0.02 * np.arange(len(f))))],
+                       ignore_index=True)
+    settings = ForecastSettings(combination=["HoltWinters", "SeasonalNaive"], levels=[[]], n_jobs=1)
+    metrics = fc.cross_validate(series, settings)
+    label = "HoltWinters + SeasonalNaive"
+    assert metrics.loc[metrics["unique_id"] == "pure", "model"].tolist() == ["HoltWinters", "SeasonalNaive", label]
+    assert metrics.loc[metrics["candidate"], "model"].tolist() == [label, label]  # nothing else is chosen from
+    # no choice per series: even where seasonal naive was perfect in the backtest (MASE 0), the combination
+    pure = metrics.loc[metrics["unique_id"] == "pure"].set_index("model")["mase"]
+    assert pure["SeasonalNaive"] == 0.0 and pure[label] > 0
+    selection = fc.select_models(metrics)
+    assert selection["model"].tolist() == [label, label] and (selection["note"] == "").all()
+    # its backtest is that of the mean of its members' backtest forecasts: the top-2 mean of the same two models
+    top_k = fc.cross_validate(series, settings.model_copy(update={"rule": "top_k", "models": ("HoltWinters",
+                                                                                             "SeasonalNaive")}))
+    pair = top_k.loc[top_k["top_k"] == 2].set_index("unique_id")["mase"]
+    np.testing.assert_allclose(metrics.loc[metrics["model"] == label].set_index("unique_id")["mase"], pair)
+    out = fc.forecast(series, settings, selection)
+    singles = [fc.forecast(series, settings, selection.assign(model=name)) for name in settings.combination]
+    for column in ("mean", "lo-80", "hi-95"):
+        np.testing.assert_allclose(out[column], (singles[0][column] + singles[1][column]) / 2)
+    table = fc.backtest_table(metrics, selection)
+    assert table["mase"].tolist() == metrics.loc[metrics["candidate"], "mase"].tolist()
+
+
+def test_quarterly_series_are_a_frequency_of_their_own():
+    from salesops.demand.overview import history_end
+
+    deals = pd.DataFrame({"close_date": pd.to_datetime(["2026-01-15", "2026-03-31", "2026-05-01", "2026-11-30"]),
+                          "amount": [10.0, 5.0, 7.0, 2.0], "is_won": True})
+    series = fc.series_from_bookings(deals, levels=[[]], freq="Q")
+    expected = pd.DataFrame({"unique_id": text(["total"] * 4),
+                             "ds": pd.to_datetime(["2026-01-01", "2026-04-01", "2026-07-01", "2026-10-01"]),
+                             "y": [15.0, 7.0, 0.0, 2.0]})
+    assert_frame_equal(series, expected)
+    assert history_end("2026-11-29", "Q") == pd.Timestamp("2026-09-30")  # the last complete quarter
+    assert history_end("2026-12-31", "Q") == pd.Timestamp("2026-12-31")
+
+    quarterly = ForecastSettings(freq="q", levels=[[]], models=["SeasonalNaive", "AutoTheta"], rule="best", n_jobs=1)
+    # a season is 4 quarters; the horizon the planned quarter + 3; backtest windows one quarter apart
+    assert (quarterly.freq, quarterly.season, quarterly.horizon, quarterly.cv_h, quarterly.cv_step_periods) == \
+        ("Q", 4, 4, 1, 1)
+    assert quarterly.min_history_periods == 8  # 24 months; the backtest needs 1 + 2 + 4 + 1 = 8 too
+    assert quarterly.full_cv_min_periods == 4 + 2 + 3 * 4
+    with pytest.raises(ValueError, match=r"period starts for freq 'Q' \(the first day of a calendar quarter"):
+        fc.cross_validate(pd.DataFrame({"unique_id": "a", "ds": pd.to_datetime(["2026-02-01"]), "y": [1.0]}),
+                          quarterly)
+
+    pattern = np.array([100.0, 150.0, 80.0, 120.0])
+    history = pd.DataFrame({"unique_id": "total", "ds": pd.date_range("2021-01-01", periods=20, freq="QS"),
+                            "y": np.tile(pattern, 5)})
+    result = fc.forecast_step(history, quarterly)
+    assert result.selection["model"].tolist() == ["SeasonalNaive"]
+    # 20 quarters >= 18: backtested over the whole 4-quarter horizon, 3 windows
+    assert result.backtest[["cv_h", "windows"]].values.tolist() == [[4, 3]]
+    assert result.reconciled["ds"].tolist() == list(pd.date_range("2026-01-01", periods=4, freq="QS"))
+    np.testing.assert_allclose(result.reconciled["mean"], pattern)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -265,7 +335,7 @@ def test_a_combination_is_forecast_as_the_mean_of_its_members():
 
 def test_a_pure_seasonal_series_is_forecast_by_its_season():
     series = seasonal_series(4)
-    settings = ForecastSettings(levels=[[]], n_jobs=1)
+    settings = ForecastSettings(levels=[[]], n_jobs=1, rule="best")
     result = fc.forecast_step(series, settings)
     assert result.selection["model"].tolist() == ["SeasonalNaive"]
     forecasts = result.reconciled
@@ -278,7 +348,7 @@ def test_a_pure_seasonal_series_is_forecast_by_its_season():
 
 def test_reconciled_levels_add_up_with_every_method():
     series = hierarchy_series()
-    settings = ForecastSettings(models=["AutoTheta", "SeasonalNaive", "Ensemble"], n_jobs=1)
+    settings = ForecastSettings(models=["AutoTheta", "SeasonalNaive", "Ensemble"], n_jobs=1, rule="top_k")
     metrics = fc.cross_validate(series, settings)
     assert set(metrics["unique_id"]) == set(series["unique_id"])  # 1 total + 2 regions + 4 region x segment
     selection = fc.select_models(metrics)
@@ -307,16 +377,18 @@ def test_reconciled_levels_add_up_with_every_method():
 
 def test_auto_backtests_the_full_horizon_only_on_long_histories():
     series = pd.concat([seasonal_series(5, "five years"), seasonal_series(4, "four years")], ignore_index=True)
-    metrics = fc.cross_validate(series, ForecastSettings(models=["SeasonalNaive"], levels=[[]], n_jobs=1))
+    metrics = fc.cross_validate(series, ForecastSettings(models=["SeasonalNaive"], levels=[[]], n_jobs=1, rule="best"))
     assert dict(zip(metrics["unique_id"], metrics["cv_h"])) == {"five years": 12, "four years": 3}
-    quarter = fc.cross_validate(series, ForecastSettings(models=["SeasonalNaive"], cv_horizon="quarter", n_jobs=1))
+    quarter = fc.cross_validate(series, ForecastSettings(models=["SeasonalNaive"], cv_horizon="quarter", n_jobs=1,
+                                                         rule="best"))
     assert quarter["cv_h"].tolist() == [3, 3]
 
 
 def test_a_shared_engine_uses_the_settings_of_each_call():
     series = seasonal_series(4)
     with fc.open_engine(ForecastSettings()) as engine:
-        metrics = fc.cross_validate(series, ForecastSettings(models=["SeasonalNaive"], cv_windows=2, n_jobs=1),
+        metrics = fc.cross_validate(series, ForecastSettings(models=["SeasonalNaive"], cv_windows=2, n_jobs=1,
+                                                             rule="best"),
                                     engine=engine)
     assert metrics["windows"].tolist() == [2]
 
@@ -363,7 +435,7 @@ def test_the_weekly_path_end_to_end():
     series = fc.series_from_bookings(deals, levels=[[], ["region"]], freq="W", end=end)
     assert series["ds"].max() == pd.Timestamp("2026-06-22") and (series["ds"].dt.dayofweek == 0).all()
     settings = ForecastSettings(freq="W", levels=[[], ["region"]], n_jobs=1,
-                                models=["AutoETS", "SeasonalNaive", "MSTL", "Ensemble"])
+                                models=["AutoETS", "SeasonalNaive", "MSTL", "Ensemble"], rule="top_k")
     result = fc.forecast_step(series, settings)
 
     single = result.cv_metrics.loc[result.cv_metrics["top_k"] <= 1, "model"].astype(str)
@@ -391,7 +463,7 @@ def test_short_series_fall_back_with_a_note():
     medium = seasonal_series(3, "medium").assign(y=lambda f: np.where(f.index < 22, 0.0, f["y"]))
     short = seasonal_series(3, "short").assign(y=lambda f: np.where(f.index < 31, 0.0, 10.0))
     series = pd.concat([long, medium, short], ignore_index=True)
-    settings = ForecastSettings(models=["SeasonalNaive", "AutoTheta"], levels=[[]], n_jobs=1)
+    settings = ForecastSettings(models=["SeasonalNaive", "AutoTheta"], levels=[[]], n_jobs=1, rule="best")
     metrics = fc.cross_validate(series, settings)
     selection = fc.select_models(metrics)
     chosen = dict(zip(selection["unique_id"], selection["model"]))
@@ -420,7 +492,7 @@ def test_dask_engine_equals_the_local_engine():
     from distributed import LocalCluster
 
     series = hierarchy_series(seed=3, months=36)
-    local = ForecastSettings(models=["AutoETS", "AutoTheta", "SeasonalNaive", "Ensemble"], n_jobs=1)
+    local = ForecastSettings(models=["AutoETS", "AutoTheta", "SeasonalNaive", "Ensemble"], n_jobs=1, rule="top_k")
     metrics = fc.cross_validate(series, local)
     selection = fc.select_models(metrics)
     expected = fc.forecast(series, local, selection)

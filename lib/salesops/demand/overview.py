@@ -22,14 +22,14 @@ if TYPE_CHECKING:  # only for annotations: the params are put together above eve
 
 
 def whole_history_start(first_day, first_event, freq: str = "M") -> pd.Timestamp | None:
-    """First day of the first whole period (month, or week from Monday: ``deals.complete_periods``) of a history
+    """First day of the first whole period (month, week from Monday or quarter: ``deals.complete_periods``) of a history
     whose data starts on ``first_day``, when its first counted event (``first_event``: the first won deal's close,
     the first lead) falls before it; else None (the series may start at its first event, in a whole period).
     A history that starts late in a month would show that month as a drop to the forecasting models."""
     if pd.isna(first_day) or pd.isna(first_event):
         return None
     first_day = pd.Timestamp(first_day).normalize()
-    period = first_day.to_period({"M": "M", "W": "W-SUN"}[freq])
+    period = first_day.to_period({"M": "M", "W": "W-SUN", "Q": "Q-DEC"}[freq])
     whole = period if deals.complete_periods(pd.PeriodIndex([period]), first_day)[0] else period + 1
     return whole.start_time if pd.Timestamp(first_event) < whole.start_time else None
 
@@ -37,14 +37,16 @@ def whole_history_start(first_day, first_event, freq: str = "M") -> pd.Timestamp
 def history_end(as_of, freq: str = "M") -> pd.Timestamp:
     """Last day of the last complete period on or before ``as_of``: with ``freq`` ``"M"`` the last complete
     month, with ``"W"`` the last complete week (Monday to Sunday, so a Sunday). A partial period would look
-    like a drop in bookings to the forecasting models."""
+    like a drop in bookings to the forecasting models. With ``"Q"``: the last complete calendar quarter."""
     as_of = pd.Timestamp(as_of).normalize()
     if freq == "W":
         return as_of - pd.Timedelta(days=(as_of.dayofweek + 1) % 7)
-    if freq != "M":
-        raise ValueError(f"freq must be 'M' (months) or 'W' (weeks starting Monday); got {freq!r}")
-    month_end = as_of + pd.offsets.MonthEnd(0)
-    return as_of if as_of == month_end else as_of - pd.offsets.MonthEnd(1)
+    if freq not in ("M", "Q"):
+        raise ValueError(f"freq must be 'M' (months), 'W' (weeks starting Monday) or 'Q' (calendar quarters); "
+                         f"got {freq!r}")
+    offset = pd.offsets.MonthEnd if freq == "M" else pd.offsets.QuarterEnd
+    period_end = as_of + offset(0)
+    return as_of if as_of == period_end else as_of - offset(1)
 
 
 def in_quarter(frame: pd.DataFrame, params: Params) -> pd.DataFrame:

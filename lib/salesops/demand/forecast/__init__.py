@@ -15,7 +15,9 @@ Conventions shared by every function in this package (those of ``collect/kpis.py
 * **Long format** (statsforecast's): one row per series and period, columns ``unique_id`` (text), ``ds``
   (first day of the period, a midnight Timestamp) and ``y`` (float), plus the level columns (e.g.
   ``region``, ``segment``). Periods (``ForecastSettings.freq``): ``"M"`` calendar month, ``"W"`` week
-  Monday–Sunday. A quarter is 3 months or 13 weeks; a year 12 months or 52 weeks.
+  Monday–Sunday, ``"Q"`` calendar quarter (starting 1 January, April, July, October). A quarter is 3 months,
+  13 weeks or 1 quarter; a year 12 months, 52 weeks or 4 quarters (the season of ``"Q"`` is 4, not a
+  monthly season in disguise).
 * **Levels and series ids.** A level is a list of columns; ``[]`` is the company total. The default
   ``[[], ["region"], ["region", "segment"]]`` gives the total, one series per region and one per region x
   segment. ``unique_id`` is ``"total"`` for ``[]``, else ``column=value`` pairs joined with ``/`` in the
@@ -166,6 +168,7 @@ from salesops.demand.forecast.series import series_from_bookings, series_from_co
 from salesops.demand.forecast.settings import (
     BASELINE,
     COMBINATION_SEPARATOR,
+    DEFAULT_COMBINATION,
     DEFAULT_LEVELS,
     DEFAULT_MODELS,
     FAST_PROFILE,
@@ -174,6 +177,7 @@ from salesops.demand.forecast.settings import (
     MODELS,
     PROFILES,
     RECONCILIATIONS,
+    RULES,
     SIMPLICITY,
     TOTAL_ID,
     ForecastSettings,
@@ -181,8 +185,8 @@ from salesops.demand.forecast.settings import (
 from salesops.demand.forecast.step import ForecastResult, forecast_step, scenarios
 
 __all__ = [
-    "BASELINE", "COMBINATION_SEPARATOR", "DEFAULT_LEVELS", "DEFAULT_MODELS", "FAST_PROFILE", "FREQS", "MEAN_MODEL",
-    "MODELS", "PROFILES", "RECONCILIATIONS", "SIMPLICITY", "TOTAL_ID", "Engine", "ForecastResult", "ForecastSettings",
+    "BASELINE", "COMBINATION_SEPARATOR", "DEFAULT_COMBINATION", "DEFAULT_LEVELS", "DEFAULT_MODELS", "FAST_PROFILE", "FREQS", "MEAN_MODEL",
+    "MODELS", "PROFILES", "RECONCILIATIONS", "RULES", "SIMPLICITY", "TOTAL_ID", "Engine", "ForecastResult", "ForecastSettings",
     "backtest_table", "cross_validate", "cv_metrics", "forecast", "forecast_step", "open_engine", "reconcile",
     "scenarios", "select_models", "series_from_bookings", "series_from_counts", "series_id", "top_k_backtest",
 ]

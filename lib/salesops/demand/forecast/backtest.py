@@ -16,6 +16,7 @@ from salesops.demand.forecast.settings import (
     BASELINE,
     COMBINATION_SEPARATOR,
     MEAN_MODEL,
+    PERIOD_UNITS,
     SIMPLICITY,
     ForecastSettings,
     resolve_settings,
@@ -202,7 +203,7 @@ def _split_short(frame: pd.DataFrame, settings: ForecastSettings) -> tuple[pd.Da
     history = frame.groupby("unique_id", sort=False).size()
     short = history[history < settings.min_history_periods]
     m = settings.season
-    unit = "months" if settings.freq == "M" else "weeks"
+    unit = PERIOD_UNITS[settings.freq]
     need = settings.min_history_periods
     rows = []
     for uid, periods in short.items():
@@ -224,14 +225,17 @@ def cross_validate(series: pd.DataFrame, settings: ForecastSettings | None = Non
 
     Columns: ``unique_id, model, mase, smape, bias, windows, cv_h, candidate, top_k, nested_mase, note``
     (``cv_h``: periods each backtest window forecast). One row per series x model backtested (the models of
-    ``settings.models`` and the ``SeasonalNaive`` baseline, whose ``candidate`` is False when it is not
-    listed); a series too short to backtest has one row, its fallback model, with NaN metrics, 0 windows
-    and a ``note`` saying why. With ``combine`` (and 2+ candidates), each backtested series also has one
+    ``settings.backtested``, ``Ensemble`` when listed, the combination when its members were all backtested,
+    and the ``SeasonalNaive`` baseline). ``candidate`` says what the rule chooses from: with rule
+    ``combination`` only the combination's row (so ``select_models`` gives every series the combination),
+    otherwise the models of ``settings.models``. A series too short to backtest has one row, its fallback
+    model, with NaN metrics, 0 windows and a ``note`` saying why. With rule ``top_k`` (and 2+ candidates),
+    each backtested series also has one
     row per k from 2 to the number of candidates: the mean of its k best candidates (``top_k_backtest``),
     labelled by its members (``"AutoETS + HoltWinters"``), ``candidate`` False, ``top_k`` = k and
     ``nested_mase`` its leave-one-window-out MASE; the row of the series' best single candidate has
     ``top_k`` 1 and the nested MASE of k = 1. Other rows: ``top_k`` 0, ``nested_mase`` NaN. Sorted by
-    unique_id, then model in ``settings.models`` order, then the combinations by k.
+    unique_id, then model (backtested, listed, the combination, the baseline), then the top-k means by k.
     """
     frame = check_series(series)
     settings = resolve_settings(settings).for_series(frame["unique_id"].nunique())
@@ -239,7 +243,7 @@ def cross_validate(series: pd.DataFrame, settings: ForecastSettings | None = Non
     frame = trim_leading_zeros(frame)
     long_enough, fallbacks = _split_short(frame, settings)
 
-    names = list(settings.candidates) + ([BASELINE] if BASELINE not in settings.candidates else [])
+    names = list(settings.backtested) + ([BASELINE] if BASELINE not in settings.backtested else [])
     pieces = []
     if len(long_enough):
         groups = [(settings, long_enough)]
@@ -258,16 +262,15 @@ def cross_validate(series: pd.DataFrame, settings: ForecastSettings | None = Non
         horizons = cv.groupby("unique_id", sort=False)["cv_h"].first()
         actual = long_enough[["unique_id", "ds", "y"]]
         cv = cv.drop(columns=["y", "cv_h"]).merge(actual, on=["unique_id", "ds"], how="left")
-        if "Ensemble" in settings.models:
-            cv["Ensemble"] = cv[list(settings.candidates)].mean(axis=1, skipna=False)
-        columns = [*settings.models, *([BASELINE] if BASELINE not in settings.models else [])]
+        cv, columns = _with_averages(cv, settings)
         if settings.nonnegative:
             cv[columns] = cv[columns].clip(lower=0)
         metrics = cv_metrics(cv, long_enough, settings.season, columns)
-        metrics["candidate"] = metrics["model"].isin(list(settings.models)).to_numpy(dtype=bool)
+        chosen_from = [settings.combination_label] if settings.rule == "combination" else list(settings.models)
+        metrics["candidate"] = metrics["model"].isin(chosen_from).to_numpy(dtype=bool)
         metrics = metrics.assign(top_k=0, nested_mase=np.nan)
         ranked = sorted(settings.candidates, key=SIMPLICITY.index)  # ties in the ranking go to the simpler model
-        if settings.combine and len(ranked) > 1:
+        if settings.rule == "top_k" and len(ranked) > 1:
             metrics = _with_combinations(cv, long_enough, settings.season, ranked, metrics)
         metrics["cv_h"] = metrics["unique_id"].astype(str).map(horizons).to_numpy(dtype="int64")
         metrics["note"] = pd.array([""] * len(metrics), dtype=TEXT_DTYPE)
@@ -280,7 +283,8 @@ def cross_validate(series: pd.DataFrame, settings: ForecastSettings | None = Non
     if not pieces:
         return _empty_metrics()
     out = pd.concat(pieces, ignore_index=True)
-    order = {name: index for index, name in enumerate([*settings.models, BASELINE, MEAN_MODEL])}
+    listed = dict.fromkeys([*settings.backtested, *settings.models, settings.combination_label, BASELINE, MEAN_MODEL])
+    order = {name: index for index, name in enumerate(listed)}  # each model at its first place
     out = out.assign(_order=out["model"].astype(object).map(order).fillna(len(order)),
                      top_k=out["top_k"].fillna(0), candidate=out["candidate"].astype(bool))
     out = out.sort_values(["unique_id", "_order", "top_k"], kind="stable").drop(columns="_order").reset_index(drop=True)
@@ -288,6 +292,20 @@ def cross_validate(series: pd.DataFrame, settings: ForecastSettings | None = Non
         "unique_id": TEXT_DTYPE, "model": TEXT_DTYPE, "mase": "float64", "smape": "float64", "bias": "float64",
         "windows": "int64", "cv_h": "int64", "candidate": "bool", "top_k": "int64", "nested_mase": "float64",
         "note": TEXT_DTYPE})
+
+
+def _with_averages(cv: pd.DataFrame, settings: ForecastSettings) -> tuple[pd.DataFrame, list[str]]:
+    """``cv`` with the columns of the averages the backtest scores besides the models it ran: ``Ensemble`` (the
+    mean of the candidates, when listed and all backtested) and the combination (the mean of its members,
+    when there are two or more and all were backtested); and the list of every model column to score."""
+    backtested = list(settings.backtested)
+    averages = {}
+    if "Ensemble" in settings.models and set(settings.candidates) <= set(backtested):
+        averages["Ensemble"] = cv[list(settings.candidates)].mean(axis=1, skipna=False)
+    if len(settings.combination) > 1 and set(settings.combination) <= set(backtested):
+        averages[settings.combination_label] = cv[list(settings.combination)].mean(axis=1, skipna=False)
+    columns = [*backtested, *averages]
+    return cv.assign(**averages), columns + ([BASELINE] if BASELINE not in columns else [])
 
 
 def _with_combinations(cv: pd.DataFrame, history: pd.DataFrame, season_length: int, ranked: Sequence[str],

@@ -24,7 +24,7 @@ from salesops.demand.forecast.settings import (
 )
 
 
-_STATSFORECAST_FREQ = {"M": "MS", "W": "W-MON"}  # period starts
+_STATSFORECAST_FREQ = {"M": "MS", "W": "W-MON", "Q": "QS"}  # period starts
 
 
 def _model(name: str, settings: ForecastSettings):

@@ -87,10 +87,12 @@ def _check_selection(selection: Any, frame: pd.DataFrame, settings: ForecastSett
     if missing:
         raise ValueError(f"selection has no model for {len(missing)} series, e.g. {missing[:3]}; run select_models "
                          "on the cross_validate output of these series")
-    allowed = (*settings.candidates, BASELINE, MEAN_MODEL, *(["Ensemble"] if "Ensemble" in settings.models else []))
+    allowed = (*settings.candidates, *settings.combination, BASELINE, MEAN_MODEL,
+               *(["Ensemble"] if "Ensemble" in settings.models else []))
     for uid, model in chosen.items():
         parts = _members(model)
-        if model not in allowed and not (len(parts) > 1 and set(parts) <= set(settings.candidates)):
+        if model not in allowed and not (len(parts) > 1 and (set(parts) <= set(settings.candidates)
+                                                             or set(parts) == set(settings.combination))):
             raise ValueError(f"selection: model {model!r} of series {uid!r} is not one of the settings' models "
                              f"{list(allowed)}{did_you_mean(model, allowed)}")
     return {uid: chosen[uid] for uid in frame["unique_id"].unique()}

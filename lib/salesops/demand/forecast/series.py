@@ -14,7 +14,7 @@ from salesops.contract.schema import TEXT_DTYPE
 from salesops.demand.forecast.settings import DEFAULT_LEVELS, TOTAL_ID, check_freq, check_levels, did_you_mean
 
 
-_PANDAS_PERIOD = {"M": "M", "W": "W-SUN"}  # a week ends on Sunday, so it starts on Monday
+_PANDAS_PERIOD = {"M": "M", "W": "W-SUN", "Q": "Q-DEC"}  # a week ends on Sunday, so it starts on Monday
 
 #: The columns of a long series frame: series id, period start, value.
 SERIES_KEYS = ("unique_id", "ds", "y")
@@ -207,10 +207,12 @@ def check_series(series: Any, name: str = "series") -> pd.DataFrame:
 def check_regular(frame: pd.DataFrame, freq: str, name: str = "series") -> None:
     """Every ``ds`` a period start of ``freq`` and no gaps within a series."""
     ds = frame["ds"]
-    aligned = (ds == ds.dt.normalize()) & ((ds.dt.day == 1) if freq == "M" else (ds.dt.dayofweek == 0))
+    starts = {"M": ds.dt.day == 1, "W": ds.dt.dayofweek == 0, "Q": (ds.dt.day == 1) & (ds.dt.month % 3 == 1)}
+    aligned = (ds == ds.dt.normalize()) & starts[freq]
     if not aligned.all():
         bad = frame.loc[~aligned.to_numpy()].iloc[0]
-        first = "the first day of a month" if freq == "M" else "a Monday"
+        first = {"M": "the first day of a month", "W": "a Monday",
+                 "Q": "the first day of a calendar quarter: 1 January, April, July or October"}[freq]
         raise ValueError(f"{name}.ds must be period starts for freq {freq!r} ({first}); unique_id "
                          f"{bad['unique_id']!r} has {bad['ds']}")
     number = _period_number(ds, freq)
@@ -229,6 +231,8 @@ def _period_number(ds: pd.Series, freq: str) -> np.ndarray:
     """Consecutive integers for consecutive periods."""
     if freq == "M":
         return (ds.dt.year * 12 + ds.dt.month).to_numpy(dtype="int64")
+    if freq == "Q":
+        return (ds.dt.year * 4 + (ds.dt.month - 1) // 3).to_numpy(dtype="int64")
     return ((ds - pd.Timestamp("1970-01-05")).dt.days // 7).to_numpy(dtype="int64")
 
 

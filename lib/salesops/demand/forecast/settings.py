@@ -48,6 +48,19 @@ DEFAULT_LEVELS: tuple[tuple[str, ...], ...] = ((), ("region",), ("region", "segm
 DEFAULT_MODELS: tuple[str, ...] = ("AutoETS", "AutoARIMA", "AutoTheta", "SeasonalNaive", "HoltWinters", "AutoCES",
                                    "DynamicOptimizedTheta", "Ensemble")
 
+#: ``ForecastSettings.rule`` values: how each series' forecast is made from the candidates' backtests.
+RULES: tuple[str, ...] = ("combination", "top_k", "best")
+
+#: What each ``rule`` means.
+RULE_MEANINGS = {
+    "combination": "every series by the mean of the combination's models, the same for all",
+    "top_k": "each series by the mean of its k best candidates, k by leave-one-window-out backtest",
+    "best": "each series by its single best candidate by backtest",
+}
+
+#: Default members of the combination (``rule: combination``): four diverse models, each strong on its own.
+DEFAULT_COMBINATION: tuple[str, ...] = ("AutoETS", "AutoARIMA", "AutoCES", "DynamicOptimizedTheta")
+
 #: Settings for thousands of series: about 1/13 of the default's time (no AutoARIMA, models estimated once in
 #: the backtest): 10,000 series in about 6 minutes on 2 cores. benchmarks/forecast_speed.py shows the accuracy
 #: it gives up. What ``profile: fast`` makes of the default candidates.
@@ -61,13 +74,19 @@ PROFILES: tuple[str, ...] = ("auto", "full", "fast")
 #: 2 cores, AutoETS 60, AutoTheta 10, SeasonalNaive 2; 3 re-estimated backtest windows + the forecast).
 _SLOW_MODEL = "AutoARIMA"
 
-#: ``ForecastSettings.freq`` values: calendar months, weeks starting Monday.
-FREQS: tuple[str, ...] = ("M", "W")
+#: ``ForecastSettings.freq`` values: calendar months, weeks starting Monday, calendar quarters.
+FREQS: tuple[str, ...] = ("M", "W", "Q")
+
+#: What each ``freq`` value means.
+FREQ_MEANINGS = {"M": "calendar months", "W": "weeks starting Monday", "Q": "calendar quarters"}
+
+#: A period's unit in sentences, per ``freq``.
+PERIOD_UNITS = {"M": "months", "W": "weeks", "Q": "quarters"}
 
 #: Periods in a quarter, per ``freq``.
-PERIODS_PER_QUARTER = {"M": 3, "W": 13}
+PERIODS_PER_QUARTER = {"M": 3, "W": 13, "Q": 1}
 
-_PER_YEAR = {"M": 12, "W": 52}
+_PER_YEAR = {"M": 12, "W": 52, "Q": 4}
 
 
 def check_levels(levels: Any, name: str = "levels") -> tuple[tuple[str, ...], ...]:
@@ -107,7 +126,8 @@ def check_freq(value: Any) -> str:
     """``value`` as one of ``FREQS`` (``"m"`` accepted for ``"M"``); ValueError otherwise."""
     key = value.upper() if isinstance(value, str) else None
     if key not in FREQS:
-        raise ValueError(f"freq must be 'M' (calendar months) or 'W' (weeks starting Monday); got {value!r}")
+        raise ValueError(f"freq must be 'M' (calendar months), 'W' (weeks starting Monday) or 'Q' (calendar "
+                         f"quarters); got {value!r}")
     return key
 
 
@@ -130,6 +150,9 @@ Levels = Annotated[
 ]
 #: Candidate models, each once.
 Models = ListOf(OneOf(MODELS), "models", ["AutoETS", "SeasonalNaive"], min_items=1, unique=True, one_alone=True)
+#: Members of the combination, each once (any model but the Ensemble).
+CombinationModels = ListOf(OneOf(tuple(name for name in MODELS if name != "Ensemble")), "models",
+                           list(DEFAULT_COMBINATION), min_items=1, unique=True, one_alone=True)
 #: Prediction-interval levels in percent, stored sorted, each once.
 IntervalLevels = Annotated[ListOf(Whole("percent", 1, 99, example=80), "interval levels in percent", [80, 95],
                                   min_items=1),
@@ -143,13 +166,14 @@ WorkerProcesses = Annotated[int, BeforeValidator(Rule(
 class ForecastSettings(Settings):
     """How bookings (or leads) are forecast (the ``forecast:`` block of the params).
 
-    * ``freq`` (``"M"``): ``"M"`` calendar months or ``"W"`` weeks starting Monday.
+    * ``freq`` (``"M"``): ``"M"`` calendar months, ``"W"`` weeks starting Monday or ``"Q"`` calendar quarters
+      (season 4; a quarter is one period, so the backtest's windows and step are whole quarters).
     * ``levels`` (``[[], [region], [region, segment]]``): the hierarchy, each level a list of columns;
       ``[]`` is the company total. The most detailed level must contain every column used.
     * ``models`` (``[AutoETS, AutoARIMA, AutoTheta, SeasonalNaive, HoltWinters, AutoCES,
       DynamicOptimizedTheta, Ensemble]``): candidates, any of ``MODELS``; ``MSTL`` only with ``freq: W``;
       ``Ensemble`` (mean of the others) needs two others.
-    * ``season_length`` (null): periods per season; null means a year (12 months or 52 weeks).
+    * ``season_length`` (null): periods per season; null means a year (12 months, 52 weeks or 4 quarters).
     * ``horizon_quarters`` (3): quarters forecast *after* the planned quarter; the horizon is the planned
       quarter plus these, 3 -> 4 quarters = 12 months (52 weeks). 0 forecasts the planned quarter only.
     * ``cv_windows`` (3), ``cv_step`` (3): backtest origins and the months between them.
@@ -160,9 +184,15 @@ class ForecastSettings(Settings):
       the first origin, and only updates their state with the later data (statsforecast's ``refit=False``,
       about 3x faster, slightly pessimistic for the later windows).
     * ``selection_metric`` (``"mase"``): the metric a series' model is chosen by (only MASE for now).
-    * ``combine`` (true): forecast each series by the mean of its ``k`` candidates with the lowest backtest
-      MASE, ``k`` chosen for all the series of a call by a leave-one-window-out backtest (package notes,
-      *Selection*); false: each series' single best model (``Ensemble`` included). Needs 2+ backtest windows.
+    * ``rule`` (``"combination"``): how each series' forecast is made (package notes, *Selection*):
+      ``"combination"``: the mean of the ``combination`` models, the same for every series (the backtest then
+      only measures it); ``"top_k"``: the mean of each series' ``k`` best candidates of ``models`` by backtest
+      MASE, ``k`` chosen for all the series of a call by a leave-one-window-out backtest (the default until
+      2026-11; needs 2+ backtest windows); ``"best"``: each series' single best candidate (``Ensemble``
+      included).
+    * ``combination`` (``[AutoETS, AutoARIMA, AutoCES, DynamicOptimizedTheta]``): the models the
+      ``combination`` rule averages (the fast profile leaves AutoARIMA out). ``models`` are the candidates of
+      the other two rules.
     * ``levels_pct`` ([80, 95]): prediction-interval levels, percent.
     * ``reconciliation`` (``"bottom_up"``): ``bottom_up``, ``top_down``, ``middle_out`` or ``min_trace``.
     * ``engine`` (``"local"``), ``n_jobs`` (-1 = all cores), ``dask_address`` (null = start a LocalCluster
@@ -178,11 +208,11 @@ class ForecastSettings(Settings):
       profile is used.
     """
 
-    freq: OneOf(FREQS, meanings={"M": "calendar months", "W": "weeks starting Monday"}, ignore_case=True) = Field(
-        "M", description="Period: 'M' calendar month or 'W' week starting Monday.")
+    freq: OneOf(FREQS, meanings=FREQ_MEANINGS, ignore_case=True) = Field(
+        "M", description="Period: 'M' calendar month, 'W' week starting Monday or 'Q' calendar quarter.")
     levels: Levels = Field(DEFAULT_LEVELS, description="Hierarchy levels, each a list of columns.")
     models: Models = Field(DEFAULT_MODELS, description="Candidate models; Ensemble = mean of the others.")
-    season_length: Whole("periods", 2, example=12, optional=True) = Field(None, description="Periods per season; null = a year (12 or 52).")
+    season_length: Whole("periods", 2, example=12, optional=True) = Field(None, description="Periods per season; null = a year (12, 52 or 4).")
     horizon_quarters: Whole("quarters", 0, example=3) = Field(3, description="Quarters forecast after the planned quarter.")
     cv_windows: Count("backtest windows", 1, example=3) = Field(3, description="Rolling-origin backtest windows.")
     cv_step: Months(1, None, example=3) = Field(3, description="Months between backtest origins.")
@@ -191,8 +221,10 @@ class ForecastSettings(Settings):
         "full": "the whole horizon"}) = Field("auto", description="Backtest forecast length: 'auto', 'quarter' or 'full' horizon.")
     cv_refit: bool = Field(True, description="Re-estimate the models at every backtest origin (false: once).")
     selection_metric: OneOf(("mase",)) = Field("mase", description="Metric the model of each series is chosen by.")
-    combine: bool = Field(True, description="Forecast each series by the mean of its k best candidates, k chosen by "
-                                            "leave-one-window-out backtest (false: its single best model).")
+    rule: OneOf(RULES, meanings=RULE_MEANINGS) = Field(
+        "combination", description="How each series is forecast: 'combination' (the mean of the combination's "
+                                   "models), 'top_k' (the mean of its k best candidates) or 'best' (its best one).")
+    combination: CombinationModels = Field(DEFAULT_COMBINATION, description="Models the combination rule averages.")
     levels_pct: IntervalLevels = Field((80, 95), description="Prediction-interval levels, percent.")
     reconciliation: OneOf(RECONCILIATIONS) = Field("bottom_up", description="bottom_up, top_down, middle_out or min_trace.")
     engine: OneOf(("local", "dask"), meanings={"local": "processes on this machine", "dask": "a Dask cluster"}) = Field("local", description="'local' (processes on this machine) or 'dask'.")
@@ -213,18 +245,19 @@ class ForecastSettings(Settings):
                 f"Ensemble is the mean of the other models and needs at least two of them; got {list(self.models)}, "
                 "e.g. [AutoETS, AutoTheta, SeasonalNaive, Ensemble]"
             )
-        if "MSTL" in self.models and self.freq != "W":
-            raise ValueError(
-                "MSTL is for weekly series only (it separates a 13-week and a 52-week season): set freq: W or "
-                f"remove MSTL from models; got freq {self.freq!r}"
-            )
+        for field in ("models", "combination"):
+            if "MSTL" in getattr(self, field) and self.freq != "W":
+                raise ValueError(
+                    "MSTL is for weekly series only (it separates a 13-week and a 52-week season): set freq: W or "
+                    f"remove MSTL from {field}; got freq {self.freq!r}"
+                )
         return self
 
     # derived values, in periods of ``freq``
 
     @property
     def season(self) -> int:
-        """Periods per season: ``season_length``, else a year (12 months or 52 weeks)."""
+        """Periods per season: ``season_length``, else a year (12 months, 52 weeks or 4 quarters)."""
         return self.season_length or _PER_YEAR[self.freq]
 
     @property
@@ -261,10 +294,21 @@ class ForecastSettings(Settings):
         """The statsforecast models listed (``models`` without Ensemble)."""
         return tuple(name for name in self.models if name != "Ensemble")
 
+    @property
+    def combination_label(self) -> str:
+        """The combination's model label: its members joined by ``COMBINATION_SEPARATOR``."""
+        return COMBINATION_SEPARATOR.join(self.combination)
+
+    @property
+    def backtested(self) -> tuple[str, ...]:
+        """The statsforecast models the backtest runs: the combination's (rule ``combination``), else the
+        candidates; ``SeasonalNaive``, the baseline, is backtested besides."""
+        return self.combination if self.rule == "combination" else self.candidates
+
     def for_series(self, n_series: int) -> "ForecastSettings":
         """The settings that run on ``n_series`` series: ``profile`` resolved to ``"full"`` (these settings as
-        they are) or ``"fast"`` (``models`` without AutoARIMA, and without Ensemble when fewer than two other
-        models remain, unless that leaves no model; ``cv_refit`` false). Resolved settings resolve to themselves.
+        they are) or ``"fast"`` (``models`` and ``combination`` without AutoARIMA, and ``models`` without
+        Ensemble when fewer than two other models remain, unless that leaves no model; ``cv_refit`` false). Resolved settings resolve to themselves.
         """
         n_series = check_argument(n_series, Count("series", 0, example=100), "n_series")
         fast = self.profile == "fast" or (self.profile == "auto" and n_series > self.fast_above_series)
@@ -273,11 +317,14 @@ class ForecastSettings(Settings):
         models = [name for name in self.models if name != _SLOW_MODEL] or list(self.models)
         if "Ensemble" in models and len(models) < 3:
             models.remove("Ensemble")
-        return self.model_copy(update={"profile": "fast", "models": tuple(models), "cv_refit": False})
+        combination = tuple(name for name in self.combination if name != _SLOW_MODEL) or self.combination
+        return self.model_copy(update={"profile": "fast", "models": tuple(models), "combination": combination,
+                                       "cv_refit": False})
 
 
 def _months_to_periods(months: int, freq: str) -> int:
-    return months if freq == "M" else max(1, round(months * 52 / 12))
+    """``months`` in periods of ``freq``, at least one (a week is 12/52 months, a quarter 3)."""
+    return months if freq == "M" else max(1, round(months * _PER_YEAR[freq] / 12))
 
 
 def resolve_settings(settings: ForecastSettings | None) -> ForecastSettings:
