@@ -13,13 +13,12 @@ exits 0 when the folder is absent):
 
 Backtest (outer, rolling origin), decided as follows. At each origin the workbook sees only the history up to
 it and forecasts the next **12 months** — its default horizon (the planned quarter + 3 quarters); the 12
-months after the origin are the held-out truth. Inside, it runs exactly what the workbook runs: its own
-rolling-origin cross-validation on that history (``ForecastSettings()`` defaults: 7 candidate models and
-their Ensemble, 3 windows a quarter apart, each forecasting the full 12 months where the history allows it,
-else one quarter — ``cv_horizon="auto"``; ``combine``: each series forecast by the mean of its k best
-candidates, k chosen by a leave-one-window-out inner backtest pooled over the series), ``select_models``,
-``forecast``. The single models forecast the same 12 months from the same history, so every method is
-scored on the same points.
+months after the origin are the held-out truth. Inside, it runs exactly what the workbook runs with its
+defaults (``ForecastSettings()``: ``rule: combination``, every series the mean of AutoETS, AutoARIMA, AutoCES
+and DynamicOptimizedTheta; its rolling-origin cross-validation, 3 windows a quarter apart, then only measures
+it), ``select_models``, ``forecast``. The old rule runs the same way with ``rule: top_k`` (7 candidates, each
+series the mean of its k best, k chosen by a leave-one-window-out inner backtest pooled over the series). The
+single models forecast the same 12 months from the same history, so every method is scored on the same points.
 
 * RSXFSN: **8 origins one year apart**, the last one 12 months before the end (holdouts 2015-07 … 2023-06,
   non-overlapping; they include the 2020 COVID shock, which no method foresaw).
@@ -30,12 +29,12 @@ scored on the same points.
 Score: MASE of each series' 12-month forecast, scaled by the in-sample seasonal naive MAE of the history
 up to its origin (``forecast.cv_metrics``), averaged over series and origins (each series weighs the same).
 "Best single model in hindsight" is the single model (Ensemble, the mean of all seven, included) with the
-lowest such average — a choice one can only make after seeing the holdouts. Targets: the selection's MASE at
-least 10 % below SeasonalNaive's and at most 5 % above the best single model's. Rows for the reconciled
-selection (bottom-up, MinT) are shown for comparison, and two earlier rules: "one model per series" (the same
-candidates and backtest, ``combine: false``: each series' lowest inner MASE) and "previous default" (AutoETS,
-AutoARIMA, AutoTheta, SeasonalNaive and their Ensemble, one model per series). The targets are judged on the
-workbook's default, the ``selection`` row.
+lowest such average — a choice one can only make after seeing the holdouts. Targets (issue 17): the default's
+MASE at least 10 % below SeasonalNaive's and at most 2 % above the best single model's. Rows for the reconciled
+selection (bottom-up, MinT) are shown for comparison, and three earlier rules: "old rule (top_k)", "one model per
+series" (the same candidates and backtest, ``rule: best``: each series' lowest inner MASE) and "previous
+default" (AutoETS, AutoARIMA, AutoTheta, SeasonalNaive and their Ensemble, one model per series). The targets
+are judged on the workbook's default, the ``selection`` row.
 """
 
 from __future__ import annotations
@@ -79,7 +78,8 @@ def outer_backtest(series: pd.DataFrame, origins: list[pd.Timestamp], settings: 
                    reconcile: bool) -> tuple[pd.DataFrame, float, list[dict]]:
     """Forecasts of every method at every origin (columns unique_id, ds, cutoff, y, <method...>), the
     workbook step's seconds, and how many models each series' forecast averages (k, counted per origin)."""
-    previous = settings.model_copy(update={"models": PREVIOUS_MODELS, "combine": False})
+    previous = settings.model_copy(update={"models": PREVIOUS_MODELS, "rule": "best"})
+    top_k = settings.model_copy(update={"rule": "top_k"})
     pieces, step_seconds, chosen = [], 0.0, []
     with fc.open_engine(settings) as engine:
         for origin in origins:
@@ -96,8 +96,10 @@ def outer_backtest(series: pd.DataFrame, origins: list[pd.Timestamp], settings: 
                 methods["selection, bottom-up"] = fc.reconcile(selected, train, settings)
                 methods["selection, MinT"] = fc.reconcile(
                     selected, train, settings.model_copy(update={"reconciliation": "min_trace"}))
-            single = fc.select_models(metrics.drop(columns=["top_k", "nested_mase"]))
-            methods["one model per series (combine: false)"] = fc.forecast(train, settings, single, engine=engine)
+            old_metrics = fc.cross_validate(train, top_k, engine=engine)
+            methods["old rule (top_k)"] = fc.forecast(train, top_k, fc.select_models(old_metrics), engine=engine)
+            single = fc.select_models(old_metrics.drop(columns=["top_k", "nested_mase"]))
+            methods["one model per series (rule: best)"] = fc.forecast(train, top_k, single, engine=engine)
             previous_selection = fc.select_models(fc.cross_validate(train, previous, engine=engine))
             methods["previous default"] = fc.forecast(train, previous, previous_selection, engine=engine)
             ids = train["unique_id"].astype(str).unique()
@@ -172,13 +174,13 @@ def main() -> None:
                report("Superstore, total / Region / Region x Category", superstore, store_origins, reconcile=True)]
 
     print("\n| data set | series x origins | selection MASE | SeasonalNaive MASE | best single (hindsight) | "
-          "selection vs naive (target <= -10 %) | selection vs best (target <= +5 %) | workbook step |")
+          "selection vs naive (target <= -10 %) | selection vs best (target <= +2 %) | workbook step |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     verdicts = []
     for r in results:
         vs_naive = r["selection"] / r["naive"] - 1
         vs_best = r["selection"] / r["best"] - 1
-        ok_naive, ok_best = vs_naive <= -0.10, vs_best <= 0.05
+        ok_naive, ok_best = vs_naive <= -0.10, vs_best <= 0.02
         print(f"| {r['name']} | {r['series']} x {r['origins']} | {r['selection']:.3f} | {r['naive']:.3f} | "
               f"{r['best']:.3f} ({r['best_name']}) | {vs_naive:+.1%} {'met' if ok_naive else 'NOT met'} | "
               f"{vs_best:+.1%} {'met' if ok_best else 'NOT met'} | {r['step_seconds']:.1f} s |")

@@ -4,7 +4,7 @@ The flow, one function per step (``forecast_step`` runs them all)::
 
     series   = series_from_bookings(opportunities, settings.levels, end=as_of)   # long frame
     metrics  = cross_validate(series, settings)        # rolling-origin backtest, per series x model
-    chosen   = select_models(metrics)                  # mean of each series' k best (k by backtest)
+    chosen   = select_models(metrics)                  # by default the combination: the mean of 4 models
     raw      = forecast(series, settings, chosen)      # chosen model per series, with intervals
     coherent = reconcile(raw, series, settings)        # lower levels add up to higher ones
     table    = scenarios(coherent)                     # downside / base / upside
@@ -71,21 +71,30 @@ forecasts (no refit).
 * ``bias``: (mean forecast - mean actual) / mean actual; positive = over-forecast; NaN when the mean
   actual is 0.
 
-**Selection** (``select_models``). With ``combine`` (default) each series is forecast by the **mean of its
-k best candidates** (lowest backtest MASE; labelled ``"AutoETS + HoltWinters"``), with one ``k`` for all the
-series of a call, chosen by the backtest itself: for each window, the candidates are ranked on the *other*
-windows and the mean of the first ``k`` is scored on the window left out (``top_k_backtest``); the ``k``
-with the lowest mean of these leave-one-window-out MASEs over the series wins (k = 1 is the single best
-model, k = all the ensemble). Why: with 3 windows on a short history the single lowest MASE is a noisy pick,
-averaging the few best is the usual remedy, and how many to average is itself chosen on the training data,
-not fixed. ``k`` is pooled over the series because a per-series ``k`` would rest on 3 windows. In the outer
-backtest of ``benchmarks/forecast_accuracy.py`` this rule, with the seven candidates, gave MASE 1.144 on
-US retail sales (previous default, one of five models per series: 1.133) and 1.124 on Superstore's 17
-series (1.195; there k came out as all seven, the ensemble); the candidates and the rule were compared on
-synthetic series too (benchmarks/README.md, *Forecast accuracy*). Without ``combine``: the lowest MASE per series among the models in ``settings.models``. Ties
-(within a relative 1e-6) go to the simpler model, in the order of ``SIMPLICITY`` (fewest parameters first;
-the ensemble needs all its members); the same order breaks ties in the ranking. ``SeasonalNaive`` is always
-backtested as the baseline of ``backtest_table``; it is selectable only when listed in ``models``.
+**Selection** (``select_models``), by ``rule``:
+
+* ``"combination"`` (default): every series is forecast by the **mean of the ``combination``'s models** (by
+  default AutoETS, AutoARIMA, AutoCES and DynamicOptimizedTheta; labelled ``"AutoETS + AutoARIMA + ..."``),
+  the same for every series: nothing is chosen from the backtest, which runs on the members (and the
+  seasonal naive baseline) only to say how far to trust the result (``backtest_table``). Why: four diverse
+  models, each good on its own, averaged — the M4 competition's "SCUM" benchmark family — were the most
+  accurate of the rules compared on the M3 competition's series (``benchmarks/forecast_competitions.py``,
+  figures in ``benchmarks/README.md``): choosing per series from 3 backtest windows is a noisy pick, and a
+  rule that never chooses cannot choose badly. So a short history (24–36 months) is no special case: its
+  forecast rests on no backtest choice at all.
+* ``"top_k"`` (the default until 2026-11): each series by the **mean of its k best candidates** of
+  ``models`` (lowest backtest MASE; labelled ``"AutoETS + HoltWinters"``), with one ``k`` for all the series
+  of a call, chosen by the backtest itself: for each window, the candidates are ranked on the *other* windows
+  and the mean of the first ``k`` is scored on the window left out (``top_k_backtest``); the ``k`` with the
+  lowest mean of these leave-one-window-out MASEs over the series wins (k = 1 is the single best model, k =
+  all the ensemble). ``k`` is pooled over the series because a per-series ``k`` would rest on 3 windows.
+* ``"best"``: the lowest backtest MASE per series among the models in ``settings.models``.
+
+Ties (within a relative 1e-6) go to the simpler model, in the order of ``SIMPLICITY`` (fewest parameters
+first; the ensemble needs all its members); the same order breaks ties in the top-k ranking. ``SeasonalNaive``
+is always backtested as the baseline of ``backtest_table``; it is selectable only when listed in ``models``
+(or in the ``combination``). The backtest scores the combination whenever its members were all backtested
+(with rule ``top_k`` or ``best`` too, as a row that is not a candidate).
 
 **Short series** (history shorter than ``min_history`` months, or too short for the backtest windows
 plus one season) are not cross-validated: they are forecast by ``SeasonalNaive`` when they have at least
@@ -94,7 +103,8 @@ one season + 1 periods of history, else by ``HistoricAverage`` (the mean of thei
 
 **Forecast** (``forecast``): statsforecast ``StatsForecast.forecast`` is run once per *group of series
 that need the same models* (a series that chose AutoETS needs AutoETS only; one that chose the ensemble
-needs all members, a combination its members), not all candidates on every series. It is the faster option because AutoARIMA costs
+needs all members, a combination its members), not all candidates on every series. With the default rule
+every series needs the combination's four models. It is the faster option because AutoARIMA costs
 about 6x AutoETS and 50x AutoTheta (per fit, 36–48 months: 190, 32 and 4 ms) and is chosen for only a
 quarter to a half of the series: on 1,000 synthetic series the forecast stage took 73 s on 2 cores where
 fitting every candidate on every series would take about 113 s. Intervals are statsforecast's own (``levels_pct``). The
@@ -136,20 +146,22 @@ backend's float32 output (relative differences around 1e-7).
 
 **Speed** (``benchmarks/forecast_speed.py``, 2 cores, 36–48 months per series). The full candidate set costs
 about 0.75 s of one core per series (3 backtest windows re-estimated at each + the forecast): 2.7 series/s,
-so 1,000 series take 6 minutes and 10,000 about an hour (measured before ``combine`` and the three added
+so 1,000 series take 6 minutes and 10,000 about an hour (measured before the top-k rule and the three added
 models; with them 1,000 series took 10.5 minutes on a machine shared with another benchmark, an upper bound). Profiled per model on 200 series (backtest +
 forecast, wall time on 2 cores): AutoARIMA 362 ms a series, AutoETS 61, AutoTheta 10, SeasonalNaive 2 — the
 ARIMA order search is 80 % of the time, and its ``approximation`` option does not shorten it (350 ms).
 ``cv_refit=False`` (estimate once in the backtest) gives 5.5–6.6 series/s (10,000 in 30 minutes) for a 1 %
 worse holdout MASE. Hence ``profile`` (default ``"auto"``): the *full* profile up to ``fast_above_series``
 (1,000) series, above it the *fast* one (``FAST_PROFILE`` for the default candidates: all but AutoARIMA,
-estimated once), about 13x faster. The three cheaper candidates added with ``combine`` (HoltWinters, AutoCES,
+estimated once), about 13x faster. The three cheaper candidates added with the top-k rule (HoltWinters, AutoCES,
 DynamicOptimizedTheta: about 7, 4 and 2 ms a series estimated once, AutoETS 28) and the combination (a
 few numpy operations on the backtest frame, then k models per series in the forecast) left it at 10,000
 series in 6.2 minutes, with a synthetic holdout MASE of 0.906 where the fast profile without them gave 1.035
 (seasonal naive: 1.148). ``cross_validate`` and ``forecast`` resolve the profile on the number of series
 they are given (``ForecastSettings.for_series``); ``forecast_step`` resolves it once and reports it in
-``ForecastResult.settings``.
+``ForecastResult.settings``. With the default rule (``combination``) the backtest and the forecast run the
+combination's four models and the seasonal naive baseline on every series (not the seven candidates); its
+fast profile averages AutoETS, AutoCES and DynamicOptimizedTheta.
 
 **Modules**, one stage each: ``settings`` (``ForecastSettings`` and the names it uses), ``series`` (building
 and checking long series), ``engine`` (local or dask), ``backtest`` (cross-validation and metrics),

@@ -34,10 +34,11 @@ def _check_metrics(cv_metrics_frame: Any) -> pd.DataFrame:
 def select_models(cv_metrics: pd.DataFrame) -> pd.DataFrame:
     """The model of each series.
 
-    Without top-k rows (``cross_validate`` with ``combine`` false): the lowest backtest MASE among its
-    candidates; ties (within a relative 1e-6) go to the simpler model (``SIMPLICITY`` order).
+    Without top-k rows (``cross_validate`` with rule ``best`` or ``combination``): the lowest backtest MASE
+    among its candidates; ties (within a relative 1e-6) go to the simpler model (``SIMPLICITY`` order). With
+    rule ``combination`` the combination's row is a series' only candidate, so every series gets it.
 
-    With top-k rows (``combine`` true; ``top_k`` >= 1, see ``top_k_backtest``): one ``k`` for all the series
+    With top-k rows (rule ``top_k``; ``top_k`` >= 1, see ``top_k_backtest``): one ``k`` for all the series
     given, the one with the lowest *pooled nested MASE* (the mean over series of ``nested_mase``; ties to the
     smaller ``k``), and each series gets the mean of its own ``k`` best candidates: its row with that ``top_k``
     (a combination, labelled ``"AutoETS + HoltWinters"``, or, for k = 1, its best single model). Pooling the
@@ -109,6 +110,8 @@ def backtest_table(cv_metrics: pd.DataFrame, selection: pd.DataFrame) -> pd.Data
     if not isinstance(selection, pd.DataFrame) or not {"unique_id", "model"} <= set(selection.columns):
         raise ValueError("selection must be select_models' output (columns unique_id, model)")
     metrics = metrics.assign(unique_id=metrics["unique_id"].astype(str), model=metrics["model"].astype(str))
+    # a top-k mean of the combination's members in its order is the combination: one row each
+    metrics = metrics.drop_duplicates(["unique_id", "model"])
     chosen = selection[["unique_id", "model", *(["note"] if "note" in selection.columns else [])]].copy()
     chosen = chosen.assign(unique_id=chosen["unique_id"].astype(str), model=chosen["model"].astype(str))
     for column in ("windows", "cv_h"):
