@@ -919,3 +919,20 @@ def test_demand_drivers_read_nested_forecast_ids(driver_world):
     assert out["deals"].tolist() == pytest.approx([5.0, 2.0])
     only_total = demand_plan.demand_drivers(nested.iloc[:1], opps, leads, products, AS_OF)
     assert only_total["segment"].tolist() == ["All"] and only_total["bookings"].tolist() == [210_000.0]
+
+
+def test_the_backtest_caption_names_the_rule_and_its_models():
+    from types import SimpleNamespace
+
+    from salesops.demand.forecast import ForecastSettings
+
+    def caption(**changes) -> str:
+        settings = ForecastSettings(**changes).for_series(1)
+        return demand_workflow.backtest_caption(SimpleNamespace(bookings=SimpleNamespace(settings=settings)))
+
+    assert caption() == ("How far to trust each series: backtest of its forecast (full profile: every series the "
+                         "mean of AutoETS, AutoARIMA, AutoCES, DynamicOptimizedTheta)")
+    assert caption(rule="best", models=["AutoETS", "SeasonalNaive"]).endswith(
+        "(full profile: the best of AutoETS, SeasonalNaive)")
+    assert caption(rule="top_k", profile="fast", models=["AutoETS", "AutoARIMA", "SeasonalNaive"]).endswith(
+        "(fast profile: the mean of the k best of AutoETS, SeasonalNaive)")

@@ -238,10 +238,13 @@ def total_forecast(result: DemandResult) -> pd.DataFrame:
 
 
 def backtest_caption(result: DemandResult) -> str:
-    """The caption of the backtest table: the forecast profile and its models."""
+    """The caption of the backtest table: the forecast profile, its rule and its models."""
     settings = result.bookings.settings
-    return (f"How far to trust each series: backtest of the chosen model ({settings.profile} profile: "
-            f"{', '.join(settings.models)})")
+    if settings.rule == "combination":
+        how = f"every series the mean of {', '.join(settings.combination)}"
+    else:
+        how = f"{'the mean of the k best' if settings.rule == 'top_k' else 'the best'} of {', '.join(settings.models)}"
+    return f"How far to trust each series: backtest of its forecast ({settings.profile} profile: {how})"
 
 
 def backtest_table(result: DemandResult) -> pd.DataFrame:
