@@ -295,6 +295,15 @@ def test_the_combination_rule_gives_every_series_the_mean_of_its_members():
     assert table["mase"].tolist() == metrics.loc[metrics["candidate"], "mase"].tolist()
 
 
+def test_a_top_k_mean_equal_to_the_combination_is_one_row_of_the_backtest_table():
+    label = "AutoETS + AutoCES"
+    metrics = pd.DataFrame({"unique_id": ["a", "a", "a", "a"], "model": ["AutoETS", "AutoCES", label, label],
+                            "mase": [0.9, 1.1, 0.8, 0.8], "smape": 0.1, "bias": 0.0, "windows": 3, "cv_h": 3,
+                            "candidate": [False, False, True, False], "top_k": [1, 0, 0, 2]})
+    table = fc.backtest_table(metrics, pd.DataFrame({"unique_id": ["a"], "model": [label]}))
+    assert table[["model", "mase"]].values.tolist() == [[label, 0.8]]
+
+
 def test_quarterly_series_are_a_frequency_of_their_own():
     from salesops.demand.overview import history_end
 
