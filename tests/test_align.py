@@ -121,11 +121,15 @@ def test_supply_actions_and_interleaving():
                          "gap_before": [50_000.0, -80_000.0], "gap_after": [50_000.0, -80_000.0]})
     check = pd.DataFrame({"segment": ["SMB"], "quota": [130.0], "capacity": [100.0], "quota_to_capacity": [1.3]})
     stock = pd.DataFrame({"product": ["Box"], "units_to_order": [12.0], "stockout_risk_quarter": [0.05],
-                          "order_cost": [1_200.0]})
+                          "stockout_risk_before_delivery": [0.9], "lead_time_days": [45.0], "order_cost": [1_200.0]})
     candidates = align_plan.actions_from_supply(gaps, check, stock, PARAMS)
     assert candidates["kind"].tolist() == ["quota", "quota", "other"]
     assert candidates["impact"].iloc[0] == 50_000.0 and "ENT" in candidates["detail"].iloc[0]
-    assert candidates["impact"].iloc[1] == pytest.approx(30.0)
+    # a quota review books nothing: no bookings impact; the quota above capacity is in its words
+    assert pd.isna(candidates["impact"].iloc[1]) and "$30 of quota above" in candidates["expected_effect"].iloc[1]
+    # the stock-out risks in the words step 3 and the plan facts use
+    assert candidates["expected_effect"].iloc[2] == ("stock-out risk 5% over the quarter with the order; 90% before "
+                                                    "it arrives (45-day lead time)")
     ranked = pd.DataFrame({"priority": [1, 2, 3, 4, 5], "kind": ["quota", "quota", "data", "data", "hiring"],
                            "title": list("abcde")})
     mixed = align_plan.interleave_kinds(ranked, 3)

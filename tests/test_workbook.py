@@ -16,7 +16,7 @@ from salesops.align.plan_workbook import plan_sheets
 from salesops.report.workbook import (Sheet, cell_value, column_label, money_format, sheet_names,
                                       write_workbook)
 
-PLAN_SHEET_NAMES = ["Quotas", "Territories", "Account assignments", "Hiring plan", "Compensation plan",
+PLAN_SHEET_NAMES = ["Summary", "Quotas", "Territories", "Account assignments", "Hiring plan", "Compensation plan",
                     "Payout simulation", "Actions"]
 
 

@@ -42,13 +42,15 @@ from salesops.settings.fields import Count, Days, MappingOf, Number, OneOf, Text
 
 #: Kinds of action, each with a default owner and a default number of days to the due date.
 KINDS: tuple[str, ...] = ("data_quality", "coaching", "hiring", "quota", "compensation", "organisation", "tooling",
-                          "other")
+                          "pipeline", "other")
 DEFAULT_OWNERS: dict[str, str] = {
+    "pipeline": "Marketing and sales development",
     "data_quality": "Sales operations", "coaching": "Sales managers", "hiring": "Head of Sales",
     "quota": "Head of Sales", "compensation": "Head of Sales", "organisation": "Head of Sales",
     "tooling": "Sales operations", "other": "Head of Sales",
 }
 DEFAULT_DUE_DAYS: dict[str, int] = {
+    "pipeline": 30,
     "data_quality": 14, "coaching": 30, "hiring": 30, "quota": 7, "compensation": 21, "organisation": 60,
     "tooling": 45, "other": 30,
 }
@@ -65,6 +67,7 @@ _TEXT_COLUMNS = ("title", "kind", "metric", "expected_effect", "source", "owner"
 #: section built from the params alone, shown on every run). An action comes only from an analysis that ran and
 #: is shown: a test walks each action of a run to its source's table.
 ACTION_SOURCES: dict[str, str | None] = {
+    "step 2: pipeline to create": "pipeline_to_create",
     "step 1: data quality": "quality_checks",
     "step 1: top vs bottom performers": "coaching",
     "step 3: capacity plan": "hiring_plan",
@@ -244,6 +247,31 @@ def actions_from_hiring(hiring_plan: pd.DataFrame, currency: str = "USD") -> pd.
             "cost": float(row.cost),
         })
     return _candidates(records)
+
+
+def actions_from_pipeline(need: pd.DataFrame, to_create: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
+    """One ``pipeline`` action when the open pipeline covers the target less than the coverage needed
+    (``demand.plan.pipeline_gap.pipeline_need``: bookings_to_add above 0) and the history measures how many
+    opportunities to create (``to_create``, per month): create that many a month. Its impact is the bookings the
+    new pipeline must add in the quarter; due at the end of the first month, when its count can be checked.
+    None otherwise (an empty frame)."""
+    _check_frame(need, "need", ("coverage", "coverage_needed", "bookings_to_add"))
+    row = need.iloc[0]
+    if not row["bookings_to_add"] > 0 or to_create.empty:
+        return _candidates([])
+    per_month, leads = int(to_create["opportunities"].iloc[0]), to_create["leads"].iloc[0]
+    first, last = pd.Timestamp(to_create["ds"].min()), pd.Timestamp(to_create["ds"].max())
+    return _candidates([{
+        "title": f"Create {per_month:,} new opportunities a month from {first:%B} to {last:%B %Y}",
+        "kind": "pipeline", "metric": "pipeline coverage",
+        "expected_effect": f"{money(row['bookings_to_add'], currency, compact=True)} more bookings in the quarter; "
+                           f"coverage from {row['coverage']:.2f}× toward the {row['coverage_needed']:.2f}× needed",
+        "source": "step 2: pipeline to create",
+        "due_date": first + pd.offsets.MonthEnd(0),
+        "impact": float(row["bookings_to_add"]),
+        "detail": (f"About {int(leads):,} new leads a month at the measured lead-to-opportunity conversion; "
+                   if pd.notna(leads) else "") + "the count is checked at the end of each month.",
+    }])
 
 
 def actions_from_organisation(recommendation: pd.DataFrame) -> pd.DataFrame:

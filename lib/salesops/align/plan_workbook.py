@@ -151,16 +151,33 @@ def _actions_sheet(actions: pd.DataFrame | None) -> Sheet:
                        number_columns=("priority",), date_columns=("due_date",), money_columns=("impact",))
 
 
+def summary_sheet(facts: pd.DataFrame | None, bridge: pd.DataFrame | None, currency: str) -> Sheet:
+    """The first sheet: the plan's headline figures as every page shows them (``plan_facts``: figure, value as
+    shown, what it means, how it is known), with the bridge from the forecast to the target in the notes above.
+    Without facts, a sheet saying so."""
+    if facts is None or facts.empty:
+        return Sheet(name="Summary", frame=None, title="The plan in figures",
+                     notes=("The plan's figures are not available for this quarter.",))
+    bridge = bridge if bridge is not None else pd.DataFrame(columns=["step", "amount", "how"])
+    shown = facts[["label", "display", "note", "basis"]].rename(
+        columns={"label": "figure", "display": "value", "note": "what it means", "basis": "how it is known"})
+    lines = tuple(f"{row.step}: {money(row.amount, currency, compact=True)} — {row.how}" for row in bridge.itertuples())
+    return Sheet(name="Summary", frame=shown.reset_index(drop=True), title="The plan in figures",
+                 notes=("From the forecast to the target:", *lines))
+
+
 def plan_sheets(quotas: pd.DataFrame | None, territory_balance: pd.DataFrame | None,
                 territory_assignment: pd.DataFrame | None, hiring_plan: pd.DataFrame | None,
                 compensation_plan: pd.DataFrame | None, payouts: pd.DataFrame | None,
-                actions: pd.DataFrame | None, currency: str) -> list[Sheet]:
-    """The plan's sheets, in order: Quotas, Territories, Account assignments, Hiring plan, Compensation plan,
+                actions: pd.DataFrame | None, currency: str, facts: pd.DataFrame | None = None,
+                bridge: pd.DataFrame | None = None) -> list[Sheet]:
+    """The plan's sheets, in order: Summary (:func:`summary_sheet`), Quotas, Territories, Account assignments, Hiring plan, Compensation plan,
     Payout simulation, Actions — each the columns of its frame that exist, labelled for people, with notes
     (totals go in a note above the table, so the filtered table holds only rows of one kind). A frame that is
     None or empty gives a sheet with a one-line note saying what is not available. ``currency`` formats the
     amounts in the notes."""
     return [
+        summary_sheet(facts, bridge, currency),
         _quotas_sheet(quotas, currency),
         _territories_sheet(territory_balance),
         _assignments_sheet(territory_assignment),

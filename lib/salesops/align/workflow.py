@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from salesops import fiscal_calendar, sanity
-from salesops.align import actions, compensation, organisation, plan_workbook, quotas, routing, territories, tooling
+from salesops.align import (actions, compensation, organisation, plan_facts, plan_workbook, quotas, routing,
+                            territories, tooling)
 from salesops.align import overview as align_overview
 from salesops.align import plan as align_plan
 from salesops.contract import analyses
@@ -66,6 +67,8 @@ class AlignResult:
     findings: list[str]
     warnings: list[str]  # sanity invariants violated (``salesops.sanity``): shown first, never hidden
     target_basis: str  # how step 1 set the target
+    facts: pd.DataFrame  # the plan's headline figures (``plan_facts``): the index and plan.xlsx show them
+    bridge: pd.DataFrame  # from the forecast to the target and what the team can book (``plan_facts.gap_bridge``)
 
     def artifacts(self) -> dict[str, pd.DataFrame | None]:
         """The step's artifacts by name; None for a section that could not run (nothing is written)."""
@@ -74,7 +77,7 @@ class AlignResult:
                 "routing_expectation": self.expected, "onboarding": self.onboarding,
                 "compensation_plan": self.comp_plan, "payout_simulation": self.payouts,
                 "commission_statements": self.statements, "organisation": self.recommendation,
-                "actions": self.action_list}
+                "actions": self.action_list, "plan_facts": self.facts, "gap_bridge": self.bridge}
 
 
 def run(step: Step) -> AlignResult:
@@ -139,19 +142,26 @@ def run(step: Step) -> AlignResult:
     org_sentence = align_overview.organisation_sentence(recommendation, arr.arr, params)
     review = tooling.tooling_review(params.tooling, recommendation.attrs["stage"])
 
+    need, to_create = step.read("pipeline_need"), step.read("pipeline_to_create")
+    inventory = step.read_optional("inventory_plan")
+    facts = plan_facts.plan_facts(plan_facts.PlanInputs(
+        comparison=comparison, target=target, target_basis=target_basis, pipeline_need=need,
+        pipeline_to_create=to_create, gaps=gaps, costs=costs, inventory=inventory, quotas=quota_table,
+        payouts=payouts), params)
     candidates = align_plan.action_candidates(
         step.read_optional("quality_checks"), coaching, hiring_plan, recommendation, review.tools,
         review.gaps, currency,
-        align_plan.actions_from_supply(gaps, align_plan.quota_vs_capacity(quota_table),
-                                       step.read_optional("inventory_plan"), params))
+        pd.concat([actions.actions_from_pipeline(need, to_create, currency),
+                   align_plan.actions_from_supply(gaps, align_plan.quota_vs_capacity(quota_table), inventory,
+                                                  params)], ignore_index=True))
     action_list = align_plan.interleave_kinds(actions.build_actions(candidates, params.actions, params.quarter_start),
                                               params.actions.top_n)
 
     review_frame = step.read_optional("last_quarter_review")  # step 1: last quarter's plan against what happened
     review_sentences = review_frame["sentence"].tolist() if review_frame is not None else []
-    metrics = align_overview.summary_metrics(comparison, target, gaps, costs, quota_table, params)
-    findings = align_overview.summary_findings(review_sentences, comparison, target, gaps, hiring_plan, quota_table,
-                                               org_sentence, params)
+    metrics = align_overview.summary_metrics(facts)
+    findings = align_overview.summary_findings(review_sentences, facts, hiring_plan, quota_table, org_sentence,
+                                               params)
     warnings = (sanity.unmeasured_sentences(findings)
               + sanity.quotas_add_up(float(quota_table["quota"].sum()),
                                      quotas.quota_total(target, params.quotas.over_assignment), currency))
@@ -166,7 +176,7 @@ def run(step: Step) -> AlignResult:
         payouts_reason="" if payouts is not None else (missing_comp or PAYOUTS_NEED_HISTORY),
         statements_quarter=last_quarter, statements=statements, compensation_reason=missing_comp or "",
         arr=arr, recommendation=recommendation, org_sentence=org_sentence, review=review, action_list=action_list,
-        metrics=metrics, findings=findings)
+        metrics=metrics, findings=findings, facts=facts, bridge=plan_facts.gap_bridge(facts, params))
 
 
 def write(step: Step, result: AlignResult) -> None:
@@ -176,7 +186,7 @@ def write(step: Step, result: AlignResult) -> None:
     workbook.write_workbook(step.out_dir.parent / "plan.xlsx",
                             plan_workbook.plan_sheets(result.quota_table, result.balance, result.assignment,
                                                       result.hiring_plan, result.comp_plan, result.payouts,
-                                                      result.action_list, currency),
+                                                      result.action_list, currency, result.facts, result.bridge),
                             currency, {"Company": params.company, "Quarter": params.quarter,
                                        "Data up to": f"{params.data_end:%Y-%m-%d}", "Currency": currency})
     step.write_summary(result.metrics, result.warnings + result.findings)

@@ -218,6 +218,14 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
              "plan review and method backtest)",
              "method:text scenario:text bookings:float weight:float vs_reference:float weight_basis:text "
              "reason:text", consumers=(ALIGN, COLLECT, DEMAND)),
+    _declare("pipeline_need", DEMAND,
+             "the planned quarter's pipeline coverage against the coverage the target needs at the measured close "
+             "rates, and the bookings new pipeline must add",
+             "target:float forecast:float gap:float coverage:float pipeline_yield:float coverage_needed:float "
+             "pipeline_short:float bookings_to_add:float lead_conversion:float basis:text", consumers=(ALIGN,)),
+    _declare("pipeline_to_create", DEMAND, "new opportunities and leads to create per month of the planned quarter",
+             "ds:datetime opportunities:int pipeline_value:float leads:int expected_bookings:float",
+             consumers=(ALIGN,)),
     _declare("segment_demand", DEMAND, "blended demand per segment and month, per scenario",
              "segment:text ds:datetime downside:float base:float upside:float", consumers=(SUPPLY,)),
     _declare("demand_drivers", DEMAND,
@@ -305,6 +313,11 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
     _declare("actions", ALIGN, "the dated action list; on_summary marks the ones on the index",
              "priority:int title:text kind:text owner:text due_date:datetime metric:text expected_effect:text "
              "impact:float cost:float detail:text source:text on_summary:bool", consumers=(INDEX,)),
+    _declare("plan_facts", ALIGN,
+             "the plan's headline figures, computed once: the index, step 4's page and plan.xlsx show them",
+             "key:text label:text value:float display:text note:text basis:text", consumers=(INDEX,)),
+    _declare("gap_bridge", ALIGN, "from the base forecast to the target, and what the team can book",
+             "step:text amount:float how:text", consumers=(INDEX,)),
     _declare("plan_review_forecast", COLLECT,
              "last quarter's forecast per method and scenario against bookings won (needs last quarter's report)",
              "quarter:any method:any scenario:any forecast:any actual:any error:any error_pct:any downside:any "

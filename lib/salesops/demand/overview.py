@@ -182,3 +182,33 @@ def backtest_errors(backtest: pd.DataFrame) -> dict[str, float] | None:
     weights, or None when the total could not be backtested (too little history)."""
     total = backtest.loc[backtest["unique_id"].astype(str) == TOTAL_ID, "smape"]
     return {"statistical": float(total.iloc[0])} if len(total) and pd.notna(total.iloc[0]) else None
+
+
+def pipeline_sentences(need: pd.DataFrame, to_create: pd.DataFrame, params: Params) -> list[str]:
+    """What the pipeline says about reaching the target (``pipeline_gap.pipeline_need``) and, when it falls short,
+    the opportunities and leads to create per month (``pipeline_gap.pipeline_to_create``), in one or two
+    sentences with every figure's basis."""
+    row = need.iloc[0]
+    currency, quarter, months = params.currency, params.quarter, params.demand.history_months
+    covers = (f"The open pipeline expected to close in {quarter} covers the target {row['coverage']:.2f}×")
+    if pd.isna(row["coverage_needed"]):
+        return [covers + ": no open deal is due in the quarter, so the coverage it needs cannot be measured."]
+    covers += (f"; at the stage close rates and slippage measured over the last {months} months it needs "
+               f"{row['coverage_needed']:.2f}× (measured, not a rule of thumb)")
+    if not row["bookings_to_add"] > 0:
+        return [covers + ": the pipeline is enough."]
+    covers += f", {money(row['pipeline_short'], currency, compact=True)} of open pipeline short."
+    if to_create.empty:
+        return [covers, "The history shows no deal created and won within one quarter, so the opportunities to "
+                        "create cannot be measured: build pipeline for the next quarter instead."]
+    first, last = to_create["ds"].min(), to_create["ds"].max()
+    per_month = int(to_create["opportunities"].iloc[0])
+    leads = to_create["leads"].iloc[0]
+    lead_text = (f" (about {number(leads)} new leads a month at the measured "
+                 f"{percent(row['lead_conversion'], 0)} lead-to-opportunity conversion)" if pd.notna(leads) else "")
+    return [covers,
+            f"To add the {money(row['bookings_to_add'], currency, compact=True)} ({row['basis']}), create about "
+            f"{number(per_month)} new opportunities a month from {first:%B} to {last:%B %Y}{lead_text}: at the win "
+            f"rate, deal size and sales cycle of the opportunities created in the last complete quarters, those "
+            f"created in {first:%B} bring {percent(to_create['expected_bookings'].iloc[0] / row['bookings_to_add'], 0)}"
+            f" of it within the quarter and those of {last:%B} little (they feed the next quarter)."]

@@ -27,8 +27,10 @@ from typing import Callable
 import pandas as pd
 
 from salesops import fiscal_calendar
+from salesops.align import overview as align_overview
 from salesops.data import artifacts, catalog
 from salesops.errors import DataError, StepError
+from salesops.formats import money
 from salesops.paths import ProjectPaths, project_paths
 from salesops.report import pages
 from salesops.runner import report_folder
@@ -386,13 +388,20 @@ def _index_context(build: Path, params, results: list[StepResult], paths: Projec
                       "analyst_page": result.analyst_page,
                       "metrics": metrics, "findings": findings, "skipped": skipped})
     summary = next((s for s in steps if s["title"] == pages.step_title(SUMMARY_STEP)), None)
+    facts = artifacts.read_optional_artifact(artifacts.artifact_folder(build), "plan_facts")
+    if summary is not None and facts is not None:  # the cards are the plan's facts, as plan.xlsx shows them
+        summary["metrics"] = [vars(metric) for metric in align_overview.summary_metrics(facts)]
     actions = artifacts.read_optional_artifact(artifacts.artifact_folder(build), "actions")
     top_actions = []
     if summary is not None and actions is not None:
         top_actions = [{"title": a.title, "owner": a.owner, "due": f"{a.due_date:%d %b %Y}", "metric": a.metric,
                         "effect": a.expected_effect} for a in actions[actions["on_summary"]].itertuples()]
+    bridge = artifacts.read_optional_artifact(artifacts.artifact_folder(build), "gap_bridge")
+    bridge_rows = [] if summary is None or bridge is None else [
+        {"step": row.step, "amount": money(row.amount, params.currency, compact=True), "how": row.how}
+        for row in bridge.itertuples()]
     return {
-        "summary": summary, "top_actions": top_actions,
+        "summary": summary, "top_actions": top_actions, "bridge": bridge_rows,
         "workbook": "plan.xlsx" if (build / "plan.xlsx").exists() else None,
         "company": params.company, "quarter": params.quarter, "currency": params.currency,
         "quarter_start": f"{params.quarter_start:%d %b %Y}", "quarter_end": f"{params.quarter_end:%d %b %Y}",

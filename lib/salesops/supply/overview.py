@@ -167,8 +167,9 @@ def supply_findings(plan: SupplyPlan, params: Params) -> list[str]:
             sentences.append(
                 f"{row.product}: {number(row.on_hand)} units in stock cover less than the "
                 f"{number(row.monthly_demand * row.lead_time_months)} expected to be ordered during the supplier's "
-                f"{number(row.lead_time_days)}-day lead time ({percent(row.stockout_risk_before_delivery)} chance of "
-                f"running out before a new order arrives): order now, and expedite.")
+                f"{number(row.lead_time_days)}-day lead time ({percent(row.stockout_risk_before_delivery, 0)} chance of "
+                f"running out before a new order arrives; {percent(row.stockout_risk_quarter, 0)} over the quarter "
+                "with the order): order now, and expedite.")
     return sentences
 
 
