@@ -264,3 +264,9 @@ def statement_money_columns(result: AlignResult) -> list[str]:
 def tools_table(result: AlignResult) -> pd.DataFrame | None:
     """The tooling review, or None when the params list no tools (``result.review.note`` says what to add)."""
     return result.review.tools if len(result.review.tools) else None
+
+
+def facts_table(result: AlignResult) -> pd.DataFrame:
+    """The plan's headline figures as shown (``plan_facts``): figure, value, what it means, how it is known."""
+    return result.facts[["label", "display", "note", "basis"]].rename(
+        columns={"label": "figure", "display": "value", "note": "what it means", "basis": "how it is known"})

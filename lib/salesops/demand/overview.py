@@ -184,6 +184,10 @@ def backtest_errors(backtest: pd.DataFrame) -> dict[str, float] | None:
     return {"statistical": float(total.iloc[0])} if len(total) and pd.notna(total.iloc[0]) else None
 
 
+NO_CREATION_YIELD = ("The history shows no deal created and won within one quarter, so the opportunities to create "
+                     "cannot be measured: build pipeline for the next quarter instead.")
+
+
 def pipeline_sentences(need: pd.DataFrame, to_create: pd.DataFrame, params: Params) -> list[str]:
     """What the pipeline says about reaching the target (``pipeline_gap.pipeline_need``) and, when it falls short,
     the opportunities and leads to create per month (``pipeline_gap.pipeline_to_create``), in one or two
@@ -199,8 +203,7 @@ def pipeline_sentences(need: pd.DataFrame, to_create: pd.DataFrame, params: Para
         return [covers + ": the pipeline is enough."]
     covers += f", {money(row['pipeline_short'], currency, compact=True)} of open pipeline short."
     if to_create.empty:
-        return [covers, "The history shows no deal created and won within one quarter, so the opportunities to "
-                        "create cannot be measured: build pipeline for the next quarter instead."]
+        return [covers, NO_CREATION_YIELD]
     first, last = to_create["ds"].min(), to_create["ds"].max()
     per_month = int(to_create["opportunities"].iloc[0])
     leads = to_create["leads"].iloc[0]

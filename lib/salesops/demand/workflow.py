@@ -290,3 +290,25 @@ def lead_forecast_table(result: DemandResult) -> pd.DataFrame | None:
         return None
     return result.lead_forecast[["unique_id", "leads", "mean_probability", "expected_wins", "share_in_period",
                                  "converted_open_bookings", "downside", "base", "upside"]]
+
+
+def pipeline_to_create(result: DemandResult) -> pd.DataFrame | None:
+    """The opportunities and leads to create per month (None when the pipeline needs none: ``pipeline_reason``);
+    the leads column is left out when the leads do not measure conversion."""
+    table = result.pipeline_to_create
+    if table.empty:
+        return None
+    return table.drop(columns="leads") if table["leads"].isna().all() else table
+
+
+def pipeline_reason(result: DemandResult) -> str:
+    """Why no opportunities are to be created (empty when some are)."""
+    if not result.pipeline_to_create.empty:
+        return ""
+    need = result.pipeline_need.iloc[0]
+    if not need["bookings_to_add"] > 0:
+        needed = (f"{need['coverage_needed']:.2f}×" if pd.notna(need["coverage_needed"]) else "a coverage that cannot "
+                  "be measured (no open deal is due in the quarter)")
+        return (f"The open pipeline covers the target {need['coverage']:.2f}× against {needed} needed at the measured "
+                "close rates: no opportunities are needed beyond the usual.")
+    return demand_overview.NO_CREATION_YIELD
