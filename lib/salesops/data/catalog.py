@@ -291,8 +291,9 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
              "role:text ote:float pay_mix:float tier:int from_attainment:float to_attainment:float "
              "rate_multiplier:float cap_attainment:float"),
     _declare("payout_simulation", ALIGN,
-             "simulated payouts per rep and in total (needs reps with quotas and history)",
-             "rep_id:text quota:float target_variable:float expected_attainment:float expected_bookings:float "
+             "simulated payouts per rep (base scenario) and in total per scenario of the plan's forecast (needs reps "
+             "with quotas and history)",
+             "rep_id:text scenario:text quota:float target_variable:float expected_attainment:float expected_bookings:float "
         "expected_payout:float payout_p10:float payout_p50:float payout_p90:float cost_of_sales:float",
              optional=True),
     _declare("commission_statements", ALIGN,
