@@ -158,7 +158,7 @@ def test_actions_from_coaching():
                              "impact": [40_000.0, np.nan]})
     out = actions.actions_from_coaching(coaching)
     assert list(out["title"]) == ["Coach bottom-quartile reps on demos per week",
-                                  "Coach bottom-quartile reps on sales cycle (median days)"]
+                                  "Coach bottom-quartile reps on median sales cycle"]
     # without the priced columns (an older coaching table) the effect is the gap in words
     assert out.loc[0, "expected_effect"] == "closes the 70% gap between bottom- and top-quartile reps on demos per week"
     assert list(out["detail"]) == ["book demos", "close plans"]

@@ -19,7 +19,9 @@ Candidate columns (:data:`CANDIDATE_COLUMNS`; the first five required, the rest 
 
 **Ranking**: by ``impact``, largest first (actions with a known currency effect before those without), then
 by due date, earliest first, then in input order (candidates, then the params' actions). ``priority`` is
-1..n in that order; ``on_summary`` marks the first ``top_n``. Inputs are never modified.
+1..n in that order; ``on_summary`` marks the first ``top_n``. Inputs are never modified. Every constructor
+that knows an impact gives it in one unit, bookings of the planned quarter at stake: a capacity gap hiring cannot
+close, quotas above capacity, a coaching gap if every bottom-quartile rep closed it (step 1's ``coaching``).
 """
 
 from __future__ import annotations
@@ -172,7 +174,7 @@ def actions_from_quality(quality_checks: pd.DataFrame) -> pd.DataFrame:
 
 def _coaching_label(metric: str) -> str:
     spec = performers.COACHING.get(metric, {})
-    return spec.get("label") or performers.OUTCOME_LABELS.get(metric) or metric.replace("_", " ")
+    return spec.get("name") or performers.OUTCOME_LABELS.get(metric) or metric.replace("_", " ")
 
 
 def _joined(labels: list[str]) -> str:
