@@ -106,14 +106,16 @@ def test_account_executives_take_leads_when_there_are_no_sdrs():
     assert takers["rep_id"].tolist() == ["A1", "A2"] and takers["segment"].tolist() == ["SMB", "SMB"]
 
 
-def test_onboarding_programme_follows_the_coaching_gaps():
+def test_onboarding_programme_follows_the_coaching_table_order():
+    # step 1's table is ranked by the bookings a gap goes with, not by the size of the gap
     coaching = pd.DataFrame({"metric": ["demos_per_week", "win_rate"], "family": ["volume", "outcome"],
-                             "gap": [-0.2, -0.5], "suggested_training": ["demo discipline", "qualification"]})
+                             "gap": [-0.2, -0.5], "suggested_training": ["demo discipline", "qualification"],
+                             "effect_per_rep_month": [9_000.0, 4_000.0]})
     programme = align_plan.onboarding_programme(HIRING, coaching, [0.5, 1.0])
-    assert programme["module"].tolist()[2:] == ["qualification", "demo discipline"]  # largest gap first
+    assert programme["module"].tolist()[2:] == ["demo discipline", "qualification"]
     assert programme["month_of_tenure"].tolist() == [1, 1, 2, 2]  # capped at the ramp's length
     assert programme["sessions"].iloc[0] == "Mar 2027, May 2027"  # account executive cohorts only
-    assert "win rate by 50%" in programme["why"].iloc[2]
+    assert "win rate by 50%" in programme["why"].iloc[3]
 
 
 def test_supply_actions_and_interleaving():

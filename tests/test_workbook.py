@@ -78,11 +78,13 @@ def plan_frames() -> dict[str, pd.DataFrame]:
         "cap_attainment": [3.0, 3.0],
     })
     payouts = pd.DataFrame({
-        "rep_id": ["R1", "R2", "total"], "quota": [150_000.0, 100_000.0, 250_000.0],
-        "target_variable": [15_000.0, 15_000.0, 30_000.0], "expected_attainment": [1.0, 0.9, 0.96],
-        "expected_bookings": [150_000.0, 90_000.0, 240_000.0], "expected_payout": [15_000.0, 12_000.0, 27_000.0],
-        "payout_p10": [5_000.0, 4_000.0, 15_000.0], "payout_p50": [15_000.0, 12_000.0, 26_000.0],
-        "payout_p90": [25_000.0, 20_000.0, 40_000.0], "cost_of_sales": [0.1, 0.1333, 0.1125],
+        "rep_id": ["R1", "R2", "total", "total"], "scenario": ["base", "base", "downside", "base"],
+        "quota": [150_000.0, 100_000.0, 250_000.0, 250_000.0],
+        "target_variable": [15_000.0, 15_000.0, 30_000.0, 30_000.0], "expected_attainment": [1.0, 0.9, 0.8, 0.96],
+        "expected_bookings": [150_000.0, 90_000.0, 200_000.0, 240_000.0],
+        "expected_payout": [15_000.0, 12_000.0, 20_000.0, 27_000.0],
+        "payout_p10": [5_000.0, 4_000.0, 11_000.0, 15_000.0], "payout_p50": [15_000.0, 12_000.0, 19_000.0, 26_000.0],
+        "payout_p90": [25_000.0, 20_000.0, 30_000.0, 40_000.0], "cost_of_sales": [0.1, 0.1333, 0.1, 0.1125],
     })
     actions = pd.DataFrame({
         "priority": [1, 2], "title": ["Hire 2 AEs", "=Fix data"], "kind": ["hiring", "data_quality"],
@@ -349,12 +351,15 @@ def test_compensation_sheet_has_one_row_per_tier_with_an_open_end(plan_book):
 
 def test_payout_sheet_puts_the_total_in_a_note_and_the_reps_in_the_table(plan_book):
     sheet = plan_book["Payout simulation"]
-    assert sheet["A2"].value == ("All reps together, per simulated quarter: expected payout $27,000, P10 $15,000, "
-                                 "P50 $26,000, P90 $40,000, cost of sales 11.2%.")
-    assert sheet["A4"].value == "Rep"
-    assert [sheet.cell(row, 1).value for row in (5, 6)] == ["R1", "R2"]
-    assert sheet.max_row == 6 and sheet.auto_filter.ref == "A4:J6"
-    assert sheet["J5"].number_format == "0.0%" and sheet["G5"].number_format == '"$"#,##0'
+    assert sheet["A2"].value == ("All reps together, downside scenario, per simulated quarter: bookings $200,000, "
+                                 "expected payout $20,000, P10 $11,000, P50 $19,000, P90 $30,000, cost of sales 10.0%.")
+    assert sheet["A3"].value == ("All reps together, base scenario, per simulated quarter: bookings $240,000, "
+                                 "expected payout $27,000, P10 $15,000, P50 $26,000, P90 $40,000, cost of sales 11.2%.")
+    assert sheet["A4"].value.startswith("Bookings per scenario are the plan's forecast")
+    assert sheet["A5"].value == "Rep"
+    assert [sheet.cell(row, 1).value for row in (6, 7)] == ["R1", "R2"]
+    assert sheet.max_row == 7 and sheet.auto_filter.ref == "A5:J7"
+    assert sheet["J6"].number_format == "0.0%" and sheet["G6"].number_format == '"$"#,##0'
 
 
 def test_actions_sheet_lists_the_ranked_actions(plan_book):

@@ -19,7 +19,9 @@ Candidate columns (:data:`CANDIDATE_COLUMNS`; the first five required, the rest 
 
 **Ranking**: by ``impact``, largest first (actions with a known currency effect before those without), then
 by due date, earliest first, then in input order (candidates, then the params' actions). ``priority`` is
-1..n in that order; ``on_summary`` marks the first ``top_n``. Inputs are never modified.
+1..n in that order; ``on_summary`` marks the first ``top_n``. Inputs are never modified. Every constructor
+that knows an impact gives it in one unit, bookings of the planned quarter at stake: a capacity gap hiring cannot
+close, quotas above capacity, a coaching gap if every bottom-quartile rep closed it (step 1's ``coaching``).
 """
 
 from __future__ import annotations
@@ -175,31 +177,46 @@ def actions_from_quality(quality_checks: pd.DataFrame) -> pd.DataFrame:
 
 def _coaching_label(metric: str) -> str:
     spec = performers.COACHING.get(metric, {})
-    return spec.get("label") or performers.OUTCOME_LABELS.get(metric) or metric.replace("_", " ")
+    return spec.get("name") or performers.OUTCOME_LABELS.get(metric) or metric.replace("_", " ")
 
 
-def actions_from_coaching(coaching: pd.DataFrame) -> pd.DataFrame:
-    """One ``coaching`` action per gap of step 1's ``coaching`` table (``metric``, ``family``, ``gap``:
-    (bottom - top) / top, ``suggested_training``; optional ``impact``: bookings effect of closing the gap,
-    currency), in the table's order (largest gap first).
+def _joined(labels: list[str]) -> str:
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
 
-    ``title`` "Coach bottom-quartile reps on <metric>", ``detail`` the suggested training, ``expected_effect``
-    the gap it closes.
+
+def actions_from_coaching(coaching: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
+    """One ``coaching`` action per row of step 1's ``coaching`` table (``performers.coaching_table``: ``metric``,
+    ``family``, ``gap``: (bottom - top) / top, ``suggested_training``; optional ``metrics``: every metric the
+    advice answers, comma-separated; ``impact``: bookings at stake in the quarter, currency; ``bottom_reps``,
+    ``effect_per_rep_month`` and ``evidence``), in the table's order (largest effect first).
+
+    ``title`` "Coach bottom-quartile reps on <metrics>", ``detail`` the suggested training and the evidence,
+    ``expected_effect`` the bookings at stake when the table prices the gap (a measured association, an upper
+    bound: every bottom-quartile rep closing the gap for the whole quarter), else the gap it closes.
     """
     _check_frame(coaching, "coaching", ("metric", "family", "gap", "suggested_training"))
     impact = _optional_impact(coaching)
     records = []
     for index, row in enumerate(coaching.itertuples(index=False)):
-        label = _coaching_label(str(row.metric))
+        cited = getattr(row, "metrics", None)
+        metrics = str(cited).split(", ") if isinstance(cited, str) and cited else [str(row.metric)]
+        label = _joined([_coaching_label(metric) for metric in metrics])
+        effect, reps = getattr(row, "effect_per_rep_month", math.nan), getattr(row, "bottom_reps", math.nan)
+        evidence = getattr(row, "evidence", None)
+        priced = not (pd.isna(impact[index]) or pd.isna(effect) or pd.isna(reps))
         records.append({
             "title": f"Coach bottom-quartile reps on {label}",
             "kind": "coaching",
-            "metric": label,
-            "expected_effect": f"closes the {abs(float(row.gap)):.0%} gap between bottom- and top-quartile reps "
-                               f"on {label}",
+            "metric": _coaching_label(str(row.metric)),
+            "expected_effect": (f"up to {money(impact[index], currency)} of bookings in the quarter if the {reps:.0f} "
+                                f"bottom-quartile reps closed the gap ({money(effect, currency)} a month per rep; a "
+                                "measured association, not a proven cause)" if priced else
+                                f"closes the {abs(float(row.gap)):.0%} gap between bottom- and top-quartile reps "
+                                f"on {label}"),
             "source": "step 1: top vs bottom performers",
             "impact": impact[index],
-            "detail": str(row.suggested_training),
+            "detail": str(row.suggested_training) + (f". {evidence}" if isinstance(evidence, str) and evidence
+                                                     else ""),
         })
     return _candidates(records)
 

@@ -193,8 +193,8 @@ def open_leads(leads: pd.DataFrame, lead_scores: pd.DataFrame, takers: pd.DataFr
 def onboarding_programme(hiring_plan: pd.DataFrame | None, coaching: pd.DataFrame | None,
                          ramp_curve: list[float]) -> pd.DataFrame:
     """The onboarding and training programme: the basics every new hire needs in the first month, then one
-    module per gap step 1 found between top and bottom performers (largest gap first), each in the month of
-    tenure it fits, for the new hires and the bottom-quartile reps.
+    module per coaching advice of step 1 (in its order: the bookings the gap goes with, largest first), each in
+    the month of tenure it fits, for the new hires and the bottom-quartile reps.
 
     Columns: month_of_tenure, module, why, for_whom, sessions (start months of the planned account
     executive and SDR cohorts).
@@ -211,8 +211,7 @@ def onboarding_programme(hiring_plan: pd.DataFrame | None, coaching: pd.DataFram
              "step 1's data-quality audit depends on it", "new hires", cohorts)]
     ramp_months = max(len(ramp_curve), 2)
     if coaching is not None and len(coaching):
-        gaps = coaching.sort_values("gap", key=lambda g: g.abs(), ascending=False)
-        for index, row in enumerate(gaps.itertuples()):
+        for index, row in enumerate(coaching.itertuples()):
             month = min(2 + index, ramp_months)
             training = getattr(row, "suggested_training", "") or f"coaching on {row.metric}"
             rows.append((month, str(training), f"bottom performers differ from the top on "
@@ -251,7 +250,7 @@ def action_candidates(quality_checks: pd.DataFrame | None, coaching: pd.DataFram
     if quality_checks is not None and len(quality_checks):
         frames.append(actions.actions_from_quality(quality_checks))
     if coaching is not None and len(coaching):
-        frames.append(actions.actions_from_coaching(coaching))
+        frames.append(actions.actions_from_coaching(coaching, currency))
     if hiring_plan is not None and len(hiring_plan):
         frames.append(actions.actions_from_hiring(hiring_actions_input(hiring_plan), currency))
     if recommendation is not None and len(recommendation):

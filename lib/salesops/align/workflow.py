@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 ROUTING_NEEDS_SCORES = "Lead routing needs step 1's lead scores, which need enough leads with known outcomes."
 PAYOUTS_NEED_HISTORY = ("The payout simulation needs reps with quotas who were employed for whole finished "
-                        "quarters.")
+                        "quarters and booked something in them.")
 NO_HIRES = "No hires are needed in the planned scenario."
 NO_RAMPING = ("No account executive starts in the quarter or is still ramping (a rep without a hire date counts as "
               "ramped): every quota is a fully ramped rep's, in the tables above and in plan.xlsx.")
@@ -126,8 +126,9 @@ def run(step: Step) -> AlignResult:
     ae_plan = params.compensation.plans.get("AE")
     missing_comp = analyses.missing_sentence(supported, "Compensation")
     payouts = (compensation.simulate_payouts(attainment["attainment"], quota_table[quota_table["quota"] > 0],
-                                             ae_plan, params.compensation.simulation_draws, params.compensation.seed)
-               if ae_plan is not None and len(attainment) and not missing_comp else None)
+                                             ae_plan, compensation.scenario_totals(comparison),
+                                             params.compensation.simulation_draws, params.compensation.seed)
+               if ae_plan is not None and attainment["attainment"].sum() > 0 and not missing_comp else None)
     last_quarter = history_quarters[-1]
     statements = compensation.commission_statement(
         tables["reps"], align_plan.won_bookings(tables["opportunities"],
@@ -235,7 +236,8 @@ def ae_payout_curve(params) -> pd.DataFrame | None:
 
 
 def payout_total(result: AlignResult) -> pd.DataFrame | None:
-    """The simulated commission cost of the whole team (None when payouts were not simulated)."""
+    """The simulated commission cost of the whole team, one row per scenario of the plan's forecast (None when
+    payouts were not simulated)."""
     if result.payouts is None:
         return None
     return result.payouts[result.payouts["rep_id"] == "total"].drop(columns=["rep_id", "target_variable"])

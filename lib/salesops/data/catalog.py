@@ -167,8 +167,11 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
              "conversion_negotiate:float group:text", more_columns=True),
     _declare("performer_comparison", COLLECT, "top against bottom quartile, metric by metric",
              "metric:text top:float bottom:float difference:float relative_difference:float"),
-    _declare("coaching", COLLECT, "the largest gaps between top and bottom performers, with a training each",
-             "metric:text family:text gap:float suggested_training:text", consumers=(ALIGN,)),
+    _declare("coaching", COLLECT,
+             "coaching advice, one per training, ranked by the bookings the gap between bottom and top performers "
+             "goes with",
+             "metric:text family:text gap:float suggested_training:text metrics:text effect_per_rep_month:float "
+             "bottom_reps:int impact:float evidence:text", consumers=(ALIGN,)),
     _declare("forecast_accuracy", COLLECT, "each rep's commit forecast against actual bookings per quarter",
              "rep_id:text quarter:text forecast:float actual:float signed_bias:float "
              "absolute_percentage_error:float forecast_to_actual:float direction:text"),
@@ -299,8 +302,9 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
              "role:text ote:float pay_mix:float tier:int from_attainment:float to_attainment:float "
              "rate_multiplier:float cap_attainment:float"),
     _declare("payout_simulation", ALIGN,
-             "simulated payouts per rep and in total (needs reps with quotas and history)",
-             "rep_id:text quota:float target_variable:float expected_attainment:float expected_bookings:float "
+             "simulated payouts per rep (base scenario) and in total per scenario of the plan's forecast (needs reps "
+             "with quotas and history)",
+             "rep_id:text scenario:text quota:float target_variable:float expected_attainment:float expected_bookings:float "
         "expected_payout:float payout_p10:float payout_p50:float payout_p90:float cost_of_sales:float",
              optional=True),
     _declare("commission_statements", ALIGN,
