@@ -176,8 +176,8 @@ def test_coaching_actions_carry_the_bookings_at_stake_and_cite_every_metric_of_t
     assert row["title"] == "Coach bottom-quartile reps on demos per week and demos per opportunity"
     assert row["metric"] == "demos per week" and row["impact"] == 42_000.0
     # 7,000 a month x 2 reps x 3 months
-    assert row["expected_effect"] == ("up to €42,000 of bookings in the quarter if the 2 bottom-quartile reps closed "
-                                      "the gap (€7,000 a month per rep; a measured association, not a proven cause)")
+    assert row["expected_effect"] == ("up to €42k of bookings in the quarter if the 2 bottom-quartile reps closed "
+                                      "the gap (€7k a month per rep; a measured association, not a proven cause)")
     assert row["detail"] == "coach demo discipline. On demos per week, bottom-quartile reps average 1.0 against 5.0."
 
 

@@ -302,8 +302,15 @@ def test_scenario_totals_are_step_2s_blended_forecast():
     with pytest.raises(ValueError, match=r"demand_comparison has no blended forecast for scenario\(s\) \['upside'\]"
                                          ".*run step 2 again"):
         compensation.scenario_totals(comparison.iloc[:3])
-    with pytest.raises(ValueError, match="the downside scenario's bookings must be an amount above 0.*got 0.0"):
-        compensation.scenario_totals(comparison.assign(bookings=[9.0, 0.0, 2.0, 3.0]))
+    with pytest.raises(ValueError, match="the downside scenario's bookings must be an amount of 0 or more.*got -1.0"):
+        compensation.scenario_totals(comparison.assign(bookings=[9.0, -1.0, 2.0, 3.0]))
+    # a small company's downside may book nothing: nothing is paid, the cost of sales is not defined
+    assert compensation.scenario_totals(comparison.assign(bookings=[9.0, 0.0, 2.0, 3.0]))["downside"] == 0.0
+    nothing = compensation.simulate_payouts([1.0], pd.DataFrame({"rep_id": ["R1"], "quota": [100.0]}),
+                                            CompensationPlan(ote=100_000), {"downside": 0.0, "base": 1.0, "upside": 2.0},
+                                            n_draws=10)
+    downside = nothing[nothing["scenario"] == "downside"].iloc[-1]
+    assert downside["expected_payout"] == 0.0 and np.isnan(downside["cost_of_sales"])
 
 
 def test_simulation_bad_arguments():
@@ -325,7 +332,7 @@ def test_simulation_bad_arguments():
         compensation.simulate_payouts([1.0], quotas, flat, TOTALS, n_draws=0)
     with pytest.raises(ValueError, match=r"totals has no total for scenario\(s\) \['upside'\]"):
         compensation.simulate_payouts([1.0], quotas, flat, {"downside": 1.0, "base": 2.0})
-    with pytest.raises(ValueError, match="totals: the base scenario's bookings must be an amount above 0.*-5"):
+    with pytest.raises(ValueError, match="totals: the base scenario's bookings must be an amount of 0 or more.*-5"):
         compensation.simulate_payouts([1.0], quotas, flat, {**TOTALS, "base": -5.0})
     with pytest.raises(ValueError, match="totals must map each scenario"):
         compensation.simulate_payouts([1.0], quotas, flat, 390_000.0)

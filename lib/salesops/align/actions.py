@@ -208,8 +208,9 @@ def actions_from_coaching(coaching: pd.DataFrame, currency: str = "USD") -> pd.D
             "title": f"Coach bottom-quartile reps on {label}",
             "kind": "coaching",
             "metric": _coaching_label(str(row.metric)),
-            "expected_effect": (f"up to {money(impact[index], currency)} of bookings in the quarter if the {reps:.0f} "
-                                f"bottom-quartile reps closed the gap ({money(effect, currency)} a month per rep; a "
+            "expected_effect": (f"up to {money(impact[index], currency, compact=True)} of bookings in the quarter if the "
+                                f"{reps:.0f} bottom-quartile reps closed the gap ({money(effect, currency, compact=True)} "
+                                "a month per rep; a "
                                 "measured association, not a proven cause)" if priced else
                                 f"closes the {abs(float(row.gap)):.0%} gap between bottom- and top-quartile reps "
                                 f"on {label}"),
@@ -266,6 +267,11 @@ def actions_from_hiring(hiring_plan: pd.DataFrame, currency: str = "USD") -> pd.
     return _candidates(records)
 
 
+def opportunities(count: int) -> str:
+    """``1`` → ``"1 new opportunity"``, ``304`` → ``"304 new opportunities"``."""
+    return f"{count:,} new opportunit{'y' if count == 1 else 'ies'}"
+
+
 def actions_from_pipeline(need: pd.DataFrame, to_create: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
     """One ``pipeline`` action when the open pipeline covers the target less than the coverage needed
     (``demand.plan.pipeline_gap.pipeline_need``: bookings_to_add above 0) and the history measures how many
@@ -279,7 +285,7 @@ def actions_from_pipeline(need: pd.DataFrame, to_create: pd.DataFrame, currency:
     per_month, leads = int(to_create["opportunities"].iloc[0]), to_create["leads"].iloc[0]
     first, last = pd.Timestamp(to_create["ds"].min()), pd.Timestamp(to_create["ds"].max())
     return _candidates([{
-        "title": f"Create {per_month:,} new opportunities a month from {first:%B} to {last:%B %Y}",
+        "title": f"Create {opportunities(per_month)} a month from {first:%B} to {last:%B %Y}",
         "kind": "pipeline", "metric": "pipeline coverage",
         "expected_effect": f"{money(row['bookings_to_add'], currency, compact=True)} more bookings in the quarter; "
                            f"coverage from {row['coverage']:.2f}× toward the {row['coverage_needed']:.2f}× needed",

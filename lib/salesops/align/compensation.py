@@ -408,7 +408,7 @@ def historic_attainment(opportunities: pd.DataFrame, reps: pd.DataFrame, quarter
 def scenario_totals(comparison: pd.DataFrame, method: str = "blended") -> dict[str, float]:
     """The planned quarter's bookings per scenario of step 2's ``demand_comparison`` (``method``,
     ``scenario``, ``bookings``, currency): the ``method`` rows (the blended forecast by default), as
-    ``{"downside": ..., "base": ..., "upside": ...}``. Every scenario needs one row with bookings above 0."""
+    ``{"downside": ..., "base": ..., "upside": ...}``. Every scenario needs one row with bookings of 0 or more."""
     _check_frame(comparison, "demand_comparison", ("method", "scenario", "bookings"))
     rows = comparison.loc[comparison["method"].astype(object).eq(method).fillna(False).to_numpy(dtype=bool)]
     found = dict(zip(rows["scenario"].astype(object), rows["bookings"].astype("float64")))
@@ -420,7 +420,8 @@ def scenario_totals(comparison: pd.DataFrame, method: str = "blended") -> dict[s
 
 
 def _checked_totals(totals, name: str) -> dict[str, float]:
-    """``totals`` in :data:`SCENARIOS` order, each a finite amount above 0."""
+    """``totals`` in :data:`SCENARIOS` order, each a finite amount of 0 or more (a small company's downside may
+    book nothing: then nothing is paid and the cost of sales is not defined)."""
     if not isinstance(totals, Mapping):
         raise ValueError(f"{name} must map each scenario ({', '.join(SCENARIOS)}) to its bookings, e.g. "
                          f"{{'downside': 9e6, 'base': 1e7, 'upside': 1.1e7}}; got {type(totals).__name__}")
@@ -431,9 +432,9 @@ def _checked_totals(totals, name: str) -> dict[str, float]:
     out = {}
     for scenario in SCENARIOS:
         value = totals[scenario]
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
-            raise ValueError(f"{name}: the {scenario} scenario's bookings must be an amount above 0 (the quarter's "
-                             f"forecast, company currency); got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
+            raise ValueError(f"{name}: the {scenario} scenario's bookings must be an amount of 0 or more (the "
+                             f"quarter's forecast, company currency); got {value!r}")
         out[scenario] = float(value)
     return out
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from salesops.align import plan_facts
+from salesops.align.actions import opportunities
 from salesops.formats import money, number, percent
 from salesops.report.present import Metric
 
@@ -54,7 +55,7 @@ def summary_findings(review: list[str], facts: pd.DataFrame, hiring_plan: pd.Dat
                 f"{fact['coverage_needed']['display']} needed at the measured close rates")
     if to_add > 0 and "opportunities_to_create" in fact:
         create = fact["opportunities_to_create"]
-        sentences.append(f"To close the gap, create {create['display']} new opportunities a month ({create['note']}): "
+        sentences.append(f"To close the gap, create {opportunities(int(create['value']))} a month ({create['note']}): "
                          f"{coverage}, and the new pipeline must add {cash('bookings_from_new_pipeline')}.")
     elif to_add > 0:
         sentences.append(f"Pipeline is short: {coverage}.")
@@ -102,6 +103,8 @@ def assumptions(target: float, target_basis: str, params: Params) -> pd.DataFram
     if comp is not None:
         rows += [("Account executives' pay mix (variable share of on-target earnings)", percent(comp.pay_mix, 0),
                   "assumed (compensation.plans.AE.pay_mix)"),
+                 ("New hires' variable pay", "ramped like the quota: target variable × ramped share",
+                  "assumed (quotas ramp: supply.ramp_curve)"),
                  ("Accelerator tiers", ", ".join(f"from {percent(t.from_attainment, 0)}: ×{t.rate_multiplier:g}"
                                                  for t in comp.tiers), "assumed (compensation.plans.AE.tiers)")]
     return pd.DataFrame(rows, columns=["figure", "value", "basis"]).astype("string")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from salesops.align.actions import opportunities
 from salesops.contract.schema import ROLE_NAMES
 from salesops.formats import money, number, percent
 
@@ -203,7 +204,7 @@ def gap_bridge(facts: pd.DataFrame, params: Params) -> pd.DataFrame:
     rows = [("Base forecast", base, fact["forecast_base"]["basis"].removeprefix("measured: ").capitalize())]
     if to_add > 0:
         create = fact.get("opportunities_to_create")
-        how = (f"create {create['display']} new opportunities a month ({create['note']})" if create is not None
+        how = (f"create {opportunities(int(create['value']))} a month ({create['note']})" if create is not None
                else "build pipeline: the history measures no deal created and won within one quarter")
         rows.append(("+ Bookings from new pipeline", to_add, how[0].upper() + how[1:]))
     remaining = target - base - max(to_add, 0.0)
