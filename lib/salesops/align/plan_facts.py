@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from salesops.align.actions import opportunities
-from salesops.contract.schema import ROLE_NAMES
+from salesops.contract.schema import roles_in_words
 from salesops.formats import money, number, percent
 
 if TYPE_CHECKING:
@@ -157,17 +157,6 @@ def plan_facts(inputs: PlanInputs, params: Params) -> pd.DataFrame:
     facts += _stockout_facts(inputs.inventory)
     return pd.DataFrame(facts, columns=list(FACT_COLUMNS)).astype(
         {"key": "string", "label": "string", "display": "string", "note": "string", "basis": "string"})
-
-
-def roles_in_words(counts: str) -> str:
-    """``"8 AE, 13 CONSULTANT"`` (step 3's hires by role) → ``"8 account executives, 13 delivery consultants"``:
-    each role by its name in ``schema.ROLE_NAMES`` (a role it does not name stays as it is)."""
-    parts = []
-    for part in filter(None, (piece.strip() for piece in counts.split(","))):
-        count, _, role = part.partition(" ")
-        name = ROLE_NAMES.get(role, role)
-        parts.append(f"{count} {name}{'s' if count != '1' and name != role else ''}")
-    return ", ".join(parts)
 
 
 def _stockout_facts(inventory: pd.DataFrame | None) -> list[dict]:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from salesops.contract.analyses import has_product_kind, missing_sentence, no_product_kind
-from salesops.contract.schema import ROLE_NAMES
+from salesops.contract.schema import ROLE_NAMES, roles_in_words
 from salesops.formats import money, number, percent
 from salesops.report.present import Metric
 from salesops.supply.hiring import hire_contribution
@@ -145,15 +145,17 @@ def supply_findings(plan: SupplyPlan, params: Params) -> list[str]:
     else:
         sentences.append(f"The {settings.plan_scenario} demand needs no new account executives over the horizon.")
     if plan_row["support_hires"]:
-        sentences.append(f"Supporting roles: {plan_row['hires_by_role']}; contractors cover "
+        sentences.append(f"Hires by role: {roles_in_words(str(plan_row['hires_by_role']))}; contractors cover "
                          f"{number(plan_row['contractor_hours'])} hours of short or early gaps "
                          f"({money(plan_row['contractor_cost'], currency, compact=True)}).")
     check = plan.quota_check.dropna(subset=["quota_to_capacity"])
     over = check[check["quota_to_capacity"] > 1.1]
     if len(over):
-        sentences.append("Quotas ask more than the team is measured to deliver in " + ", ".join(
+        sentences.append("Today's quotas (as the reps table records them) ask more than the team is measured to "
+                         "deliver in " + ", ".join(
             f"{s} ({percent(r - 1)} more)" for s, r in zip(over["segment"], over["quota_to_capacity"])) +
-            ": expect attainment below 100% there unless productivity rises.")
+            ": expect attainment below 100% there unless productivity rises; step 4 sets the plan's quotas and "
+            "compares them the same way.")
     ae_attrition = plan.attrition.set_index("role")["annual_rate"].get("AE")
     if ae_attrition is not None and pd.notna(ae_attrition):
         sentences.append(f"Account executives left at {percent(ae_attrition)} a year over the last "
