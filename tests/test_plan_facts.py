@@ -148,7 +148,7 @@ def test_plan_facts_read_each_figure_once_from_the_step_that_measured_it():
     assert facts["capacity"]["value"] == 850.0  # 2027Q1 only, the planned scenario
     assert facts["capacity_vs_target"]["value"] == -100.0  # 850 + 50 - 1,000
     assert facts["hires"]["value"] == 3
-    assert facts["hires"]["note"].startswith("1 account executive, 2 customer success managers over 2027Q1")
+    assert facts["hires"]["note"] == "1 account executive, 2 customer success managers, over 4 quarters"
     assert facts["cost_commission"]["value"] == 90.0  # the base scenario's total, not the upside's
     assert facts["cost_total"]["value"] == 300.0 + 40.0 + 20.0 + 90.0
     assert facts["quotas_total"]["value"] == 1_150.0 and "+27.8% vs capacity" in facts["quotas_total"]["note"]

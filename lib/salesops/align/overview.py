@@ -33,6 +33,8 @@ def summary_metrics(facts: pd.DataFrame) -> list[Metric]:
         note = row["note"]
         if key == "pipeline_coverage":
             note = f"{fact['coverage_needed']['display']} needed at the measured close rates"
+        elif key == "cost_total":  # the long form is in the sentences and the figures' table
+            note = "payroll, contractors, hardware and commission"
         cards.append(Metric(str(row["label"]), float(row["value"]), str(row["display"]), str(note)))
     return cards
 
@@ -67,13 +69,11 @@ def summary_findings(review: list[str], facts: pd.DataFrame, hiring_plan: pd.Dat
         + (f"(hires starting in the quarter included): {money(target - with_hires, currency, compact=True)} short of "
            "the target even if demand reaches it, since hires cannot ramp in time." if with_hires < target else
            "(hires starting in the quarter included), enough for the target."))
-    ae = hiring_plan[hiring_plan["role"] == "AE"] if len(hiring_plan) else hiring_plan
-    if fact["hires"]["value"]:
+    if fact["hires"]["value"] and len(hiring_plan):
         first = hiring_plan.sort_values("ds").iloc[0]
         sentences.append(
-            f"Hire {fact['hires']['display']} people ({fact['hires']['note']}), "
-            f"{number(ae['hires'].sum()) if len(ae) else 'no'} of them account executives, the first starting "
-            f"{first['ds']:%b %Y}. The plan costs {cash('cost_total')}: {cash('cost_payroll')} payroll and "
+            f"Hire {fact['hires']['display']} people ({fact['hires']['note']}); the first start in "
+            f"{first['ds']:%B %Y}. The plan costs {cash('cost_total')}: {cash('cost_payroll')} payroll and "
             f"{cash('cost_contractors')} contractors over the horizon, {cash('cost_hardware')} hardware and "
             f"{cash('cost_commission')} commission in {quarter}.")
     new = quotas[quotas["new_hire"]] if "new_hire" in quotas else quotas.iloc[0:0]

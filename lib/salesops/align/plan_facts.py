@@ -135,7 +135,8 @@ def plan_facts(inputs: PlanInputs, params: Params) -> pd.DataFrame:
                "short of the target even if demand reaches it: hires cannot ramp in time"),
               "derived: capacity with the quarter's hires − target"),
         _fact("hires", f"Hires ({scenario})", hires, number(hires),
-              f"{roles_in_words(str(cost['hires_by_role']))} over {horizon}" if hires else "no hires",
+              f"{roles_in_words(str(cost['hires_by_role']))}, over {params.forecast.horizon_quarters + 1} quarters"
+              if hires else "no hires",
               f"derived: step 3's {scenario} scenario"),
         _fact("cost_payroll", "Payroll of the hires", cost["added_payroll"], cash(cost["added_payroll"]),
               f"over {horizon}", "measured: the reps' on-target earnings; assumed where none is recorded"),
