@@ -19,6 +19,7 @@ import pandas as pd
 from salesops.align.actions import opportunities
 from salesops.contract.schema import roles_in_words
 from salesops.formats import money, number, percent
+from salesops.supply.overview import capacity_vs_target_metric, quarter_capacity
 
 if TYPE_CHECKING:
     from salesops.plan_params import Params
@@ -54,13 +55,6 @@ def forecast_range(comparison: pd.DataFrame) -> dict[str, float]:
     return {scenario: float(blended[scenario]) for scenario in ("downside", "base", "upside")}
 
 
-def quarter_capacity(gaps: pd.DataFrame, scenario: str, quarter: str) -> tuple[float, float]:
-    """Today's team's capacity in ``quarter`` and what the hires of ``scenario`` starting in it add (step 3's
-    capacity gaps summed over segments), company currency."""
-    rows = gaps[(gaps["scenario"] == scenario) & (gaps["quarter"] == quarter)]
-    return float(rows["capacity"].sum()), float(rows["added_capacity"].sum())
-
-
 def commission_cost(payouts: pd.DataFrame | None) -> float:
     """The expected commission of the quarter in the plan's base scenario (the payout simulation's total row),
     NaN when payouts were not simulated."""
@@ -84,6 +78,7 @@ def plan_facts(inputs: PlanInputs, params: Params) -> pd.DataFrame:
     need = inputs.pipeline_need.iloc[0]
     capacity, added = quarter_capacity(inputs.gaps, scenario, quarter)
     with_hires = capacity + added
+    short = capacity_vs_target_metric(inputs.gaps, target, params)
     cost = inputs.costs.set_index("scenario").loc[scenario]
     commission = commission_cost(inputs.payouts)
     hardware = float(cost["inventory_cost"]) if pd.notna(cost["inventory_cost"]) else 0.0
@@ -129,11 +124,8 @@ def plan_facts(inputs: PlanInputs, params: Params) -> pd.DataFrame:
         _fact("capacity", f"Sales capacity {quarter}", capacity, cash(capacity),
               f"today's team; hires starting in {quarter} add {cash(added)}",
               "measured: step 3, bookings per ramped rep-month × ramped headcount"),
-        _fact("capacity_vs_target", "Capacity vs target", with_hires - target,
-              cash(with_hires - target) if with_hires >= target else "−" + cash(target - with_hires),
-              ("the team can book the target" if with_hires >= target else
-               "short of the target even if demand reaches it: hires cannot ramp in time"),
-              "derived: capacity with the quarter's hires − target"),
+        _fact("capacity_vs_target", short.label, short.value, short.display, short.note,
+              "derived: capacity with the quarter's hires − target (step 3 shows the same)"),
         _fact("hires", f"Hires ({scenario})", hires, number(hires),
               f"{roles_in_words(str(cost['hires_by_role']))}, over {params.forecast.horizon_quarters + 1} quarters"
               if hires else "no hires",

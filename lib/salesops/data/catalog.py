@@ -130,7 +130,7 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
              "forecast_category:text open_deals:int open_value:float won_to_date:float coverage:float"),
     _declare("planning_target", COLLECT,
              "the planned quarter's bookings target and its basis, one row (also read by the next quarter's plan review)",
-             "quarter:text target:float basis:text", consumers=(DEMAND, ALIGN, COLLECT)),
+             "quarter:text target:float basis:text", consumers=(DEMAND, SUPPLY, ALIGN, COLLECT)),
     _declare("last_quarter_review", COLLECT, "sentences comparing last quarter's plan with what happened",
              "sentence:text", consumers=(ALIGN,)),
     _declare("inputs_team_monthly", COLLECT, "team activity per month (needs activities)",

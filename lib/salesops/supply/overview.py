@@ -73,13 +73,38 @@ def team_plan(plan: SupplyPlan, params: Params, scenario: str) -> pd.DataFrame:
     return team.reset_index()
 
 
+def quarter_capacity(gaps: pd.DataFrame, scenario: str, quarter: str) -> tuple[float, float]:
+    """Today's team's capacity in ``quarter`` and what the hires of ``scenario`` starting in it add (step 3's
+    capacity gaps summed over segments), company currency."""
+    rows = gaps[(gaps["scenario"] == scenario) & (gaps["quarter"] == quarter)]
+    return float(rows["capacity"].sum()), float(rows["added_capacity"].sum())
+
+
+def capacity_vs_target(gaps: pd.DataFrame, scenario: str, quarter: str, target: float) -> float:
+    """What the team can book in ``quarter`` with the hires of ``scenario`` starting in it, less the target
+    (company currency; negative: short of the target even if demand reaches it)."""
+    capacity, added = quarter_capacity(gaps, scenario, quarter)
+    return capacity + added - target
+
+
+def capacity_vs_target_metric(gaps: pd.DataFrame, target: float, params: Params) -> Metric:
+    """The card on capacity against the target (the same figure as the plan's summary shows)."""
+    difference = capacity_vs_target(gaps, params.supply.plan_scenario, params.quarter, target)
+    currency = params.currency
+    return Metric("Capacity vs target", difference,
+                  money(difference, currency, compact=True) if difference >= 0 else
+                  "−" + money(-difference, currency, compact=True),
+                  "the team can book the target" if difference >= 0 else
+                  "short of the target even if demand reaches it: hires cannot ramp in time")
+
+
 def _quarter_rows(plan: SupplyPlan, params: Params, scenario: str) -> pd.DataFrame:
     gaps = plan.gaps
     return gaps[(gaps["scenario"] == scenario) & (gaps["quarter"] == params.quarter)]
 
 
-def supply_metrics(plan: SupplyPlan, params: Params) -> list[Metric]:
-    """The cards at the top of the supply page and of the quarter's index."""
+def supply_metrics(plan: SupplyPlan, params: Params, target: float) -> list[Metric]:
+    """The cards at the top of the supply page (and of the quarter's index when step 4 did not run)."""
     currency, quarter = params.currency, params.quarter
     rows = _quarter_rows(plan, params, "base")
     capacity, demand = float(rows["capacity"].sum()), float(rows["demand"].sum())
@@ -98,6 +123,7 @@ def supply_metrics(plan: SupplyPlan, params: Params) -> list[Metric]:
                if pd.notna(cost["added_payroll"]) else "unknown",
                "payroll of hires + contractors" if pd.notna(cost["added_payroll"]) else
                "no on-target earnings to cost the hires"),
+        capacity_vs_target_metric(plan.gaps, target, params),
     ]
     return metrics
 
