@@ -67,6 +67,7 @@ def test_pipeline_to_create_spreads_an_even_count_over_the_quarter():
     plan = pipeline_gap.pipeline_to_create(yields, 2_000.0, "2027-01-01", 0.25)
     assert plan["ds"].dt.strftime("%Y-%m").tolist() == ["2027-01", "2027-02", "2027-03"]
     assert plan["opportunities"].tolist() == [2, 2, 2]  # 2,000 / (500 + 500 + 0)
+    assert plan["usual_opportunities"].tolist() == [4 / 3] * 3  # 4 created in the 3 months of Q4
     assert plan["leads"].tolist() == [8, 8, 8]  # 2 / 25 %
     assert plan["expected_bookings"].tolist() == [1_000.0, 1_000.0, 0.0]
     assert plan["pipeline_value"].iloc[0] == pytest.approx(2 * (1_500 + 500 + 300) / 3)
@@ -184,3 +185,21 @@ def test_with_enough_pipeline_the_summary_shows_the_gap_and_no_pipeline_to_creat
     short = align_overview.summary_findings([], plan_facts.plan_facts(plan_inputs(), PARAMS), hiring,
                                             pd.DataFrame({"quota": [600.0, 550.0]}), "", PARAMS)
     assert short[1].startswith("To close the gap, create 1 new opportunity a month")
+
+
+def test_a_plan_whose_hires_cannot_be_costed_says_so_instead_of_a_dash():
+    inputs = plan_inputs()
+    uncosted = plan_facts.PlanInputs(**{**vars(inputs), "costs": inputs.costs.assign(added_payroll=float("nan")),
+                                        "payouts": None, "commission_reason": "no attainment history"})
+    facts = plan_facts.plan_facts(uncosted, PARAMS)
+    values = plan_facts.fact_values(facts)
+    assert values["cost_payroll"]["display"] == "not known" and values["cost_commission"]["display"] == "not simulated"
+    assert values["cost_total"]["label"] == "Known cost of the plan" and values["cost_total"]["value"] == 60.0
+    assert values["cost_total"]["note"].endswith("not included: payroll and commission")
+    assert align_overview.cost_sentence(values, "2027Q1") == (
+        "The plan costs $60 as far as it can be costed: $40 contractors over the horizon, $20 hardware in 2027Q1; "
+        "not costed: payroll (no on-target earnings in the reps table nor supply.annual_cost to cost the hires); "
+        "commission (no attainment history).")
+    assert align_overview.cost_sentence(plan_facts.fact_values(plan_facts.plan_facts(inputs, PARAMS)), "2027Q1") == (
+        "The plan costs $450: $300 payroll over the horizon, $40 contractors over the horizon, $20 hardware in 2027Q1, "
+        "$90 commission in 2027Q1.")

@@ -73,9 +73,8 @@ def summary_findings(review: list[str], facts: pd.DataFrame, hiring_plan: pd.Dat
         first = hiring_plan.sort_values("ds").iloc[0]
         sentences.append(
             f"Hire {fact['hires']['display']} people ({fact['hires']['note']}); the first start in "
-            f"{first['ds']:%B %Y}. The plan costs {cash('cost_total')}: {cash('cost_payroll')} payroll and "
-            f"{cash('cost_contractors')} contractors over the horizon, {cash('cost_hardware')} hardware and "
-            f"{cash('cost_commission')} commission in {quarter}.")
+            f"{first['ds']:%B %Y}.")
+    sentences.append(cost_sentence(fact, quarter))
     new = quotas[quotas["new_hire"]] if "new_hire" in quotas else quotas.iloc[0:0]
     sentences.append(
         f"Quotas add up to {cash('quotas_total')} (target + {percent(params.quotas.over_assignment)}) over "
@@ -85,6 +84,20 @@ def summary_findings(review: list[str], facts: pd.DataFrame, hiring_plan: pd.Dat
     if organisation_sentence:
         sentences.append(organisation_sentence)
     return sentences
+
+
+def cost_sentence(fact, quarter: str) -> str:
+    """What the plan costs, from the plan facts: the known parts summed, and the parts that could not be costed
+    named with the reason."""
+    parts = (("cost_payroll", "payroll", "over the horizon"), ("cost_contractors", "contractors", "over the horizon"),
+             ("cost_hardware", "hardware", f"in {quarter}"), ("cost_commission", "commission", f"in {quarter}"))
+    known = [f"{fact[key]['display']} {name} {when}" for key, name, when in parts if pd.notna(fact[key]["value"])]
+    missing = [f"{name} ({fact[key]['note']})" for key, name, _ in parts if pd.isna(fact[key]["value"])]
+    total = fact["cost_total"]["display"]
+    if not missing:
+        return f"The plan costs {total}: " + ", ".join(known) + "."
+    return (f"The plan costs {total} as far as it can be costed" + (": " + ", ".join(known) if known else "")
+            + "; not costed: " + "; ".join(missing) + ".")
 
 
 def assumptions(target: float, target_basis: str, params: Params) -> pd.DataFrame:

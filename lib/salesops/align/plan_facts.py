@@ -42,6 +42,7 @@ class PlanInputs:
     inventory: pd.DataFrame | None  # step 3: inventory_plan
     quotas: pd.DataFrame  # step 4: quota table
     payouts: pd.DataFrame | None  # step 4: payout simulation
+    commission_reason: str = ""  # why the payouts were not simulated (empty when they were)
 
 
 def _fact(key: str, label: str, value: float, display: str, note: str, basis: str) -> dict:
@@ -82,8 +83,10 @@ def plan_facts(inputs: PlanInputs, params: Params) -> pd.DataFrame:
     cost = inputs.costs.set_index("scenario").loc[scenario]
     commission = commission_cost(inputs.payouts)
     hardware = float(cost["inventory_cost"]) if pd.notna(cost["inventory_cost"]) else 0.0
-    full_cost = float(cost["added_payroll"]) + float(cost["contractor_cost"]) + hardware + (
-        0.0 if math.isnan(commission) else commission)
+    parts = {"payroll": float(cost["added_payroll"]), "contractors": float(cost["contractor_cost"]),
+             "hardware": hardware, "commission": commission}
+    unknown = [name for name, amount in parts.items() if math.isnan(amount)]
+    full_cost = sum(amount for amount in parts.values() if not math.isnan(amount))
     quotas_total = float(inputs.quotas["quota"].sum())
     hires = int(cost["ae_hires"] + cost["support_hires"])
     horizon = f"{quarter} and the {params.forecast.horizon_quarters} quarters after"
@@ -117,8 +120,9 @@ def plan_facts(inputs: PlanInputs, params: Params) -> pd.DataFrame:
         leads = to_create["leads"].iloc[0]
         facts.append(_fact(
             "opportunities_to_create", "New opportunities to create a month", per_month, number(per_month),
-            f"{to_create['ds'].min():%b} – {to_create['ds'].max():%b %Y}"
-            + (f", about {number(leads)} leads a month" if pd.notna(leads) else ""),
+            f"{to_create['ds'].min():%b} – {to_create['ds'].max():%b %Y}, on top of the "
+            f"{number(to_create['usual_opportunities'].iloc[0])} created in a usual month"
+            + (f"; about {number(leads)} leads a month" if pd.notna(leads) else ""),
             "derived: step 2, from the creation yield and lead conversion measured in the history"))
     facts += [
         _fact("capacity", f"Sales capacity {quarter}", capacity, cash(capacity),
@@ -130,8 +134,11 @@ def plan_facts(inputs: PlanInputs, params: Params) -> pd.DataFrame:
               f"{roles_in_words(str(cost['hires_by_role']))}, over {params.forecast.horizon_quarters + 1} quarters"
               if hires else "no hires",
               f"derived: step 3's {scenario} scenario"),
-        _fact("cost_payroll", "Payroll of the hires", cost["added_payroll"], cash(cost["added_payroll"]),
-              f"over {horizon}", "measured: the reps' on-target earnings; assumed where none is recorded"),
+        _fact("cost_payroll", "Payroll of the hires", cost["added_payroll"],
+              cash(cost["added_payroll"]) if pd.notna(cost["added_payroll"]) else "not known",
+              f"over {horizon}" if pd.notna(cost["added_payroll"]) else
+              "no on-target earnings in the reps table nor supply.annual_cost to cost the hires",
+              "measured: the reps' on-target earnings, or assumed: supply.annual_cost"),
         _fact("cost_contractors", "Contractors", cost["contractor_cost"], cash(cost["contractor_cost"]),
               f"{number(cost['contractor_hours'])} hours over {horizon}", "assumed: supply.contractor_hourly_rate"),
         _fact("cost_hardware", "Hardware stock to order", hardware, cash(hardware),
@@ -139,9 +146,11 @@ def plan_facts(inputs: PlanInputs, params: Params) -> pd.DataFrame:
               "measured: step 3's inventory plan"),
         _fact("cost_commission", f"Commission {quarter}", commission,
               cash(commission) if not math.isnan(commission) else "not simulated",
-              "expected payout if the base forecast is booked", "measured: step 4's payout simulation"),
-        _fact("cost_total", "Full cost of the plan", full_cost, cash(full_cost),
-              f"payroll and contractors over {horizon}; hardware and commission of {quarter}", "derived: the sum"),
+              "expected payout if the base forecast is booked" if not math.isnan(commission) else
+              inputs.commission_reason or "the payouts were not simulated", "measured: step 4's payout simulation"),
+        _fact("cost_total", "Full cost of the plan" if not unknown else "Known cost of the plan", full_cost,
+              cash(full_cost), f"payroll and contractors over {horizon}; hardware and commission of {quarter}"
+              + (f"; not included: {' and '.join(unknown)}" if unknown else ""), "derived: the sum of what is known"),
         _fact("quotas_total", f"Quotas {quarter}", quotas_total, cash(quotas_total),
               f"target + {percent(params.quotas.over_assignment, 0)} over {number(len(inputs.quotas))} account "
               f"executives; {percent(quotas_total / with_hires - 1, signed=True) if with_hires else '–'} vs capacity",

@@ -148,7 +148,8 @@ def run(step: Step) -> AlignResult:
     facts = plan_facts.plan_facts(plan_facts.PlanInputs(
         comparison=comparison, target=target, target_basis=target_basis, pipeline_need=need,
         pipeline_to_create=to_create, gaps=gaps, costs=costs, inventory=inventory, quotas=quota_table,
-        payouts=payouts), params)
+        payouts=payouts, commission_reason="" if payouts is not None else (missing_comp or PAYOUTS_NEED_HISTORY)),
+        params)
     candidates = align_plan.action_candidates(
         step.read_optional("quality_checks"), coaching, hiring_plan, recommendation, review.tools,
         review.gaps, currency,

@@ -227,7 +227,8 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
              "target:float forecast:float gap:float coverage:float pipeline_yield:float coverage_needed:float "
              "pipeline_short:float bookings_to_add:float lead_conversion:float basis:text", consumers=(ALIGN,)),
     _declare("pipeline_to_create", DEMAND, "new opportunities and leads to create per month of the planned quarter",
-             "ds:datetime opportunities:int pipeline_value:float leads:int expected_bookings:float",
+             "ds:datetime opportunities:int usual_opportunities:float pipeline_value:float leads:int "
+             "expected_bookings:float",
              consumers=(ALIGN,)),
     _declare("segment_demand", DEMAND, "blended demand per segment and month, per scenario",
              "segment:text ds:datetime downside:float base:float upside:float", consumers=(SUPPLY,)),

@@ -211,7 +211,8 @@ def pipeline_sentences(need: pd.DataFrame, to_create: pd.DataFrame, params: Para
                  f"{percent(row['lead_conversion'], 0)} lead-to-opportunity conversion)" if pd.notna(leads) else "")
     return [covers,
             f"To add the {money(row['bookings_to_add'], currency, compact=True)} ({row['basis']}), create about "
-            f"{number(per_month)} new opportunities a month from {first:%B} to {last:%B %Y}{lead_text}: at the win "
+            f"{number(per_month)} new opportunities a month from {first:%B} to {last:%B %Y}, on top of the "
+            f"{number(to_create['usual_opportunities'].iloc[0])} created in a usual month{lead_text}: at the win "
             f"rate, deal size and sales cycle of the opportunities created in the last complete quarters, those "
             f"created in {first:%B} bring {percent(to_create['expected_bookings'].iloc[0] / row['bookings_to_add'], 0)}"
             f" of it within the quarter and those of {last:%B} little (they feed the next quarter)."]

@@ -30,7 +30,8 @@ from salesops.fiscal_calendar import quarter_freq
 
 YIELD_COLUMNS: tuple[str, ...] = ("month_of_quarter", "quarters", "created", "won_in_quarter", "bookings_in_quarter",
                                   "yield_per_opportunity", "mean_created_amount")
-CREATE_COLUMNS: tuple[str, ...] = ("ds", "opportunities", "pipeline_value", "leads", "expected_bookings")
+CREATE_COLUMNS: tuple[str, ...] = ("ds", "opportunities", "usual_opportunities", "pipeline_value", "leads",
+                                   "expected_bookings")
 
 
 def creation_yield(opportunities: pd.DataFrame, as_of, quarters: int = 4, fiscal_year_start_month: int = 1
@@ -103,14 +104,15 @@ def pipeline_to_create(yields: pd.DataFrame, bookings_to_add: float, quarter_sta
 
     ``yields``: :func:`creation_yield`. ``lead_conversion``: the measured lead-to-opportunity conversion (a
     fraction), or None when the leads do not measure it. Columns ``ds`` (month start), ``opportunities`` (whole,
-    rounded up), ``pipeline_value`` (opportunities × mean created amount), ``leads`` (opportunities ÷ conversion,
+    rounded up; on top of the usual), ``usual_opportunities`` (those created in a month of the measured quarters,
+    on average: how much more the plan asks), ``pipeline_value`` (opportunities × mean created amount), ``leads`` (opportunities ÷ conversion,
     whole, rounded up; missing without a conversion) and ``expected_bookings`` (won in the quarter). Empty when
     nothing is to be added or the history measures no yield."""
     start = as_timestamp(quarter_start, "quarter_start")
     per_month = yields["yield_per_opportunity"].astype("float64").fillna(0.0).to_numpy()
     if not bookings_to_add > 0 or per_month.sum() <= 0:
         return pd.DataFrame({column: [] for column in CREATE_COLUMNS}).astype(
-            {"ds": "datetime64[ns]", "opportunities": "int64", "leads": "Int64"})
+            {"ds": "datetime64[ns]", "opportunities": "int64", "usual_opportunities": "float64", "leads": "Int64"})
     count = math.ceil(bookings_to_add / per_month.sum())
     mean_amount = yields["mean_created_amount"].astype("float64").mean()
     leads = (pd.array([math.ceil(count / lead_conversion)] * 3, dtype="Int64")
@@ -118,6 +120,7 @@ def pipeline_to_create(yields: pd.DataFrame, bookings_to_add: float, quarter_sta
     return pd.DataFrame({
         "ds": pd.date_range(start, periods=3, freq="MS"),
         "opportunities": np.full(3, count, dtype="int64"),
+        "usual_opportunities": np.full(3, yields["created"].sum() / (3 * yields["quarters"].iloc[0])),
         "pipeline_value": np.full(3, count * mean_amount),
         "leads": leads,
         "expected_bookings": count * per_month,
