@@ -33,8 +33,10 @@ def summary_metrics(facts: pd.DataFrame) -> list[Metric]:
         note = row["note"]
         if key == "pipeline_coverage":
             note = f"{fact['coverage_needed']['display']} needed at the measured close rates"
-        elif key == "cost_total":  # the long form is in the sentences and the figures' table
+        elif key == "cost_total" and "not included" not in note:  # the long form: sentences, figures' table
             note = "payroll, contractors, hardware and commission"
+        elif key == "cost_total":
+            note = "not included: " + note.rsplit("not included: ", 1)[1]
         cards.append(Metric(str(row["label"]), float(row["value"]), str(row["display"]), str(note)))
     return cards
 

@@ -117,11 +117,13 @@ def plan_facts(inputs: PlanInputs, params: Params) -> pd.DataFrame:
     to_create = inputs.pipeline_to_create
     if len(to_create):
         per_month = int(to_create["opportunities"].iloc[0])
+        usual = float(to_create["usual_opportunities"].iloc[0])
         leads = to_create["leads"].iloc[0]
         facts.append(_fact(
             "opportunities_to_create", "New opportunities to create a month", per_month, number(per_month),
             f"{to_create['ds'].min():%b} – {to_create['ds'].max():%b %Y}, on top of the "
-            f"{number(to_create['usual_opportunities'].iloc[0])} created in a usual month"
+            f"{number(usual)} created in a usual month" + (f", {per_month / usual:.0f} times as many" if usual and
+                                                              per_month > 2 * usual else "")
             + (f"; about {number(leads)} leads a month" if pd.notna(leads) else ""),
             "derived: step 2, from the creation yield and lead conversion measured in the history"))
     facts += [

@@ -148,7 +148,9 @@ def run(step: Step) -> AlignResult:
     facts = plan_facts.plan_facts(plan_facts.PlanInputs(
         comparison=comparison, target=target, target_basis=target_basis, pipeline_need=need,
         pipeline_to_create=to_create, gaps=gaps, costs=costs, inventory=inventory, quotas=quota_table,
-        payouts=payouts, commission_reason="" if payouts is not None else (missing_comp or PAYOUTS_NEED_HISTORY)),
+        payouts=payouts, commission_reason="" if payouts is not None else (
+            "the reps table lacks what the payout simulation needs: step 4 says what to add" if missing_comp else
+            "no rep with a quota was employed for whole finished quarters")),
         params)
     candidates = align_plan.action_candidates(
         step.read_optional("quality_checks"), coaching, hiring_plan, recommendation, review.tools,
