@@ -112,6 +112,7 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
         "out_dir": artifacts.ARTIFACT_FOLDER,
     }
     results: list[StepResult] = []
+    steps = [notebook.stem for notebook in notebooks]
     started = time.perf_counter()
     kernels = _NextKernel(build)
     renders = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")  # pages render while the next step runs
@@ -133,13 +134,13 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
             error = _execute(notebook, build / "notebooks" / notebook.name, parameters, build, kernel)
             seconds = time.perf_counter() - began
             if error is None:
-                rendered.append(renders.submit(_render, build, step, failed=False))
+                rendered.append(renders.submit(_render, build, step, False, params, steps))
                 page, analyst = page_names(step)
             else:
                 kernels.discard()
                 for job in rendered:
                     job.result()
-                page, analyst = _render(build, step, failed=True)
+                page, analyst = _render(build, step, True, params, steps)
                 evidence = report_folder.keep_failed(build, final)
                 raise StepError(
                     f"step {step} failed after {seconds:.1f} s:\n{error}\n"
@@ -299,12 +300,14 @@ def page_names(step: str) -> tuple[str, str]:
     return f"{step}.html", f"analyst/{step}.html"
 
 
-def _render(build: Path, step: str, failed: bool) -> tuple[str, str]:
+def _render(build: Path, step: str, failed: bool, params, steps: list[str]) -> tuple[str, str]:
     executed = build / "notebooks" / f"{step}.ipynb"
     page, analyst = page_names(step)
     title = pages.step_title(step)
-    pages.render_page(executed, build / page, executive=True, title=title, failed=failed)
-    pages.render_page(executed, build / analyst, executive=False, title=f"{title} (with code)", failed=failed)
+    pages.render_page(executed, build / page, executive=True, title=title, failed=failed,
+                      nav=pages.navigation(params.company, params.quarter, steps, step))
+    pages.render_page(executed, build / analyst, executive=False, title=f"{title} (with code)", failed=failed,
+                      nav=pages.navigation(params.company, params.quarter, steps, step, analyst=True))
     return page, analyst
 
 
@@ -397,6 +400,7 @@ def _index_context(build: Path, params, results: list[StepResult], paths: Projec
         "company": params.company, "quarter": params.quarter, "currency": params.currency,
         "quarter_start": f"{params.quarter_start:%d %b %Y}", "quarter_end": f"{params.quarter_end:%d %b %Y}",
         "data_end": f"{params.data_end:%d %b %Y}", "steps": steps,
+        "nav": pages.navigation(params.company, params.quarter, [r.step for r in results], None),
         "code_version": code_version(paths.root),
     }
 
