@@ -30,7 +30,7 @@ from salesops import fiscal_calendar
 from salesops.data import artifacts, catalog
 from salesops.errors import DataError, StepError
 from salesops.paths import ProjectPaths, project_paths
-from salesops.report import pages
+from salesops.report import board_pack, pages
 from salesops.runner import report_folder
 from salesops.runner.requirements import ensure_data_can_run
 from salesops.plan_params import load_params
@@ -116,6 +116,7 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
     started = time.perf_counter()
     kernels = _NextKernel(build)
     renders = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")  # pages render while the next step runs
+    printer = board_pack.BoardPackPrinter()  # and are printed for the board pack there too
     rendered = []
     try:
         kernels.warm(notebooks[0])  # the first kernel starts while the data is checked
@@ -134,7 +135,7 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
             error = _execute(notebook, build / "notebooks" / notebook.name, parameters, build, kernel)
             seconds = time.perf_counter() - began
             if error is None:
-                rendered.append(renders.submit(_render, build, step, False, params, steps))
+                rendered.append(renders.submit(_render, build, step, False, params, steps, printer))
                 page, analyst = page_names(step)
             else:
                 kernels.discard()
@@ -154,9 +155,15 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
     finally:
         kernels.discard()
         renders.shutdown(wait=True)
+        if printer.problem or len(results) < len(notebooks):
+            printer.close()
     (build / "kernel.log").unlink(missing_ok=True)  # the kernels' own log lines: kept only as a failure's evidence
     _write_manifest(build, params, params_path, data_dir, results, paths)
-    pages.write_index(build / "index.html", _index_context(build, params, results, paths))
+    context = _index_context(build, params, results, paths)
+    pages.write_index(build / pages.INDEX_PAGE, {**context, "board_pack": board_pack.BOARD_PACK})
+    pack = _board_pack(build, printer, results, f"{params.company} · sales operations plan {params.quarter}", log)
+    if pack.path is None:
+        pages.write_index(build / pages.INDEX_PAGE, {**context, "board_pack_reason": pack.reason})
     total = time.perf_counter() - started
     _write_timings(build, results, total)
     report_folder.publish(build, final)
@@ -300,7 +307,22 @@ def page_names(step: str) -> tuple[str, str]:
     return f"{step}.html", f"analyst/{step}.html"
 
 
-def _render(build: Path, step: str, failed: bool, params, steps: list[str]) -> tuple[str, str]:
+def _board_pack(build: Path, printer: board_pack.BoardPackPrinter, results: list[StepResult], title: str,
+                log: Callable[[str], None]) -> board_pack.BoardPack:
+    """Print the index and bind it with the step pages printed during the run; never fails the run."""
+    began = time.perf_counter()
+    printer.add(build / pages.INDEX_PAGE)
+    pack = printer.bind([("Summary", pages.INDEX_PAGE)] + [(pages.step_title(r.step), r.page) for r in results],
+                        build / board_pack.BOARD_PACK, title)
+    if pack.path is None:
+        log(f"The board pack was not made: {pack.reason}.")
+    else:
+        log(f"Board pack: {pack.pages} pages, bound in {time.perf_counter() - began:.1f} s.")
+    return pack
+
+
+def _render(build: Path, step: str, failed: bool, params, steps: list[str],
+            printer: board_pack.BoardPackPrinter | None = None) -> tuple[str, str]:
     executed = build / "notebooks" / f"{step}.ipynb"
     page, analyst = page_names(step)
     title = pages.step_title(step)
@@ -308,6 +330,8 @@ def _render(build: Path, step: str, failed: bool, params, steps: list[str]) -> t
                       nav=pages.navigation(params.company, params.quarter, steps, step))
     pages.render_page(executed, build / analyst, executive=False, title=f"{title} (with code)", failed=failed,
                       nav=pages.navigation(params.company, params.quarter, steps, step, analyst=True))
+    if printer is not None:
+        printer.add(build / page)
     return page, analyst
 
 
