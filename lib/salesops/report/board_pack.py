@@ -13,6 +13,7 @@ the end (about 1.5 s a page on two cores).
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -23,22 +24,39 @@ from pathlib import Path
 BOARD_PACK = "board-pack.pdf"
 #: Browser commands tried in turn (Debian's package installs ``chromium``).
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-#: Headless Chromium that prints a local file and talks to nobody: no sync, updates, background or QUIC traffic.
+#: Headless Chromium that talks to nobody: no sync, updates, background or QUIC traffic.
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-extensions", "--no-pdf-header-footer")
+                  "--disable-extensions")
 #: Seconds one page may take to print before it counts as failed.
 PRINT_TIMEOUT_SECONDS = 120
-NO_BROWSER = ("no Chromium browser was found on this machine (looked for: " + ", ".join(BROWSERS) + "); "
-              "install one (on Debian: apt-get install chromium) and run again to have it")
+def no_browser_reason() -> str:
+    """Why ``find_browser`` found none, and what to do."""
+    named = os.environ.get(BROWSER_VARIABLE, "").strip()
+    if named.lower() == "none":
+        return f"{BROWSER_VARIABLE} is set to none"
+    if named:
+        return f"{BROWSER_VARIABLE} names {named}, which is not a command or file here"
+    return ("no Chromium browser was found on this machine (looked for: " + ", ".join(BROWSERS) + "); "
+            "install one (on Debian: apt-get install chromium) and run again to have it")
 
 
 class PrintError(RuntimeError):
     """A page could not be printed to PDF."""
 
 
+#: Environment variable naming the browser to print with (a command or a path), or ``none`` to make no pack.
+BROWSER_VARIABLE = "SALESOPS_BROWSER"
+
+
 def find_browser() -> str | None:
-    """The path of the first of ``BROWSERS`` on the PATH, or None."""
+    """The browser named by ``$SALESOPS_BROWSER`` (None when it says ``none``), else the first of ``BROWSERS``
+    on the PATH, or None."""
+    named = os.environ.get(BROWSER_VARIABLE, "").strip()
+    if named.lower() == "none":
+        return None
+    if named:
+        return shutil.which(named)
     return next((path for path in map(shutil.which, BROWSERS) if path), None)
 
 
@@ -46,7 +64,8 @@ def print_to_pdf(browser: str, page: Path, pdf: Path, timeout: float = PRINT_TIM
     """Print the HTML file ``page`` to ``pdf`` with headless ``browser``, in a profile of its own that is
     removed afterwards. Raises PrintError when the browser fails, hangs or writes nothing."""
     with tempfile.TemporaryDirectory(prefix="salesops-browser-") as profile:
-        command = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={pdf}",
+        command = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--no-pdf-header-footer",
+                   f"--print-to-pdf={pdf}",
                    Path(page).resolve().as_uri()]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
@@ -101,7 +120,7 @@ class BoardPackPrinter:
 
     def __init__(self, browser: str | None = None):
         self.browser = browser if browser is not None else find_browser()
-        self.problem = "" if self.browser else NO_BROWSER
+        self.problem = "" if self.browser else no_browser_reason()
         self._folder = Path(tempfile.mkdtemp(prefix="salesops-board-pack-"))
         self._printed: dict[str, Path] = {}
 
