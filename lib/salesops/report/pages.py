@@ -13,6 +13,7 @@ import nbformat
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from nbconvert import HTMLExporter
 
+from salesops.report.labels import plain_text
 from salesops.report.present import printable
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -112,7 +113,7 @@ def write_index(path: Path, context: dict) -> Path:
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=select_autoescape(["html", "j2"]),
-        finalize=printable,
+        finalize=lambda value: printable(plain_text(value)),  # params keys and model names in plain words
         keep_trailing_newline=True,
     )
     page = env.get_template("index.html.j2").render(**context)
