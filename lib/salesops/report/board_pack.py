@@ -92,10 +92,10 @@ def bind(pdfs: list[tuple[str, Path]], out: Path, title: str = "") -> int:
     from pypdf import PdfWriter
 
     writer = PdfWriter()
-    for title, pdf in pdfs:
+    for heading, pdf in pdfs:
         start = len(writer.pages)
         writer.append(str(pdf))
-        writer.add_outline_item(title, start)
+        writer.add_outline_item(title=heading, page_number=start)
     writer.add_metadata({"/Title": title or out.stem, "/Producer": "salesops"})
     with out.open("wb") as file:
         writer.write(file)
