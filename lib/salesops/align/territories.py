@@ -79,7 +79,7 @@ class TerritorySettings(Settings):
     workbook_max_rows: Count("rows", 100, 1_000_000, example=5000) = Field(
         5000,
         description="The account-by-account assignment goes into plan.xlsx while it has at most this many rows; "
-                    "above, into a workbook of its own beside it (plan-territories.xlsx), so that plan.xlsx stays "
+                    "above, into a workbook of its own beside it (plan-account-assignments.xlsx), so that plan.xlsx stays "
                     "one to read and print.",
     )
 

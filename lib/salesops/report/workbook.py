@@ -336,7 +336,7 @@ def build_workbook(sheets: Sequence[Sheet], currency: str, cover: Mapping[str, s
 
 
 def apart_file(path: Path, sheet: Sheet) -> Path:
-    """The workbook of its own that a sheet too long for ``path`` goes to: ``plan.xlsx`` → ``plan-territories.xlsx``."""
+    """The workbook of its own that a sheet too long for ``path`` goes to: ``plan.xlsx`` → ``plan-account-assignments.xlsx``."""
     slug = re.sub(r"[^a-z0-9]+", "-", str(sheet.name).lower()).strip("-") or "sheet"
     return path.with_name(f"{path.stem}-{slug}{path.suffix}")
 
