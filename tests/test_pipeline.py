@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -176,24 +175,6 @@ def test_cli_reports_bad_quarter_and_exits_non_zero():
                             cwd=ROOT)
     assert result.returncode == 1
     assert "is not a quarter label: write YYYYQn, e.g. 2027Q1" in result.stderr
-
-
-@pytest.fixture(scope="module")
-def sample_project(tmp_path_factory):
-    """A copy of the project (notebooks and params; 2027Q1 planned on the sample company at scale 0.2) and one
-    run of it by the command line, shared by the command-line test and the by-hand test."""
-    root = tmp_path_factory.mktemp("sample") / "project"
-    shutil.copytree(ROOT / "notebooks", root / "notebooks")
-    shutil.copytree(ROOT / "params", root / "params")
-    (root / "pyproject.toml").write_text("", encoding="utf-8")
-    params = root / "params" / f"{QUARTER}.yaml"
-    params.write_text("sample:\n  scale: 0.2\n", encoding="utf-8")
-    out = root / "reports" / QUARTER  # where a notebook run by hand with its default parameters writes too
-    result = subprocess.run(
-        [sys.executable, "-m", "salesops", "run", QUARTER, "--params", str(params), "--out", str(out)],
-        capture_output=True, text=True, cwd=ROOT, env={**os.environ, "SALESOPS_ROOT": str(root)},
-    )
-    return {"root": root, "out": out, "result": result}
 
 
 def test_cli_runs_the_sample_company_end_to_end(sample_project):

@@ -395,3 +395,29 @@ def test_absent_optional_columns_are_left_out(tmp_path, plan_frames):
     assert row_values(sheet, 3) == ["Rep", "Segment", "Region", "Ramped share", "Quota"]
     assert sheet["E4"].number_format == '"€"#,##0'
     assert sheet["A2"].value == "Quotas add up to €250,000 over 2 reps."
+
+
+def test_every_sheet_prints_one_page_wide_with_its_header_repeated(tmp_path):
+    narrow = Sheet("Narrow", pd.DataFrame({"rep": ["A"], "quota": [1.0]}), "Narrow")
+    wide = Sheet("Wide", pd.DataFrame({f"column_{i}": ["x" * 20] for i in range(8)}), "Wide", notes=("a note",))
+    book = reopen(write_workbook(tmp_path / "plan.xlsx", [narrow, wide], "USD", {}))
+    for name in ("About", "Narrow", "Wide"):
+        sheet = book[name]
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+        assert sheet.page_setup.fitToHeight == 0 and str(sheet.page_setup.paperSize) == sheet.PAPERSIZE_A4  # "9"
+    assert book["Narrow"].page_setup.orientation == "portrait" and book["Wide"].page_setup.orientation == "landscape"
+    assert book["Narrow"].print_title_rows == "$2:$2" and book["Wide"].print_title_rows == "$3:$3"  # below the notes
+
+
+def test_a_sheet_longer_than_the_limit_goes_to_a_workbook_of_its_own(tmp_path):
+    accounts = Sheet("Territories", pd.DataFrame({"account_id": [f"A{i}" for i in range(5)], "ds": pd.to_datetime(
+        ["2027-01-01"] * 5)}), "Accounts and owners")
+    short = Sheet("Quotas", pd.DataFrame({"rep": ["A"]}), "Quotas")
+    path = write_workbook(tmp_path / "plan.xlsx", [short, accounts], "USD", {}, max_rows=4)
+    book, apart = reopen(path), reopen(tmp_path / "plan-territories.xlsx")
+    assert book["Territories"]["A2"].value == ("5 rows, more than the 4 a sheet here holds: they are in "
+                                               "plan-territories.xlsx, beside this workbook.")
+    assert book["Territories"].max_row == 2 and book["Quotas"]["A3"].value == "A"
+    assert [c.value for c in apart["Territories"][2]] == ["Account id", "Month"] and apart["Territories"].max_row == 7
+    write_workbook(tmp_path / "small.xlsx", [short, accounts], "USD", {}, max_rows=5)
+    assert reopen(tmp_path / "small.xlsx")["Territories"].max_row == 7 and not (tmp_path / "small-territories.xlsx").exists()

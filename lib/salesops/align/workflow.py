@@ -192,7 +192,8 @@ def write(step: Step, result: AlignResult) -> None:
                                                       result.hiring_plan, result.comp_plan, result.payouts,
                                                       result.action_list, currency, result.facts, result.bridge),
                             currency, {"Company": params.company, "Quarter": params.quarter,
-                                       "Data up to": f"{params.data_end:%Y-%m-%d}", "Currency": currency})
+                                       "Data up to": f"{params.data_end:%Y-%m-%d}", "Currency": currency},
+                            max_rows=params.territories.workbook_max_rows)
     step.write_summary(result.metrics, result.warnings + result.findings)
 
 

@@ -117,9 +117,9 @@ def demand_findings(comparison: pd.DataFrame, target: float, backtest: pd.DataFr
     if len(total) and pd.notna(total.iloc[0]["mase"]) and pd.notna(total.iloc[0]["smape"]):
         row = total.iloc[0]
         sentences.append(
-            f"The company-level forecast uses {row['model']}; in backtests it missed by {row['mase']:.2f}× the "
-            f"error of a same-month-last-year guess (MASE; below 1 is better) and "
-            f"{percent(row['smape'], 0)} on average (sMAPE).")
+            f"Tested on past quarters, the company-level forecast ({row['model']}) erred by {row['mase']:.2f}× "
+            f"as much as repeating last year's same month would have (below 1: better than that), "
+            f"{percent(row['smape'], 0)} of bookings on average.")
     elif len(total):
         sentences.append(f"The company-level forecast uses {total.iloc[0]['model']}; the history is too short to "
                          "backtest it, so its accuracy is not measured.")

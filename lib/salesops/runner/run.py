@@ -32,7 +32,7 @@ from salesops.data import artifacts, catalog
 from salesops.errors import DataError, StepError
 from salesops.formats import money
 from salesops.paths import ProjectPaths, project_paths
-from salesops.report import pages
+from salesops.report import board_pack, pages
 from salesops.runner import report_folder
 from salesops.runner.requirements import ensure_data_can_run
 from salesops.plan_params import load_params
@@ -114,9 +114,11 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
         "out_dir": artifacts.ARTIFACT_FOLDER,
     }
     results: list[StepResult] = []
+    steps = [notebook.stem for notebook in notebooks]
     started = time.perf_counter()
     kernels = _NextKernel(build)
     renders = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")  # pages render while the next step runs
+    printer = board_pack.BoardPackPrinter()  # and are printed for the board pack there too
     rendered = []
     try:
         kernels.warm(notebooks[0])  # the first kernel starts while the data is checked
@@ -135,13 +137,13 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
             error = _execute(notebook, build / "notebooks" / notebook.name, parameters, build, kernel)
             seconds = time.perf_counter() - began
             if error is None:
-                rendered.append(renders.submit(_render, build, step, failed=False))
+                rendered.append(renders.submit(_render, build, step, False, params, steps, printer))
                 page, analyst = page_names(step)
             else:
                 kernels.discard()
                 for job in rendered:
                     job.result()
-                page, analyst = _render(build, step, failed=True)
+                page, analyst = _render(build, step, True, params, steps)
                 evidence = report_folder.keep_failed(build, final)
                 raise StepError(
                     f"step {step} failed after {seconds:.1f} s:\n{error}\n"
@@ -155,9 +157,15 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
     finally:
         kernels.discard()
         renders.shutdown(wait=True)
+        if printer.problem or len(results) < len(notebooks):
+            printer.close()
     (build / "kernel.log").unlink(missing_ok=True)  # the kernels' own log lines: kept only as a failure's evidence
     _write_manifest(build, params, params_path, data_dir, results, paths)
-    pages.write_index(build / "index.html", _index_context(build, params, results, paths))
+    context = _index_context(build, params, results, paths)
+    pages.write_index(build / pages.INDEX_PAGE, {**context, "board_pack": board_pack.BOARD_PACK})
+    pack = _board_pack(build, printer, results, f"{params.company} · sales operations plan {params.quarter}", log)
+    if pack.path is None:
+        pages.write_index(build / pages.INDEX_PAGE, {**context, "board_pack_reason": pack.reason})
     total = time.perf_counter() - started
     _write_timings(build, results, total)
     report_folder.publish(build, final)
@@ -301,12 +309,31 @@ def page_names(step: str) -> tuple[str, str]:
     return f"{step}.html", f"analyst/{step}.html"
 
 
-def _render(build: Path, step: str, failed: bool) -> tuple[str, str]:
+def _board_pack(build: Path, printer: board_pack.BoardPackPrinter, results: list[StepResult], title: str,
+                log: Callable[[str], None]) -> board_pack.BoardPack:
+    """Print the index and bind it with the step pages printed during the run; never fails the run."""
+    began = time.perf_counter()
+    printer.add(build / pages.INDEX_PAGE)
+    pack = printer.bind([("Summary", pages.INDEX_PAGE)] + [(pages.step_title(r.step), r.page) for r in results],
+                        build / board_pack.BOARD_PACK, title)
+    if pack.path is None:
+        log(f"The board pack was not made: {pack.reason}.")
+    else:
+        log(f"Board pack: {pack.pages} pages, bound in {time.perf_counter() - began:.1f} s.")
+    return pack
+
+
+def _render(build: Path, step: str, failed: bool, params, steps: list[str],
+            printer: board_pack.BoardPackPrinter | None = None) -> tuple[str, str]:
     executed = build / "notebooks" / f"{step}.ipynb"
     page, analyst = page_names(step)
     title = pages.step_title(step)
-    pages.render_page(executed, build / page, executive=True, title=title, failed=failed)
-    pages.render_page(executed, build / analyst, executive=False, title=f"{title} (with code)", failed=failed)
+    pages.render_page(executed, build / page, executive=True, title=title, failed=failed,
+                      nav=pages.navigation(params.company, params.quarter, steps, step))
+    pages.render_page(executed, build / analyst, executive=False, title=f"{title} (with code)", failed=failed,
+                      nav=pages.navigation(params.company, params.quarter, steps, step, analyst=True))
+    if printer is not None:
+        printer.add(build / page)
     return page, analyst
 
 
@@ -406,6 +433,7 @@ def _index_context(build: Path, params, results: list[StepResult], paths: Projec
         "company": params.company, "quarter": params.quarter, "currency": params.currency,
         "quarter_start": f"{params.quarter_start:%d %b %Y}", "quarter_end": f"{params.quarter_end:%d %b %Y}",
         "data_end": f"{params.data_end:%d %b %Y}", "steps": steps,
+        "nav": pages.navigation(params.company, params.quarter, [r.step for r in results], None),
         "code_version": code_version(paths.root),
     }
 
