@@ -203,3 +203,21 @@ def test_a_plan_whose_hires_cannot_be_costed_says_so_instead_of_a_dash():
     assert align_overview.cost_sentence(plan_facts.fact_values(plan_facts.plan_facts(inputs, PARAMS)), "2027Q1") == (
         "The plan costs $450: $300 payroll over the horizon, $40 contractors over the horizon, $20 hardware in 2027Q1, "
         "$90 commission in 2027Q1.")
+
+
+def test_step_2_says_how_much_coverage_the_target_needs_and_what_to_create():
+    from salesops.demand import overview as demand_overview
+
+    yields = pipeline_gap.creation_yield(opportunities(), "2026-12-31", quarters=1)
+    need = pipeline_gap.pipeline_need(pipeline_total(1_000.0), 1_000.0, 800.0, 0.25)
+    to_create = pipeline_gap.pipeline_to_create(yields, 200.0, "2027-01-01", 0.25)
+    covers, create = demand_overview.pipeline_sentences(need, to_create, PARAMS)
+    assert covers == ("The open pipeline expected to close in 2027Q1 covers the target 1.05×; at the stage close rates "
+                      "and slippage measured over the last 12 months it needs 2.17× (measured, not a rule of thumb), "
+                      "$1k of open pipeline short.")
+    assert create == ("To add the $200 (the blended forecast's gap to the target), create about 1 new opportunity a "
+                      "month from January to March 2027 (1 in a usual month; about 4 new leads a month): at the "
+                      "measured win rate, deal size and cycle, those of January alone bring it within the quarter.")
+    enough = pipeline_gap.pipeline_need(pipeline_total(3_000.0), 1_000.0, 800.0)
+    assert demand_overview.pipeline_sentences(enough, to_create.iloc[0:0], PARAMS)[0].endswith(
+        "it needs 2.17× (measured, not a rule of thumb): the pipeline is enough.")

@@ -207,12 +207,12 @@ def pipeline_sentences(need: pd.DataFrame, to_create: pd.DataFrame, params: Para
     first, last = to_create["ds"].min(), to_create["ds"].max()
     per_month = int(to_create["opportunities"].iloc[0])
     leads = to_create["leads"].iloc[0]
-    lead_text = (f" (about {number(leads)} new leads a month at the measured "
-                 f"{percent(row['lead_conversion'], 0)} lead-to-opportunity conversion)" if pd.notna(leads) else "")
+    lead_text = f"; about {number(leads)} new leads a month" if pd.notna(leads) else ""
+    share = to_create["expected_bookings"].iloc[0] / row["bookings_to_add"]
+    first_month = (f"those of {first:%B} alone bring it" if share >= 1 else
+                   f"those of {first:%B} bring {percent(share, 0)} of it")
     return [covers,
             f"To add the {money(row['bookings_to_add'], currency, compact=True)} ({row['basis']}), create about "
-            f"{number(per_month)} new opportunities a month from {first:%B} to {last:%B %Y}, on top of the "
-            f"{number(to_create['usual_opportunities'].iloc[0])} created in a usual month{lead_text}: at the win "
-            f"rate, deal size and sales cycle of the opportunities created in the last complete quarters, those "
-            f"created in {first:%B} bring {percent(to_create['expected_bookings'].iloc[0] / row['bookings_to_add'], 0)}"
-            f" of it within the quarter and those of {last:%B} little (they feed the next quarter)."]
+            f"{number(per_month)} new opportunit{'y' if per_month == 1 else 'ies'} a month from {first:%B} to "
+            f"{last:%B %Y} ({number(to_create['usual_opportunities'].iloc[0])} in a usual month{lead_text}): at the "
+            f"measured win rate, deal size and cycle, {first_month} within the quarter."]
