@@ -9,6 +9,8 @@ report the one before it left.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import shutil
 from pathlib import Path
@@ -19,7 +21,7 @@ import yaml
 
 import in_process
 from salesops.data import artifacts
-from salesops.runner import reuse, run
+from salesops.runner import cli, reuse, run
 from salesops.runner.run import run_quarter
 
 from builders import tiny_export, write_export
@@ -95,6 +97,12 @@ def runs(tmp_path_factory):
 
         go("first")
         go("unchanged")
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            code = cli.main(["run", QUARTER, "--params", str(params), "--data", str(export), "--out", str(out),
+                             "--json"])
+        found["json"] = {"code": code, "printed": printed.getvalue(), "executed": list(executed),
+                         "summary": pd.read_parquet(out / "data" / "summary_04_align.parquet")}
         by_hand = artifacts.artifact_path(artifacts.artifact_folder(out), "capacity_gaps")
         pd.read_parquet(by_hand).head(0).to_parquet(by_hand)  # as a notebook run by hand would overwrite it
         go("artifact changed by hand")
@@ -120,6 +128,18 @@ def test_an_unchanged_rerun_executes_no_step_and_writes_the_same_bytes(runs):
     assert [name for name in first if first[name] != again[name]] == ["timings.json"]
     assert all("reused from the previous report" in line for line in runs["unchanged"]["log"][:4])
     assert runs["unchanged"]["log"][-1].endswith("0 step(s) run, reused 01_collect, 02_demand, 03_supply, 04_align.")
+
+
+def test_json_says_in_one_line_which_steps_ran_and_which_were_reused(runs):
+    assert runs["json"]["code"] == cli.EXIT_OK and runs["json"]["executed"] == []
+    assert len(runs["json"]["printed"].splitlines()) == 1
+    summary = json.loads(runs["json"]["printed"])
+    assert summary["status"] == "done" and summary["exit_code"] == 0 and summary["quarter"] == QUARTER
+    assert summary["out"] == str(runs["out"]) and summary["report"] == str(runs["out"] / "index.html")
+    assert summary["steps_run"] == [] and summary["steps_reused"] == ALL
+    cards = runs["json"]["summary"].query("kind == 'metric'")
+    assert summary["headline"] == {label: value for label, value in zip(cards["label"], cards["value"])}
+    assert summary["headline"]  # step 4's cards: forecast, target, ...
 
 
 def test_an_artifact_changed_by_hand_reruns_its_step_only(runs):

@@ -39,6 +39,10 @@ class RerunError(StepError):
     """``--only`` cannot run its step alone: an earlier step's artifacts are missing or out of date."""
 
 
+class StepChoiceError(StepError):
+    """``--from`` or ``--only`` names no step, or they are combined: the command line is wrong."""
+
+
 @dataclass(frozen=True)
 class Selection:
     """What the command line asks of the run: ``mode`` is ``auto`` (reuse what is unchanged), ``from``, ``only``
@@ -65,7 +69,7 @@ def selection(steps: list[str], from_step: str | None = None, only: str | None =
     step name checked against ``steps`` (``align``, ``4``, ``04`` and ``04_align`` all name step 4)."""
     given = [flag for flag, value in (("--from", from_step), ("--only", only), ("--force", force)) if value]
     if len(given) > 1:
-        raise StepError(f"{' and '.join(given)} cannot be combined: give one of them")
+        raise StepChoiceError(f"{' and '.join(given)} cannot be combined: give one of them")
     if force:
         return Selection("force")
     if from_step:
@@ -84,7 +88,7 @@ def step_name(text: str, steps: list[str]) -> str:
         if wanted in (step, name) or (wanted.isdigit() and int(wanted) == int(number)):
             return step
     names = ", ".join(f"{s} ({s.partition('_')[2]})" for s in steps)
-    raise StepError(f"no step named {text!r}: the steps are {names}")
+    raise StepChoiceError(f"no step named {text!r}: the steps are {names}")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ and code, except ``timings.json``.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -424,6 +425,20 @@ def _write_timings(build: Path, results: list[StepResult], total_seconds: float)
         "steps": {r.step: round(r.seconds, 2) for r in results if not r.reused},
         "reused": [r.step for r in results if r.reused],
     }, build / TIMINGS_FILE)
+
+
+def run_outcome(report: Path) -> dict:
+    """What a finished run did, from its report folder: the steps it ran and those it took from the previous report
+    (``timings.json``), and the headline figures of the executive summary (label -> value, the cards of step 4's
+    summary; empty when step 4 is not in the report)."""
+    timings = json.loads((Path(report) / TIMINGS_FILE).read_text(encoding="utf-8"))
+    summary = artifacts.read_optional_artifact(artifacts.artifact_folder(report), catalog.summary_artifact(SUMMARY_STEP))
+    headline = {}
+    if summary is not None:
+        cards = summary[summary["kind"] == "metric"]
+        headline = {str(c.label): (None if pd.isna(c.value) else float(c.value)) for c in cards.itertuples()}
+    return {"steps_run": list(timings.get("steps", {})), "steps_reused": list(timings.get("reused", [])),
+            "headline": headline}
 
 
 def _index_context(build: Path, params, results: list[StepResult], paths: ProjectPaths) -> dict:
