@@ -164,7 +164,7 @@ def test_only_with_a_stale_upstream_step_stops_before_anything_runs(runs):
 
 def test_from_a_step_runs_it_and_the_later_ones(runs):
     assert runs["from step 4"]["executed"] == ["04_align"]
-    assert "asked for (--from 04_align)" in runs["from step 4"]["log"][3]
+    assert "asked for by --from 04_align" in runs["from step 4"]["log"][3]
 
 
 def test_only_runs_one_step_and_keeps_later_steps_that_are_still_up_to_date(runs):

@@ -60,7 +60,8 @@ class Selection:
         return self.mode == "only" and step == self.step
 
     def describe(self) -> str:
-        return {"auto": "", "force": " (--force)"}.get(self.mode, f" (--{self.mode} {self.step})")
+        """The command-line option this is (``--from 04_align``), or "" for none."""
+        return {"auto": "", "force": "--force"}.get(self.mode, f"--{self.mode} {self.step}")
 
 
 def selection(steps: list[str], from_step: str | None = None, only: str | None = None,

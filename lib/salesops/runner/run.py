@@ -129,6 +129,8 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
     renders = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")  # pages render while the next step runs
     rendered = []
     try:
+        if chosen.step is not None:  # the step asked for runs: its kernel starts while earlier steps are taken
+            kernels.warm(next(n for n in notebooks if n.stem == chosen.step))
         for number, notebook in enumerate(notebooks, start=1):
             step = notebook.stem
             began = time.perf_counter()
@@ -152,7 +154,7 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
                 log(f"[{number}/{len(notebooks)}] {pages.step_title(step)}: left out of the report, out of date "
                     f"after --only {chosen.step} ({stale}); run --from {step} to bring it back")
                 continue
-            why = "asked for" + chosen.describe() if forced else stale
+            why = f"asked for by {chosen.describe()}" if forced else stale
             if not any(not r.reused for r in results):
                 ensure_kernel()  # the first step to run: the kernel papermill uses must run this Python
             if step in fingerprint.READS_INPUTS:
