@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import shlex
 
 import pytest
+import yaml
 
 from salesops.runner import cli, report_folder
 
-from builders import tiny_export, write_export
+from builders import ROOT, tiny_export, write_export
 
 
 @pytest.mark.parametrize("start_month, today, expected", [
@@ -48,3 +51,18 @@ def test_a_wrong_command_line_exits_2():
     with pytest.raises(SystemExit) as exit_:
         cli.main(["run"])
     assert exit_.value.code == cli.EXIT_USAGE
+
+
+def test_the_scheduled_commands_of_docs_automation_are_valid_command_lines():
+    text = (ROOT / "docs" / "automation.md").read_text(encoding="utf-8")
+    cron = re.search(r"```cron\n(?:#.*\n)*(.+)\n```", text).group(1)
+    workflow = yaml.safe_load(re.search(r"```yaml\n(.+?)```", text, re.S).group(1))
+    commands = [cron.split(None, 5)[5]] + [step["run"] for step in workflow["steps"]]
+    runs = [words[words.index(".venv/bin/salesops") + 1:] for command in commands
+            for words in [shlex.split(command.replace("|", " | "), comments=True)] if ".venv/bin/salesops" in words]
+    assert len(runs) == 2
+    for words in runs:
+        args = cli._parser().parse_args(words[:next((i for i, w in enumerate(words) if w in ("|", ">>", "||")),
+                                                    len(words))])
+        assert args.command == "run" and args.quarter == cli.NEXT and args.json
+    assert workflow["schedule"] == " ".join(cron.split()[:5])  # the same schedule in both

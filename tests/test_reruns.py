@@ -21,10 +21,11 @@ import yaml
 
 import in_process
 from salesops.data import artifacts
-from salesops.runner import cli, reuse, run
+from salesops.plan_params import load_params
+from salesops.runner import cli, reuse, run, step
 from salesops.runner.run import run_quarter
 
-from builders import tiny_export, write_export
+from builders import ROOT, tiny_export, write_export
 from in_process import FAST_PARAMS
 
 QUARTER = "2027Q1"
@@ -187,3 +188,22 @@ def test_the_manifest_records_what_each_step_depends_on_and_wrote(runs):
     assert "plan.xlsx" in steps["04_align"]["files"] and "notebooks/04_align.ipynb" in steps["04_align"]["files"]
     assert steps["04_align"]["files"]["data/quotas.parquet"] == manifest["artifacts"]["quotas.parquet"]
     assert manifest["run"]["params"].endswith("params-demand.yaml") and manifest["run"]["data"].endswith("export")
+
+
+def test_the_last_runs_params_and_data_are_found_for_a_notebook_opened_by_hand(runs, tmp_path):
+    params_path, data_dir = step.last_run_options(runs["out"], ROOT)
+    assert params_path.endswith("params-demand.yaml") and data_dir.endswith("export")
+    assert step.last_run_options(tmp_path / "no report", ROOT) == ("", "")
+
+
+def test_a_notebook_opened_with_its_defaults_uses_the_last_runs_params(tmp_path, monkeypatch):
+    root = tmp_path / "project"
+    shutil.copytree(ROOT / "params", root / "params")
+    (root / "params" / "by-hand.yaml").write_text("company: Given On The Command Line\n", encoding="utf-8")
+    report = root / "reports" / QUARTER
+    report.mkdir(parents=True)
+    (report / "manifest.json").write_text(json.dumps({"run": {"params": "params/by-hand.yaml", "data": None}}))
+    monkeypatch.setenv("SALESOPS_ROOT", str(root))
+    assert step.start("04_align", QUARTER).params.company == "Given On The Command Line"
+    (root / "params" / "by-hand.yaml").unlink()  # gone since: the quarter's own params file
+    assert step.start("04_align", QUARTER).params.company == load_params(QUARTER, None, root).company
