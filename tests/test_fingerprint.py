@@ -151,6 +151,22 @@ def test_why_a_step_reruns(tmp_path, params):
         "data/demand_comparison.parquet is missing from the previous report")
 
 
+def test_the_first_step_sure_to_run_is_known_before_any_step_is_taken(tmp_path, params):
+    drafts = [make_fingerprint(step, "code", params, {"files": {}} if step == "01_collect" else None, {}, None)
+              for step in STEPS]
+    folder = tmp_path / "old"
+    folder.mkdir()
+    records = [{"step": d.step, "depends_on": {**d.record(), "parts": {**d.parts, "upstream": "old"}}} for d in drafts]
+    (folder / "manifest.json").write_text(json.dumps({"params": params, "steps": records}))
+    previous = reuse.previous_report(folder)
+    assert reuse.first_to_run(drafts, previous) is None  # upstream parts differ, but are not known yet
+    after = changed(params, "quotas", "over_assignment", 0.3)
+    changed_drafts = [make_fingerprint(d.step, "code", after, {"files": {}} if d.step == "01_collect" else None, {},
+                                       None) for d in drafts]
+    assert reuse.first_to_run(changed_drafts, previous) == "04_align"
+    assert reuse.first_to_run(drafts, None) == "01_collect"
+
+
 def test_a_report_without_a_readable_manifest_is_no_previous_report(tmp_path):
     assert reuse.previous_report(tmp_path) is None
     (tmp_path / "manifest.json").write_text("{not json")

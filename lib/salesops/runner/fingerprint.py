@@ -72,6 +72,11 @@ class Fingerprint:
     def record(self) -> dict[str, Any]:
         return {"hash": self.digest, "parts": dict(self.parts)}
 
+    def with_upstream(self, produced: Mapping[str, str]) -> Fingerprint:
+        """The same fingerprint with its ``upstream`` part from ``produced`` (artifact name -> hash of the artifacts
+        written so far in the run), known only once the earlier steps ran or were taken."""
+        return Fingerprint(self.step, {**self.parts, "upstream": digest(upstream_artifacts(self.step, produced))})
+
 
 def digest(value: Any) -> str:
     """SHA-256 (64 hex digits) of ``value`` written as canonical JSON (sorted keys)."""

@@ -145,6 +145,19 @@ def why_stale(fingerprint: Fingerprint, previous: Previous | None, params: Mappi
     return None
 
 
+def first_to_run(drafts: list[Fingerprint], previous: Previous | None) -> str | None:
+    """The first step sure to run, known before any step is taken: the first of ``drafts`` (fingerprints in run
+    order, their upstream part not yet known) whose other parts differ from those the previous report records (or
+    that it has no record of); None when every step may still be reused."""
+    for draft in drafts:
+        record = previous.record(draft.step) if previous is not None else None
+        before = (record or {}).get("depends_on", {}).get("parts", {})
+        if record is None or any(before.get(part) != value for part, value in draft.parts.items()
+                                 if part != "upstream"):
+            return draft.step
+    return None
+
+
 def take(previous: Previous, step: str, build: Path) -> dict[str, str]:
     """Copy every file ``step`` wrote in the previous report into ``build``; return the artifacts among them (name
     -> SHA-256), as the later steps' fingerprints count them."""
@@ -176,10 +189,18 @@ def written_since(build: Path, before: Mapping[str, tuple[int, int]], ignore: se
 
 
 def snapshot(build: Path) -> dict[str, tuple[int, int]]:
-    """Each file of ``build`` (relative path) with its size and modification time."""
+    """Each file of ``build`` (relative path) with its size and modification time (a file removed while the folder
+    is read, a kernel's temporary file, is left out)."""
     build = Path(build)
-    return {p.relative_to(build).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
-            for p in build.rglob("*") if p.is_file()}
+    found = {}
+    for path in build.rglob("*"):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        if path.is_file():
+            found[path.relative_to(build).as_posix()] = (stat.st_size, stat.st_mtime_ns)
+    return found
 
 
 def is_page(relative: str) -> bool:

@@ -121,6 +121,7 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
     steps = [n.stem for n in notebooks]
     dumped = dump(params)
     library, package_versions = fingerprint.library_hash(), fingerprint.versions()
+    inputs = _inputs_part(params, paths, data_dir)
     results: list[StepResult] = []
     records: dict[str, dict] = {}
     produced: dict[str, str] = {}  # artifact name -> SHA-256, of every step taken or run so far
@@ -128,17 +129,21 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
     kernels = _NextKernel(build)
     renders = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")  # pages render while the next step runs
     rendered = []
+    drafts = {n.stem: fingerprint.fingerprint(
+        n.stem, fingerprint.code_part(library, n, package_versions), dumped, inputs, {},
+        fingerprint.earlier_reports(n.stem, artifacts.artifact_folder(build), quarter, params.fiscal_year_start_month))
+        for n in notebooks}
     try:
-        if chosen.step is not None:  # the step asked for runs: its kernel starts while earlier steps are taken
-            kernels.warm(next(n for n in notebooks if n.stem == chosen.step))
+        # the first step sure to run: its kernel starts and imports while the earlier steps are taken
+        first = chosen.step or (steps[0] if chosen.mode == "force" else
+                                reuse.first_to_run(list(drafts.values()), previous))
+        if first is not None:
+            ensure_kernel()  # the kernel papermill uses must run this Python
+            kernels.warm(notebooks[steps.index(first)])
         for number, notebook in enumerate(notebooks, start=1):
             step = notebook.stem
             began = time.perf_counter()
-            inputs = _inputs_part(params, paths, data_dir) if step in fingerprint.READS_INPUTS else None
-            depends = fingerprint.fingerprint(
-                step, fingerprint.code_part(library, notebook, package_versions), dumped, inputs, produced,
-                fingerprint.earlier_reports(step, artifacts.artifact_folder(build), quarter,
-                                            params.fiscal_year_start_month))
+            depends = drafts[step].with_upstream(produced)
             forced = chosen.forces(step, steps)
             stale = "" if forced else reuse.why_stale(depends, previous, dumped)
             if not forced and stale is None:
@@ -155,8 +160,8 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
                     f"after --only {chosen.step} ({stale}); run --from {step} to bring it back")
                 continue
             why = f"asked for by {chosen.describe()}" if forced else stale
-            if not any(not r.reused for r in results):
-                ensure_kernel()  # the first step to run: the kernel papermill uses must run this Python
+            if first is None and not any(not r.reused for r in results):
+                ensure_kernel()  # the first step to run, not known before: as above
             if step in fingerprint.READS_INPUTS:
                 kernels.warm(notebook)  # the kernel starts while the data is checked
                 ensure_data_can_run(params, paths.root, data_dir)  # what a plan needs, as salesops check says
@@ -201,7 +206,8 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
     for record in records.values():
         if isinstance(record["files"], list):  # a step that ran: its files' hashes, now that its pages are written
             record["files"] = {relative: artifacts.file_sha256(build / relative) for relative in sorted(record["files"])}
-    _write_manifest(build, params, params_path, data_dir, list(records.values()), paths, package_versions)
+    _write_manifest(build, params, params_path, data_dir, list(records.values()), paths, package_versions,
+                    inputs["files"])
     pages.write_index(build / "index.html", _index_context(build, params, results, paths))
     total = time.perf_counter() - started
     _write_timings(build, results, total)
@@ -269,8 +275,13 @@ class _NextKernel:
         self.pending = None  # (notebook, kernel manager, warm-up thread)
 
     def warm(self, notebook: Path) -> None:
+        """Start the kernel of ``notebook`` (nothing when it is started already; one started for another notebook
+        is shut down)."""
         import threading
 
+        if self.pending is not None and self.pending[0] == notebook:
+            return
+        self.discard()
         manager = _kernel_manager_class(self.build / "kernel.log")(kernel_name=KERNEL_NAME)
         code = notebook_imports(notebook)
 
@@ -389,21 +400,20 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def _write_manifest(build, params, params_path, data_dir, steps: list[dict], paths: ProjectPaths,
-                    package_versions: dict[str, str]) -> None:
+                    package_versions: dict[str, str], input_files: dict[str, str]) -> None:
     """What the report was made from: code, params, input files, packages; each step's pages, the hashes of what
     it depends on (``fingerprint``) and of every file it wrote; every artifact's hash; and the run's own ``--params``
     and ``--data`` (None when not given), which a notebook opened in JupyterLab uses as its defaults."""
     from salesops.data.inputs import data_folder
 
     folder = data_folder(params, paths.root, data_dir)
-    input_files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
     manifest = {
         "quarter": params.quarter,
         "code_version": code_version(paths.root),
         "params_files": [_relative(p, paths.root) for p in params_files(params.quarter, params_path, paths.root)],
         "params": dump(params),
         "inputs": {"folder": _relative(folder, paths.root),
-                   "files": {p.name: artifacts.file_sha256(p) for p in input_files}},
+                   "files": dict(input_files)},
         "packages": dict(package_versions),
         "run": {"params": _relative(params_path, paths.root) if params_path else None,
                 "data": _relative(data_dir, paths.root) if data_dir else None},
