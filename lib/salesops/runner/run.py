@@ -129,10 +129,7 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
     kernels = _NextKernel(build)
     renders = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")  # pages render while the next step runs
     rendered = []
-    drafts = {n.stem: fingerprint.fingerprint(
-        n.stem, fingerprint.code_part(library, n, package_versions), dumped, inputs, {},
-        fingerprint.earlier_reports(n.stem, artifacts.artifact_folder(build), quarter, params.fiscal_year_start_month))
-        for n in notebooks}
+    drafts = {n.stem: _draft(n, params, dumped, inputs, library, package_versions, build) for n in notebooks}
     try:
         # the first step sure to run: its kernel starts and imports while the earlier steps are taken
         first = chosen.step or (steps[0] if chosen.mode == "force" else
@@ -185,11 +182,7 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
                     f"The page showing the error: {evidence / analyst}\n"
                     f"The last good report of {quarter}, if any, is unchanged in {final}."
                 )
-            written = reuse.written_since(build, before, {report_folder.MARKER, KERNEL_LOG})
-            records[step] = {"step": step, "page": page, "analyst_page": analyst, "depends_on": depends.record(),
-                             "files": [*written, f"notebooks/{notebook.name}", page, analyst]}
-            produced.update({name: artifacts.file_sha256(build / relative) for relative in written
-                             if (name := reuse.artifact_name(relative)) is not None})
+            records[step] = _ran_record(build, notebook, depends, before, produced)
             results.append(StepResult(step, seconds, page, analyst))
             log(f"[{number}/{len(notebooks)}] {pages.step_title(step)}: done in {seconds:.1f} s ({why})")
         for job in rendered:
@@ -220,6 +213,28 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
 
 
 KERNEL_LOG = "kernel.log"
+
+
+def _draft(notebook: Path, params, dumped: dict, inputs: dict, library: str, package_versions: dict[str, str],
+           build: Path) -> fingerprint.Fingerprint:
+    """The fingerprint of ``notebook``'s step as far as it is known before any step runs (its upstream part is
+    added once the earlier steps ran or were taken)."""
+    return fingerprint.fingerprint(
+        notebook.stem, fingerprint.code_part(library, notebook, package_versions), dumped, inputs, {},
+        fingerprint.earlier_reports(notebook.stem, artifacts.artifact_folder(build), params.quarter,
+                                    params.fiscal_year_start_month))
+
+
+def _ran_record(build: Path, notebook: Path, depends: fingerprint.Fingerprint, before: dict,
+                produced: dict[str, str]) -> dict:
+    """The manifest's record of a step that just ran: its pages, what it depends on and the files it wrote (their
+    hashes are taken once its pages are rendered); the artifacts among them are added to ``produced``."""
+    page, analyst = page_names(notebook.stem)
+    written = reuse.written_since(build, before, {report_folder.MARKER, KERNEL_LOG})
+    produced.update({name: artifacts.file_sha256(build / relative) for relative in written
+                     if (name := reuse.artifact_name(relative)) is not None})
+    return {"step": notebook.stem, "page": page, "analyst_page": analyst, "depends_on": depends.record(),
+            "files": [*written, f"notebooks/{notebook.name}", page, analyst]}
 
 
 def _inputs_part(params, paths: ProjectPaths, data_dir) -> dict:
