@@ -66,3 +66,11 @@ def test_the_scheduled_commands_of_docs_automation_are_valid_command_lines():
                                                     len(words))])
         assert args.command == "run" and args.quarter == cli.NEXT and args.json
     assert workflow["schedule"] == " ".join(cron.split()[:5])  # the same schedule in both
+
+
+def test_an_unknown_step_exits_2_naming_the_steps(capsys):
+    assert cli.main(["run", "2027Q1", "--only", "plan", "--json"]) == cli.EXIT_USAGE
+    out, err = capsys.readouterr()
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["status"] == "failed" and summary["exit_code"] == cli.EXIT_USAGE
+    assert "no step named 'plan': the steps are 01_collect (collect), 02_demand (demand)" in err
