@@ -207,3 +207,17 @@ def test_a_notebook_opened_with_its_defaults_uses_the_last_runs_params(tmp_path,
     assert step.start("04_align", QUARTER).params.company == "Given On The Command Line"
     (root / "params" / "by-hand.yaml").unlink()  # gone since: the quarter's own params file
     assert step.start("04_align", QUARTER).params.company == load_params(QUARTER, None, root).company
+
+
+def test_step_4_opened_by_hand_with_its_defaults_runs_on_the_last_runs_artifacts(runs, tmp_path, monkeypatch):
+    root = tmp_path / "project"
+    shutil.copytree(ROOT / "params", root / "params")
+    shutil.copytree(runs["out"], root / "reports" / QUARTER)  # the last run, made with --params and --data
+    data = root / "reports" / QUARTER / "data"
+    made = every_file(data)
+    (data / "quotas.parquet").unlink()
+    monkeypatch.setenv("SALESOPS_ROOT", str(root))
+    notebook = next(n for n in in_process.NOTEBOOKS if n.stem == "04_align")
+    in_process.run_notebook(notebook, {"quarter": QUARTER, "params_path": "", "data_dir": "", "out_dir": ""},
+                            monkeypatch)  # the parameters cell as committed
+    assert every_file(data) == made  # the same params as that run: the same bytes
