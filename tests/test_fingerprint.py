@@ -167,6 +167,15 @@ def test_the_first_step_sure_to_run_is_known_before_any_step_is_taken(tmp_path, 
     assert reuse.first_to_run(drafts, None) == "01_collect"
 
 
+def test_a_manifest_naming_files_outside_the_report_is_not_reused(tmp_path, params):
+    depends = make_fingerprint("02_demand", "code", params, None, {}, {})
+    previous = previous_report(tmp_path / "old", params, depends, {"data/demand_comparison.parquet": "x"})
+    for outside in ("../secret.txt", "/etc/hostname"):
+        record = previous.record("02_demand")
+        record["files"] = {outside: "0" * 64}
+        assert "does not list 02_demand's files as files inside the report" in reuse.why_stale(depends, previous, params)
+
+
 def test_a_report_without_a_readable_manifest_is_no_previous_report(tmp_path):
     assert reuse.previous_report(tmp_path) is None
     (tmp_path / "manifest.json").write_text("{not json")

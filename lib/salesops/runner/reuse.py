@@ -136,7 +136,10 @@ def why_stale(fingerprint: Fingerprint, previous: Previous | None, params: Mappi
             else:
                 reasons.append(PART_WORDS[part])
         return "; ".join(reasons) or "its dependencies changed"
-    for relative, sha in record.get("files", {}).items():
+    files = record.get("files")
+    if not isinstance(files, dict) or not all(isinstance(p, str) and is_inside(p) for p in files):
+        return f"the previous report's manifest does not list {step}'s files as files inside the report"
+    for relative, sha in files.items():
         path = previous.folder / relative
         if not path.is_file():
             return f"{relative} is missing from the previous report"
@@ -171,6 +174,12 @@ def take(previous: Previous, step: str, build: Path) -> dict[str, str]:
         if name is not None:
             taken[name] = sha
     return taken
+
+
+def is_inside(relative: str) -> bool:
+    """Whether ``relative`` names a file inside a report folder: a relative path without ``..``."""
+    path = Path(relative)
+    return bool(relative) and not path.is_absolute() and ".." not in path.parts
 
 
 def artifact_name(relative: str) -> str | None:
