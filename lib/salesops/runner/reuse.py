@@ -162,8 +162,9 @@ def first_to_run(drafts: list[Fingerprint], previous: Previous | None) -> str | 
 
 
 def take(previous: Previous, step: str, build: Path) -> dict[str, str]:
-    """Copy every file ``step`` wrote in the previous report into ``build``; return the artifacts among them (name
-    -> SHA-256), as the later steps' fingerprints count them."""
+    """Copy every file ``step`` wrote in the previous report into ``build`` (once :func:`why_stale` found them intact
+    and inside the report); return the artifacts among them (name -> SHA-256), as the later steps' fingerprints
+    count them."""
     record = previous.record(step) or {}
     taken = {}
     for relative, sha in record.get("files", {}).items():
