@@ -6,6 +6,8 @@ import datetime as dt
 import json
 import re
 import shlex
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -74,3 +76,13 @@ def test_an_unknown_step_exits_2_naming_the_steps(capsys):
     summary = json.loads(out.strip().splitlines()[-1])
     assert summary["status"] == "failed" and summary["exit_code"] == cli.EXIT_USAGE
     assert "no step named 'plan': the steps are 01_collect (collect), 02_demand (demand)" in err
+
+
+def test_a_command_starts_without_the_iri_grammar_and_notebooks_still_validate(tmp_path):
+    code = ("import sys; from salesops.runner import cli; cli.skip_slow_optional_imports(); import nbformat; "
+            "nb = nbformat.read(sys.argv[1], as_version=4); nbformat.validate(nb); "
+            "print('rfc3987_syntax' in sys.modules and sys.modules['rfc3987_syntax'] is not None)")
+    result = subprocess.run([sys.executable, "-c", code, str(ROOT / "notebooks" / "01_collect.ipynb")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
