@@ -73,7 +73,7 @@ def runs(tmp_path_factory):
             shutil.copyfile(notebook, output)
             return None
 
-        def render(build, step, failed):
+        def render(build, step, failed, params=None, steps=None, printer=None):
             page, analyst = run.page_names(step)
             for name in (page, analyst):
                 (build / name).parent.mkdir(parents=True, exist_ok=True)

@@ -28,10 +28,12 @@ from typing import Callable
 import pandas as pd
 
 from salesops import fiscal_calendar
+from salesops.align import overview as align_overview
 from salesops.data import artifacts, catalog
 from salesops.errors import DataError, StepError
+from salesops.formats import money
 from salesops.paths import ProjectPaths, project_paths
-from salesops.report import pages
+from salesops.report import board_pack, pages
 from salesops.runner import fingerprint, report_folder, reuse
 from salesops.runner.requirements import ensure_data_can_run
 from salesops.plan_params import load_params
@@ -128,6 +130,7 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
     started = time.perf_counter()
     kernels = _NextKernel(build)
     renders = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")  # pages render while the next step runs
+    printer = board_pack.BoardPackPrinter()  # and are printed for the board pack there too
     rendered = []
     drafts = {n.stem: _draft(n, params, dumped, inputs, library, package_versions, build) for n in notebooks}
     try:
@@ -147,6 +150,7 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
                 produced.update(reuse.take(previous, step, build))
                 records[step] = {**previous.record(step), "depends_on": depends.record()}
                 results.append(StepResult(step, 0.0, *page_names(step), reused=True))
+                rendered.append(renders.submit(printer.add, build / page_names(step)[0]))  # the copy, for the pack
                 log(f"[{number}/{len(notebooks)}] {pages.step_title(step)}: reused from the previous report "
                     "(unchanged)")
                 continue
@@ -169,13 +173,13 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
             error = _execute(notebook, build / "notebooks" / notebook.name, parameters, build, kernel)
             seconds = time.perf_counter() - began
             if error is None:
-                rendered.append(renders.submit(_render, build, step, failed=False))
+                rendered.append(renders.submit(_render, build, step, False, params, steps, printer))
                 page, analyst = page_names(step)
             else:
                 kernels.discard()
                 for job in rendered:
                     job.result()
-                page, analyst = _render(build, step, failed=True)
+                page, analyst = _render(build, step, True, params, steps)
                 evidence = report_folder.keep_failed(build, final)
                 raise StepError(
                     f"step {step} failed after {seconds:.1f} s:\n{error}\n"
@@ -188,20 +192,31 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
         for job in rendered:
             job.result()  # a page that failed to render fails the run here
     except (DataError, reuse.RerunError):
-        if not rendered and not any(not r.reused for r in results):
-            kernels.discard()
+        kernels.discard()
+        renders.shutdown(wait=True)
+        printer.close()
+        if not any(not r.reused for r in results):
             shutil.rmtree(build, ignore_errors=True)  # stopped before any step ran: nothing to keep
+        raise
+    except BaseException:
+        printer.close()
         raise
     finally:
         kernels.discard()
         renders.shutdown(wait=True)
+    if printer.problem:
+        printer.close()
     (build / KERNEL_LOG).unlink(missing_ok=True)  # the kernels' own log lines: kept only as a failure's evidence
     for record in records.values():
         if isinstance(record["files"], list):  # a step that ran: its files' hashes, now that its pages are written
             record["files"] = {relative: artifacts.file_sha256(build / relative) for relative in sorted(record["files"])}
     _write_manifest(build, params, params_path, data_dir, list(records.values()), paths, package_versions,
                     inputs["files"])
-    pages.write_index(build / "index.html", _index_context(build, params, results, paths))
+    context = _index_context(build, params, results, paths)
+    pages.write_index(build / pages.INDEX_PAGE, {**context, "board_pack": board_pack.BOARD_PACK})
+    pack = _board_pack(build, printer, results, f"{params.company} · sales operations plan {params.quarter}", log)
+    if pack.path is None:
+        pages.write_index(build / pages.INDEX_PAGE, {**context, "board_pack_reason": pack.reason})
     total = time.perf_counter() - started
     _write_timings(build, results, total)
     report_folder.publish(build, final)
@@ -297,7 +312,7 @@ class _NextKernel:
         if self.pending is not None and self.pending[0] == notebook:
             return
         self.discard()
-        manager = _kernel_manager_class(self.build / "kernel.log")(kernel_name=KERNEL_NAME)
+        manager = _kernel_manager_class(self.build / KERNEL_LOG)(kernel_name=KERNEL_NAME)
         code = notebook_imports(notebook)
 
         def start() -> None:
@@ -346,7 +361,7 @@ def _execute(notebook: Path, output: Path, parameters: dict, build: Path, kernel
 
     error = None
     options = {"km": kernel} if kernel is not None else {
-        "kernel_manager_class": _kernel_manager_class(build / "kernel.log")}
+        "kernel_manager_class": _kernel_manager_class(build / KERNEL_LOG)}
     try:
         pm.execute_notebook(
             str(notebook), str(output), parameters=parameters, kernel_name=KERNEL_NAME,
@@ -388,12 +403,31 @@ def page_names(step: str) -> tuple[str, str]:
     return f"{step}.html", f"analyst/{step}.html"
 
 
-def _render(build: Path, step: str, failed: bool) -> tuple[str, str]:
+def _board_pack(build: Path, printer: board_pack.BoardPackPrinter, results: list[StepResult], title: str,
+                log: Callable[[str], None]) -> board_pack.BoardPack:
+    """Print the index and bind it with the step pages printed during the run; never fails the run."""
+    began = time.perf_counter()
+    printer.add(build / pages.INDEX_PAGE)
+    pack = printer.bind([("Summary", pages.INDEX_PAGE)] + [(pages.step_title(r.step), r.page) for r in results],
+                        build / board_pack.BOARD_PACK, title)
+    if pack.path is None:
+        log(f"The board pack was not made: {pack.reason}.")
+    else:
+        log(f"Board pack: {pack.pages} pages, bound in {time.perf_counter() - began:.1f} s.")
+    return pack
+
+
+def _render(build: Path, step: str, failed: bool, params, steps: list[str],
+            printer: board_pack.BoardPackPrinter | None = None) -> tuple[str, str]:
     executed = build / "notebooks" / f"{step}.ipynb"
     page, analyst = page_names(step)
     title = pages.step_title(step)
-    pages.render_page(executed, build / page, executive=True, title=title, failed=failed)
-    pages.render_page(executed, build / analyst, executive=False, title=f"{title} (with code)", failed=failed)
+    pages.render_page(executed, build / page, executive=True, title=title, failed=failed,
+                      nav=pages.navigation(params.company, params.quarter, steps, step))
+    pages.render_page(executed, build / analyst, executive=False, title=f"{title} (with code)", failed=failed,
+                      nav=pages.navigation(params.company, params.quarter, steps, step, analyst=True))
+    if printer is not None:
+        printer.add(build / page)
     return page, analyst
 
 
@@ -484,17 +518,25 @@ def _index_context(build: Path, params, results: list[StepResult], paths: Projec
                       "analyst_page": result.analyst_page,
                       "metrics": metrics, "findings": findings, "skipped": skipped})
     summary = next((s for s in steps if s["title"] == pages.step_title(SUMMARY_STEP)), None)
+    facts = artifacts.read_optional_artifact(artifacts.artifact_folder(build), "plan_facts")
+    if summary is not None and facts is not None:  # the cards are the plan's facts, as plan.xlsx shows them
+        summary["metrics"] = [vars(metric) for metric in align_overview.summary_metrics(facts)]
     actions = artifacts.read_optional_artifact(artifacts.artifact_folder(build), "actions")
     top_actions = []
     if summary is not None and actions is not None:
         top_actions = [{"title": a.title, "owner": a.owner, "due": f"{a.due_date:%d %b %Y}", "metric": a.metric,
                         "effect": a.expected_effect} for a in actions[actions["on_summary"]].itertuples()]
+    bridge = artifacts.read_optional_artifact(artifacts.artifact_folder(build), "gap_bridge")
+    bridge_rows = [] if summary is None or bridge is None else [
+        {"step": row.step, "amount": money(row.amount, params.currency, compact=True), "how": row.how}
+        for row in bridge.itertuples()]
     return {
-        "summary": summary, "top_actions": top_actions,
+        "summary": summary, "top_actions": top_actions, "bridge": bridge_rows,
         "workbook": "plan.xlsx" if (build / "plan.xlsx").exists() else None,
         "company": params.company, "quarter": params.quarter, "currency": params.currency,
         "quarter_start": f"{params.quarter_start:%d %b %Y}", "quarter_end": f"{params.quarter_end:%d %b %Y}",
         "data_end": f"{params.data_end:%d %b %Y}", "steps": steps,
+        "nav": pages.navigation(params.company, params.quarter, [r.step for r in results], None),
         "code_version": code_version(paths.root),
     }
 
