@@ -8,6 +8,13 @@ import os
 import shutil
 import subprocess
 import sys
+
+# One OpenMP thread per test process (scikit-learn's gradient boosting is the user), set before numpy or
+# scikit-learn loads: pytest-xdist already runs one worker per core, and the OpenMP threads of two workers on the
+# same two cores spin waiting for each other (the gradient-boosting test alone, under load: 69 s with the default
+# threads, 17 s with one). The kernels of whole-quarter tests inherit it. A value set outside is kept.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 from pathlib import Path
 
 import pytest

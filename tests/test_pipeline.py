@@ -156,6 +156,29 @@ def test_failed_step_keeps_last_good_report_and_shows_the_error(tiny_run, tmp_pa
     assert not (tmp_path / "report.failed").exists()  # a success clears the failed evidence
 
 
+def test_a_step_4_param_change_reruns_step_4_alone_and_an_unchanged_rerun_none(tiny_run, tmp_path):
+    report = tmp_path / "report"
+    shutil.copytree(tiny_run["report"], report)  # the module's report: one whole run less
+    before = hashes(report / "data")
+    params = yaml.safe_load((ROOT / "params" / f"{QUARTER}.yaml").read_text()) or {}
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump({**params, "quotas": {"over_assignment": 0.3}}), encoding="utf-8")
+    log = []
+    run_quarter(QUARTER, params_path=path, data_dir=tiny_run["export"], out_dir=report, log=log.append)
+    assert [line.split(": ", 1)[1][:6] for line in log[:4]] == ["reused"] * 3 + ["done i"], log
+    assert "(params quotas.over_assignment changed)" in log[3]
+    after = hashes(report / "data")
+    changed = sorted(name for name in before if before[name] != after[name])
+    assert "quotas.parquet" in changed and not [n for n in changed if n.startswith(("table_", "demand_", "summary_0"))
+                                                and n != "summary_04_align.parquet"]
+    for page in ("01_collect.html", "analyst/03_supply.html", "notebooks/02_demand.ipynb"):
+        assert (report / page).read_bytes() == (tiny_run["report"] / page).read_bytes()  # copied, not re-rendered
+    log.clear()
+    run_quarter(QUARTER, params_path=path, data_dir=tiny_run["export"], out_dir=report, log=log.append)
+    assert all("reused from the previous report" in line for line in log[:4]) and "0 step(s) run" in log[-1]
+    assert hashes(report / "data") == after
+
+
 def test_quarantine_lists_rejected_rows_on_the_page(tmp_path):
     tables = tiny_export()
     tables["opportunities"].loc[4, "close_date"] = "2026-01-01"  # before its created date
