@@ -82,7 +82,7 @@ def navigation(company: str, quarter: str, steps: list[str], current: str | None
     up = "../" if analyst else ""
     links = [NavLink("Summary", up + INDEX_PAGE, current is None)]
     links += [NavLink(step_title(step), f"{step}.html", step == current) for step in steps]
-    return Navigation(company, quarter, links)
+    return Navigation(printable(company), quarter, links)  # a NUL in a CRM name is shown as a browser would
 
 
 def render_page(notebook_path: Path, html_path: Path, executive: bool, title: str, failed: bool = False,
