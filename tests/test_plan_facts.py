@@ -221,3 +221,17 @@ def test_step_2_says_how_much_coverage_the_target_needs_and_what_to_create():
     enough = pipeline_gap.pipeline_need(pipeline_total(3_000.0), 1_000.0, 800.0)
     assert demand_overview.pipeline_sentences(enough, to_create.iloc[0:0], PARAMS)[0].endswith(
         "it needs 2.17× (measured, not a rule of thumb): the pipeline is enough.")
+
+
+def test_the_index_chart_shows_history_forecast_range_target_and_last_quarters_forecast():
+    facts = plan_facts.plan_facts(plan_inputs(), PARAMS)
+    growth = pd.DataFrame({"quarter": [f"2024Q{q}" for q in (1, 2, 3, 4)] + [f"2025Q{q}" for q in (1, 2, 3, 4)]
+                           + [f"2026Q{q}" for q in (1, 2, 3, 4)], "bookings": [float(q) for q in range(1, 13)],
+                           "complete": [True] * 11 + [False]})
+    review = pd.DataFrame({"quarter": ["2026Q3"], "method": ["blended"], "scenario": ["base"], "forecast": [9.0]})
+    figure = align_overview.index_chart(facts, growth, review, PARAMS)
+    labels = [tick.get_text() for tick in figure.axes[0].get_xticklabels()]
+    assert labels == ["2024Q4", "2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3", "2027Q1"]
+    assert figure.alt_text.startswith("2027Q1: forecast $800 ($700 to $900) against a target of $1k; 2026Q3 "
+                                      "booked $11 against the $9 forecast for it; the last 8 quarters booked $4 to $11.")
+    assert align_overview.index_chart(facts, None, None, PARAMS) is None

@@ -12,6 +12,7 @@ import pandas as pd
 from salesops.align import plan_facts
 from salesops.align.actions import opportunities
 from salesops.formats import money, number, percent
+from salesops.report import plots
 from salesops.report.present import Metric
 
 if TYPE_CHECKING:  # only for annotations: the params are put together above every step
@@ -186,3 +187,26 @@ def quota_summary(quota_table: pd.DataFrame) -> pd.DataFrame:
         ramping=("ramped_share", lambda share: int((share < 1).sum())), quota=("quota", "sum"))
     out["full_quota"] = out["segment"].map(ramped.groupby("segment")["quota"].median()).astype(float)
     return out.astype({"new_hires": int})
+
+
+#: Quarters of bookings history the index's chart shows before the planned one.
+INDEX_CHART_QUARTERS = 8
+
+
+def index_chart(facts: pd.DataFrame, growth: pd.DataFrame | None, review: pd.DataFrame | None, params: Params):
+    """The index's chart (``plots.plan_overview``): the last :data:`INDEX_CHART_QUARTERS` complete quarters'
+    bookings (step 1's ``growth_quarterly``), the planned quarter's forecast range and target (the plan facts),
+    and last quarter's base forecast when the previous report planned it (step 1's ``plan_review_forecast``).
+    None without the bookings history."""
+    if growth is None or growth.empty:
+        return None
+    fact = plan_facts.fact_values(facts)
+    history = growth[growth["complete"].astype(bool)].tail(INDEX_CHART_QUARTERS)[["quarter", "bookings"]]
+    last_plan = None
+    if review is not None and len(review):
+        base = review[(review["method"].astype(str) == "blended") & (review["scenario"].astype(str) == "base")]
+        if len(base):
+            last_plan = (str(base["quarter"].iloc[0]), float(base["forecast"].iloc[0]))
+    forecast = {scenario: float(fact[f"forecast_{scenario}"]["value"]) for scenario in ("downside", "base", "upside")}
+    return plots.plan_overview(history, params.quarter, forecast, float(fact["target"]["value"]), params.currency,
+                               last_plan)

@@ -119,7 +119,8 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
              "period:datetime bookings:float deals_won:int"),
     _declare("growth_quarterly", COLLECT, "bookings per fiscal quarter and their growth (the sanity checks of steps 2 "
              "and 3 compare with recent quarters)",
-             "quarter:text bookings:float complete:bool qoq_growth:float yoy_growth:float", consumers=(DEMAND, SUPPLY)),
+             "quarter:text bookings:float complete:bool qoq_growth:float yoy_growth:float",
+             consumers=(DEMAND, SUPPLY, INDEX)),
     _declare("segments", COLLECT, "win rates, deal size and cycle per segment over the trailing window",
              "segment:text won:int lost:int won_value:float lost_value:float win_rate_count:float "
              "win_rate_value:float deals_won:int average_deal_size:float median_cycle_days:float "
@@ -326,7 +327,7 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
     _declare("plan_review_forecast", COLLECT,
              "last quarter's forecast per method and scenario against bookings won (needs last quarter's report)",
              "quarter:any method:any scenario:any forecast:any actual:any error:any error_pct:any downside:any "
-             "upside:any within_range:any target:any actual_vs_target:any", optional=True),
+             "upside:any within_range:any target:any actual_vs_target:any", consumers=(INDEX,), optional=True),
     _declare("plan_review_attainment", COLLECT, "last quarter's quota attainment per rep (needs last quarter's report)",
              "rep_id:any name:any role:any segment:any region:any new_hire:any quota:any bookings:any "
              "attainment:any made_quota:any in_reps_table:any left_before_quarter_end:any counted:any",

@@ -410,3 +410,45 @@ def payout_curve(curve: pd.DataFrame, title: str):
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     return _finish(fig, ax, title, "Attainment (bookings ÷ quota)", "Payout (% of target variable pay)")
+
+
+@_literal_text
+def plan_overview(history: pd.DataFrame, quarter: str, forecast: dict[str, float], target: float, currency: str,
+                  last_plan: tuple[str, float] | None = None, title: str = "Bookings per quarter and the plan"):
+    """The index's one chart: the bookings of the last quarters (``history``: ``quarter``, ``bookings``), the
+    planned ``quarter``'s base forecast with its downside–upside range and its ``target``, and, when last
+    quarter was planned with the workbook, ``last_plan`` (quarter, base forecast then) beside what it booked."""
+    labels = [*history["quarter"].astype(str), quarter]
+    fig, ax = _subplots(figsize=(10, 3.6))
+    x = range(len(labels))
+    ax.bar(list(x)[:-1], history["bookings"], color=PALETTE[0], alpha=0.85, width=0.6, label="Booked")
+    low, base, high = forecast["downside"], forecast["base"], forecast["upside"]
+    ax.bar(len(labels) - 1, base, color=PALETTE[5], alpha=0.55, width=0.6, hatch="//", edgecolor=PALETTE[0],
+           label=f"Forecast {quarter} (base)")
+    ax.errorbar(len(labels) - 1, base, yerr=[[base - low], [high - base]], color="#333333", capsize=6,
+                linewidth=1.4, label="Downside – upside")
+    ax.plot([len(labels) - 1.4, len(labels) - 0.6], [target, target], color="#b00020", linestyle="--",
+            linewidth=2, label=f"Target {money(target, currency, compact=True)}")
+    message = (f"{quarter}: forecast {money(base, currency, compact=True)} ({money(low, currency, compact=True)} to "
+               f"{money(high, currency, compact=True)}) against a target of {money(target, currency, compact=True)}")
+    if last_plan is not None and last_plan[0] in labels:
+        position = labels.index(last_plan[0])
+        ax.scatter([position], [last_plan[1]], marker="D", s=48, color=PALETTE[1], zorder=3,
+                   label=f"Forecast made for {last_plan[0]}")
+        booked = float(history.set_index("quarter")["bookings"].get(last_plan[0], float("nan")))
+        message += (f"; {last_plan[0]} booked {money(booked, currency, compact=True)} against the "
+                    f"{money(last_plan[1], currency, compact=True)} forecast for it")
+    if len(history):
+        message += f"; the last {len(history)} quarters booked {money(history['bookings'].min(), currency, compact=True)}"
+        message += f" to {money(history['bookings'].max(), currency, compact=True)}."
+    ax.set_xticks(list(x), labels)
+    money_axis(ax, currency)
+    legend_outside(ax)
+    return _finish(fig, ax, title, "Quarter", f"Bookings ({currency})", message)
+
+
+def image_data(fig) -> tuple[str, int, str]:
+    """A chart as the index embeds it: the PNG (base64, drawn at twice its size), its width in CSS pixels and
+    its alt text."""
+    data, metadata = fig._repr_mimebundle_()
+    return data["image/png"], metadata["image/png"]["width"], metadata["image/png"]["alt"]

@@ -33,7 +33,7 @@ from salesops.data import artifacts, catalog
 from salesops.errors import DataError, StepError
 from salesops.formats import money
 from salesops.paths import ProjectPaths, project_paths
-from salesops.report import board_pack, pages
+from salesops.report import board_pack, pages, plots
 from salesops.runner import fingerprint, report_folder, reuse
 from salesops.runner.requirements import ensure_data_can_run
 from salesops.plan_params import load_params
@@ -521,6 +521,14 @@ def _index_context(build: Path, params, results: list[StepResult], paths: Projec
     facts = artifacts.read_optional_artifact(artifacts.artifact_folder(build), "plan_facts")
     if summary is not None and facts is not None:  # the cards are the plan's facts, as plan.xlsx shows them
         summary["metrics"] = [vars(metric) for metric in align_overview.summary_metrics(facts)]
+    chart = None
+    if summary is not None and facts is not None:
+        figure = align_overview.index_chart(
+            facts, artifacts.read_optional_artifact(artifacts.artifact_folder(build), "growth_quarterly"),
+            artifacts.read_optional_artifact(artifacts.artifact_folder(build), "plan_review_forecast"), params)
+        if figure is not None:
+            image, width, alt = plots.image_data(figure)
+            chart = {"image": image, "width": width, "alt": alt}
     actions = artifacts.read_optional_artifact(artifacts.artifact_folder(build), "actions")
     top_actions = []
     if summary is not None and actions is not None:
@@ -531,7 +539,7 @@ def _index_context(build: Path, params, results: list[StepResult], paths: Projec
         {"step": row.step, "amount": money(row.amount, params.currency, compact=True), "how": row.how}
         for row in bridge.itertuples()]
     return {
-        "summary": summary, "top_actions": top_actions, "bridge": bridge_rows,
+        "summary": summary, "top_actions": top_actions, "bridge": bridge_rows, "chart": chart,
         "workbook": "plan.xlsx" if (build / "plan.xlsx").exists() else None,
         "company": params.company, "quarter": params.quarter, "currency": params.currency,
         "quarter_start": f"{params.quarter_start:%d %b %Y}", "quarter_end": f"{params.quarter_end:%d %b %Y}",
