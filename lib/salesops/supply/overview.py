@@ -91,9 +91,7 @@ def capacity_vs_target_metric(gaps: pd.DataFrame, target: float, params: Params)
     """The card on capacity against the target (the same figure as the plan's summary shows)."""
     difference = capacity_vs_target(gaps, params.supply.plan_scenario, params.quarter, target)
     currency = params.currency
-    return Metric("Capacity vs target", difference,
-                  money(difference, currency, compact=True) if difference >= 0 else
-                  "−" + money(-difference, currency, compact=True),
+    return Metric("Capacity vs target", difference, money(difference, currency, compact=True),
                   "the team can book the target" if difference >= 0 else
                   "short of the target even if demand reaches it: hires cannot ramp in time")
 
