@@ -103,7 +103,7 @@ def runs(tmp_path_factory):
             code = cli.main(["run", QUARTER, "--params", str(params), "--data", str(export), "--out", str(out),
                              "--json"])
         found["json"] = {"code": code, "printed": printed.getvalue(), "executed": list(executed),
-                         "summary": pd.read_parquet(out / "data" / "summary_04_align.parquet")}
+                         "facts": pd.read_parquet(out / "data" / "plan_facts.parquet")}
         by_hand = artifacts.artifact_path(artifacts.artifact_folder(out), "capacity_gaps")
         pd.read_parquet(by_hand).head(0).to_parquet(by_hand)  # as a notebook run by hand would overwrite it
         go("artifact changed by hand")
@@ -138,9 +138,10 @@ def test_json_says_in_one_line_which_steps_ran_and_which_were_reused(runs):
     assert summary["status"] == "done" and summary["exit_code"] == 0 and summary["quarter"] == QUARTER
     assert summary["out"] == str(runs["out"]) and summary["report"] == str(runs["out"] / "index.html")
     assert summary["steps_run"] == [] and summary["steps_reused"] == ALL
-    cards = runs["json"]["summary"].query("kind == 'metric'")
-    assert summary["headline"] == {label: value for label, value in zip(cards["label"], cards["value"])}
-    assert summary["headline"]  # step 4's cards: forecast, target, ...
+    facts = runs["json"]["facts"]
+    assert summary["headline"] == {key: (None if pd.isna(value) else value)
+                                   for key, value in zip(facts["key"], facts["value"])}
+    assert {"forecast_base", "target", "gap_to_target", "capacity_vs_target", "hires"} <= set(summary["headline"])
 
 
 def test_an_artifact_changed_by_hand_reruns_its_step_only(runs):

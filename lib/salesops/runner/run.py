@@ -490,14 +490,13 @@ def _write_timings(build: Path, results: list[StepResult], total_seconds: float)
 
 def run_outcome(report: Path) -> dict:
     """What a finished run did, from its report folder: the steps it ran and those it took from the previous report
-    (``timings.json``), and the headline figures of the executive summary (label -> value, the cards of step 4's
-    summary; empty when step 4 is not in the report)."""
+    (``timings.json``), and the plan's headline figures by their stable keys (``plan_facts``: ``forecast_base``,
+    ``target``, ``gap_to_target``, ``pipeline_coverage``, ``capacity_vs_target``, ``hires``, ``cost_total`` …;
+    money in the company currency; empty when step 4 is not in the report)."""
     timings = json.loads((Path(report) / TIMINGS_FILE).read_text(encoding="utf-8"))
-    summary = artifacts.read_optional_artifact(artifacts.artifact_folder(report), catalog.summary_artifact(SUMMARY_STEP))
-    headline = {}
-    if summary is not None:
-        cards = summary[summary["kind"] == "metric"]
-        headline = {str(c.label): (None if pd.isna(c.value) else float(c.value)) for c in cards.itertuples()}
+    facts = artifacts.read_optional_artifact(artifacts.artifact_folder(report), "plan_facts")
+    headline = {} if facts is None else {
+        str(row.key): (None if pd.isna(row.value) else float(row.value)) for row in facts.itertuples()}
     return {"steps_run": list(timings.get("steps", {})), "steps_reused": list(timings.get("reused", [])),
             "headline": headline}
 
