@@ -419,7 +419,7 @@ def plan_overview(history: pd.DataFrame, quarter: str, forecast: dict[str, float
     planned ``quarter``'s base forecast with its downside–upside range and its ``target``, and, when last
     quarter was planned with the workbook, ``last_plan`` (quarter, base forecast then) beside what it booked."""
     labels = [*history["quarter"].astype(str), quarter]
-    fig, ax = _subplots(figsize=(10, 3.6))
+    fig, ax = _subplots(figsize=(7, 3.4))
     x = range(len(labels))
     ax.bar(list(x)[:-1], history["bookings"], color=PALETTE[0], alpha=0.85, width=0.6, label="Booked")
     low, base, high = forecast["downside"], forecast["base"], forecast["upside"]
@@ -442,8 +442,9 @@ def plan_overview(history: pd.DataFrame, quarter: str, forecast: dict[str, float
         message += f"; the last {len(history)} quarters booked {money(history['bookings'].min(), currency, compact=True)}"
         message += f" to {money(history['bookings'].max(), currency, compact=True)}."
     ax.set_xticks(list(x), labels)
+    ax.tick_params(axis="x", labelsize=8)
     money_axis(ax, currency)
-    legend_outside(ax)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.24), ncol=3, frameon=False, fontsize=8)  # below the axis
     return _finish(fig, ax, title, "Quarter", f"Bookings ({currency})", message)
 
 
