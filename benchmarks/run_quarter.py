@@ -1,11 +1,14 @@
-"""Wall time and peak memory of a whole quarter run on the sample company, with each step's share.
+"""Wall time and peak memory of a whole quarter run on the sample company, with each step's share, and of the
+reruns that take unchanged steps from the previous report.
 
     .venv/bin/python benchmarks/run_quarter.py [--scales 1 10] [--quarter 2027Q1]
 
-Each scale runs twice as a separate `salesops run` process: cold (the sample company is generated
-first) and warm (the cached sample is reused). Peak memory is the largest resident set of the
-runner or of any process it started (the notebook kernels), read from the operating system.
-Prints a Markdown table for benchmarks/README.md.
+Each scale runs as separate `salesops run` processes into one report folder: cold (the sample company is
+generated first) and warm (the cached sample is reused), both with --force so that every step runs; then a rerun
+after a step-4 param change (quotas.over_assignment: step 4 runs, steps 1-3 are taken from the warm run's report)
+and a rerun with nothing changed (every step taken). Peak memory is the largest resident set of the runner or of
+any process it started (the notebook kernels), read from the operating system. Prints Markdown tables for
+benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -26,9 +29,15 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_once(quarter: str, scale: float, workdir: Path, cold: bool) -> dict:
+#: The rerun measured after the whole runs: what it changes in the params, and the command-line options it adds.
+RERUNS = {"whole": ("", ("--force",)), "step 4 param changed": ("quotas:\n  over_assignment: 0.2\n", ()),
+          "nothing changed": ("quotas:\n  over_assignment: 0.2\n", ())}
+
+
+def run_once(quarter: str, scale: float, workdir: Path, cold: bool, kind: str = "whole") -> dict:
+    change, options = RERUNS[kind]
     params = workdir / f"scale{scale:g}.yaml"
-    params.write_text(f"sample:\n  scale: {scale}\n", encoding="utf-8")
+    params.write_text(f"sample:\n  scale: {scale}\n{change}", encoding="utf-8")
     out = workdir / f"report-{scale:g}"
     if cold:
         for cached in (ROOT / ".cache" / "sample").glob(f"*_scale{scale:g}_*"):
@@ -41,17 +50,18 @@ def run_once(quarter: str, scale: float, workdir: Path, cold: bool) -> dict:
     )
     began = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-c", script, "run", quarter, "--params", str(params), "--out", str(out)],
+        [sys.executable, "-c", script, "run", quarter, "--params", str(params), "--out", str(out), *options],
         cwd=ROOT, capture_output=True, text=True,
     )
     seconds = time.perf_counter() - began
     if result.returncode != 0:
         raise SystemExit(f"run at scale {scale} failed:\n{result.stderr}")
     peak_kb = int(next(line.split()[1] for line in result.stderr.splitlines() if line.startswith("PEAK_KB")))
-    steps = json.loads((out / "timings.json").read_text())["steps"]
+    timings = json.loads((out / "timings.json").read_text())
     rows = {name: len(pd.read_parquet(out / "data" / f"table_{name}.parquet"))
             for name in ("opportunities", "activities", "leads")}
-    return {"scale": scale, "cold": cold, "seconds": seconds, "peak_mb": peak_kb / 1024, "steps": steps, "rows": rows}
+    return {"scale": scale, "cold": cold, "kind": kind, "seconds": seconds, "peak_mb": peak_kb / 1024,
+            "steps": timings["steps"], "reused": timings.get("reused", []), "rows": rows}
 
 
 def main() -> None:
@@ -59,7 +69,7 @@ def main() -> None:
     parser.add_argument("--scales", nargs="+", type=float, default=[1.0, 10.0])
     parser.add_argument("--quarter", default="2027Q1")
     args = parser.parse_args()
-    results = []
+    results, reruns = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for scale in args.scales:
             for cold in (True, False):
@@ -67,6 +77,12 @@ def main() -> None:
                 results.append(result)
                 print(f"scale {scale:g} {'cold' if cold else 'warm'}: {result['seconds']:.1f} s, "
                       f"peak {result['peak_mb']:.0f} MB, steps {result['steps']}", file=sys.stderr)
+            whole = results[-1]
+            for kind in ("step 4 param changed", "nothing changed"):
+                rerun = run_once(args.quarter, scale, Path(tmp), False, kind)
+                reruns.append({**rerun, "ratio": rerun["seconds"] / whole["seconds"]})
+                print(f"scale {scale:g} rerun, {kind}: {rerun['seconds']:.1f} s ({rerun['seconds'] / whole['seconds']:.0%} "
+                      f"of the warm whole run), ran {list(rerun['steps'])}", file=sys.stderr)
     print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, {platform.system()}\n")
     print("| scale | sample | opportunities | activities | leads | wall time | peak memory | step shares |")
@@ -78,6 +94,13 @@ def main() -> None:
         print(f"| {r['scale']:g} | {'generated' if r['cold'] else 'cached'} | {r['rows']['opportunities']:,} | "
               f"{r['rows']['activities']:,} | {r['rows']['leads']:,} | {r['seconds']:.1f} s | {r['peak_mb']:,.0f} MB | "
               f"{shares}, set-up and rendering of the index {other:.0%} |")
+
+    print("\n| scale | rerun | steps run | steps reused | wall time | share of the warm whole run | peak memory |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for r in reruns:
+        ran = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in r["steps"].items()) or "none"
+        print(f"| {r['scale']:g} | {r['kind']} | {ran} | {', '.join(r['reused']) or 'none'} | {r['seconds']:.1f} s | "
+              f"{r['ratio']:.0%} | {r['peak_mb']:,.0f} MB |")
 
 
 if __name__ == "__main__":

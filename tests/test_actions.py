@@ -158,11 +158,39 @@ def test_actions_from_coaching():
                              "impact": [40_000.0, np.nan]})
     out = actions.actions_from_coaching(coaching)
     assert list(out["title"]) == ["Coach bottom-quartile reps on demos per week",
-                                  "Coach bottom-quartile reps on sales cycle (median days)"]
+                                  "Coach bottom-quartile reps on median sales cycle"]
+    # without the priced columns (an older coaching table) the effect is the gap in words
     assert out.loc[0, "expected_effect"] == "closes the 70% gap between bottom- and top-quartile reps on demos per week"
     assert list(out["detail"]) == ["book demos", "close plans"]
     assert out.loc[0, "impact"] == 40_000 and np.isnan(out.loc[1, "impact"])
     assert np.isnan(actions.actions_from_coaching(coaching.drop(columns="impact")).loc[0, "impact"])
+
+
+def test_coaching_actions_carry_the_bookings_at_stake_and_cite_every_metric_of_their_advice():
+    coaching = pd.DataFrame({
+        "metric": ["demos_per_week"], "family": ["activity volume"], "gap": [-0.8],
+        "suggested_training": ["coach demo discipline"], "metrics": ["demos_per_week, demos_per_opportunity"],
+        "effect_per_rep_month": [7_000.0], "bottom_reps": [2], "impact": [42_000.0],
+        "evidence": ["On demos per week, bottom-quartile reps average 1.0 against 5.0."]})
+    row = actions.actions_from_coaching(coaching, "EUR").iloc[0]
+    assert row["title"] == "Coach bottom-quartile reps on demos per week and demos per opportunity"
+    assert row["metric"] == "demos per week" and row["impact"] == 42_000.0
+    # 7,000 a month x 2 reps x 3 months
+    assert row["expected_effect"] == ("up to €42k of bookings in the quarter if the 2 bottom-quartile reps closed "
+                                      "the gap (€7k a month per rep; a measured association, not a proven cause)")
+    assert row["detail"] == "coach demo discipline. On demos per week, bottom-quartile reps average 1.0 against 5.0."
+
+
+def test_actions_of_every_kind_rank_by_impact_in_bookings_of_the_quarter():
+    coaching = actions.actions_from_coaching(pd.DataFrame({
+        "metric": ["meetings_per_week"], "family": ["activity volume"], "gap": [-0.6],
+        "suggested_training": ["coach meeting-setting"], "impact": [30_000.0]}))
+    quota = pd.DataFrame([{"title": "Review SMB quotas", "kind": "quota", "metric": "quota attainment",
+                           "expected_effect": "quotas reps can reach", "source": "step 4: quotas", "impact": 50_000.0}])
+    fix = pd.DataFrame([{"title": "Fix: close dates", "kind": "data_quality", "metric": "data quality",
+                         "expected_effect": "rows fixed", "source": "step 1: data quality"}])
+    ranked = actions.build_actions(pd.concat([fix, coaching, quota], ignore_index=True), None, "2027-01-01")
+    assert ranked["kind"].tolist() == ["quota", "coaching", "data_quality"]  # known impact first, largest first
 
 
 def test_actions_from_hiring():

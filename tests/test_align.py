@@ -106,14 +106,16 @@ def test_account_executives_take_leads_when_there_are_no_sdrs():
     assert takers["rep_id"].tolist() == ["A1", "A2"] and takers["segment"].tolist() == ["SMB", "SMB"]
 
 
-def test_onboarding_programme_follows_the_coaching_gaps():
+def test_onboarding_programme_follows_the_coaching_table_order():
+    # step 1's table is ranked by the bookings a gap goes with, not by the size of the gap
     coaching = pd.DataFrame({"metric": ["demos_per_week", "win_rate"], "family": ["volume", "outcome"],
-                             "gap": [-0.2, -0.5], "suggested_training": ["demo discipline", "qualification"]})
+                             "gap": [-0.2, -0.5], "suggested_training": ["demo discipline", "qualification"],
+                             "effect_per_rep_month": [9_000.0, 4_000.0]})
     programme = align_plan.onboarding_programme(HIRING, coaching, [0.5, 1.0])
-    assert programme["module"].tolist()[2:] == ["qualification", "demo discipline"]  # largest gap first
+    assert programme["module"].tolist()[2:] == ["demo discipline", "qualification"]
     assert programme["month_of_tenure"].tolist() == [1, 1, 2, 2]  # capped at the ramp's length
     assert programme["sessions"].iloc[0] == "Mar 2027, May 2027"  # account executive cohorts only
-    assert "win rate by 50%" in programme["why"].iloc[2]
+    assert "win rate by 50%" in programme["why"].iloc[3]
 
 
 def test_supply_actions_and_interleaving():
@@ -121,11 +123,15 @@ def test_supply_actions_and_interleaving():
                          "gap_before": [50_000.0, -80_000.0], "gap_after": [50_000.0, -80_000.0]})
     check = pd.DataFrame({"segment": ["SMB"], "quota": [130.0], "capacity": [100.0], "quota_to_capacity": [1.3]})
     stock = pd.DataFrame({"product": ["Box"], "units_to_order": [12.0], "stockout_risk_quarter": [0.05],
-                          "order_cost": [1_200.0]})
+                          "stockout_risk_before_delivery": [0.9], "lead_time_days": [45.0], "order_cost": [1_200.0]})
     candidates = align_plan.actions_from_supply(gaps, check, stock, PARAMS)
     assert candidates["kind"].tolist() == ["quota", "quota", "other"]
     assert candidates["impact"].iloc[0] == 50_000.0 and "ENT" in candidates["detail"].iloc[0]
-    assert candidates["impact"].iloc[1] == pytest.approx(30.0)
+    # a quota review books nothing: no bookings impact; the quota above capacity is in its words
+    assert pd.isna(candidates["impact"].iloc[1]) and "$30 of quota above" in candidates["expected_effect"].iloc[1]
+    # the stock-out risks in the words step 3 and the plan facts use
+    assert candidates["expected_effect"].iloc[2] == ("stock-out risk 5% over the quarter with the order; 90% before "
+                                                    "it arrives (45-day lead time)")
     ranked = pd.DataFrame({"priority": [1, 2, 3, 4, 5], "kind": ["quota", "quota", "data", "data", "hiring"],
                            "title": list("abcde")})
     mixed = align_plan.interleave_kinds(ranked, 3)

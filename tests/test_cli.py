@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import shlex
+import subprocess
+import sys
 
 import pytest
+import yaml
 
 from salesops.runner import cli, report_folder
 
-from builders import tiny_export, write_export
+from builders import ROOT, tiny_export, write_export
 
 
 @pytest.mark.parametrize("start_month, today, expected", [
@@ -48,3 +53,36 @@ def test_a_wrong_command_line_exits_2():
     with pytest.raises(SystemExit) as exit_:
         cli.main(["run"])
     assert exit_.value.code == cli.EXIT_USAGE
+
+
+def test_the_scheduled_commands_of_docs_automation_are_valid_command_lines():
+    text = (ROOT / "docs" / "automation.md").read_text(encoding="utf-8")
+    cron = re.search(r"```cron\n(?:#.*\n)*(.+)\n```", text).group(1)
+    workflow = yaml.safe_load(re.search(r"```yaml\n(.+?)```", text, re.S).group(1))
+    commands = [cron.split(None, 5)[5]] + [step["run"] for step in workflow["steps"]]
+    runs = [words[words.index(".venv/bin/salesops") + 1:] for command in commands
+            for words in [shlex.split(command.replace("|", " | "), comments=True)] if ".venv/bin/salesops" in words]
+    assert len(runs) == 2
+    for words in runs:
+        args = cli._parser().parse_args(words[:next((i for i, w in enumerate(words) if w in ("|", ">>", "||")),
+                                                    len(words))])
+        assert args.command == "run" and args.quarter == cli.NEXT and args.json
+    assert workflow["schedule"] == " ".join(cron.split()[:5])  # the same schedule in both
+
+
+def test_an_unknown_step_exits_2_naming_the_steps(capsys):
+    assert cli.main(["run", "2027Q1", "--only", "plan", "--json"]) == cli.EXIT_USAGE
+    out, err = capsys.readouterr()
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["status"] == "failed" and summary["exit_code"] == cli.EXIT_USAGE
+    assert "no step named 'plan': the steps are 01_collect (collect), 02_demand (demand)" in err
+
+
+def test_a_command_starts_without_the_iri_grammar_and_notebooks_still_validate(tmp_path):
+    code = ("import sys; from salesops.runner import cli; cli.skip_slow_optional_imports(); import nbformat; "
+            "nb = nbformat.read(sys.argv[1], as_version=4); nbformat.validate(nb); "
+            "print('rfc3987_syntax' in sys.modules and sys.modules['rfc3987_syntax'] is not None)")
+    result = subprocess.run([sys.executable, "-c", code, str(ROOT / "notebooks" / "01_collect.ipynb")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"

@@ -230,11 +230,18 @@ def test_historic_attainment_leaves_out_partial_quarters(reps):
 # simulation
 
 
+#: The plan's forecast of the quarter per scenario (bookings, currency).
+TOTALS = {"downside": 300_000.0, "base": 390_000.0, "upside": 450_000.0}
+
+
 def test_simulation_with_one_attainment_equals_hand_arithmetic():
     quotas = pd.DataFrame({"rep_id": ["R1", "R2"], "quota": [100_000.0, 200_000.0], "ote": [120_000.0, 160_000.0]})
-    result = compensation.simulate_payouts([1.3], quotas, PLAN, n_draws=50, seed=1)
+    result = compensation.simulate_payouts([1.3], quotas, PLAN, TOTALS, n_draws=50, seed=1)
     assert list(result.columns) == list(compensation.SIMULATION_COLUMNS)
-    rows = result.set_index("rep_id")
+    assert list(result["rep_id"]) == ["R1", "R2", "total", "total", "total"]
+    assert list(result["scenario"]) == ["base", "base", "downside", "base", "upside"]
+    rows = result[result["scenario"] == "base"].set_index("rep_id")
+    # one relative attainment (1.3 / 1.3 = 1): bookings split by quota, 390,000 x 1/3 and x 2/3: attainment 1.3.
     # R1: 130,000 booked, payout 21,750; R2: TV 20,000, 260,000 booked, payout 20,000 + 0.1 x 1.5 x 60,000 = 29,000
     assert rows.loc["R1", ["expected_bookings", "expected_payout", "payout_p10", "payout_p90"]].tolist() == \
         pytest.approx([130_000, 21_750, 21_750, 21_750])
@@ -244,37 +251,91 @@ def test_simulation_with_one_attainment_equals_hand_arithmetic():
     assert rows.loc["total", "cost_of_sales"] == pytest.approx(50_750 / 390_000)
     assert rows.loc["R1", "cost_of_sales"] == pytest.approx(21_750 / 130_000)
     assert rows.loc["total", "expected_attainment"] == pytest.approx(1.3)
+    totals = result[result["rep_id"] == "total"].set_index("scenario")
+    # downside 300,000: attainment 1.0, payout exactly TV: 15,000 + 20,000; upside 450,000: attainment 1.5,
+    # payout TV x (1 + 0.5 x 1.5) = 1.75 x 35,000
+    assert totals["expected_bookings"].to_dict() == pytest.approx(TOTALS)
+    assert totals.loc["downside", "expected_payout"] == pytest.approx(35_000)
+    assert totals.loc["upside", "expected_payout"] == pytest.approx(61_250)
 
 
-def test_simulation_is_deterministic_with_a_seed_and_draws_from_the_sample():
+def test_simulation_books_each_scenarios_total_and_spreads_it_as_history_did():
     quotas = pd.DataFrame({"rep_id": ["R1", "R2", "R3"], "quota": [100_000.0] * 3, "ote": [120_000.0] * 3})
     sample = [0.2, 0.9, 1.4, 2.5]
-    first = compensation.simulate_payouts(sample, quotas, PLAN, n_draws=500, seed=7)
-    again = compensation.simulate_payouts(sample, quotas, PLAN, n_draws=500, seed=7)
-    other = compensation.simulate_payouts(sample, quotas, PLAN, n_draws=500, seed=8)
+    first = compensation.simulate_payouts(sample, quotas, PLAN, TOTALS, n_draws=500, seed=7)
+    again = compensation.simulate_payouts(sample, quotas, PLAN, TOTALS, n_draws=500, seed=7)
+    other = compensation.simulate_payouts(sample, quotas, PLAN, TOTALS, n_draws=500, seed=8)
     pd.testing.assert_frame_equal(first, again)
     assert not first["expected_payout"].equals(other["expected_payout"])
-    # each rep's payouts lie between those of the lowest and highest sampled attainment: 0.15 x 20,000 = 3,000
-    # and 15,000 + 11,250 + 0.15 x 2 x 100,000 = 56,250; the draws spread over the sample (p10 < p90)
-    assert (first.loc[:2, "payout_p10"] >= 3_000).all() and (first.loc[:2, "payout_p90"] <= 56_250).all()
+    # the reps' bookings add up to the scenario's total in every draw: expected bookings equal it exactly
+    totals = first[first["rep_id"] == "total"].set_index("scenario")
+    assert totals["expected_bookings"].to_dict() == pytest.approx(TOTALS, rel=1e-12)
+    assert first.loc[:2, "expected_bookings"].sum() == pytest.approx(TOTALS["base"], rel=1e-12)
+    # equal quotas: each rep's expected share is a third, with a spread between reps (p10 < p90)
+    assert first.loc[:2, "expected_attainment"].mean() == pytest.approx(1.3)
     assert (first.loc[:2, "payout_p10"] < first.loc[:2, "payout_p90"]).all()
-    # the mean attainment of many draws is near the sample's mean, (0.2 + 0.9 + 1.4 + 2.5) / 4 = 1.25
-    assert first.loc[3, "expected_attainment"] == pytest.approx(1.25, abs=0.05)
-    assert first.loc[3, "payout_p10"] <= first.loc[3, "payout_p50"] <= first.loc[3, "payout_p90"]
+    assert totals["expected_payout"].is_monotonic_increasing  # more bookings, more commission
+    assert (totals["payout_p10"] <= totals["payout_p50"]).all() and (totals["payout_p50"] <= totals["payout_p90"]).all()
+
+
+def test_a_new_hire_at_a_third_of_ramp_earns_a_third_of_the_variable_at_a_ramped_reps_cost_of_sales():
+    quotas = pd.DataFrame({"rep_id": ["R1", "N1"], "quota": [QUOTA, QUOTA / 3], "ote": [120_000.0] * 2,
+                           "ramped_share": [1.0, 1 / 3]})
+    totals = {"downside": 100_000.0, "base": 160_000.0, "upside": 200_000.0}
+    result = compensation.simulate_payouts([1.0], quotas, PLAN, totals, n_draws=20, seed=3)
+    reps = result[result["rep_id"] != "total"].set_index("rep_id")
+    # TV 15,000 and 15,000 / 3 = 5,000: the same commission rate 0.15 on quota 100,000 and 33,333
+    assert reps["target_variable"].tolist() == pytest.approx([TV, TV / 3])
+    # base 160,000 over quotas 133,333: attainment 1.2 for both. R1 payout 15,000 x (1 + 0.2 x 1.5) = 19,500 on
+    # 120,000; N1 5,000 x 1.3 = 6,500 on 40,000: cost of sales 0.1625 each
+    assert reps["expected_bookings"].tolist() == pytest.approx([120_000, 40_000])
+    assert reps["expected_payout"].tolist() == pytest.approx([19_500, 6_500])
+    assert reps["cost_of_sales"].tolist() == pytest.approx([0.1625, 0.1625])
+    assert result.loc[result["rep_id"] == "total", "target_variable"].tolist() == pytest.approx([20_000] * 3)
+
+
+def test_scenario_totals_are_step_2s_blended_forecast():
+    comparison = pd.DataFrame({"method": ["statistical", "blended", "blended", "blended"],
+                               "scenario": ["base", "downside", "base", "upside"],
+                               "bookings": [9.0, 1.0, 2.0, 3.0]})
+    assert compensation.scenario_totals(comparison) == {"downside": 1.0, "base": 2.0, "upside": 3.0}
+    with pytest.raises(ValueError, match=r"demand_comparison has no blended forecast for scenario\(s\) \['upside'\]"
+                                         ".*run step 2 again"):
+        compensation.scenario_totals(comparison.iloc[:3])
+    with pytest.raises(ValueError, match="the downside scenario's bookings must be an amount of 0 or more.*got -1.0"):
+        compensation.scenario_totals(comparison.assign(bookings=[9.0, -1.0, 2.0, 3.0]))
+    # a small company's downside may book nothing: nothing is paid, the cost of sales is not defined
+    assert compensation.scenario_totals(comparison.assign(bookings=[9.0, 0.0, 2.0, 3.0]))["downside"] == 0.0
+    nothing = compensation.simulate_payouts([1.0], pd.DataFrame({"rep_id": ["R1"], "quota": [100.0]}),
+                                            CompensationPlan(ote=100_000), {"downside": 0.0, "base": 1.0, "upside": 2.0},
+                                            n_draws=10)
+    downside = nothing[nothing["scenario"] == "downside"].iloc[-1]
+    assert downside["expected_payout"] == 0.0 and np.isnan(downside["cost_of_sales"])
 
 
 def test_simulation_bad_arguments():
     quotas = pd.DataFrame({"rep_id": ["R1"], "quota": [100_000.0]})
+    flat = CompensationPlan(ote=100_000)
     with pytest.raises(ValueError, match="quotas is missing required column.*ote"):
-        compensation.simulate_payouts([1.0], quotas, PLAN)
+        compensation.simulate_payouts([1.0], quotas, PLAN, TOTALS)
     with pytest.raises(ValueError, match="attainment_sample is empty"):
-        compensation.simulate_payouts([], quotas, CompensationPlan(ote=100_000))
+        compensation.simulate_payouts([], quotas, flat, TOTALS)
     with pytest.raises(ValueError, match="attainment_sample must be"):
-        compensation.simulate_payouts([-0.5], quotas, CompensationPlan(ote=100_000))
+        compensation.simulate_payouts([-0.5], quotas, flat, TOTALS)
+    with pytest.raises(ValueError, match="attainment_sample is all 0: no rep booked anything"):
+        compensation.simulate_payouts([0.0, 0.0], quotas, flat, TOTALS)
     with pytest.raises(ValueError, match="quotas.ote is missing for \\['R1'\\]"):
-        compensation.simulate_payouts([1.0], quotas.assign(ote=np.nan), PLAN)
+        compensation.simulate_payouts([1.0], quotas.assign(ote=np.nan), PLAN, TOTALS)
+    with pytest.raises(ValueError, match="quotas.ramped_share must be ramped shares above 0 and at most 1.*1.5"):
+        compensation.simulate_payouts([1.0], quotas.assign(ramped_share=1.5), flat, TOTALS)
     with pytest.raises(ValueError, match="n_draws must be a whole number"):
-        compensation.simulate_payouts([1.0], quotas, CompensationPlan(ote=100_000), n_draws=0)
+        compensation.simulate_payouts([1.0], quotas, flat, TOTALS, n_draws=0)
+    with pytest.raises(ValueError, match=r"totals has no total for scenario\(s\) \['upside'\]"):
+        compensation.simulate_payouts([1.0], quotas, flat, {"downside": 1.0, "base": 2.0})
+    with pytest.raises(ValueError, match="totals: the base scenario's bookings must be an amount of 0 or more.*-5"):
+        compensation.simulate_payouts([1.0], quotas, flat, {**TOTALS, "base": -5.0})
+    with pytest.raises(ValueError, match="totals must map each scenario"):
+        compensation.simulate_payouts([1.0], quotas, flat, 390_000.0)
 
 
 def test_reps_without_a_quota_column_have_no_attainment_and_a_statement_note(reps):

@@ -206,8 +206,11 @@ def test_new_hire_and_leaver_are_never_ranked(opportunities, activities, reps):
 def test_without_activities_the_activity_columns_are_nan(opportunities, reps):
     out = performers.rep_performance(opportunities, None, reps, AS_OF, SETTINGS)
     assert_frame_equal(out, expected_performance(with_activities=False))
-    table = performers.coaching_table(performers.compare_groups(out), n=50)
-    assert len(table) > 0 and not set(table["metric"]) & set(performers.ACTIVITY_METRICS)
+    effects = performers.coaching_effects(out, SETTINGS).set_index("metric")["slope"]
+    assert effects.drop(list(performers.ACTIVITY_METRICS)).notna().any()
+    assert effects[list(performers.ACTIVITY_METRICS)].isna().all()
+    table = performers.coaching_table(out, n=50, settings=SETTINGS)
+    assert not set(table["metric"]) & set(performers.ACTIVITY_METRICS)
 
 
 def test_without_durations_only_hours_and_shares_are_nan(opportunities, activities, reps):
@@ -240,8 +243,7 @@ def test_inputs_are_not_modified(opportunities, activities, reps):
     performance_before = performance.copy()
     comparison = performers.compare_groups(performance)
     comparison_before = comparison.copy()
-    performers.coaching_findings(comparison)
-    performers.coaching_table(comparison)
+    performers.coaching_findings(performers.coaching_table(performance, settings=SETTINGS))
     for frame, copy in zip((opportunities, activities, reps, performance, comparison),
                            (*before, performance_before, comparison_before)):
         assert_frame_equal(frame, copy)
@@ -269,8 +271,9 @@ def test_too_few_reps_no_comparison_with_a_reason(opportunities, activities, rep
     assert "only 4 AE(s)" in note and "at least 5 (performers.min_reps)" in note
     comparison = performers.compare_groups(out)
     assert len(comparison) == 0 and list(comparison.columns) == list(performers.COMPARISON_COLUMNS)
-    assert performers.coaching_findings(comparison) == [note]
-    assert len(performers.coaching_table(comparison)) == 0
+    table = performers.coaching_table(out, settings=settings)
+    assert len(table) == 0 and list(table.columns) == list(performers.COACHING_COLUMNS)
+    assert performers.coaching_findings(table) == [note]
 
 
 def test_rep_performance_bad_arguments(opportunities, reps):
@@ -306,64 +309,118 @@ def test_compare_groups_hand_computed():
     assert_frame_equal(performers.compare_groups(performance), expected)
 
 
-@pytest.fixture
-def comparison() -> pd.DataFrame:
+def effect_frame() -> pd.DataFrame:
+    """Four SMB reps, top T, middle M1 and M2, bottom B, with bookings per month 10,000 / 8,000 / 6,000 / 4,000.
+
+    Theil-Sen slopes of bookings on each metric (median of the pairwise slopes, pairs with equal values skipped)
+    and effect = slope x (top - bottom), worked out by hand:
+
+    * meetings 10 / 8 / 6 / 4: every pair 1,000 a meeting; 1,000 x 6 = 6,000; relative gap (4 - 10) / 10 = -60%
+    * e-mail share 10% / 10% / 20% / 20%: pairs T-M2 -40,000, T-B -60,000, M1-M2 -20,000, M1-B -40,000: median
+      -40,000; -40,000 x (0.1 - 0.2) = 4,000, relative gap +100%
+    * demos 5 / 3 / 2 / 1: pairs 1,000, 1,333.3, 1,500, 2,000, 2,000, 2,000: median 1,750; 1,750 x 4 = 7,000
+    * demos per opportunity 1.0 / 0.8 / 0.6 / 0.5: pairs 10,000, 10,000, 12,000, 10,000, 13,333, 20,000: median
+      11,000; 11,000 x 0.5 = 5,500 (same advice as demos: merged under it)
+    * proposals 1 / 2 / 3 / 0: pairs -2,000 x 3, 6,000, 2,000, 666.7: median (-2,000 + 666.7) / 2 = -666.7; the
+      relative gap is the largest (-100%) but more proposals go with less bookings: effect -666.7, not a gap
+    * calls 3 / 2 / 1 / NaN: three reps measured, fewer than min_reps = 4: not priced
+    """
     return pd.DataFrame({
-        "metric": pd.array(["bookings_per_month", "win_rate", "average_deal_size", "median_cycle_days",
-                            "emails_per_week", "demos_per_opportunity", "conversion_demo", "calls_per_week"],
-                           dtype=TEXT_DTYPE),
-        "top": [9000.0, 0.30, 20000.0, 40.0, 20.0, 1.5, 0.80, np.nan],
-        "bottom": [3000.0, 0.27, 15000.0, 50.0, 24.0, 0.9, 0.80, np.nan],
-        "difference": [-6000.0, -0.03, -5000.0, 10.0, 4.0, -0.6, 0.0, np.nan],
-        # -6000 / 9000; -0.03 / 0.30; -5000 / 20000; 10 / 40; 4 / 20; -0.6 / 1.5; 0; NaN
-        "relative_difference": [-2 / 3, -0.1, -0.25, 0.25, 0.2, -0.4, 0.0, np.nan],
+        "rep_id": pd.array(["T", "M1", "M2", "B"], dtype=TEXT_DTYPE),
+        "segment": pd.array(["SMB"] * 4, dtype=TEXT_DTYPE),
+        "bookings_per_month": [10_000.0, 8_000.0, 6_000.0, 4_000.0],
+        "meetings_per_week": [10.0, 8.0, 6.0, 4.0],
+        "time_share_email": [0.1, 0.1, 0.2, 0.2],
+        "demos_per_week": [5.0, 3.0, 2.0, 1.0],
+        "demos_per_opportunity": [1.0, 0.8, 0.6, 0.5],
+        "proposals_per_week": [1.0, 2.0, 3.0, 0.0],
+        "calls_per_week": [3.0, 2.0, 1.0, np.nan],
+        "group": pd.array(["top", "middle", "middle", "bottom"], dtype=TEXT_DTYPE),
     })
 
 
-def test_coaching_findings_largest_gaps_in_words(comparison):
-    findings = performers.coaching_findings(comparison, n=4)
-    # bookings_per_month (the grouping itself), the zero gap and the NaN gap are skipped; |gaps| 0.4, 0.25 (deal
-    # size before cycle: report order), 0.25, 0.2
-    assert findings == [
-        "Bottom-quartile reps' demos per opportunity is 40% lower than top-quartile reps' (0.90 vs 1.50): "
-        "coach demo discipline — no deal past discovery without a demo.",
-        "Bottom-quartile reps win deals 25% smaller than top-quartile reps (15,000 vs 20,000 on average): "
-        "coach value selling and multi-product bundles to raise deal size.",
-        "Bottom-quartile reps' won deals take 25% longer to close than top-quartile reps' (50 days vs 40 days, "
-        "median): coach deal velocity — mutual close plans with dated next steps, and clear out stalled deals.",
-        "Bottom-quartile reps log 20% more e-mails per week than top-quartile reps (24.0 vs 20.0): shift time "
-        "from e-mail to calls and meetings — top reps write less and talk more.",
-    ]
-    assert performers.coaching_findings(comparison, n=5)[-1] == (
-        "Bottom-quartile reps convert 10% fewer of their deals to a win overall (win rate) than top-quartile reps "
-        "(27% vs 30%): hold weekly manager reviews of late-stage deals and train closing."
-    )
-    assert len(performers.coaching_findings(comparison, n=50)) == 5
+EFFECT_SETTINGS = PerformerSettings(min_reps=4)
 
 
-def test_every_metric_family_has_a_template_and_every_compared_metric_a_training():
+def test_bookings_slope_pairs_reps_of_one_segment_only():
+    performance = pd.DataFrame({
+        "segment": pd.array(["SMB", "SMB", "ENT", "ENT", None], dtype=TEXT_DTYPE),
+        "bookings_per_month": [1_000.0, 2_000.0, 10_000.0, 14_000.0, 50_000.0],
+        "meetings_per_week": [1.0, 2.0, 1.0, 3.0, np.nan],
+    })
+    # SMB pair 1,000 a meeting, ENT pair 4,000 / 2 = 2,000; no pair across segments (pooled, SMB's 2 meetings
+    # against ENT's 1 would read -8,000); the rep without a value is not counted: median 1,500 from 4 reps
+    assert performers.bookings_slope(performance, "meetings_per_week") == (1_500.0, 4)
+    one_each = performance.assign(segment=pd.array(["SMB", "ENT", "MM", "EU", None], dtype=TEXT_DTYPE))
+    slope, reps = performers.bookings_slope(one_each, "meetings_per_week")
+    assert np.isnan(slope) and reps == 4
+
+
+def test_coaching_effects_price_each_gap_by_its_slope():
+    effects = performers.coaching_effects(effect_frame(), EFFECT_SETTINGS).set_index("metric")
+    assert effects.loc[["calls_per_week", "meetings_per_week", "demos_per_week", "proposals_per_week",
+                        "time_share_email", "demos_per_opportunity"], "slope"].tolist() == pytest.approx(
+        [np.nan, 1_000, 1_750, -2_000 / 3, -40_000, 11_000], nan_ok=True)
+    assert effects["effect_per_rep_month"].to_dict() == pytest.approx({
+        "calls_per_week": np.nan, "meetings_per_week": 6_000, "demos_per_week": 7_000,
+        "proposals_per_week": -2_000 / 3, "time_share_email": 4_000, "demos_per_opportunity": 5_500}, nan_ok=True)
+    assert effects.loc["calls_per_week", "reps"] == 3
+    assert effects.loc["time_share_email", "advice"] == "conversations"  # bottom reps spend more of it on e-mail
+
+
+def test_coaching_ranks_by_effect_not_by_ratio_and_merges_one_advice():
+    table = performers.coaching_table(effect_frame(), settings=EFFECT_SETTINGS, currency="EUR")
+    assert list(table.columns) == list(performers.COACHING_COLUMNS)
+    # the largest ratios (proposals -100%, e-mail share +100%) are not the largest effects: demo discipline
+    # (demos 7,000, with demos per opportunity 5,500) leads, meetings 6,000, e-mail share 4,000; proposals go the
+    # wrong way and calls have too few reps
+    assert table["metric"].tolist() == ["demos_per_week", "meetings_per_week", "time_share_email"]
+    assert table["metrics"].tolist() == ["demos_per_week, demos_per_opportunity", "meetings_per_week",
+                                         "time_share_email"]
+    assert table["suggested_training"].tolist() == [performers.TRAINING["demo discipline"],
+                                                    performers.TRAINING["meeting-setting"],
+                                                    performers.TRAINING["conversations"]]
+    assert table["effect_per_rep_month"].tolist() == pytest.approx([7_000, 6_000, 4_000])
+    assert table["gap"].tolist() == pytest.approx([-0.8, -0.6, 1.0])
+    # one bottom-quartile rep x 3 months
+    assert table["bottom_reps"].tolist() == [1, 1, 1]
+    assert table["impact"].tolist() == pytest.approx([21_000, 18_000, 12_000])
+    assert table["evidence"].iloc[0] == (
+        "On demos per week, bottom-quartile reps average 1.0 against 5.0 for the top quartile; among reps of the "
+        "same segment, each extra demo a week goes with €1,750 more in bookings a month: the gap is worth about "
+        "€7,000 a month per rep. The same advice answers demos per opportunity 0.50 against 1.00, worth about "
+        "€5,500 a month per rep.")
+    assert table["evidence"].iloc[2].startswith(
+        "On share of selling time on e-mail, bottom-quartile reps average 20% against 10% for the top quartile; "
+        "among reps of the same segment, each 10 points more of selling time on e-mail goes with €4,000 less in "
+        "bookings a month: the gap is worth about €4,000 a month per rep.")
+    findings = performers.coaching_findings(table)
+    assert findings[1] == table["evidence"].iloc[1] + " Coaching: " + performers.TRAINING["meeting-setting"] + "."
+    assert len(performers.coaching_table(effect_frame(), n=1, settings=EFFECT_SETTINGS)) == 1
+
+
+def test_no_gap_that_goes_with_bookings_gives_no_coaching_and_says_why():
+    # bookings reversed: every metric's slope flips sign (proposals', negative before, now goes the right way)
+    reversed_bookings = effect_frame().assign(bookings_per_month=[4_000.0, 6_000.0, 8_000.0, 10_000.0])
+    table = performers.coaching_table(reversed_bookings.drop(columns="proposals_per_week"), settings=EFFECT_SETTINGS)
+    assert len(table) == 0
+    assert performers.coaching_findings(table) == [
+        "No gap between bottom- and top-quartile reps goes with more bookings among reps of the same segment (a "
+        "metric is priced when at least 4 ramped reps have a value): the data suggests no coaching."]
+
+
+def test_every_metric_has_a_family_and_its_advice_a_training():
     # the outcomes are not coached: bookings per month defines the groups, attainment is bookings against quota
     assert set(performers.COMPARED_METRICS) - {"bookings_per_month", "attainment"} == set(performers.COACHING)
-    assert {spec["family"] for spec in performers.COACHING.values()} == set(performers.FAMILY_TEMPLATES)
-
-
-def test_coaching_table(comparison):
-    expected = pd.DataFrame({
-        "metric": pd.array(["demos_per_opportunity", "average_deal_size"], dtype=TEXT_DTYPE),
-        "family": pd.array(["activity mix", "deal size"], dtype=TEXT_DTYPE),
-        "gap": [-0.4, -0.25],
-        "suggested_training": pd.array([
-            "coach demo discipline — no deal past discovery without a demo",
-            "coach value selling and multi-product bundles to raise deal size",
-        ], dtype=TEXT_DTYPE),
-    })
-    assert_frame_equal(performers.coaching_table(comparison, n=2), expected)
+    advices = {spec[side] for spec in performers.COACHING.values() for side in ("lower", "higher")} - {None}
+    assert advices == set(performers.TRAINING)
+    assert all(spec["step"] > 0 and spec["per"] and spec["name"] for spec in performers.COACHING.values())
 
 
 @pytest.mark.parametrize("n", [0, -1, 2.5, True])
-def test_coaching_bad_n(comparison, n):
+def test_coaching_bad_n(n):
     with pytest.raises(ValueError, match="n must be a whole number of findings"):
-        performers.coaching_findings(comparison, n=n)
+        performers.coaching_table(effect_frame(), n=n)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -383,8 +440,8 @@ def test_sample_top_reps_hold_more_demos_per_opportunity(sample):
     comparison = performers.compare_groups(performance)
     demos = comparison.loc[comparison["metric"] == "demos_per_opportunity"].iloc[0]
     assert demos["top"] > demos["bottom"] * 1.2
-    findings = performers.coaching_findings(comparison)
-    assert len(findings) == 5 and all(f.startswith("Bottom-quartile reps") for f in findings)
+    findings = performers.coaching_findings(performers.coaching_table(performance))
+    assert len(findings) == 5 and all(f.startswith("On ") and "a month per rep" in f for f in findings)
 
 
 def test_readable_comparison_formats_each_metric_in_its_unit():

@@ -5,8 +5,8 @@ Each run starts a real kernel, so runs are shared between tests through module-s
 
 from __future__ import annotations
 
+import html
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -97,7 +97,7 @@ def test_index_is_the_executive_summary(tiny_run):
     for step in STEPS:
         assert f'href="{step}.html"' in index and f'href="analyst/{step}.html"' in index
     assert "Sales operations plan for 2027Q1" in index
-    for card in ("Forecast 2027Q1, base", "Target 2027Q1", "Capacity gap 2027Q1", "Hires (base)"):
+    for card in ("Forecast 2027Q1, base", "Target 2027Q1", "Gap to target", "Capacity vs target", "Hires (base)"):
         assert card in index
     assert "Top actions" in index and 'href="plan.xlsx"' in index
     # hand check on step 1's page: closed in the 12 months to 2026-12-31: won O1 (10,000) and O3 (40,000),
@@ -114,7 +114,7 @@ def test_plan_adds_up(tiny_run):
     accounts = pd.read_parquet(data / "table_accounts.parquet")
     assert sorted(assignment["account_id"]) == sorted(accounts["account_id"])  # each account exactly once
     workbook = openpyxl.load_workbook(tiny_run["report"] / "plan.xlsx", read_only=True)
-    assert {"Quotas", "Territories", "Hiring plan", "Compensation plan", "Actions"} <= set(workbook.sheetnames)
+    assert {"Summary", "Quotas", "Territories", "Hiring plan", "Compensation plan", "Actions"} <= set(workbook.sheetnames)
 
 
 def assert_actions_trace_to_shown_tables(data):
@@ -156,6 +156,29 @@ def test_failed_step_keeps_last_good_report_and_shows_the_error(tiny_run, tmp_pa
     assert not (tmp_path / "report.failed").exists()  # a success clears the failed evidence
 
 
+def test_a_step_4_param_change_reruns_step_4_alone_and_an_unchanged_rerun_none(tiny_run, tmp_path):
+    report = tmp_path / "report"
+    shutil.copytree(tiny_run["report"], report)  # the module's report: one whole run less
+    before = hashes(report / "data")
+    params = yaml.safe_load((ROOT / "params" / f"{QUARTER}.yaml").read_text()) or {}
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump({**params, "quotas": {"over_assignment": 0.3}}), encoding="utf-8")
+    log = []
+    run_quarter(QUARTER, params_path=path, data_dir=tiny_run["export"], out_dir=report, log=log.append)
+    assert [line.split(": ", 1)[1][:6] for line in log[:4]] == ["reused"] * 3 + ["done i"], log
+    assert "(params quotas.over_assignment changed)" in log[3]
+    after = hashes(report / "data")
+    changed = sorted(name for name in before if before[name] != after[name])
+    assert "quotas.parquet" in changed and not [n for n in changed if n.startswith(("table_", "demand_", "summary_0"))
+                                                and n != "summary_04_align.parquet"]
+    for page in ("01_collect.html", "analyst/03_supply.html", "notebooks/02_demand.ipynb"):
+        assert (report / page).read_bytes() == (tiny_run["report"] / page).read_bytes()  # copied, not re-rendered
+    log.clear()
+    run_quarter(QUARTER, params_path=path, data_dir=tiny_run["export"], out_dir=report, log=log.append)
+    assert all("reused from the previous report" in line for line in log[:4]) and "0 step(s) run" in log[-1]
+    assert hashes(report / "data") == after
+
+
 def test_quarantine_lists_rejected_rows_on_the_page(tmp_path):
     tables = tiny_export()
     tables["opportunities"].loc[4, "close_date"] = "2026-01-01"  # before its created date
@@ -175,24 +198,6 @@ def test_cli_reports_bad_quarter_and_exits_non_zero():
                             cwd=ROOT)
     assert result.returncode == 1
     assert "is not a quarter label: write YYYYQn, e.g. 2027Q1" in result.stderr
-
-
-@pytest.fixture(scope="module")
-def sample_project(tmp_path_factory):
-    """A copy of the project (notebooks and params; 2027Q1 planned on the sample company at scale 0.2) and one
-    run of it by the command line, shared by the command-line test and the by-hand test."""
-    root = tmp_path_factory.mktemp("sample") / "project"
-    shutil.copytree(ROOT / "notebooks", root / "notebooks")
-    shutil.copytree(ROOT / "params", root / "params")
-    (root / "pyproject.toml").write_text("", encoding="utf-8")
-    params = root / "params" / f"{QUARTER}.yaml"
-    params.write_text("sample:\n  scale: 0.2\n", encoding="utf-8")
-    out = root / "reports" / QUARTER  # where a notebook run by hand with its default parameters writes too
-    result = subprocess.run(
-        [sys.executable, "-m", "salesops", "run", QUARTER, "--params", str(params), "--out", str(out)],
-        capture_output=True, text=True, cwd=ROOT, env={**os.environ, "SALESOPS_ROOT": str(root)},
-    )
-    return {"root": root, "out": out, "result": result}
 
 
 def test_cli_runs_the_sample_company_end_to_end(sample_project):
@@ -230,3 +235,81 @@ def test_notebook_run_by_hand_matches_the_runner(sample_project, monkeypatch):
         NotebookClient(notebook, kernel_name="salesops",
                        resources={"metadata": {"path": str(root / "notebooks")}}).execute()
     assert hashes(data) == by_runner
+
+
+# --------------------------------------------------------------------------------------------------
+# one plan, one set of numbers (the sample quarter above)
+
+#: The cards of an executive page or the index: label, then value.
+CARD = re.compile(r'class="(?:so-)?label">(.*?)</div>\s*<div class="(?:so-)?value">(.*?)</div>', re.S)
+#: The labels a plan fact carries on the step pages besides its own (step 2 says "demand", step 1 "target" last).
+FACT_ALIASES = {"forecast_base": ("Demand 2027Q1, base",), "forecast_downside": ("Downside",),
+                "forecast_upside": ("Upside",), "target": ("2027Q1 target",)}
+SHOWN = re.compile(r"^(?P<sign>[-−]?)[^\d]*(?P<number>[\d,]+(?:\.(?P<decimals>\d+))?)(?P<suffix>[kMB%×]?)$")
+
+
+def shown_number(text: str) -> tuple[float, float]:
+    """A figure as a page shows it (``$13.7M``, ``−$421k``, ``1.39×``, ``-10.2%``, ``32``) → its value and half a
+    unit of its last shown digit (what display rounding may hide)."""
+    match = SHOWN.match(text.strip())
+    assert match, f"not a figure: {text!r}"
+    scale = {"k": 1e3, "M": 1e6, "B": 1e9, "%": 0.01}.get(match["suffix"], 1.0)
+    sign = -1.0 if match["sign"] else 1.0
+    decimals = len(match["decimals"] or "")
+    return sign * float(match["number"].replace(",", "")) * scale, 0.5 * 10.0 ** -decimals * scale
+
+
+def test_every_headline_figure_reads_the_same_on_every_page_and_in_the_workbook(sample_project):
+    out = sample_project["out"]
+    assert sample_project["result"].returncode == 0, sample_project["result"].stderr
+    facts = pd.read_parquet(out / "data" / "plan_facts.parquet").set_index("key")
+    label_of = {label: key for key, row in facts.iterrows() for label in (row["label"], *FACT_ALIASES.get(key, ()))}
+    seen: dict[str, list[str]] = {}
+    for page in ["index.html", *(f"{step}.html" for step in STEPS)]:
+        for label, value in CARD.findall((out / page).read_text(encoding="utf-8")):
+            label, value = html.unescape(label).strip(), html.unescape(value).strip()
+            if label not in label_of or not re.search(r"\d", value):
+                continue
+            key = label_of[label]
+            shown, rounding = shown_number(value)
+            assert shown == pytest.approx(facts.loc[key, "value"], abs=rounding + 1e-9), (page, label, value)
+            seen.setdefault(key, []).append(page)
+    for key in ("forecast_base", "target", "hires", "capacity_vs_target", "pipeline_coverage"):
+        assert len(seen.get(key, [])) >= 1, f"{key} is on no page"
+    assert len(seen["forecast_base"]) >= 2 and len(seen["target"]) >= 2 and len(seen["hires"]) >= 2, seen
+    summary = openpyxl.load_workbook(out / "plan.xlsx", read_only=True)["Summary"]
+    rows = {row[0]: row[1] for row in summary.iter_rows(values_only=True) if row and row[0] in set(facts["label"])}
+    assert rows == dict(zip(facts["label"], facts["display"]))
+    align_page = html.unescape((out / "04_align.html").read_text(encoding="utf-8"))
+    assert all(display in align_page for display in facts["display"])
+
+
+def test_step_3_plans_for_step_2s_scenarios_and_commission_for_the_base_forecast(sample_project):
+    data = sample_project["out"] / "data"
+    segment_demand = pd.read_parquet(data / "segment_demand.parquet")
+    quarter = segment_demand["ds"].dt.to_period("Q").astype(str)  # the sample's fiscal year starts in January
+    by_quarter = segment_demand.assign(quarter=quarter).groupby("quarter")[["downside", "base", "upside"]].sum()
+    gaps = pd.read_parquet(data / "capacity_gaps.parquet")
+    planned = gaps.groupby(["scenario", "quarter"])["demand"].sum()
+    for (scenario, label), demand in planned.items():
+        assert demand == pytest.approx(by_quarter.loc[label, scenario]), (scenario, label)
+    comparison = pd.read_parquet(data / "demand_comparison.parquet").query("method == 'blended'")
+    for scenario, bookings in zip(comparison["scenario"], comparison["bookings"]):
+        assert planned[(scenario, QUARTER)] == pytest.approx(bookings)
+    payouts = pd.read_parquet(data / "payout_simulation.parquet").query("rep_id == 'total'").set_index("scenario")
+    for scenario, bookings in zip(comparison["scenario"], comparison["bookings"]):
+        assert payouts.loc[scenario, "expected_bookings"] == pytest.approx(bookings)
+
+
+def test_the_summary_shows_the_gap_and_builds_pipeline_whenever_coverage_is_short(sample_project):
+    out = sample_project["out"]
+    need = pd.read_parquet(out / "data" / "pipeline_need.parquet").iloc[0]
+    action_list = pd.read_parquet(out / "data" / "actions.parquet")
+    index = html.unescape((out / "index.html").read_text(encoding="utf-8"))
+    assert "Gap to target" in index and "From the forecast to the target" in index
+    if need["coverage"] < need["coverage_needed"]:
+        pipeline = action_list[action_list["kind"] == "pipeline"]
+        assert len(pipeline) == 1 and pipeline["on_summary"].all() and pipeline["impact"].iloc[0] > 0
+        assert pipeline["title"].iloc[0] in index and pipeline["owner"].iloc[0] in index
+    else:
+        assert not (action_list["kind"] == "pipeline").any()

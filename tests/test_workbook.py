@@ -16,7 +16,7 @@ from salesops.align.plan_workbook import plan_sheets
 from salesops.report.workbook import (Sheet, cell_value, column_label, money_format, sheet_names,
                                       write_workbook)
 
-PLAN_SHEET_NAMES = ["Quotas", "Territories", "Account assignments", "Hiring plan", "Compensation plan",
+PLAN_SHEET_NAMES = ["Summary", "Quotas", "Territories", "Account assignments", "Hiring plan", "Compensation plan",
                     "Payout simulation", "Actions"]
 
 
@@ -78,11 +78,13 @@ def plan_frames() -> dict[str, pd.DataFrame]:
         "cap_attainment": [3.0, 3.0],
     })
     payouts = pd.DataFrame({
-        "rep_id": ["R1", "R2", "total"], "quota": [150_000.0, 100_000.0, 250_000.0],
-        "target_variable": [15_000.0, 15_000.0, 30_000.0], "expected_attainment": [1.0, 0.9, 0.96],
-        "expected_bookings": [150_000.0, 90_000.0, 240_000.0], "expected_payout": [15_000.0, 12_000.0, 27_000.0],
-        "payout_p10": [5_000.0, 4_000.0, 15_000.0], "payout_p50": [15_000.0, 12_000.0, 26_000.0],
-        "payout_p90": [25_000.0, 20_000.0, 40_000.0], "cost_of_sales": [0.1, 0.1333, 0.1125],
+        "rep_id": ["R1", "R2", "total", "total"], "scenario": ["base", "base", "downside", "base"],
+        "quota": [150_000.0, 100_000.0, 250_000.0, 250_000.0],
+        "target_variable": [15_000.0, 15_000.0, 30_000.0, 30_000.0], "expected_attainment": [1.0, 0.9, 0.8, 0.96],
+        "expected_bookings": [150_000.0, 90_000.0, 200_000.0, 240_000.0],
+        "expected_payout": [15_000.0, 12_000.0, 20_000.0, 27_000.0],
+        "payout_p10": [5_000.0, 4_000.0, 11_000.0, 15_000.0], "payout_p50": [15_000.0, 12_000.0, 19_000.0, 26_000.0],
+        "payout_p90": [25_000.0, 20_000.0, 30_000.0, 40_000.0], "cost_of_sales": [0.1, 0.1333, 0.1, 0.1125],
     })
     actions = pd.DataFrame({
         "priority": [1, 2], "title": ["Hire 2 AEs", "=Fix data"], "kind": ["hiring", "data_quality"],
@@ -349,12 +351,15 @@ def test_compensation_sheet_has_one_row_per_tier_with_an_open_end(plan_book):
 
 def test_payout_sheet_puts_the_total_in_a_note_and_the_reps_in_the_table(plan_book):
     sheet = plan_book["Payout simulation"]
-    assert sheet["A2"].value == ("All reps together, per simulated quarter: expected payout $27,000, P10 $15,000, "
-                                 "P50 $26,000, P90 $40,000, cost of sales 11.2%.")
-    assert sheet["A4"].value == "Rep"
-    assert [sheet.cell(row, 1).value for row in (5, 6)] == ["R1", "R2"]
-    assert sheet.max_row == 6 and sheet.auto_filter.ref == "A4:J6"
-    assert sheet["J5"].number_format == "0.0%" and sheet["G5"].number_format == '"$"#,##0'
+    assert sheet["A2"].value == ("All reps together, downside scenario, per simulated quarter: bookings $200,000, "
+                                 "expected payout $20,000, P10 $11,000, P50 $19,000, P90 $30,000, cost of sales 10.0%.")
+    assert sheet["A3"].value == ("All reps together, base scenario, per simulated quarter: bookings $240,000, "
+                                 "expected payout $27,000, P10 $15,000, P50 $26,000, P90 $40,000, cost of sales 11.2%.")
+    assert sheet["A4"].value.startswith("Bookings per scenario are the plan's forecast")
+    assert sheet["A5"].value == "Rep"
+    assert [sheet.cell(row, 1).value for row in (6, 7)] == ["R1", "R2"]
+    assert sheet.max_row == 7 and sheet.auto_filter.ref == "A5:J7"
+    assert sheet["J6"].number_format == "0.0%" and sheet["G6"].number_format == '"$"#,##0'
 
 
 def test_actions_sheet_lists_the_ranked_actions(plan_book):
@@ -390,3 +395,29 @@ def test_absent_optional_columns_are_left_out(tmp_path, plan_frames):
     assert row_values(sheet, 3) == ["Rep", "Segment", "Region", "Ramped share", "Quota"]
     assert sheet["E4"].number_format == '"€"#,##0'
     assert sheet["A2"].value == "Quotas add up to €250,000 over 2 reps."
+
+
+def test_every_sheet_prints_one_page_wide_with_its_header_repeated(tmp_path):
+    narrow = Sheet("Narrow", pd.DataFrame({"rep": ["A"], "quota": [1.0]}), "Narrow")
+    wide = Sheet("Wide", pd.DataFrame({f"column_{i}": ["x" * 20] for i in range(8)}), "Wide", notes=("a note",))
+    book = reopen(write_workbook(tmp_path / "plan.xlsx", [narrow, wide], "USD", {}))
+    for name in ("About", "Narrow", "Wide"):
+        sheet = book[name]
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+        assert sheet.page_setup.fitToHeight == 0 and str(sheet.page_setup.paperSize) == sheet.PAPERSIZE_A4  # "9"
+    assert book["Narrow"].page_setup.orientation == "portrait" and book["Wide"].page_setup.orientation == "landscape"
+    assert book["Narrow"].print_title_rows == "$2:$2" and book["Wide"].print_title_rows == "$3:$3"  # below the notes
+
+
+def test_a_sheet_longer_than_the_limit_goes_to_a_workbook_of_its_own(tmp_path):
+    accounts = Sheet("Territories", pd.DataFrame({"account_id": [f"A{i}" for i in range(5)], "ds": pd.to_datetime(
+        ["2027-01-01"] * 5)}), "Accounts and owners")
+    short = Sheet("Quotas", pd.DataFrame({"rep": ["A"]}), "Quotas")
+    path = write_workbook(tmp_path / "plan.xlsx", [short, accounts], "USD", {}, max_rows=4)
+    book, apart = reopen(path), reopen(tmp_path / "plan-territories.xlsx")
+    assert book["Territories"]["A2"].value == ("5 rows, more than the 4 a sheet here holds: they are in "
+                                               "plan-territories.xlsx, beside this workbook.")
+    assert book["Territories"].max_row == 2 and book["Quotas"]["A3"].value == "A"
+    assert [c.value for c in apart["Territories"][2]] == ["Account id", "Month"] and apart["Territories"].max_row == 7
+    write_workbook(tmp_path / "small.xlsx", [short, accounts], "USD", {}, max_rows=5)
+    assert reopen(tmp_path / "small.xlsx")["Territories"].max_row == 7 and not (tmp_path / "small-territories.xlsx").exists()

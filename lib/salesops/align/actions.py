@@ -19,7 +19,9 @@ Candidate columns (:data:`CANDIDATE_COLUMNS`; the first five required, the rest 
 
 **Ranking**: by ``impact``, largest first (actions with a known currency effect before those without), then
 by due date, earliest first, then in input order (candidates, then the params' actions). ``priority`` is
-1..n in that order; ``on_summary`` marks the first ``top_n``. Inputs are never modified.
+1..n in that order; ``on_summary`` marks the first ``top_n``. Inputs are never modified. Every constructor
+that knows an impact gives it in one unit, bookings of the planned quarter at stake: a capacity gap hiring cannot
+close, quotas above capacity, a coaching gap if every bottom-quartile rep closed it (step 1's ``coaching``).
 """
 
 from __future__ import annotations
@@ -42,13 +44,15 @@ from salesops.settings.fields import Count, Days, MappingOf, Number, OneOf, Text
 
 #: Kinds of action, each with a default owner and a default number of days to the due date.
 KINDS: tuple[str, ...] = ("data_quality", "coaching", "hiring", "quota", "compensation", "organisation", "tooling",
-                          "other")
+                          "pipeline", "other")
 DEFAULT_OWNERS: dict[str, str] = {
+    "pipeline": "Marketing and sales development",
     "data_quality": "Sales operations", "coaching": "Sales managers", "hiring": "Head of Sales",
     "quota": "Head of Sales", "compensation": "Head of Sales", "organisation": "Head of Sales",
     "tooling": "Sales operations", "other": "Head of Sales",
 }
 DEFAULT_DUE_DAYS: dict[str, int] = {
+    "pipeline": 30,
     "data_quality": 14, "coaching": 30, "hiring": 30, "quota": 7, "compensation": 21, "organisation": 60,
     "tooling": 45, "other": 30,
 }
@@ -65,6 +69,7 @@ _TEXT_COLUMNS = ("title", "kind", "metric", "expected_effect", "source", "owner"
 #: section built from the params alone, shown on every run). An action comes only from an analysis that ran and
 #: is shown: a test walks each action of a run to its source's table.
 ACTION_SOURCES: dict[str, str | None] = {
+    "step 2: pipeline to create": "pipeline_to_create",
     "step 1: data quality": "quality_checks",
     "step 1: top vs bottom performers": "coaching",
     "step 3: capacity plan": "hiring_plan",
@@ -172,31 +177,47 @@ def actions_from_quality(quality_checks: pd.DataFrame) -> pd.DataFrame:
 
 def _coaching_label(metric: str) -> str:
     spec = performers.COACHING.get(metric, {})
-    return spec.get("label") or performers.OUTCOME_LABELS.get(metric) or metric.replace("_", " ")
+    return spec.get("name") or performers.OUTCOME_LABELS.get(metric) or metric.replace("_", " ")
 
 
-def actions_from_coaching(coaching: pd.DataFrame) -> pd.DataFrame:
-    """One ``coaching`` action per gap of step 1's ``coaching`` table (``metric``, ``family``, ``gap``:
-    (bottom - top) / top, ``suggested_training``; optional ``impact``: bookings effect of closing the gap,
-    currency), in the table's order (largest gap first).
+def _joined(labels: list[str]) -> str:
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
 
-    ``title`` "Coach bottom-quartile reps on <metric>", ``detail`` the suggested training, ``expected_effect``
-    the gap it closes.
+
+def actions_from_coaching(coaching: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
+    """One ``coaching`` action per row of step 1's ``coaching`` table (``performers.coaching_table``: ``metric``,
+    ``family``, ``gap``: (bottom - top) / top, ``suggested_training``; optional ``metrics``: every metric the
+    advice answers, comma-separated; ``impact``: bookings at stake in the quarter, currency; ``bottom_reps``,
+    ``effect_per_rep_month`` and ``evidence``), in the table's order (largest effect first).
+
+    ``title`` "Coach bottom-quartile reps on <metrics>", ``detail`` the suggested training and the evidence,
+    ``expected_effect`` the bookings at stake when the table prices the gap (a measured association, an upper
+    bound: every bottom-quartile rep closing the gap for the whole quarter), else the gap it closes.
     """
     _check_frame(coaching, "coaching", ("metric", "family", "gap", "suggested_training"))
     impact = _optional_impact(coaching)
     records = []
     for index, row in enumerate(coaching.itertuples(index=False)):
-        label = _coaching_label(str(row.metric))
+        cited = getattr(row, "metrics", None)
+        metrics = str(cited).split(", ") if isinstance(cited, str) and cited else [str(row.metric)]
+        label = _joined([_coaching_label(metric) for metric in metrics])
+        effect, reps = getattr(row, "effect_per_rep_month", math.nan), getattr(row, "bottom_reps", math.nan)
+        evidence = getattr(row, "evidence", None)
+        priced = not (pd.isna(impact[index]) or pd.isna(effect) or pd.isna(reps))
         records.append({
             "title": f"Coach bottom-quartile reps on {label}",
             "kind": "coaching",
-            "metric": label,
-            "expected_effect": f"closes the {abs(float(row.gap)):.0%} gap between bottom- and top-quartile reps "
-                               f"on {label}",
+            "metric": _coaching_label(str(row.metric)),
+            "expected_effect": (f"up to {money(impact[index], currency, compact=True)} of bookings in the quarter if the "
+                                f"{reps:.0f} bottom-quartile reps closed the gap ({money(effect, currency, compact=True)} "
+                                "a month per rep; a "
+                                "measured association, not a proven cause)" if priced else
+                                f"closes the {abs(float(row.gap)):.0%} gap between bottom- and top-quartile reps "
+                                f"on {label}"),
             "source": "step 1: top vs bottom performers",
             "impact": impact[index],
-            "detail": str(row.suggested_training),
+            "detail": str(row.suggested_training) + (f". {evidence}" if isinstance(evidence, str) and evidence
+                                                     else ""),
         })
     return _candidates(records)
 
@@ -244,6 +265,36 @@ def actions_from_hiring(hiring_plan: pd.DataFrame, currency: str = "USD") -> pd.
             "cost": float(row.cost),
         })
     return _candidates(records)
+
+
+def opportunities(count: int) -> str:
+    """``1`` → ``"1 new opportunity"``, ``304`` → ``"304 new opportunities"``."""
+    return f"{count:,} new opportunit{'y' if count == 1 else 'ies'}"
+
+
+def actions_from_pipeline(need: pd.DataFrame, to_create: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:
+    """One ``pipeline`` action when the open pipeline covers the target less than the coverage needed
+    (``demand.plan.pipeline_gap.pipeline_need``: bookings_to_add above 0) and the history measures how many
+    opportunities to create (``to_create``, per month): create that many a month. Its impact is the bookings the
+    new pipeline must add in the quarter; due at the end of the first month, when its count can be checked.
+    None otherwise (an empty frame)."""
+    _check_frame(need, "need", ("coverage", "coverage_needed", "bookings_to_add"))
+    row = need.iloc[0]
+    if not row["bookings_to_add"] > 0 or to_create.empty:
+        return _candidates([])
+    per_month, leads = int(to_create["opportunities"].iloc[0]), to_create["leads"].iloc[0]
+    first, last = pd.Timestamp(to_create["ds"].min()), pd.Timestamp(to_create["ds"].max())
+    return _candidates([{
+        "title": f"Create {opportunities(per_month)} a month from {first:%B} to {last:%B %Y}",
+        "kind": "pipeline", "metric": "pipeline coverage",
+        "expected_effect": f"{money(row['bookings_to_add'], currency, compact=True)} more bookings in the quarter; "
+                           f"coverage from {row['coverage']:.2f}× toward the {row['coverage_needed']:.2f}× needed",
+        "source": "step 2: pipeline to create",
+        "due_date": first + pd.offsets.MonthEnd(0),
+        "impact": float(row["bookings_to_add"]),
+        "detail": (f"About {int(leads):,} new leads a month at the measured lead-to-opportunity conversion; "
+                   if pd.notna(leads) else "") + "the count is checked at the end of each month.",
+    }])
 
 
 def actions_from_organisation(recommendation: pd.DataFrame) -> pd.DataFrame:

@@ -1,12 +1,14 @@
 """Step 4 compensation: commission plans per role, a rep's payout for a quarter, how reps attained their
-quotas in finished quarters, and what the plan is likely to cost when attainment repeats its history.
+quotas in finished quarters, and what the plan is likely to cost in each scenario of the plan's forecast, with
+bookings spread across reps as attainment spread in its history.
 
 Definitions (money in the company currency, attainment and shares as fractions: 1.0 = 100 % of quota):
 
 * **OTE** (on-target earnings): annual pay at 100 % attainment, base plus variable. From the plan's ``ote``
   when set, otherwise from each rep's ``ote`` column.
 * **Quarterly target variable** TV = OTE × ``pay_mix`` / 4: the variable pay a rep earns at exactly 100 %
-  of a quarterly quota.
+  of a quarterly quota. In the plan's simulation a ramping rep's TV is ramped like the quota (× the
+  ``ramped_share`` of the quota table).
 * **Attainment** a = bookings ÷ quota (the rep's quarterly quota).
 * **Commission rate** r = TV ÷ quota: currency paid per unit of bookings at multiplier 1.
 * **Tiers** cut attainment into contiguous bands from 0: [0, 1.0) ×1.0, [1.0, 1.5) ×1.5, [1.5, open) ×2.0 by
@@ -28,7 +30,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -37,6 +39,7 @@ from pydantic import Field, model_validator
 from salesops import deals, fiscal_calendar
 from salesops.checks import as_timestamp
 from salesops.contract.schema import ROLES, TEXT_DTYPE
+from salesops.demand.methods import SCENARIOS
 from salesops.settings.base import Settings, settings_or_default
 from salesops.settings.fields import Count, MappingOf, Money, Number, Seed, Share
 
@@ -52,7 +55,7 @@ STATEMENT_COLUMNS: tuple[str, ...] = (
 STATEMENT_TAIL_COLUMNS: tuple[str, ...] = ("total_payout", "capped", "note")
 ATTAINMENT_COLUMNS: tuple[str, ...] = ("quarter", "rep_id", "role", "segment", "quota", "bookings", "attainment")
 SIMULATION_COLUMNS: tuple[str, ...] = (
-    "rep_id", "quota", "target_variable", "expected_attainment", "expected_bookings", "expected_payout",
+    "rep_id", "scenario", "quota", "target_variable", "expected_attainment", "expected_bookings", "expected_payout",
     *PAYOUT_PERCENTILES, "cost_of_sales",
 )
 
@@ -402,28 +405,83 @@ def historic_attainment(opportunities: pd.DataFrame, reps: pd.DataFrame, quarter
 # 3. what the plan will cost
 
 
-def simulate_payouts(attainment_sample, quotas: pd.DataFrame, plan: CompensationPlan, n_draws: int = 10_000,
-                     seed: int = 42) -> pd.DataFrame:
-    """Expected payouts and cost of sales of ``plan`` for next quarter, if attainment repeats its history.
+def scenario_totals(comparison: pd.DataFrame, method: str = "blended") -> dict[str, float]:
+    """The planned quarter's bookings per scenario of step 2's ``demand_comparison`` (``method``,
+    ``scenario``, ``bookings``, currency): the ``method`` rows (the blended forecast by default), as
+    ``{"downside": ..., "base": ..., "upside": ...}``. Every scenario needs one row with bookings of 0 or more."""
+    _check_frame(comparison, "demand_comparison", ("method", "scenario", "bookings"))
+    rows = comparison.loc[comparison["method"].astype(object).eq(method).fillna(False).to_numpy(dtype=bool)]
+    found = dict(zip(rows["scenario"].astype(object), rows["bookings"].astype("float64")))
+    missing = [scenario for scenario in SCENARIOS if scenario not in found]
+    if missing:
+        raise ValueError(f"demand_comparison has no {method} forecast for scenario(s) {missing}: step 2 writes one row "
+                         f"per method and scenario ({', '.join(SCENARIOS)}); run step 2 again")
+    return _checked_totals(found, "demand_comparison")
 
-    Bootstrap: every draw gives each rep an attainment picked at random (with replacement, independently per
-    rep) from ``attainment_sample`` (e.g. ``historic_attainment(...)["attainment"]``: fractions >= 0), then
-    bookings = attainment × quota and payout = :func:`commission`. The draws come from
-    ``numpy.random.default_rng(seed)``: the same inputs and seed give the same figures.
+
+def _checked_totals(totals, name: str) -> dict[str, float]:
+    """``totals`` in :data:`SCENARIOS` order, each a finite amount of 0 or more (a small company's downside may
+    book nothing: then nothing is paid and the cost of sales is not defined)."""
+    if not isinstance(totals, Mapping):
+        raise ValueError(f"{name} must map each scenario ({', '.join(SCENARIOS)}) to its bookings, e.g. "
+                         f"{{'downside': 9e6, 'base': 1e7, 'upside': 1.1e7}}; got {type(totals).__name__}")
+    missing = [scenario for scenario in SCENARIOS if scenario not in totals]
+    if missing:
+        raise ValueError(f"{name} has no total for scenario(s) {missing}: give the bookings of every scenario "
+                         f"({', '.join(SCENARIOS)})")
+    out = {}
+    for scenario in SCENARIOS:
+        value = totals[scenario]
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
+            raise ValueError(f"{name}: the {scenario} scenario's bookings must be an amount of 0 or more (the "
+                             f"quarter's forecast, company currency); got {value!r}")
+        out[scenario] = float(value)
+    return out
+
+
+def simulate_payouts(attainment_sample, quotas: pd.DataFrame, plan: CompensationPlan, totals: Mapping[str, float],
+                     n_draws: int = 10_000, seed: int = 42) -> pd.DataFrame:
+    """Expected payouts and cost of sales of ``plan`` for the planned quarter, in each scenario of the plan's
+    forecast (``totals``: downside, base and upside bookings of the quarter, currency, e.g.
+    :func:`scenario_totals` of step 2's ``demand_comparison``).
+
+    **How much is booked comes from the forecast, how it spreads across reps from history.** Relative
+    attainment = attainment ÷ the mean of ``attainment_sample`` (e.g. ``historic_attainment(...)
+    ["attainment"]``: fractions >= 0, not all 0). Every draw gives each rep a relative attainment picked at
+    random (with replacement, independently per rep) from it, and weight = quota × relative attainment; in
+    each scenario the rep's bookings = the scenario's total × the rep's weight ÷ the sum of the weights of
+    the draw (a draw where every weight is 0 splits the total by quota). So the reps' bookings add up to the
+    scenario's total in every draw, and the base scenario's expected bookings equal the base forecast
+    exactly; the same draws serve the three scenarios. **All bookings of the quarter are booked by quota
+    carriers** (the reps of ``quotas``): the quotas are allocated from the whole target, so the plan already
+    has them carry all of it, and a won deal always has an owner; a share booked outside the quota carriers
+    would lower every rep's bookings by that share, and is not measured here. Payout = :func:`commission`.
+    The draws come from ``numpy.random.default_rng(seed)``: the same inputs and seed give the same figures.
+
+    **Ramping reps' variable pay is ramped like their quota**: a rep's quarterly target variable is OTE ×
+    pay_mix / 4 × ``ramped_share`` (optional column of ``quotas``, a fraction in (0, 1]: the share of a fully
+    ramped rep's quarter the rep works at full productivity, as the quota table has it; missing column: 1).
+    A new hire at a third of ramp gets a third of the variable on a quota cut the same way, so the commission
+    rate (variable ÷ quota) and the cost of sales at a given attainment are those of a ramped rep.
 
     ``quotas``: ``rep_id``, ``quota`` (quarterly, > 0) and ``ote`` (annual; only needed when the plan has no
-    ``ote``). Columns, one row per rep then a ``rep_id == "total"`` row (all reps together, per draw):
-    ``rep_id``, ``quota``, ``target_variable`` (quarterly), ``expected_attainment`` (mean; total: expected
-    bookings / total quota), ``expected_bookings``, ``expected_payout`` (means over the draws), ``payout_p10``,
-    ``payout_p50``, ``payout_p90`` (percentiles over the draws; the total's are percentiles of the per-draw
-    sum, not sums of percentiles) and ``cost_of_sales`` = expected_payout / expected_bookings (fraction; NaN
-    when no bookings are expected).
+    ``ote``). Columns: one row per rep in the base scenario, then one ``rep_id == "total"`` row per scenario
+    (all reps together, per draw): ``rep_id``, ``scenario``, ``quota``, ``target_variable`` (quarterly, ramped),
+    ``expected_attainment`` (expected bookings / quota), ``expected_bookings``, ``expected_payout`` (means over
+    the draws), ``payout_p10``, ``payout_p50``, ``payout_p90`` (percentiles over the draws; the totals' are
+    percentiles of the per-draw sum, not sums of percentiles: within a scenario they show how the spread of
+    bookings across reps moves the cost, the scenarios show how the total moves it) and ``cost_of_sales`` =
+    expected_payout / expected_bookings (fraction).
     """
     plan = _check_plan(plan)
     sample = _as_array(attainment_sample, "attainment_sample", "a non-empty list of attainments of 0 or more "
                        "(fractions of quota)", lambda a: a >= 0).ravel()
     if sample.size == 0:
         raise ValueError("attainment_sample is empty: give at least one attainment (e.g. from historic_attainment)")
+    if sample.mean() == 0:
+        raise ValueError("attainment_sample is all 0: no rep booked anything, so how bookings spread across reps "
+                         "is not measured; give attainments of quarters with bookings")
+    totals = _checked_totals(totals, "totals")
     needed = ("rep_id", "quota") if plan.ote is not None else ("rep_id", "quota", "ote")
     _check_frame(quotas, "quotas", needed)
     if isinstance(n_draws, bool) or not isinstance(n_draws, numbers.Integral) or n_draws < 1:
@@ -432,28 +490,42 @@ def simulate_payouts(attainment_sample, quotas: pd.DataFrame, plan: Compensation
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ValueError(f"seed must be a whole number of 0 or more, e.g. 42; got {seed!r}")
     quota = _as_array(quotas["quota"], "quotas.quota", "quarterly quotas above 0", lambda a: a > 0)
+    ramped = (_as_array(quotas["ramped_share"], "quotas.ramped_share", "ramped shares above 0 and at most 1 "
+                        "(1 = a fully ramped rep's quarter)", lambda a: (a > 0) & (a <= 1))
+              if "ramped_share" in quotas.columns else np.ones(len(quota)))
     ote = quotas["ote"].astype("float64").to_numpy() if "ote" in quotas.columns else np.full(len(quota), np.nan)
-    variable = np.asarray(target_variable(ote, plan), dtype="float64").reshape(len(quota))
+    variable = np.asarray(target_variable(ote, plan), dtype="float64").reshape(len(quota)) * ramped
     if np.isnan(variable).any():
         missing = list(quotas["rep_id"].astype(object)[np.isnan(variable)])[:5]
         raise ValueError(f"quotas.ote is missing for {missing}: fill in each rep's annual OTE or set the plan's ote")
 
     rng = np.random.default_rng(int(seed))
-    attainment = sample[rng.integers(0, sample.size, size=(int(n_draws), len(quota)))]
-    bookings = attainment * quota[None, :]
-    payout = commission(bookings, np.broadcast_to(quota, bookings.shape), np.broadcast_to(variable, bookings.shape),
-                        plan)
+    relative = sample / sample.mean()
+    weight = relative[rng.integers(0, sample.size, size=(int(n_draws), len(quota)))] * quota[None, :]
+    weight_sum = weight.sum(axis=1, keepdims=True)
+    share = np.divide(weight, weight_sum, out=np.broadcast_to(quota / quota.sum(), weight.shape).copy(),
+                      where=weight_sum > 0)
+    rows = {}
+    for scenario, total in totals.items():
+        bookings = share * total
+        payout = commission(bookings, np.broadcast_to(quota, bookings.shape),
+                            np.broadcast_to(variable, bookings.shape), plan)
+        rows[scenario] = (bookings, payout)
+    bookings, payout = rows["base"]
     columns = {
-        "rep_id": [*quotas["rep_id"].astype(object), TOTAL],
-        "quota": [*quota, quota.sum()],
-        "target_variable": [*variable, variable.sum()],
-        "expected_bookings": [*bookings.mean(axis=0), bookings.sum(axis=1).mean()],
-        "expected_payout": [*payout.mean(axis=0), payout.sum(axis=1).mean()],
+        "rep_id": [*quotas["rep_id"].astype(object), *[TOTAL] * len(rows)],
+        "scenario": [*["base"] * len(quota), *rows],
+        "quota": [*quota, *[quota.sum()] * len(rows)],
+        "target_variable": [*variable, *[variable.sum()] * len(rows)],
+        "expected_bookings": [*bookings.mean(axis=0), *(b.sum(axis=1).mean() for b, _ in rows.values())],
+        "expected_payout": [*payout.mean(axis=0), *(p.sum(axis=1).mean() for _, p in rows.values())],
     }
-    for name, share in PAYOUT_PERCENTILES.items():
-        columns[name] = [*np.quantile(payout, share, axis=0), np.quantile(payout.sum(axis=1), share)]
+    for name, level in PAYOUT_PERCENTILES.items():
+        columns[name] = [*np.quantile(payout, level, axis=0),
+                         *(np.quantile(p.sum(axis=1), level) for _, p in rows.values())]
     out = pd.DataFrame(columns)
-    out["rep_id"] = out["rep_id"].astype(TEXT_DTYPE)
+    for column in ("rep_id", "scenario"):
+        out[column] = out[column].astype(TEXT_DTYPE)
     out["expected_attainment"] = out["expected_bookings"] / out["quota"]
     expected = out["expected_bookings"].to_numpy()
     out["cost_of_sales"] = np.divide(out["expected_payout"].to_numpy(), expected, out=np.full(len(out), np.nan),

@@ -9,77 +9,98 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from salesops.align import plan_facts
+from salesops.align.actions import opportunities
 from salesops.formats import money, number, percent
+from salesops.report import plots
 from salesops.report.present import Metric
 
 if TYPE_CHECKING:  # only for annotations: the params are put together above every step
     from salesops.plan_params import Params
 
 
-def _blended(comparison: pd.DataFrame) -> pd.Series:
-    return comparison[comparison["method"] == "blended"].set_index("scenario")["bookings"]
+#: The plan facts (``plan_facts``) the executive summary shows as cards, in order.
+SUMMARY_CARDS: tuple[str, ...] = ("forecast_base", "target", "gap_to_target", "pipeline_coverage",
+                                  "capacity_vs_target", "hires", "cost_total")
 
 
-def summary_metrics(comparison: pd.DataFrame, target: float, gaps: pd.DataFrame, costs: pd.DataFrame,
-                    quotas: pd.DataFrame, params: Params) -> list[Metric]:
-    """The executive summary's cards: forecast against target, capacity gap, hires and quotas."""
-    currency, quarter, scenario = params.currency, params.quarter, params.supply.plan_scenario
-    blended = _blended(comparison)
-    quarter_gaps = gaps[(gaps["scenario"] == scenario) & (gaps["quarter"] == quarter)]
-    short = float(quarter_gaps["gap_after"].clip(lower=0).sum())
-    plan_costs = costs.set_index("scenario").loc[scenario]
-    hires = int(plan_costs["ae_hires"] + plan_costs["support_hires"])
-    return [
-        Metric(f"Forecast {quarter}, base", float(blended["base"]), money(blended["base"], currency, compact=True),
-               f"{money(blended['downside'], currency, compact=True)} – {money(blended['upside'], currency, compact=True)}"
-               f" · {percent(blended['base'] / target - 1, signed=True)} vs target"),
-        Metric(f"Target {quarter}", float(target), money(target, currency, compact=True),
-               f"quotas total {money(quotas['quota'].sum(), currency, compact=True)}"),
-        Metric(f"Capacity gap {quarter}", short, money(short, currency, compact=True),
-               f"{scenario} demand above what the team can book" if short else "the team can serve the demand"),
-        Metric(f"Hires ({scenario})", float(hires), number(hires),
-               f"{number(plan_costs['ae_hires'])} account executives · "
-               f"{money(plan_costs['added_payroll'], currency, compact=True)} payroll in the horizon"),
-    ]
+def summary_metrics(facts: pd.DataFrame) -> list[Metric]:
+    """The executive summary's cards, each a plan fact as it is everywhere else: forecast against target, the gap,
+    pipeline coverage against the coverage needed, capacity against the target, hires and the full cost."""
+    fact = plan_facts.fact_values(facts)
+    cards = []
+    for key in SUMMARY_CARDS:
+        row = fact[key]
+        note = row["note"]
+        if key == "pipeline_coverage":
+            note = f"{fact['coverage_needed']['display']} needed at the measured close rates"
+        elif key == "cost_total" and "not included" not in note:  # the long form: sentences, figures' table
+            note = "payroll, contractors, hardware and commission"
+        elif key == "cost_total":
+            note = "not included: " + note.rsplit("not included: ", 1)[1]
+        cards.append(Metric(str(row["label"]), float(row["value"]), str(row["display"]), str(note)))
+    return cards
 
 
-def summary_findings(review: list[str], comparison: pd.DataFrame, target: float, gaps: pd.DataFrame,
-                     hiring_plan: pd.DataFrame, quotas: pd.DataFrame, organisation_sentence: str,
-                     params: Params) -> list[str]:
-    """The executive summary's sentences: last quarter against plan (``review``, from step 1), then this
-    quarter's forecast, capacity, hires, quotas and organisation."""
+def summary_findings(review: list[str], facts: pd.DataFrame, hiring_plan: pd.DataFrame, quotas: pd.DataFrame,
+                     organisation_sentence: str, params: Params) -> list[str]:
+    """The executive summary's sentences, from the plan facts: last quarter against plan (``review``, from
+    step 1), this quarter's forecast against the target and what closes the gap (new pipeline, capacity), hires,
+    the full cost, quotas and the organisation."""
     currency, quarter = params.currency, params.quarter
-    blended = _blended(comparison)
+    fact = plan_facts.fact_values(facts)
+    cash = lambda key: fact[key]["display"]  # noqa: E731
+    base, target = fact["forecast_base"]["value"], fact["target"]["value"]
     sentences = list(review)
-    gap = blended["base"] / target - 1
     sentences.append(
-        f"{quarter}: {money(blended['base'], currency, compact=True)} expected "
-        f"({money(blended['downside'], currency, compact=True)} to {money(blended['upside'], currency, compact=True)}),"
-        f" {percent(abs(gap))} {'above' if gap >= 0 else 'below'} the target of {money(target, currency, compact=True)}.")
-    quarter_gaps = gaps[(gaps["scenario"] == params.supply.plan_scenario) & (gaps["quarter"] == quarter)]
-    short = quarter_gaps[quarter_gaps["gap_after"] > 0]
-    if len(short):
-        sentences.append("Capacity falls short this quarter in " + ", ".join(
-            f"{s} ({money(g, currency, compact=True)})" for s, g in zip(short["segment"], short["gap_after"]))
-            + ": hires cannot arrive and ramp in time, so it is closed by moving accounts and leads, incentives "
-              "or partners.")
+        f"{quarter}: {cash('forecast_base')} expected ({cash('forecast_downside')} to {cash('forecast_upside')}), "
+        f"{percent(abs(base / target - 1))} {'above' if base >= target else 'below'} the target of {cash('target')}.")
+    to_add = fact["bookings_from_new_pipeline"]["value"]
+    coverage = (f"the open pipeline covers the target {fact['pipeline_coverage']['display']} against the "
+                f"{fact['coverage_needed']['display']} needed at the measured close rates")
+    if to_add > 0 and "opportunities_to_create" in fact:
+        create = fact["opportunities_to_create"]
+        sentences.append(f"To close the gap, create {opportunities(int(create['value']))} a month ({create['note']}): "
+                         f"{coverage}, and the new pipeline must add {cash('bookings_from_new_pipeline')}.")
+    elif to_add > 0:
+        sentences.append(f"Pipeline is short: {coverage}.")
     else:
-        sentences.append(f"The team can serve the {params.supply.plan_scenario} demand of {quarter}.")
-    ae = hiring_plan[hiring_plan["role"] == "AE"] if len(hiring_plan) else hiring_plan
-    if len(ae):
-        first = ae.sort_values("ds").iloc[0]
-        sentences.append(f"Hire {number(ae['hires'].sum())} account executives over {quarter} and the "
-                         f"{params.forecast.horizon_quarters} quarters after, the first starting {first['ds']:%b %Y}; "
-                         f"supporting roles as step 3 lists.")
+        sentences.append(f"Pipeline is not what limits the plan: {coverage}.")
+    with_hires = fact["capacity_vs_target"]["value"] + target
+    sentences.append(
+        f"The team can book about {money(with_hires, currency, compact=True)} in {quarter} "
+        + (f"(hires starting in the quarter included): {money(target - with_hires, currency, compact=True)} short of "
+           "the target even if demand reaches it, since hires cannot ramp in time." if with_hires < target else
+           "(hires starting in the quarter included), enough for the target."))
+    if fact["hires"]["value"] and len(hiring_plan):
+        first = hiring_plan.sort_values("ds").iloc[0]
+        sentences.append(
+            f"Hire {fact['hires']['display']} people ({fact['hires']['note']}); the first start in "
+            f"{first['ds']:%B %Y}.")
+    sentences.append(cost_sentence(fact, quarter))
     new = quotas[quotas["new_hire"]] if "new_hire" in quotas else quotas.iloc[0:0]
     sentences.append(
-        f"Quotas add up to {money(quotas['quota'].sum(), currency, compact=True)} "
-        f"(target + {percent(params.quotas.over_assignment)}) over {number(len(quotas))} account executives"
+        f"Quotas add up to {cash('quotas_total')} (target + {percent(params.quotas.over_assignment)}) over "
+        f"{number(len(quotas))} account executives"
         + (f", {number(len(new))} of them new hires on ramped quotas." if len(new) else "."))
     sentences += quota_evidence_sentences(quotas, params)
     if organisation_sentence:
         sentences.append(organisation_sentence)
     return sentences
+
+
+def cost_sentence(fact, quarter: str) -> str:
+    """What the plan costs, from the plan facts: the known parts summed, and the parts that could not be costed
+    named with the reason."""
+    parts = (("cost_payroll", "payroll", "over the horizon"), ("cost_contractors", "contractors", "over the horizon"),
+             ("cost_hardware", "hardware", f"in {quarter}"), ("cost_commission", "commission", f"in {quarter}"))
+    known = [f"{fact[key]['display']} {name} {when}" for key, name, when in parts if pd.notna(fact[key]["value"])]
+    missing = [f"{name} ({fact[key]['note']})" for key, name, _ in parts if pd.isna(fact[key]["value"])]
+    total = fact["cost_total"]["display"]
+    if not missing:
+        return f"The plan costs {total}: " + ", ".join(known) + "."
+    return (f"The plan costs {total} as far as it can be costed" + (": " + ", ".join(known) if known else "")
+            + "; not costed: " + "; ".join(missing) + ".")
 
 
 def assumptions(target: float, target_basis: str, params: Params) -> pd.DataFrame:
@@ -98,6 +119,8 @@ def assumptions(target: float, target_basis: str, params: Params) -> pd.DataFram
     if comp is not None:
         rows += [("Account executives' pay mix (variable share of on-target earnings)", percent(comp.pay_mix, 0),
                   "assumed (compensation.plans.AE.pay_mix)"),
+                 ("New hires' variable pay", "ramped like the quota: target variable × ramped share",
+                  "assumed (quotas ramp: supply.ramp_curve)"),
                  ("Accelerator tiers", ", ".join(f"from {percent(t.from_attainment, 0)}: ×{t.rate_multiplier:g}"
                                                  for t in comp.tiers), "assumed (compensation.plans.AE.tiers)")]
     return pd.DataFrame(rows, columns=["figure", "value", "basis"]).astype("string")
@@ -164,3 +187,26 @@ def quota_summary(quota_table: pd.DataFrame) -> pd.DataFrame:
         ramping=("ramped_share", lambda share: int((share < 1).sum())), quota=("quota", "sum"))
     out["full_quota"] = out["segment"].map(ramped.groupby("segment")["quota"].median()).astype(float)
     return out.astype({"new_hires": int})
+
+
+#: Quarters of bookings history the index's chart shows before the planned one.
+INDEX_CHART_QUARTERS = 8
+
+
+def index_chart(facts: pd.DataFrame, growth: pd.DataFrame | None, review: pd.DataFrame | None, params: Params):
+    """The index's chart (``plots.plan_overview``): the last :data:`INDEX_CHART_QUARTERS` complete quarters'
+    bookings (step 1's ``growth_quarterly``), the planned quarter's forecast range and target (the plan facts),
+    and last quarter's base forecast when the previous report planned it (step 1's ``plan_review_forecast``).
+    None without the bookings history."""
+    if growth is None or growth.empty:
+        return None
+    fact = plan_facts.fact_values(facts)
+    history = growth[growth["complete"].astype(bool)].tail(INDEX_CHART_QUARTERS)[["quarter", "bookings"]]
+    last_plan = None
+    if review is not None and len(review):
+        base = review[(review["method"].astype(str) == "blended") & (review["scenario"].astype(str) == "base")]
+        if len(base):
+            last_plan = (str(base["quarter"].iloc[0]), float(base["forecast"].iloc[0]))
+    forecast = {scenario: float(fact[f"forecast_{scenario}"]["value"]) for scenario in ("downside", "base", "upside")}
+    return plots.plan_overview(history, params.quarter, forecast, float(fact["target"]["value"]), params.currency,
+                               last_plan)

@@ -14,7 +14,7 @@ import pandas as pd
 from salesops.align import actions, compensation, territories
 from salesops.contract.schema import ROLE_NAMES, TEXT_DTYPE
 from salesops.deals import SEGMENT_BANDS, UNKNOWN, won_mask
-from salesops.formats import money
+from salesops.formats import money, percent
 from salesops.supply import capacity
 
 if TYPE_CHECKING:  # only for annotations: the params are put together above every step
@@ -193,8 +193,8 @@ def open_leads(leads: pd.DataFrame, lead_scores: pd.DataFrame, takers: pd.DataFr
 def onboarding_programme(hiring_plan: pd.DataFrame | None, coaching: pd.DataFrame | None,
                          ramp_curve: list[float]) -> pd.DataFrame:
     """The onboarding and training programme: the basics every new hire needs in the first month, then one
-    module per gap step 1 found between top and bottom performers (largest gap first), each in the month of
-    tenure it fits, for the new hires and the bottom-quartile reps.
+    module per coaching advice of step 1 (in its order: the bookings the gap goes with, largest first), each in
+    the month of tenure it fits, for the new hires and the bottom-quartile reps.
 
     Columns: month_of_tenure, module, why, for_whom, sessions (start months of the planned account
     executive and SDR cohorts).
@@ -211,8 +211,7 @@ def onboarding_programme(hiring_plan: pd.DataFrame | None, coaching: pd.DataFram
              "step 1's data-quality audit depends on it", "new hires", cohorts)]
     ramp_months = max(len(ramp_curve), 2)
     if coaching is not None and len(coaching):
-        gaps = coaching.sort_values("gap", key=lambda g: g.abs(), ascending=False)
-        for index, row in enumerate(gaps.itertuples()):
+        for index, row in enumerate(coaching.itertuples()):
             month = min(2 + index, ramp_months)
             training = getattr(row, "suggested_training", "") or f"coaching on {row.metric}"
             rows.append((month, str(training), f"bottom performers differ from the top on "
@@ -251,7 +250,7 @@ def action_candidates(quality_checks: pd.DataFrame | None, coaching: pd.DataFram
     if quality_checks is not None and len(quality_checks):
         frames.append(actions.actions_from_quality(quality_checks))
     if coaching is not None and len(coaching):
-        frames.append(actions.actions_from_coaching(coaching))
+        frames.append(actions.actions_from_coaching(coaching, currency))
     if hiring_plan is not None and len(hiring_plan):
         frames.append(actions.actions_from_hiring(hiring_actions_input(hiring_plan), currency))
     if recommendation is not None and len(recommendation):
@@ -277,7 +276,7 @@ def actions_from_supply(gaps: pd.DataFrame, quota_check: pd.DataFrame, inventory
                         params: Params) -> pd.DataFrame:
     """Candidate actions from steps 3 and 4: a gap of the planned quarter that hiring cannot close (impact:
     the bookings at stake), the plan's quotas above what their carriers can book (``quota_check``:
-    :func:`quota_vs_capacity`; impact: quota − capacity), and hardware to order before stock runs out (due on
+    :func:`quota_vs_capacity`; no bookings impact: a review makes quotas reachable, it books nothing), and hardware to order before stock runs out (due on
     the quarter's first day)."""
     currency, quarter = params.currency, params.quarter
     rows = []
@@ -298,14 +297,18 @@ def actions_from_supply(gaps: pd.DataFrame, quota_check: pd.DataFrame, inventory
         rows.append({
             "title": f"Review {row.segment} quotas: the plan's ask {row.quota_to_capacity - 1:.0%} more than the "
                      f"team's measured capacity", "kind": "quota", "metric": "quota attainment",
-            "expected_effect": "quotas reps can reach, and a forecast the team believes",
-            "source": "step 4: quotas", "impact": float(row.quota - row.capacity)})
+            "expected_effect": f"quotas reps can reach ({money(row.quota - row.capacity, currency, compact=True)} of "
+                               "quota above what the team is measured to book), and a forecast the team believes",
+            "source": "step 4: quotas"})
     if inventory is not None and len(inventory):
         for row in inventory[inventory["units_to_order"] > 0].itertuples():
             rows.append({
                 "title": f"Order {row.units_to_order:,.0f} units of {row.product}", "kind": "other",
-                "metric": "stock-out risk", "expected_effect": f"stock-out risk in the quarter "
-                f"{row.stockout_risk_quarter:.0%}", "source": "step 3: inventory", "due_date": params.quarter_start,
+                "metric": "stock-out risk", "expected_effect":
+                f"stock-out risk {percent(row.stockout_risk_quarter, 0)} over the quarter with the order; "
+                f"{percent(row.stockout_risk_before_delivery, 0)} before it arrives "
+                f"({row.lead_time_days:,.0f}-day lead time)", "source": "step 3: inventory",
+                "due_date": params.quarter_start,
                 "owner": "Operations",
                 "cost": float(row.order_cost)})
     return pd.DataFrame(rows)

@@ -110,20 +110,22 @@ def _compensation_sheet(plan: pd.DataFrame | None) -> Sheet:
 
 
 def _payout_total_note(payouts: pd.DataFrame, currency: str) -> list[str]:
-    """The simulation's all-reps row as a sentence (its percentiles are of the team's total per simulated
-    quarter, not sums of the reps' percentiles)."""
+    """The simulation's all-reps rows as sentences, one per scenario (their percentiles are of the team's total
+    per simulated quarter, not sums of the reps' percentiles)."""
     if "rep_id" not in payouts.columns:
         return []
     total = payouts.loc[payouts["rep_id"].astype(object).eq(TOTAL).to_numpy(dtype=bool)]
-    if total.empty:
-        return []
-    row = total.iloc[0]
-    parts = [f"{label} {money(row[column], currency)}" for column, label in (
-        ("expected_payout", "expected payout"), ("payout_p10", "P10"), ("payout_p50", "P50"),
-        ("payout_p90", "P90")) if column in total.columns]
-    if "cost_of_sales" in total.columns:
-        parts.append(f"cost of sales {percent(row['cost_of_sales'])}")
-    return [f"All reps together, per simulated quarter: {', '.join(parts)}."] if parts else []
+    notes = []
+    for _, row in total.iterrows():
+        parts = [f"{label} {money(row[column], currency)}" for column, label in (
+            ("expected_bookings", "bookings"), ("expected_payout", "expected payout"), ("payout_p10", "P10"),
+            ("payout_p50", "P50"), ("payout_p90", "P90")) if column in total.columns]
+        if "cost_of_sales" in total.columns:
+            parts.append(f"cost of sales {percent(row['cost_of_sales'])}")
+        scenario = f", {row['scenario']} scenario" if "scenario" in total.columns else ""
+        if parts:
+            notes.append(f"All reps together{scenario}, per simulated quarter: {', '.join(parts)}.")
+    return notes
 
 
 def _payouts_sheet(payouts: pd.DataFrame | None, currency: str) -> Sheet:
@@ -132,8 +134,10 @@ def _payouts_sheet(payouts: pd.DataFrame | None, currency: str) -> Sheet:
     if payouts is not None and "rep_id" in payouts.columns:
         reps = payouts.loc[payouts["rep_id"].astype(object).ne(TOTAL).to_numpy(dtype=bool)]
         notes = _payout_total_note(payouts, currency)
-    notes.append("If attainment repeats its history: P10 / P50 / P90 are the payouts reached in 10% / 50% / 90% "
-                 "of simulated quarters; cost of sales is expected payout over expected bookings.")
+    notes.append("Bookings per scenario are the plan's forecast, spread across reps as attainment spread in past "
+                 "quarters; the rows below are the base scenario. P10 / P50 / P90 are the payouts reached in "
+                 "10% / 50% / 90% of simulated quarters; cost of sales is expected payout over expected bookings; "
+                 "a ramping rep's target variable is ramped like the quota.")
     return _plan_sheet("Payout simulation", "What the commission plan is likely to cost", reps,
                        ("rep_id", "quota", "target_variable", "expected_attainment", "expected_bookings",
                         "expected_payout", "payout_p10", "payout_p50", "payout_p90", "cost_of_sales"),
@@ -151,16 +155,33 @@ def _actions_sheet(actions: pd.DataFrame | None) -> Sheet:
                        number_columns=("priority",), date_columns=("due_date",), money_columns=("impact",))
 
 
+def summary_sheet(facts: pd.DataFrame | None, bridge: pd.DataFrame | None, currency: str) -> Sheet:
+    """The first sheet: the plan's headline figures as every page shows them (``plan_facts``: figure, value as
+    shown, what it means, how it is known), with the bridge from the forecast to the target in the notes above.
+    Without facts, a sheet saying so."""
+    if facts is None or facts.empty:
+        return Sheet(name="Summary", frame=None, title="The plan in figures",
+                     notes=("The plan's figures are not available for this quarter.",))
+    bridge = bridge if bridge is not None else pd.DataFrame(columns=["step", "amount", "how"])
+    shown = facts[["label", "display", "note", "basis"]].rename(
+        columns={"label": "figure", "display": "value", "note": "what it means", "basis": "how it is known"})
+    lines = tuple(f"{row.step}: {money(row.amount, currency, compact=True)} — {row.how}" for row in bridge.itertuples())
+    return Sheet(name="Summary", frame=shown.reset_index(drop=True), title="The plan in figures",
+                 notes=("From the forecast to the target:", *lines))
+
+
 def plan_sheets(quotas: pd.DataFrame | None, territory_balance: pd.DataFrame | None,
                 territory_assignment: pd.DataFrame | None, hiring_plan: pd.DataFrame | None,
                 compensation_plan: pd.DataFrame | None, payouts: pd.DataFrame | None,
-                actions: pd.DataFrame | None, currency: str) -> list[Sheet]:
-    """The plan's sheets, in order: Quotas, Territories, Account assignments, Hiring plan, Compensation plan,
+                actions: pd.DataFrame | None, currency: str, facts: pd.DataFrame | None = None,
+                bridge: pd.DataFrame | None = None) -> list[Sheet]:
+    """The plan's sheets, in order: Summary (:func:`summary_sheet`), Quotas, Territories, Account assignments, Hiring plan, Compensation plan,
     Payout simulation, Actions — each the columns of its frame that exist, labelled for people, with notes
     (totals go in a note above the table, so the filtered table holds only rows of one kind). A frame that is
     None or empty gives a sheet with a one-line note saying what is not available. ``currency`` formats the
     amounts in the notes."""
     return [
+        summary_sheet(facts, bridge, currency),
         _quotas_sheet(quotas, currency),
         _territories_sheet(territory_balance),
         _assignments_sheet(territory_assignment),

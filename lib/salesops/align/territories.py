@@ -48,7 +48,7 @@ from salesops.collect.icp import size_band
 from salesops.contract.schema import TEXT_DTYPE
 from salesops.deals import UNKNOWN, check_columns, clean_text
 from salesops.settings.base import Settings, settings_or_default
-from salesops.settings.fields import Share
+from salesops.settings.fields import Count, Share
 
 #: Pools of an account, from the narrowest: the ``rule`` column ends with one of these.
 POOLS: tuple[str, ...] = ("same segment and region", "same segment, other region", "any rep")
@@ -75,6 +75,12 @@ class TerritorySettings(Settings):
     balance_by: Literal["potential"] = Field(
         "potential",
         description="What the territories are balanced on: potential (the accounts' expected value from step 1).",
+    )
+    workbook_max_rows: Count("rows", 100, 1_000_000, example=5000) = Field(
+        5000,
+        description="The account-by-account assignment goes into plan.xlsx while it has at most this many rows; "
+                    "above, into a workbook of its own beside it (plan-account-assignments.xlsx), so that plan.xlsx stays "
+                    "one to read and print.",
     )
 
 

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from salesops import fiscal_calendar, sanity
-from salesops.align import actions, compensation, organisation, plan_workbook, quotas, routing, territories, tooling
+from salesops.align import (actions, compensation, organisation, plan_facts, plan_workbook, quotas, routing,
+                            territories, tooling)
 from salesops.align import overview as align_overview
 from salesops.align import plan as align_plan
 from salesops.contract import analyses
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 ROUTING_NEEDS_SCORES = "Lead routing needs step 1's lead scores, which need enough leads with known outcomes."
 PAYOUTS_NEED_HISTORY = ("The payout simulation needs reps with quotas who were employed for whole finished "
-                        "quarters.")
+                        "quarters and booked something in them.")
 NO_HIRES = "No hires are needed in the planned scenario."
 NO_RAMPING = ("No account executive starts in the quarter or is still ramping (a rep without a hire date counts as "
               "ramped): every quota is a fully ramped rep's, in the tables above and in plan.xlsx.")
@@ -66,6 +67,8 @@ class AlignResult:
     findings: list[str]
     warnings: list[str]  # sanity invariants violated (``salesops.sanity``): shown first, never hidden
     target_basis: str  # how step 1 set the target
+    facts: pd.DataFrame  # the plan's headline figures (``plan_facts``): the index and plan.xlsx show them
+    bridge: pd.DataFrame  # from the forecast to the target and what the team can book (``plan_facts.gap_bridge``)
 
     def artifacts(self) -> dict[str, pd.DataFrame | None]:
         """The step's artifacts by name; None for a section that could not run (nothing is written)."""
@@ -74,7 +77,7 @@ class AlignResult:
                 "routing_expectation": self.expected, "onboarding": self.onboarding,
                 "compensation_plan": self.comp_plan, "payout_simulation": self.payouts,
                 "commission_statements": self.statements, "organisation": self.recommendation,
-                "actions": self.action_list}
+                "actions": self.action_list, "plan_facts": self.facts, "gap_bridge": self.bridge}
 
 
 def run(step: Step) -> AlignResult:
@@ -123,8 +126,9 @@ def run(step: Step) -> AlignResult:
     ae_plan = params.compensation.plans.get("AE")
     missing_comp = analyses.missing_sentence(supported, "Compensation")
     payouts = (compensation.simulate_payouts(attainment["attainment"], quota_table[quota_table["quota"] > 0],
-                                             ae_plan, params.compensation.simulation_draws, params.compensation.seed)
-               if ae_plan is not None and len(attainment) and not missing_comp else None)
+                                             ae_plan, compensation.scenario_totals(comparison),
+                                             params.compensation.simulation_draws, params.compensation.seed)
+               if ae_plan is not None and attainment["attainment"].sum() > 0 and not missing_comp else None)
     last_quarter = history_quarters[-1]
     statements = compensation.commission_statement(
         tables["reps"], align_plan.won_bookings(tables["opportunities"],
@@ -139,19 +143,29 @@ def run(step: Step) -> AlignResult:
     org_sentence = align_overview.organisation_sentence(recommendation, arr.arr, params)
     review = tooling.tooling_review(params.tooling, recommendation.attrs["stage"])
 
+    need, to_create = step.read("pipeline_need"), step.read("pipeline_to_create")
+    inventory = step.read_optional("inventory_plan")
+    facts = plan_facts.plan_facts(plan_facts.PlanInputs(
+        comparison=comparison, target=target, target_basis=target_basis, pipeline_need=need,
+        pipeline_to_create=to_create, gaps=gaps, costs=costs, inventory=inventory, quotas=quota_table,
+        payouts=payouts, commission_reason="" if payouts is not None else (
+            "the reps table lacks what the payout simulation needs: step 4 says what to add" if missing_comp else
+            "no rep with a quota was employed for whole finished quarters")),
+        params)
     candidates = align_plan.action_candidates(
         step.read_optional("quality_checks"), coaching, hiring_plan, recommendation, review.tools,
         review.gaps, currency,
-        align_plan.actions_from_supply(gaps, align_plan.quota_vs_capacity(quota_table),
-                                       step.read_optional("inventory_plan"), params))
+        pd.concat([actions.actions_from_pipeline(need, to_create, currency),
+                   align_plan.actions_from_supply(gaps, align_plan.quota_vs_capacity(quota_table), inventory,
+                                                  params)], ignore_index=True))
     action_list = align_plan.interleave_kinds(actions.build_actions(candidates, params.actions, params.quarter_start),
                                               params.actions.top_n)
 
     review_frame = step.read_optional("last_quarter_review")  # step 1: last quarter's plan against what happened
     review_sentences = review_frame["sentence"].tolist() if review_frame is not None else []
-    metrics = align_overview.summary_metrics(comparison, target, gaps, costs, quota_table, params)
-    findings = align_overview.summary_findings(review_sentences, comparison, target, gaps, hiring_plan, quota_table,
-                                               org_sentence, params)
+    metrics = align_overview.summary_metrics(facts)
+    findings = align_overview.summary_findings(review_sentences, facts, hiring_plan, quota_table, org_sentence,
+                                               params)
     warnings = (sanity.unmeasured_sentences(findings)
               + sanity.quotas_add_up(float(quota_table["quota"].sum()),
                                      quotas.quota_total(target, params.quotas.over_assignment), currency))
@@ -166,7 +180,7 @@ def run(step: Step) -> AlignResult:
         payouts_reason="" if payouts is not None else (missing_comp or PAYOUTS_NEED_HISTORY),
         statements_quarter=last_quarter, statements=statements, compensation_reason=missing_comp or "",
         arr=arr, recommendation=recommendation, org_sentence=org_sentence, review=review, action_list=action_list,
-        metrics=metrics, findings=findings)
+        metrics=metrics, findings=findings, facts=facts, bridge=plan_facts.gap_bridge(facts, params))
 
 
 def write(step: Step, result: AlignResult) -> None:
@@ -176,9 +190,10 @@ def write(step: Step, result: AlignResult) -> None:
     workbook.write_workbook(step.out_dir.parent / "plan.xlsx",
                             plan_workbook.plan_sheets(result.quota_table, result.balance, result.assignment,
                                                       result.hiring_plan, result.comp_plan, result.payouts,
-                                                      result.action_list, currency),
+                                                      result.action_list, currency, result.facts, result.bridge),
                             currency, {"Company": params.company, "Quarter": params.quarter,
-                                       "Data up to": f"{params.data_end:%Y-%m-%d}", "Currency": currency})
+                                       "Data up to": f"{params.data_end:%Y-%m-%d}", "Currency": currency},
+                            max_rows=params.territories.workbook_max_rows)
     step.write_summary(result.metrics, result.warnings + result.findings)
 
 
@@ -225,7 +240,8 @@ def ae_payout_curve(params) -> pd.DataFrame | None:
 
 
 def payout_total(result: AlignResult) -> pd.DataFrame | None:
-    """The simulated commission cost of the whole team (None when payouts were not simulated)."""
+    """The simulated commission cost of the whole team, one row per scenario of the plan's forecast (None when
+    payouts were not simulated)."""
     if result.payouts is None:
         return None
     return result.payouts[result.payouts["rep_id"] == "total"].drop(columns=["rep_id", "target_variable"])
@@ -254,3 +270,9 @@ def statement_money_columns(result: AlignResult) -> list[str]:
 def tools_table(result: AlignResult) -> pd.DataFrame | None:
     """The tooling review, or None when the params list no tools (``result.review.note`` says what to add)."""
     return result.review.tools if len(result.review.tools) else None
+
+
+def facts_table(result: AlignResult) -> pd.DataFrame:
+    """The plan's headline figures as shown (``plan_facts``): figure, value, what it means, how it is known."""
+    return result.facts[["label", "display", "note", "basis"]].rename(
+        columns={"label": "figure", "display": "value", "note": "what it means", "basis": "how it is known"})

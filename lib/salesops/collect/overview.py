@@ -113,8 +113,8 @@ def headline_metrics(headline: pd.DataFrame, coverage: pd.DataFrame, target: flo
                "median, created to won"),
         Metric(f"{params.quarter} target", target, money(target, currency, compact=True), target_basis),
         Metric(f"Pipeline coverage {params.quarter}", total.loc["total", "coverage"],
-               f"{total.loc['total', 'coverage']:.1f}×",
-               f"open pipeline closing in {params.quarter} ÷ target; commit {total.loc['commit', 'coverage']:.1f}×"),
+               f"{total.loc['total', 'coverage']:.2f}×",
+               f"open pipeline closing in {params.quarter} ÷ target; commit {total.loc['commit', 'coverage']:.2f}×"),
         Metric("Data quality", overall_quality, f"{int(overall_quality + 0.5)} / 100", "row-weighted score of all tables"),
     ]
 
@@ -162,12 +162,11 @@ def findings(headline: pd.DataFrame, segments: pd.DataFrame, funnel: pd.DataFram
             f"Bookings in {row['last_quarter']} were {money(row['bookings_last_quarter'], currency, compact=True)}, "
             f"{direction} {percent(abs(growth))} on the same quarter a year before.")
     coverage_total = total.loc["total", "coverage"]
-    verdict = ("comfortably above the 3× most teams aim for" if coverage_total >= 3 else
-               "below the 3× most teams aim for: more pipeline must be created or pulled in")
     # "committed deals cover 0%" says nothing where no open deal carries the commit category (or none any category)
     committed = ("open_deals" not in total.columns or total.loc["commit", "open_deals"] > 0)
     sentences.append(
-        f"Open pipeline expected to close in {params.quarter} covers the target {coverage_total:.1f} times, {verdict}"
+        f"Open pipeline expected to close in {params.quarter} covers the target {coverage_total:.2f} times (whether "
+        "that is enough depends on the company's own close rates: step 2 measures the coverage the target needs)"
         + (f"; committed deals alone cover {percent(total.loc['commit', 'coverage'], 0)} of it." if committed else
            "; no open deal is in the commit forecast category."))
     sentences += valuation_sentence(valued, params) if valued else []

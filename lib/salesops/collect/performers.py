@@ -26,7 +26,11 @@ The rules, in the order they are applied:
   means compare like with like.
 * **Too few reps** (``min_reps``): with fewer ramped AEs than that in total, no rep is ranked (``group`` is
   missing) and the reason is kept in ``performance.attrs["comparison_note"]``; ``compare_groups`` then returns
-  an empty comparison carrying the same note, and ``coaching_findings`` returns that note as its only line.
+  an empty comparison carrying the same note, ``coaching_table`` is empty and ``coaching_findings`` returns that
+  note as its only line.
+* **Coaching** (``coaching_table``): each gap priced by the bookings it goes with among reps of the same segment
+  (a Theil-Sen slope × the gap, currency per rep-month; an association, not a proven cause), one advice per
+  training, largest first; see section 3 below.
 * **Quota attainment** (``quotas``, the quota history, optional): a rep's won bookings in the ramped interval ÷
   the sum of the rep's quota rows starting in it (a monthly row per ramped month; a quarterly row counts whole
   when it starts in the interval). Without a quota history, or for a rep without rows there, it is NaN and,
@@ -115,7 +119,8 @@ PERFORMANCE_COLUMNS: tuple[str, ...] = (
     "rep_id", "name", "segment", "ramped_months", "deals_closed", *COMPARED_METRICS, "group",
 )
 COMPARISON_COLUMNS: tuple[str, ...] = ("metric", "top", "bottom", "difference", "relative_difference")
-COACHING_COLUMNS: tuple[str, ...] = ("metric", "family", "gap", "suggested_training")
+COACHING_COLUMNS: tuple[str, ...] = ("metric", "family", "gap", "suggested_training", "metrics",
+                                     "effect_per_rep_month", "bottom_reps", "impact", "evidence")
 GROUPS: tuple[str, ...] = ("top", "middle", "bottom")
 
 # --------------------------------------------------------------------------------------------------
@@ -401,194 +406,255 @@ def compare_groups(performance: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------------
-# 3. coaching
+# 3. coaching, ranked by measured effect
+#
+# A gap is worth coaching when closing it goes with more bookings. For each compared behaviour, the slope of
+# bookings_per_month on the metric is measured among the ramped reps of ``rep_performance`` (all of them, not
+# only top and bottom), and the gap is priced: effect = slope × (top mean − bottom mean), in currency per
+# rep-month.
+#
+# * **Slope**: Theil-Sen within segments — the median, over every pair of reps of the same segment whose metric
+#   values differ, of (bookings_i − bookings_j) / (metric_i − metric_j). The median shrugs off a few extreme
+#   reps, and pairing only reps of one segment compares like with like (as the groups do): across segments,
+#   enterprise reps book more with fewer, longer activities, which a pooled slope would read as "fewer calls,
+#   more bookings". Reps without a segment pair among themselves.
+# * **Enough reps**: a metric is priced only when at least ``min_reps`` ramped reps (``performers.min_reps``, 8
+#   by default: the same minimum as the comparison itself) have a value for it, and some pair differs.
+# * **Sign**: only effects above 0 count — the direction in which bottom reps trail is the direction that goes
+#   with more bookings — and only where a training is written for that direction (``COACHING``: ``None``
+#   means "no coaching gap this way", e.g. bottom reps spending *less* time on e-mail).
+# * **An association, not a proven cause**: reps who book more may hold more meetings because they have more
+#   deals to meet about. Each metric's effect is its own simple slope; the metrics overlap (demos per week and
+#   demos per opportunity measure one habit), so effects of different metrics do not add up.
+# * **One advice per training**: metrics sharing a training are merged into one row led by the largest effect,
+#   citing every metric; its effect is the largest, not the sum (they measure one behaviour).
+# * **Impact** (what step 4's action list ranks by, in bookings of a quarter like its other actions): effect ×
+#   bottom-quartile reps × 3 months — the bookings at stake if every bottom-quartile rep closed the gap for the
+#   whole quarter, an upper bound.
 
+#: Months in a quarter: the impact of a coaching action is over the planned quarter.
+MONTHS_PER_QUARTER = 3
 
-#: Metric family -> sentence template. Slots: gap (e.g. "40%"), word (fewer/more, lower/higher, ...),
-#: label, bottom, top (formatted values), training.
-FAMILY_TEMPLATES: dict[str, str] = {
-    "activity volume": "Bottom-quartile reps log {gap} {word} {label} than top-quartile reps ({bottom} vs {top}): "
-                       "{training}.",
-    "activity mix": "Bottom-quartile reps' {label} is {gap} {word} than top-quartile reps' ({bottom} vs {top}): "
-                    "{training}.",
-    "stage conversion": "Bottom-quartile reps convert {gap} {word} of their deals {label} than top-quartile reps "
-                        "({bottom} vs {top}): {training}.",
-    "cycle": "Bottom-quartile reps' won deals take {gap} {word} to close than top-quartile reps' ({bottom} vs "
-             "{top}, median): {training}.",
-    "deal size": "Bottom-quartile reps win deals {gap} {word} than top-quartile reps ({bottom} vs {top} on "
-                 "average): {training}.",
-}
-#: Family -> the comparative word when bottom is below / above top.
-_FAMILY_WORDS: dict[str, tuple[str, str]] = {
-    "activity volume": ("fewer", "more"),
-    "activity mix": ("lower", "higher"),
-    "stage conversion": ("fewer", "more"),
-    "cycle": ("less time", "longer"),
-    "deal size": ("smaller", "larger"),
-}
-
-_NO_GAP = "no coaching gap here (bottom-quartile reps do as well or better); look for the gap elsewhere"
-
-
-def _metric(family, label, fmt, lower, higher):
-    return {"family": family, "label": label, "format": fmt, "lower": lower, "higher": higher}
-
-
-#: Metric -> family, label in the sentence, value format, and the training when bottom is lower / higher.
-COACHING: dict[str, dict[str, str]] = {
-    "emails_per_week": _metric(
-        "activity volume", "e-mails per week", "{:.1f}",
-        "set a weekly follow-up cadence with e-mail sequences so no open deal goes a week without a touch",
-        "shift time from e-mail to calls and meetings — top reps write less and talk more"),
-    "calls_per_week": _metric(
-        "activity volume", "calls per week", "{:.1f}",
-        "run protected call blocks with a weekly call target",
-        "coach call planning so each call moves a deal forward rather than adding volume"),
-    "meetings_per_week": _metric(
-        "activity volume", "meetings per week", "{:.1f}",
-        "coach meeting-setting — every call and e-mail asks for the next meeting",
-        "coach meeting agendas and agreed next steps so meetings advance the deal"),
-    "demos_per_week": _metric(
-        "activity volume", "demos per week", "{:.1f}",
-        "coach demo discipline — book a demo for every qualified deal",
-        "qualify before demoing — top reps demo fewer, better-qualified deals"),
-    "proposals_per_week": _metric(
-        "activity volume", "proposals per week", "{:.1f}",
-        "coach moving deals to proposal — ask for the proposal meeting once the demo lands",
-        "send proposals only once the decision process is confirmed"),
-    "selling_hours_per_week": _metric(
-        "activity volume", "selling hours per week", "{:.1f} h",
-        "protect selling time (cut internal meetings and admin) and log every activity with its duration",
-        "coach prioritisation — more hours are not closing more, so spend them on the deals likeliest to close"),
-    "opportunities_per_month": _metric(
-        "activity volume", "new opportunities per month", "{:.1f}",
-        "coach pipeline generation — weekly prospecting blocks and a standing plan with the SDRs",
-        "coach qualification — more deals are opened than worked to a close"),
-    "time_share_email": _metric(
-        "activity mix", "share of selling time on e-mail", "{:.0%}",
-        _NO_GAP,
-        "shift time from e-mail to meetings and demos, where top reps spend theirs"),
-    "time_share_call": _metric(
-        "activity mix", "share of selling time on calls", "{:.0%}",
-        "coach reps to pick up the phone — top reps spend more of their time on calls",
-        "coach turning calls into meetings and demos, where top reps spend more of their time"),
-    "time_share_meeting": _metric(
-        "activity mix", "share of selling time in meetings", "{:.0%}",
-        "coach meeting-setting — top reps spend more of their week in front of buyers",
-        _NO_GAP),
-    "time_share_demo": _metric(
-        "activity mix", "share of selling time on demos", "{:.0%}",
-        "coach demo discipline — give demos a bigger share of the week, no deal past discovery without a demo",
-        "tighten qualification so demo time goes to deals that can close"),
-    "time_share_proposal": _metric(
-        "activity mix", "share of selling time on proposals", "{:.0%}",
-        "coach moving qualified deals to a proposal sooner",
-        "send proposals only once the decision process is confirmed"),
-    "demos_per_opportunity": _metric(
-        "activity mix", "demos per opportunity", "{:.2f}",
-        "coach demo discipline — no deal past discovery without a demo",
-        "coach one tailored demo on the buyer's problem instead of repeat demos"),
-    "win_rate": _metric(
-        "stage conversion", "to a win overall (win rate)", "{:.0%}",
-        "hold weekly manager reviews of late-stage deals and train closing",
-        _NO_GAP),
-    "conversion_qualify": _metric(
-        "stage conversion", "from qualify to discovery", "{:.0%}",
-        "train qualification with a checklist (budget, authority, need, timing) so deals entering the funnel "
-        "are real",
-        _NO_GAP),
-    "conversion_discover": _metric(
-        "stage conversion", "from discovery to demo", "{:.0%}",
-        "train discovery — uncover the pain and the decision process before the demo",
-        _NO_GAP),
-    "conversion_demo": _metric(
-        "stage conversion", "from demo to proposal", "{:.0%}",
-        "train tailored demos that end with an agreed proposal step",
-        _NO_GAP),
-    "conversion_proposal": _metric(
-        "stage conversion", "from proposal to negotiation", "{:.0%}",
-        "train value-based proposals walked through with the buyer rather than e-mailed",
-        _NO_GAP),
-    "conversion_negotiate": _metric(
-        "stage conversion", "from negotiation to a win", "{:.0%}",
-        "train negotiation and closing — mutual close plans and discount discipline",
-        _NO_GAP),
-    "median_cycle_days": _metric(
-        "cycle", "", "{:.0f} days",
-        "check they are not rushing deals with discounts; otherwise no coaching gap on speed",
-        "coach deal velocity — mutual close plans with dated next steps, and clear out stalled deals"),
-    "average_deal_size": _metric(
-        "deal size", "", "{:,.0f}",
-        "coach value selling and multi-product bundles to raise deal size",
-        "bigger deals but lower bookings — coach on winning more of the deals they work"),
+#: Advice -> the training it suggests. A metric's direction points at one advice; metrics that point at the
+#: same advice are one action.
+TRAINING: dict[str, str] = {
+    "e-mail cadence": "set a weekly follow-up cadence with e-mail sequences so no open deal goes a week without a "
+                      "touch",
+    "conversations": "shift time from e-mail and calls to meetings and demos, where top reps spend theirs",
+    "call blocks": "run protected call blocks with a weekly call target — top reps spend more of their time on calls",
+    "call planning": "coach call planning so each call moves a deal forward rather than adding volume",
+    "meeting-setting": "coach meeting-setting — every call and e-mail asks for the next meeting, so reps spend more "
+                       "of their week in front of buyers",
+    "meeting agendas": "coach meeting agendas and agreed next steps so meetings advance the deal",
+    "demo discipline": "coach demo discipline — book a demo for every qualified deal, no deal past discovery "
+                       "without a demo",
+    "demo qualification": "qualify before demoing — top reps demo fewer, better-qualified deals, so demo time goes "
+                          "to deals that can close",
+    "tailored demo": "coach one tailored demo on the buyer's problem instead of repeat demos",
+    "proposal timing": "coach moving qualified deals to a proposal once the demo lands",
+    "proposal qualification": "send proposals only once the decision process is confirmed",
+    "selling time": "protect selling time (cut internal meetings and admin) and log every activity with its duration",
+    "prioritisation": "coach prioritisation — more hours are not closing more, so spend them on the deals likeliest "
+                      "to close",
+    "pipeline generation": "coach pipeline generation — weekly prospecting blocks and a standing plan with the SDRs",
+    "qualification funnel": "coach qualification — more deals are opened than worked to a close",
+    "late-stage reviews": "hold weekly manager reviews of late-stage deals and train closing",
+    "qualification checklist": "train qualification with a checklist (budget, authority, need, timing) so deals "
+                               "entering the funnel are real",
+    "discovery": "train discovery — uncover the pain and the decision process before the demo",
+    "tailored demos": "train tailored demos that end with an agreed proposal step",
+    "value proposals": "train value-based proposals walked through with the buyer rather than e-mailed",
+    "negotiation": "train negotiation and closing — mutual close plans and discount discipline",
+    "discount check": "check they are not rushing deals with discounts; otherwise no coaching gap on speed",
+    "deal velocity": "coach deal velocity — mutual close plans with dated next steps, and clear out stalled deals",
+    "value selling": "coach value selling and multi-product bundles to raise deal size",
+    "win more": "bigger deals but lower bookings — coach on winning more of the deals they work",
 }
 
 
-def _ranked_gaps(comparison: pd.DataFrame, n: int) -> pd.DataFrame:
+def _metric(family, label, fmt, lower, higher, step, per, name=None):
+    return {"family": family, "label": label, "format": fmt, "lower": lower, "higher": higher, "step": step,
+            "per": per, "name": name or label}
+
+
+#: Metric -> family, label (tables and action titles), value format, the advice when bottom reps are lower /
+#: higher than top reps (a key of ``TRAINING``; None: no coaching gap that way), the step an evidence sentence
+#: prices ("each extra meeting a week": 1) with its words, and the metric's name in a sentence.
+COACHING: dict[str, dict] = {
+    "emails_per_week": _metric("activity volume", "e-mails per week", "{:.1f}", "e-mail cadence", "conversations",
+                               1, "extra e-mail a week"),
+    "calls_per_week": _metric("activity volume", "calls per week", "{:.1f}", "call blocks", "call planning",
+                              1, "extra call a week"),
+    "meetings_per_week": _metric("activity volume", "meetings per week", "{:.1f}", "meeting-setting",
+                                 "meeting agendas", 1, "extra meeting a week"),
+    "demos_per_week": _metric("activity volume", "demos per week", "{:.1f}", "demo discipline", "demo qualification",
+                              1, "extra demo a week"),
+    "proposals_per_week": _metric("activity volume", "proposals per week", "{:.1f}", "proposal timing",
+                                  "proposal qualification", 1, "extra proposal a week"),
+    "selling_hours_per_week": _metric("activity volume", "selling hours per week", "{:.1f} h", "selling time",
+                                      "prioritisation", 1, "extra selling hour a week"),
+    "opportunities_per_month": _metric("activity volume", "new opportunities per month", "{:.1f}",
+                                       "pipeline generation", "qualification funnel", 1, "extra new opportunity a month"),
+    "time_share_email": _metric("activity mix", "share of selling time on e-mail", "{:.0%}", None, "conversations",
+                                0.1, "10 points more of selling time on e-mail"),
+    "time_share_call": _metric("activity mix", "share of selling time on calls", "{:.0%}", "call blocks",
+                               "conversations", 0.1, "10 points more of selling time on calls"),
+    "time_share_meeting": _metric("activity mix", "share of selling time in meetings", "{:.0%}", "meeting-setting",
+                                  None, 0.1, "10 points more of selling time in meetings"),
+    "time_share_demo": _metric("activity mix", "share of selling time on demos", "{:.0%}", "demo discipline",
+                               "demo qualification", 0.1, "10 points more of selling time on demos"),
+    "time_share_proposal": _metric("activity mix", "share of selling time on proposals", "{:.0%}", "proposal timing",
+                                   "proposal qualification", 0.1, "10 points more of selling time on proposals"),
+    "demos_per_opportunity": _metric("activity mix", "demos per opportunity", "{:.2f}", "demo discipline",
+                                     "tailored demo", 0.1, "extra 0.1 demo per opportunity"),
+    "win_rate": _metric("stage conversion", "to a win overall (win rate)", "{:.0%}", "late-stage reviews", None,
+                        0.1, "10 points more of win rate", "win rate"),
+    "conversion_qualify": _metric("stage conversion", "from qualify to discovery", "{:.0%}",
+                                  "qualification checklist", None, 0.1, "10 points more of that conversion",
+                                  "conversion from qualify to discovery"),
+    "conversion_discover": _metric("stage conversion", "from discovery to demo", "{:.0%}", "discovery", None,
+                                   0.1, "10 points more of that conversion", "conversion from discovery to demo"),
+    "conversion_demo": _metric("stage conversion", "from demo to proposal", "{:.0%}", "tailored demos", None,
+                               0.1, "10 points more of that conversion", "conversion from demo to proposal"),
+    "conversion_proposal": _metric("stage conversion", "from proposal to negotiation", "{:.0%}", "value proposals",
+                                   None, 0.1, "10 points more of that conversion",
+                                   "conversion from proposal to negotiation"),
+    "conversion_negotiate": _metric("stage conversion", "from negotiation to a win", "{:.0%}", "negotiation", None,
+                                    0.1, "10 points more of that conversion", "conversion from negotiation to a win"),
+    "median_cycle_days": _metric("cycle", "", "{:.0f} days", "discount check", "deal velocity", 10,
+                                 "10 days more of sales cycle", "median sales cycle"),
+    "average_deal_size": _metric("deal size", "", "{:,.0f}", "value selling", "win more", 1_000,
+                                 "extra 1,000 of average won deal", "average won deal"),
+}
+
+
+def bookings_slope(performance: pd.DataFrame, metric: str) -> tuple[float, int]:
+    """Theil-Sen slope of ``bookings_per_month`` on ``metric`` within segments (currency per rep-month per unit
+    of the metric; see the section comment above), and the number of reps with both values. NaN when no pair
+    of reps of one segment has different values of the metric."""
+    deals.check_columns(performance, ("bookings_per_month", metric), "performance")
+    x = performance[metric].astype("float64").to_numpy()
+    y = performance["bookings_per_month"].astype("float64").to_numpy()
+    segment = (performance["segment"].astype(object).fillna("") if "segment" in performance.columns
+               else pd.Series("", index=performance.index)).to_numpy()
+    known = ~np.isnan(x) & ~np.isnan(y)
+    x, y, segment = x[known], y[known], segment[known]
+    first, second = np.triu_indices(len(x), 1)
+    pairs = (segment[first] == segment[second]) & (x[first] != x[second])
+    first, second = first[pairs], second[pairs]
+    if not len(first):
+        return math.nan, int(known.sum())
+    return float(np.median((y[second] - y[first]) / (x[second] - x[first]))), int(known.sum())
+
+
+def coaching_effects(performance: pd.DataFrame, settings: PerformerSettings | None = None) -> pd.DataFrame:
+    """Every coached metric of ``performance`` (``rep_performance``) priced by the bookings its gap goes with.
+
+    Columns: ``metric``, ``top``, ``bottom``, ``relative_difference`` (as ``compare_groups``), ``reps`` (ramped
+    reps with a value), ``slope`` (:func:`bookings_slope`, NaN with fewer than ``settings.min_reps`` reps),
+    ``effect_per_rep_month`` = slope × (top − bottom), currency, and ``advice`` (the ``TRAINING`` key for the
+    direction bottom reps differ in; missing when none is written for it). In ``COMPARED_METRICS`` order;
+    empty when top and bottom were not compared.
+    """
+    settings = settings_or_default(settings, PerformerSettings)
+    comparison = compare_groups(performance)
+    rows = comparison.loc[comparison["metric"].astype(object).isin(list(COACHING)).to_numpy(dtype=bool)]
+    records = []
+    for row in rows.itertuples(index=False):
+        slope, reps = bookings_slope(performance, row.metric)
+        if reps < settings.min_reps:
+            slope = math.nan
+        difference = row.top - row.bottom
+        direction = "lower" if difference > 0 else "higher" if difference < 0 else None
+        records.append({"metric": row.metric, "top": row.top, "bottom": row.bottom,
+                        "relative_difference": row.relative_difference, "reps": reps, "slope": slope,
+                        "effect_per_rep_month": slope * difference,
+                        "advice": COACHING[row.metric][direction] if direction else None})
+    out = pd.DataFrame.from_records(records, columns=["metric", "top", "bottom", "relative_difference", "reps",
+                                                      "slope", "effect_per_rep_month", "advice"])
+    out = out.astype({"metric": TEXT_DTYPE, "advice": TEXT_DTYPE, "reps": "int64", "top": "float64",
+                      "bottom": "float64", "relative_difference": "float64", "slope": "float64",
+                      "effect_per_rep_month": "float64"})
+    out.attrs["comparison_note"] = comparison.attrs.get("comparison_note", "")
+    return out
+
+
+def _evidence(row, currency: str) -> str:
+    spec = COACHING[row.metric]
+    value = spec["format"].format
+    step_effect = row.slope * spec["step"]
+    return (f"On {spec['name']}, bottom-quartile reps average {value(row.bottom)} against {value(row.top)} for the "
+            f"top quartile; among reps of the same segment, each {spec['per']} goes with "
+            f"{money(abs(step_effect), currency)} {'more' if step_effect > 0 else 'less'} in bookings a month: the "
+            f"gap is worth about {money(row.effect_per_rep_month, currency)} a month per rep.")
+
+
+def _also(rows, currency: str) -> str:
+    cited = "; ".join(f"{COACHING[r.metric]['name']} {COACHING[r.metric]['format'].format(r.bottom)} against "
+                      f"{COACHING[r.metric]['format'].format(r.top)}, worth about "
+                      f"{money(r.effect_per_rep_month, currency)} a month per rep" for r in rows)
+    return f" The same advice answers {cited}." if cited else ""
+
+
+def coaching_table(performance: pd.DataFrame, n: int = 5, settings: PerformerSettings | None = None,
+                   currency: str = "USD") -> pd.DataFrame:
+    """The ``n`` coaching advices worth the most bookings, one row per training (see the section comment
+    above for how gaps are priced, merged and which count), for step 1's page and step 4's actions.
+
+    Columns: ``metric`` (the metric with the largest effect), ``family``, ``gap`` (its relative difference,
+    (bottom − top) / top), ``suggested_training``, ``metrics`` (every metric the advice answers, largest effect
+    first, comma-separated), ``effect_per_rep_month`` (the largest effect, currency per rep-month),
+    ``bottom_reps`` (reps in the bottom quartile), ``impact`` = effect × bottom_reps × 3 (bookings at stake in
+    a quarter, currency) and ``evidence`` (the numbers in words). Largest effect first; empty (with
+    ``attrs["coaching_note"]`` saying why) when no gap qualifies.
+    """
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
         raise ValueError(f"n must be a whole number of findings of at least 1, e.g. 5; got {n!r}")
-    deals.check_columns(comparison, COMPARISON_COLUMNS, "comparison")
-    metric = comparison["metric"].astype(object)
-    usable = comparison.loc[
-        (metric.isin(list(COACHING)) & comparison["relative_difference"].notna()
-         & (comparison["relative_difference"] != 0)).to_numpy(dtype=bool)
-    ]
+    settings = settings_or_default(settings, PerformerSettings)
+    effects = coaching_effects(performance, settings)
     order = {name: index for index, name in enumerate(COMPARED_METRICS)}
-    ranked = usable.assign(
-        _size=usable["relative_difference"].abs(), _order=usable["metric"].astype(object).map(order)
-    ).sort_values(["_size", "_order"], ascending=[False, True], kind="stable")
-    return ranked.head(int(n))
+    usable = effects.loc[(effects["effect_per_rep_month"] > 0).fillna(False).to_numpy(dtype=bool)
+                         & effects["advice"].notna().to_numpy(dtype=bool)]
+    usable = usable.assign(_order=usable["metric"].astype(object).map(order)).sort_values(
+        ["effect_per_rep_month", "_order"], ascending=[False, True], kind="stable")
+    bottom_reps = int(performance["group"].astype(object).eq("bottom").sum()) if "group" in performance else 0
+    records = []
+    for advice, rows in usable.groupby("advice", sort=False):
+        lead, others = next(rows.itertuples(index=False)), list(rows.itertuples(index=False))[1:]
+        records.append({
+            "metric": lead.metric, "family": COACHING[lead.metric]["family"], "gap": lead.relative_difference,
+            "suggested_training": TRAINING[advice], "metrics": ", ".join(rows["metric"].astype(str)),
+            "effect_per_rep_month": lead.effect_per_rep_month, "bottom_reps": bottom_reps,
+            "impact": lead.effect_per_rep_month * bottom_reps * MONTHS_PER_QUARTER,
+            "evidence": _evidence(lead, currency) + _also(others, currency),
+        })
+        if len(records) == n:
+            break
+    out = pd.DataFrame.from_records(records, columns=list(COACHING_COLUMNS)).astype(
+        {"metric": TEXT_DTYPE, "family": TEXT_DTYPE, "gap": "float64", "suggested_training": TEXT_DTYPE,
+         "metrics": TEXT_DTYPE, "effect_per_rep_month": "float64", "bottom_reps": "int64", "impact": "float64",
+         "evidence": TEXT_DTYPE})
+    if len(out):
+        out.attrs["coaching_note"] = ""
+    elif len(effects):
+        out.attrs["coaching_note"] = (
+            "No gap between bottom- and top-quartile reps goes with more bookings among reps of the same segment "
+            f"(a metric is priced when at least {settings.min_reps} ramped reps have a value): the data suggests "
+            "no coaching.")
+    else:
+        out.attrs["coaching_note"] = (effects.attrs["comparison_note"] or "Top and bottom performers are not "
+                                      "compared: there is no top or bottom group.")
+    return out
 
 
-def _training(metric: str, relative: float) -> str:
-    return COACHING[metric]["lower" if relative < 0 else "higher"]
-
-
-def coaching_findings(comparison: pd.DataFrame, n: int = 5) -> list[str]:
-    """The ``n`` largest relative gaps between bottom and top (by |relative_difference|), one sentence each
-    with the coaching or training it suggests, largest first.
-
-    ``bookings_per_month`` (it defines the groups) and ``attainment`` (bookings against quota: an outcome, not a
-    behaviour) are left out, and so is every metric whose gap is NaN
-    (e.g. activity metrics without an activities table) or 0. An empty comparison gives its
-    ``attrs["comparison_note"]`` (why no comparison was made) as the only line.
-    """
-    ranked = _ranked_gaps(comparison, n)
-    if len(comparison) == 0:
-        note = comparison.attrs.get("comparison_note", "")
-        return [note or "Top and bottom performers are not compared: there is no top or bottom group."]
-    findings = []
-    for row in ranked.itertuples(index=False):
-        spec = COACHING[row.metric]
-        relative = float(row.relative_difference)
-        lower, higher = _FAMILY_WORDS[spec["family"]]
-        findings.append(FAMILY_TEMPLATES[spec["family"]].format(
-            gap=f"{abs(relative):.0%}",
-            word=lower if relative < 0 else higher,
-            label=spec["label"],
-            bottom=spec["format"].format(row.bottom),
-            top=spec["format"].format(row.top),
-            training=_training(row.metric, relative),
-        ))
-    return findings
-
-
-def coaching_table(comparison: pd.DataFrame, n: int = 5) -> pd.DataFrame:
-    """The same ``n`` gaps as ``coaching_findings``, as a table for the training plan of step 4.
-
-    Columns: ``metric``, ``family`` (activity volume, activity mix, stage conversion, cycle, deal size),
-    ``gap`` (relative_difference: (bottom - top) / top, a fraction), ``suggested_training`` (text).
-    Largest gap first; empty when no comparison was made.
-    """
-    ranked = _ranked_gaps(comparison, n)
-    metrics = list(ranked["metric"].astype(object))
-    gaps = ranked["relative_difference"].to_numpy(dtype="float64")
-    return pd.DataFrame({
-        "metric": pd.array(metrics, dtype=TEXT_DTYPE),
-        "family": pd.array([COACHING[m]["family"] for m in metrics], dtype=TEXT_DTYPE),
-        "gap": gaps,
-        "suggested_training": pd.array([_training(m, g) for m, g in zip(metrics, gaps)], dtype=TEXT_DTYPE),
-    })
+def coaching_findings(coaching: pd.DataFrame) -> list[str]:
+    """One sentence per row of ``coaching_table``: the evidence, then the training. An empty table gives its
+    ``attrs["coaching_note"]`` (why there is no advice) as the only line."""
+    deals.check_columns(coaching, ("evidence", "suggested_training"), "coaching")
+    if len(coaching) == 0:
+        return [coaching.attrs.get("coaching_note") or "No coaching advice: no gap between bottom- and "
+                "top-quartile reps was measured."]
+    return [f"{row.evidence} Coaching: {row.suggested_training}." for row in coaching.itertuples(index=False)]
 
 
 #: Compared metrics shown as money (company currency) or as percentages; the rest as plain numbers.

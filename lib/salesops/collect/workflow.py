@@ -201,6 +201,7 @@ def run(step: Step) -> CollectResult:
     performance = performers.rep_performance(opportunities, tables.get("activities"), tables.get("reps"), as_of,
                                              params.performers, tables.get("quotas"))
     comparison = performers.compare_groups(performance)
+    coaching = performers.coaching_table(performance, settings=params.performers, currency=currency)
     performers_reason = analyses.missing_sentence(supported, "Top vs bottom performers")
 
     forecast_accuracy = rep_forecast_accuracy.forecast_vs_actual(tables.get("forecast_submissions"), opportunities,
@@ -231,9 +232,8 @@ def run(step: Step) -> CollectResult:
         scoring=scoring_result, scoring_reason=scoring_reason,
         performance=performance, comparison=comparison,
         # coaching only from a comparison the page shows: step 4's actions and onboarding read it
-        coaching=performers.coaching_table(comparison).iloc[0:0] if performers_reason else
-        performers.coaching_table(comparison),
-        coaching_sentences=[performers_reason] if performers_reason else performers.coaching_findings(comparison),
+        coaching=coaching.iloc[0:0] if performers_reason else coaching,
+        coaching_sentences=[performers_reason] if performers_reason else performers.coaching_findings(coaching),
         performers_reason=performers_reason,
         forecast_accuracy=forecast_accuracy, forecast_flags=forecast_flags, forecast_trend=forecast_trend,
         accuracy_sentences=rep_forecast_accuracy.accuracy_findings(forecast_accuracy, forecast_flags, forecast_trend,

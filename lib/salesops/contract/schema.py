@@ -36,6 +36,19 @@ ROLES: tuple[str, ...] = ("AE", "SDR", "SE", "CSM", "SUPPORT", "MANAGER")
 ROLE_NAMES: dict[str, str] = {"AE": "account executive", "SDR": "SDR", "SE": "sales engineer",
                               "CSM": "customer success manager", "SUPPORT": "support engineer",
                               "CONSULTANT": "delivery consultant", "MANAGER": "manager"}
+
+
+def roles_in_words(counts: str) -> str:
+    """``"8 AE, 13 CONSULTANT"`` (step 3's hires by role) → ``"8 account executives, 13 delivery consultants"``:
+    each role by its name in :data:`ROLE_NAMES` (a role it does not name stays as it is)."""
+    parts = []
+    for part in filter(None, (piece.strip() for piece in counts.split(","))):
+        count, _, role = part.partition(" ")
+        name = ROLE_NAMES.get(role, role)
+        parts.append(f"{count} {name}{'s' if count != '1' and name != role else ''}")
+    return ", ".join(parts)
+
+
 #: The role of a person whose role the data does not say and no derivation rule gives (``derive.py``): kept for
 #: names, ownership and activity totals, never counted as a seller, a supporting role or a manager.
 UNKNOWN_ROLE = "UNKNOWN"

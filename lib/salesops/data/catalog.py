@@ -119,7 +119,8 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
              "period:datetime bookings:float deals_won:int"),
     _declare("growth_quarterly", COLLECT, "bookings per fiscal quarter and their growth (the sanity checks of steps 2 "
              "and 3 compare with recent quarters)",
-             "quarter:text bookings:float complete:bool qoq_growth:float yoy_growth:float", consumers=(DEMAND, SUPPLY)),
+             "quarter:text bookings:float complete:bool qoq_growth:float yoy_growth:float",
+             consumers=(DEMAND, SUPPLY, INDEX)),
     _declare("segments", COLLECT, "win rates, deal size and cycle per segment over the trailing window",
              "segment:text won:int lost:int won_value:float lost_value:float win_rate_count:float "
              "win_rate_value:float deals_won:int average_deal_size:float median_cycle_days:float "
@@ -130,7 +131,7 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
              "forecast_category:text open_deals:int open_value:float won_to_date:float coverage:float"),
     _declare("planning_target", COLLECT,
              "the planned quarter's bookings target and its basis, one row (also read by the next quarter's plan review)",
-             "quarter:text target:float basis:text", consumers=(DEMAND, ALIGN, COLLECT)),
+             "quarter:text target:float basis:text", consumers=(DEMAND, SUPPLY, ALIGN, COLLECT)),
     _declare("last_quarter_review", COLLECT, "sentences comparing last quarter's plan with what happened",
              "sentence:text", consumers=(ALIGN,)),
     _declare("inputs_team_monthly", COLLECT, "team activity per month (needs activities)",
@@ -167,8 +168,11 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
              "conversion_negotiate:float group:text", more_columns=True),
     _declare("performer_comparison", COLLECT, "top against bottom quartile, metric by metric",
              "metric:text top:float bottom:float difference:float relative_difference:float"),
-    _declare("coaching", COLLECT, "the largest gaps between top and bottom performers, with a training each",
-             "metric:text family:text gap:float suggested_training:text", consumers=(ALIGN,)),
+    _declare("coaching", COLLECT,
+             "coaching advice, one per training, ranked by the bookings the gap between bottom and top performers "
+             "goes with",
+             "metric:text family:text gap:float suggested_training:text metrics:text effect_per_rep_month:float "
+             "bottom_reps:int impact:float evidence:text", consumers=(ALIGN,)),
     _declare("forecast_accuracy", COLLECT, "each rep's commit forecast against actual bookings per quarter",
              "rep_id:text quarter:text forecast:float actual:float signed_bias:float "
              "absolute_percentage_error:float forecast_to_actual:float direction:text"),
@@ -218,6 +222,15 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
              "plan review and method backtest)",
              "method:text scenario:text bookings:float weight:float vs_reference:float weight_basis:text "
              "reason:text", consumers=(ALIGN, COLLECT, DEMAND)),
+    _declare("pipeline_need", DEMAND,
+             "the planned quarter's pipeline coverage against the coverage the target needs at the measured close "
+             "rates, and the bookings new pipeline must add",
+             "target:float forecast:float gap:float coverage:float pipeline_yield:float coverage_needed:float "
+             "pipeline_short:float bookings_to_add:float lead_conversion:float basis:text", consumers=(ALIGN,)),
+    _declare("pipeline_to_create", DEMAND, "new opportunities and leads to create per month of the planned quarter",
+             "ds:datetime opportunities:int usual_opportunities:float pipeline_value:float leads:int "
+             "expected_bookings:float",
+             consumers=(ALIGN,)),
     _declare("segment_demand", DEMAND, "blended demand per segment and month, per scenario",
              "segment:text ds:datetime downside:float base:float upside:float", consumers=(SUPPLY,)),
     _declare("demand_drivers", DEMAND,
@@ -291,8 +304,9 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
              "role:text ote:float pay_mix:float tier:int from_attainment:float to_attainment:float "
              "rate_multiplier:float cap_attainment:float"),
     _declare("payout_simulation", ALIGN,
-             "simulated payouts per rep and in total (needs reps with quotas and history)",
-             "rep_id:text quota:float target_variable:float expected_attainment:float expected_bookings:float "
+             "simulated payouts per rep (base scenario) and in total per scenario of the plan's forecast (needs reps "
+             "with quotas and history)",
+             "rep_id:text scenario:text quota:float target_variable:float expected_attainment:float expected_bookings:float "
         "expected_payout:float payout_p10:float payout_p50:float payout_p90:float cost_of_sales:float",
              optional=True),
     _declare("commission_statements", ALIGN,
@@ -305,10 +319,15 @@ _STEP_ARTIFACTS: tuple[Artifact, ...] = (
     _declare("actions", ALIGN, "the dated action list; on_summary marks the ones on the index",
              "priority:int title:text kind:text owner:text due_date:datetime metric:text expected_effect:text "
              "impact:float cost:float detail:text source:text on_summary:bool", consumers=(INDEX,)),
+    _declare("plan_facts", ALIGN,
+             "the plan's headline figures, computed once: the index, step 4's page and plan.xlsx show them",
+             "key:text label:text value:float display:text note:text basis:text", consumers=(INDEX,)),
+    _declare("gap_bridge", ALIGN, "from the base forecast to the target, and what the team can book",
+             "step:text amount:float how:text", consumers=(INDEX,)),
     _declare("plan_review_forecast", COLLECT,
              "last quarter's forecast per method and scenario against bookings won (needs last quarter's report)",
              "quarter:any method:any scenario:any forecast:any actual:any error:any error_pct:any downside:any "
-             "upside:any within_range:any target:any actual_vs_target:any", optional=True),
+             "upside:any within_range:any target:any actual_vs_target:any", consumers=(INDEX,), optional=True),
     _declare("plan_review_attainment", COLLECT, "last quarter's quota attainment per rep (needs last quarter's report)",
              "rep_id:any name:any role:any segment:any region:any new_hire:any quota:any bookings:any "
              "attainment:any made_quota:any in_reps_table:any left_before_quarter_end:any counted:any",

@@ -119,9 +119,9 @@ def demand_findings(comparison: pd.DataFrame, target: float, backtest: pd.DataFr
     if len(total) and pd.notna(total.iloc[0]["mase"]) and pd.notna(total.iloc[0]["smape"]):
         row = total.iloc[0]
         sentences.append(
-            f"The company-level forecast uses {row['model']}; in backtests it missed by {row['mase']:.2f}× the "
-            f"error of a same-month-last-year guess (MASE; below 1 is better) and "
-            f"{percent(row['smape'], 0)} on average (sMAPE).")
+            f"Tested on past quarters, the company-level forecast ({row['model']}) erred by {row['mase']:.2f}× "
+            f"as much as repeating last year's same month would have (below 1: better than that), "
+            f"{percent(row['smape'], 0)} of bookings on average.")
     elif len(total):
         sentences.append(f"The company-level forecast uses {total.iloc[0]['model']}; the history is too short to "
                          "backtest it, so its accuracy is not measured.")
@@ -184,3 +184,37 @@ def backtest_errors(backtest: pd.DataFrame) -> dict[str, float] | None:
     weights, or None when the total could not be backtested (too little history)."""
     total = backtest.loc[backtest["unique_id"].astype(str) == TOTAL_ID, "smape"]
     return {"statistical": float(total.iloc[0])} if len(total) and pd.notna(total.iloc[0]) else None
+
+
+NO_CREATION_YIELD = ("The history shows no deal created and won within one quarter, so the opportunities to create "
+                     "cannot be measured: build pipeline for the next quarter instead.")
+
+
+def pipeline_sentences(need: pd.DataFrame, to_create: pd.DataFrame, params: Params) -> list[str]:
+    """What the pipeline says about reaching the target (``pipeline_gap.pipeline_need``) and, when it falls short,
+    the opportunities and leads to create per month (``pipeline_gap.pipeline_to_create``), in one or two
+    sentences with every figure's basis."""
+    row = need.iloc[0]
+    currency, quarter, months = params.currency, params.quarter, params.demand.history_months
+    covers = (f"The open pipeline expected to close in {quarter} covers the target {row['coverage']:.2f}×")
+    if pd.isna(row["coverage_needed"]):
+        return [covers + ": no open deal is due in the quarter, so the coverage it needs cannot be measured."]
+    covers += (f"; at the stage close rates and slippage measured over the last {months} months it needs "
+               f"{row['coverage_needed']:.2f}× (measured, not a rule of thumb)")
+    if not row["bookings_to_add"] > 0:
+        return [covers + ": the pipeline is enough."]
+    covers += f", {money(row['pipeline_short'], currency, compact=True)} of open pipeline short."
+    if to_create.empty:
+        return [covers, NO_CREATION_YIELD]
+    first, last = to_create["ds"].min(), to_create["ds"].max()
+    per_month = int(to_create["opportunities"].iloc[0])
+    leads = to_create["leads"].iloc[0]
+    lead_text = f"; about {number(leads)} new leads a month" if pd.notna(leads) else ""
+    share = to_create["expected_bookings"].iloc[0] / row["bookings_to_add"]
+    first_month = (f"those of {first:%B} alone bring it" if share >= 1 else
+                   f"those of {first:%B} bring {percent(share, 0)} of it")
+    return [covers,
+            f"To add the {money(row['bookings_to_add'], currency, compact=True)} ({row['basis']}), create about "
+            f"{number(per_month)} new opportunit{'y' if per_month == 1 else 'ies'} a month from {first:%B} to "
+            f"{last:%B %Y} ({number(to_create['usual_opportunities'].iloc[0])} in a usual month{lead_text}): at the "
+            f"measured win rate, deal size and cycle, {first_month} within the quarter."]

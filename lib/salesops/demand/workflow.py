@@ -22,7 +22,8 @@ from salesops.data import artifacts
 from salesops.demand import forecast, method_backtest
 from salesops.demand import overview as demand_overview
 from salesops.demand import plan as demand_plan
-from salesops.demand.plan import pipeline_backtest
+from salesops.demand.plan import pipeline_backtest, pipeline_gap
+from salesops.demand.plan.leads import lead_conversion, measures_conversion
 from salesops.report.present import Metric
 
 if TYPE_CHECKING:
@@ -71,6 +72,8 @@ class DemandResult:
     drivers: pd.DataFrame  # what the demand takes, per segment and month
     hardware_reason: str
     hardware: pd.DataFrame | None  # hardware units per product, region and month
+    pipeline_need: pd.DataFrame  # one row: coverage against the coverage needed, bookings new pipeline must add
+    pipeline_to_create: pd.DataFrame  # new opportunities (and leads) to create per month of the quarter
 
     def artifacts(self) -> dict[str, pd.DataFrame | None]:
         """The step's artifacts by name; None for a section that could not run (nothing is written)."""
@@ -80,7 +83,8 @@ class DemandResult:
                 "segment_demand": self.segment_demand, "demand_drivers": self.drivers,
                 "lead_volume_forecast": self.lead_volume, "lead_forecast": self.lead_forecast,
                 "method_backtest": self.method_backtest,
-                "hardware_units": self.hardware}
+                "hardware_units": self.hardware, "pipeline_need": self.pipeline_need,
+                "pipeline_to_create": self.pipeline_to_create}
 
 
 def run(step: Step) -> DemandResult:
@@ -126,6 +130,7 @@ def run(step: Step) -> DemandResult:
         (method_backtest.method_errors(backtested) if backtested is not None else None)
         or demand_overview.backtest_errors(bookings.backtest),
         period_start=params.quarter_start, period_end=params.quarter_end, currency=currency)
+    need, to_create = pipeline_plan(opportunities, leads, pipeline_fc, comparison, target, params)
     segment_demand = demand_overview.blended_by_segment(bookings.scenarios, comparison, params)
     drivers = demand_plan.demand_drivers(segment_demand, opportunities, leads, tables.get("products"), as_of,
                                          params.demand, value_column="base")
@@ -134,7 +139,8 @@ def run(step: Step) -> DemandResult:
     hardware = (demand_plan.hardware_units(tables["orders"], tables["products"], as_of, params.quarter_start,
                                            params.quarter_end, params.demand) if has_hardware else None)
     findings = (demand_overview.demand_findings(comparison, target, bookings.backtest, params)
-                + demand_overview.close_rate_basis(opportunities, params))
+                + demand_overview.close_rate_basis(opportunities, params)
+                + demand_overview.pipeline_sentences(need, to_create, params))
     differences = demand_plan.explain_differences(comparison, currency)
     blended = comparison[(comparison["method"] == "blended") & (comparison["scenario"] == "base")]["bookings"]
     warnings = sanity.unmeasured_sentences(findings + differences) + sanity.in_proportion(
@@ -151,7 +157,24 @@ def run(step: Step) -> DemandResult:
         metrics=demand_overview.demand_metrics(comparison, target, lead_volume, params),
         findings=findings, differences=differences,
         segment_demand=segment_demand, drivers=drivers,
-        hardware_reason=hardware_why, hardware=hardware)
+        hardware_reason=hardware_why, hardware=hardware, pipeline_need=need, pipeline_to_create=to_create)
+
+
+def pipeline_plan(opportunities: pd.DataFrame, leads: pd.DataFrame | None, pipeline_fc: pd.DataFrame,
+                  comparison: pd.DataFrame, target: float, params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The pipeline's side of the gap to the target (``pipeline_gap.pipeline_need``) and the opportunities and
+    leads to create per month of the quarter for it (``pipeline_gap.pipeline_to_create``), from the creation
+    yields of the last ``demand.history_months`` of complete quarters and the measured lead conversion."""
+    blended = comparison[(comparison["method"] == "blended") & (comparison["scenario"] == "base")]["bookings"]
+    conversion = (lead_conversion(leads, params.data_end, params.demand)[0]
+                  if leads is not None and measures_conversion(leads) else None)
+    total = pipeline_fc[pipeline_fc["unique_id"] == demand_plan.TOTAL].iloc[0]
+    need = pipeline_gap.pipeline_need(total, target, float(blended.iloc[0]), conversion)
+    yields = pipeline_gap.creation_yield(opportunities, params.data_end, max(params.demand.history_months // 3, 1),
+                                         params.fiscal_year_start_month)
+    to_create = pipeline_gap.pipeline_to_create(yields, float(need["bookings_to_add"].iloc[0]), params.quarter_start,
+                                                conversion)
+    return need, to_create
 
 
 def hardware_reason(tables: dict[str, pd.DataFrame]) -> str:
@@ -270,3 +293,25 @@ def lead_forecast_table(result: DemandResult) -> pd.DataFrame | None:
         return None
     return result.lead_forecast[["unique_id", "leads", "mean_probability", "expected_wins", "share_in_period",
                                  "converted_open_bookings", "downside", "base", "upside"]]
+
+
+def pipeline_to_create(result: DemandResult) -> pd.DataFrame | None:
+    """The opportunities and leads to create per month (None when the pipeline needs none: ``pipeline_reason``);
+    the leads column is left out when the leads do not measure conversion."""
+    table = result.pipeline_to_create
+    if table.empty:
+        return None
+    return table.drop(columns="leads") if table["leads"].isna().all() else table
+
+
+def pipeline_reason(result: DemandResult) -> str:
+    """Why no opportunities are to be created (empty when some are)."""
+    if not result.pipeline_to_create.empty:
+        return ""
+    need = result.pipeline_need.iloc[0]
+    if not need["bookings_to_add"] > 0:
+        needed = (f"{need['coverage_needed']:.2f}×" if pd.notna(need["coverage_needed"]) else "a coverage that cannot "
+                  "be measured (no open deal is due in the quarter)")
+        return (f"The open pipeline covers the target {need['coverage']:.2f}× against {needed} needed at the measured "
+                "close rates: no opportunities are needed beyond the usual.")
+    return demand_overview.NO_CREATION_YIELD

@@ -6,12 +6,14 @@ prompts, no printed output, warnings, logs or tracebacks) and an analyst page (w
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from nbconvert import HTMLExporter
 
+from salesops.report.labels import plain_text
 from salesops.report.present import printable
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -51,13 +53,46 @@ def executive_view(notebook: nbformat.NotebookNode, failed: bool = False) -> nbf
     return view
 
 
-def render_page(notebook_path: Path, html_path: Path, executive: bool, title: str, failed: bool = False) -> Path:
-    """Render one executed notebook to ``html_path``."""
+@dataclass(frozen=True)
+class NavLink:
+    """One link of a page's navigation header; ``current`` marks the page it is on."""
+
+    label: str
+    href: str
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class Navigation:
+    """The header on every page: company, quarter, and links to the summary and each step."""
+
+    company: str
+    quarter: str
+    links: list[NavLink] = field(default_factory=list)
+
+
+#: The index page's file name, relative to the report folder.
+INDEX_PAGE = "index.html"
+
+
+def navigation(company: str, quarter: str, steps: list[str], current: str | None, analyst: bool = False) -> Navigation:
+    """The header of one page: the summary, then every step of ``steps`` (``01_collect`` …), ``current`` marked
+    (None: the summary). An analyst page (in ``analyst/``) links to the other analyst pages beside it and to the
+    summary one folder up; an executive page to the pages beside it."""
+    up = "../" if analyst else ""
+    links = [NavLink("Summary", up + INDEX_PAGE, current is None)]
+    links += [NavLink(step_title(step), f"{step}.html", step == current) for step in steps]
+    return Navigation(printable(company), quarter, links)  # a NUL in a CRM name is shown as a browser would
+
+
+def render_page(notebook_path: Path, html_path: Path, executive: bool, title: str, failed: bool = False,
+                nav: Navigation | None = None) -> Path:
+    """Render one executed notebook to ``html_path``, with ``nav`` as its header when given."""
     notebook = nbformat.read(notebook_path, as_version=4)
     if executive:
         notebook = executive_view(notebook, failed=failed)
     notebook.metadata["title"] = title
-    body, _ = _exporter(executive).from_notebook_node(notebook)
+    body, _ = _exporter(executive).from_notebook_node(notebook, resources={"salesops_nav": nav})
     html_path.parent.mkdir(parents=True, exist_ok=True)
     html_path.write_text(body, encoding="utf-8")
     return html_path
@@ -78,7 +113,7 @@ def write_index(path: Path, context: dict) -> Path:
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=select_autoescape(["html", "j2"]),
-        finalize=printable,
+        finalize=lambda value: printable(plain_text(value)),  # params keys and model names in plain words
         keep_trailing_newline=True,
     )
     page = env.get_template("index.html.j2").render(**context)

@@ -1,7 +1,9 @@
-"""Charts in one house theme (seaborn). Every chart has a title, labelled axes and units.
+"""Charts in one house theme (seaborn). Every chart has a title, labelled axes and units, its legend outside
+the data, and alt text that states its message.
 
 Functions return a closed matplotlib Figure: a notebook shows it by leaving it as the cell's last
-value, and nothing is drawn twice.
+value, and nothing is drawn twice. A page shows it as a PNG drawn at twice its displayed size (sharp on
+high-density screens and in print), with the alt text (``alt_text``) on the image.
 
 Text on a chart is always literal: a ``$`` in a CRM value (an industry ``Soft$\\alpha$ware``) is drawn as
 a dollar sign, never read as matplotlib math text, whether or not ``set_theme`` was called. Category labels
@@ -11,7 +13,9 @@ value cannot make a chart thousands of pixels wide or tall.
 
 from __future__ import annotations
 
+import base64
 import functools
+import io
 import unicodedata
 
 import matplotlib as mpl
@@ -19,9 +23,10 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
+from PIL import Image
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from salesops.formats import currency_symbol
+from salesops.formats import currency_symbol, money
 
 PALETTE = ["#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#2e75b6", "#a5a5a5"]
 #: Longest category label drawn on a chart, in characters; longer ones end in an ellipsis.
@@ -39,13 +44,27 @@ def set_theme() -> None:
                       "axes.titlesize": 13, "figure.figsize": (10, 4.2), **LITERAL_TEXT})
 
 
+#: A chart's image is drawn at this many dots per inch and shown at half its pixel size: twice as sharp.
+DISPLAY_DPI = 200
+
+
 class LiteralTextFigure(Figure):
     """A Figure that draws with math text off, so tick labels created while drawing (matplotlib makes
-    them lazily, e.g. in ``savefig``) are literal too, whatever the session's rcParams say."""
+    them lazily, e.g. in ``savefig``) are literal too, whatever the session's rcParams say. Shown in a
+    notebook as a 2× PNG carrying its alt text."""
+
+    alt_text = ""
 
     def draw(self, renderer):
         with mpl.rc_context(LITERAL_TEXT):
             return super().draw(renderer)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=DISPLAY_DPI, bbox_inches="tight", metadata={"Software": None})
+        width = round(Image.open(io.BytesIO(buffer.getvalue())).width / 2)
+        data = {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"), "text/plain": self.alt_text}
+        return data, {"image/png": {"width": width, "alt": self.alt_text}}
 
 
 def _literal_text(chart):
@@ -109,10 +128,22 @@ def money_axis(ax, currency: str, axis: str = "y") -> None:
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(FuncFormatter(fmt))
 
 
-def _finish(fig, ax, title: str, xlabel: str, ylabel: str):
+def alt_text(title: str, xlabel: str, ylabel: str, message: str = "") -> str:
+    """A chart's alt text: its message when one is given, then what it plots."""
+    plotted = f"{title}: {ylabel or 'value'} by {xlabel or 'category'}."
+    return f"{message} ({plotted})" if message else plotted
+
+
+def legend_outside(ax, **kwargs) -> None:
+    """The legend to the right of the plot, never over the data."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, **kwargs)
+
+
+def _finish(fig, ax, title: str, xlabel: str, ylabel: str, message: str = ""):
     ax.set_title(title, loc="left")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    fig.alt_text = alt_text(title, xlabel, ylabel, message)
     fig.tight_layout()
     plt.close(fig)
     return fig
@@ -127,7 +158,7 @@ def bookings_trend(monthly: pd.DataFrame, currency: str, title: str = "Bookings 
     ax.plot(x, monthly["bookings"].rolling(3, min_periods=1).mean(), color=PALETTE[1], linewidth=2,
             label="3-month average")
     money_axis(ax, currency)
-    ax.legend(loc="upper left")
+    legend_outside(ax)
     return _finish(fig, ax, title, "Month", f"Bookings ({currency})")
 
 
@@ -176,7 +207,7 @@ def stacked_activity(monthly: pd.DataFrame, columns: list[str], title: str = "Te
                color=PALETTE[i % len(PALETTE)])
         bottom = monthly[column] if bottom is None else bottom + monthly[column]
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
-    ax.legend(loc="upper left", ncol=len(columns))
+    legend_outside(ax)
     return _finish(fig, ax, title, "Month", "Activities (count)")
 
 
@@ -207,7 +238,7 @@ def accuracy_trend(trend: pd.DataFrame, title: str = "Forecast accuracy of the t
     ax.plot(trend["quarter"], trend["median_absolute_percentage_error"], marker="s", color=PALETTE[0],
             label="Median absolute error per rep")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.legend(loc="upper left")
+    legend_outside(ax)
     return _finish(fig, ax, title, "Quarter", "% of actual bookings")
 
 
@@ -223,7 +254,7 @@ def calibration(table: pd.DataFrame, title: str = "Does a predicted probability 
     ax.set_ylim(0, 1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.legend(loc="upper left")
+    legend_outside(ax)
     return _finish(fig, ax, title, "Predicted probability of converting", "Share that converted")
 
 
@@ -242,17 +273,18 @@ def pipeline_snapshots(totals: pd.DataFrame, currency: str, title: str):
     for i, (column, label, color) in enumerate(series):
         ax.bar([p + (i - 1.5) * width for p in x], totals[column], width=width, color=color, label=label)
     ax.set_xticks(list(x), short_labels(totals["quarter"]))
-    ax.set_ylim(0, max(float(totals[[c for c, _, _ in series]].max().max()), 1.0) * 1.2)  # room for the legend
     money_axis(ax, currency)
-    ax.legend(loc="upper left", ncol=len(series), fontsize=9)
+    legend_outside(ax, fontsize=9)
     return _finish(fig, ax, title, "Quarter (pipeline as it stood the day before it began)", f"Value ({currency})")
 
 
 @_literal_text
 def forecast_fan(history: pd.DataFrame, forecast: pd.DataFrame, title: str, ylabel: str,
-                 currency: str | None = None, history_months: int = 36):
+                 currency: str | None = None, history_months: int = 36, target: float | None = None,
+                 target_label: str = "Target"):
     """History (``ds``, ``y``) then the forecast (``ds``, ``mean``, ``lo-80``, ``hi-80`` and, when
-    present, ``lo-95``, ``hi-95``) as a line with its 80% and 95% bands."""
+    present, ``lo-95``, ``hi-95``) as a line with its 80% and 95% bands; ``target``, in the units of ``y``
+    (e.g. the quarter's target ÷ 3 on a monthly chart), as a dashed line over the forecast."""
     fig, ax = _subplots()
     recent = history.tail(history_months)
     ax.plot(recent["ds"], recent["y"], color=PALETTE[0], linewidth=1.8, label="Actual")
@@ -266,22 +298,40 @@ def forecast_fan(history: pd.DataFrame, forecast: pd.DataFrame, title: str, ylab
         money_axis(ax, currency)
     else:
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
-    ax.legend(loc="upper left")
-    return _finish(fig, ax, title, "Month", ylabel)
+    if target is not None and len(forecast):
+        ax.hlines(target, forecast["ds"].min(), forecast["ds"].max(), colors="#b00020", linestyles="--",
+                  linewidth=1.6, label=target_label)
+    legend_outside(ax)
+    show = (lambda v: money(v, currency, compact=True)) if currency else (lambda v: f"{v:,.0f}")
+    message = ""
+    if len(forecast) and len(recent):
+        message = (f"The base forecast averages {show(forecast['mean'].mean())} a month over the next "
+                   f"{len(forecast)} months, against {show(recent['y'].tail(12).mean())} a month over the last "
+                   f"{min(len(recent), 12)}")
+        message += f"; the target is {show(target)} a month." if target is not None else "."
+    return _finish(fig, ax, title, "Month", ylabel, message)
 
 
 @_literal_text
-def scenario_bars(comparison: pd.DataFrame, currency: str, title: str):
-    """Bookings per method (``method``) and scenario (``scenario``: downside, base, upside)."""
+def scenario_bars(comparison: pd.DataFrame, currency: str, title: str, target: float | None = None):
+    """Bookings per method (``method``) and scenario (``scenario``: downside, base, upside), with the quarter's
+    ``target`` as a dashed line when given."""
     methods = list(dict.fromkeys(comparison["method"].astype(str)))
     shown_as = dict(zip(methods, short_labels(methods)))
     comparison = comparison.assign(method=comparison["method"].astype(str).map(shown_as))
     fig, ax = _subplots(figsize=(10, 3.8))
     sns.barplot(data=comparison, x="method", y="bookings", hue="scenario", ax=ax,
                 hue_order=["downside", "base", "upside"], palette=[PALETTE[6], PALETTE[0], PALETTE[2]])
+    if target is not None:
+        ax.axhline(target, color="#b00020", linestyle="--", linewidth=1.6,
+                   label=f"Target {money(target, currency, compact=True)}")
     money_axis(ax, currency)
-    ax.legend(title="Scenario", loc="upper left")
-    return _finish(fig, ax, title, "Method", f"Bookings ({currency})")
+    legend_outside(ax, title="Scenario")
+    base = comparison[comparison["scenario"] == "base"].set_index("method")["bookings"]
+    message = "Base forecast by method: " + ", ".join(f"{m} {money(v, currency, compact=True)}"
+                                                      for m, v in base.items())
+    message += f"; target {money(target, currency, compact=True)}." if target is not None else "."
+    return _finish(fig, ax, title, "Method", f"Bookings ({currency})", message)
 
 
 @_literal_text
@@ -310,6 +360,10 @@ def capacity_vs_demand(gaps: pd.DataFrame, currency: str, title: str):
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=4, frameon=False)
     fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=13)
+    short = base[base["added_capacity"].fillna(0) > 0]
+    fig.alt_text = alt_text(title, "quarter, per segment", f"bookings per quarter ({currency})",
+                            f"Planned hires add capacity in {len(short)} of {len(base)} segment-quarters"
+                            if len(short) else "Today's team covers base demand in every segment and quarter")
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     plt.close(fig)
     return fig
@@ -324,9 +378,11 @@ def team_over_time(team: pd.DataFrame, title: str):
     ax.plot(totals.index, totals["headcount"], color=PALETTE[0], linewidth=2, label="Headcount (expected)")
     ax.plot(totals.index, totals["ramped_equivalents"], color=PALETTE[2], linewidth=2,
             label="Ramped equivalents")
-    ax.set_ylim(bottom=0)
-    ax.legend(loc="lower left")
-    return _finish(fig, ax, title, "Month", "Account executives (people)")
+    legend_outside(ax)  # the axis fits the data: a range of 57–64 people is not flattened against zero
+    message = (f"Account executives go from {totals['headcount'].iloc[0]:.0f} to {totals['headcount'].iloc[-1]:.0f} "
+               f"(ramped equivalents {totals['ramped_equivalents'].iloc[0]:.0f} to "
+               f"{totals['ramped_equivalents'].iloc[-1]:.0f})") if len(totals) else ""
+    return _finish(fig, ax, title, "Month", "Account executives (people)", message)
 
 
 @_literal_text
@@ -340,7 +396,7 @@ def territory_balance(balance: pd.DataFrame, currency: str, title: str):
     ax.plot(ranks, balance["potential_after"].sort_values(ascending=False).to_numpy(), color=PALETTE[0],
             linewidth=2, label="After")
     money_axis(ax, currency)
-    ax.legend(loc="upper right")
+    legend_outside(ax)
     return _finish(fig, ax, title, "Reps, from most to least potential", f"Territory potential ({currency})")
 
 
@@ -354,3 +410,46 @@ def payout_curve(curve: pd.DataFrame, title: str):
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     return _finish(fig, ax, title, "Attainment (bookings ÷ quota)", "Payout (% of target variable pay)")
+
+
+@_literal_text
+def plan_overview(history: pd.DataFrame, quarter: str, forecast: dict[str, float], target: float, currency: str,
+                  last_plan: tuple[str, float] | None = None, title: str = "Bookings per quarter and the plan"):
+    """The index's one chart: the bookings of the last quarters (``history``: ``quarter``, ``bookings``), the
+    planned ``quarter``'s base forecast with its downside–upside range and its ``target``, and, when last
+    quarter was planned with the workbook, ``last_plan`` (quarter, base forecast then) beside what it booked."""
+    labels = [*history["quarter"].astype(str), quarter]
+    fig, ax = _subplots(figsize=(7, 3.4))
+    x = range(len(labels))
+    ax.bar(list(x)[:-1], history["bookings"], color=PALETTE[0], alpha=0.85, width=0.6, label="Booked")
+    low, base, high = forecast["downside"], forecast["base"], forecast["upside"]
+    ax.bar(len(labels) - 1, base, color=PALETTE[5], alpha=0.55, width=0.6, hatch="//", edgecolor=PALETTE[0],
+           label=f"Forecast {quarter} (base)")
+    ax.errorbar(len(labels) - 1, base, yerr=[[base - low], [high - base]], color="#333333", capsize=6,
+                linewidth=1.4, label="Downside – upside")
+    ax.plot([len(labels) - 1.4, len(labels) - 0.6], [target, target], color="#b00020", linestyle="--",
+            linewidth=2, label=f"Target {money(target, currency, compact=True)}")
+    message = (f"{quarter}: forecast {money(base, currency, compact=True)} ({money(low, currency, compact=True)} to "
+               f"{money(high, currency, compact=True)}) against a target of {money(target, currency, compact=True)}")
+    if last_plan is not None and last_plan[0] in labels:
+        position = labels.index(last_plan[0])
+        ax.scatter([position], [last_plan[1]], marker="D", s=48, color=PALETTE[1], zorder=3,
+                   label=f"Forecast made for {last_plan[0]}")
+        booked = float(history.set_index("quarter")["bookings"].get(last_plan[0], float("nan")))
+        message += (f"; {last_plan[0]} booked {money(booked, currency, compact=True)} against the "
+                    f"{money(last_plan[1], currency, compact=True)} forecast for it")
+    if len(history):
+        message += f"; the last {len(history)} quarters booked {money(history['bookings'].min(), currency, compact=True)}"
+        message += f" to {money(history['bookings'].max(), currency, compact=True)}."
+    ax.set_xticks(list(x), labels)
+    ax.tick_params(axis="x", labelsize=8)
+    money_axis(ax, currency)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.24), ncol=3, frameon=False, fontsize=8)  # below the axis
+    return _finish(fig, ax, title, "Quarter", f"Bookings ({currency})", message)
+
+
+def image_data(fig) -> tuple[str, int, str]:
+    """A chart as the index embeds it: the PNG (base64, drawn at twice its size), its width in CSS pixels and
+    its alt text."""
+    data, metadata = fig._repr_mimebundle_()
+    return data["image/png"], metadata["image/png"]["width"], metadata["image/png"]["alt"]

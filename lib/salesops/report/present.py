@@ -17,11 +17,13 @@ import pandas as pd
 from IPython.display import HTML
 
 from salesops.formats import currency_symbol, is_missing, money, number, percent  # noqa: F401  (re-exported)
+from salesops.report.labels import column_label, date_label, plain_text, value_label
 
 def table(frame: pd.DataFrame, currency: str = "USD", money_columns=(), percent_columns=(), number_columns=(),
           decimal_columns=(), labels: dict[str, str] | None = None, caption: str | None = None, max_rows: int = 50):
-    """A Styler for display: index hidden, columns renamed by ``labels`` (others: underscores read as
-    spaces), numbers formatted and right-aligned, text escaped and left-aligned. Shows at most
+    """A Styler for display: index hidden, columns renamed by ``labels`` (others: by the label registry,
+    ``report.labels``), numbers formatted and right-aligned, text in plain words (internal codes as their labels,
+    ``labels.value_label``), escaped and left-aligned, dates as ``1 Jan 2027``. Shows at most
     ``max_rows`` rows (the caption says when rows were cut)."""
     shown = frame.head(max_rows)
     if len(frame) > max_rows:
@@ -38,23 +40,23 @@ def table(frame: pd.DataFrame, currency: str = "USD", money_columns=(), percent_
         if pd.api.types.is_bool_dtype(dtype):
             formats[column] = lambda v: "–" if is_missing(v) else ("yes" if v else "no")
         elif pd.api.types.is_datetime64_any_dtype(dtype):
-            formats[column] = lambda v: "–" if is_missing(v) else v.strftime("%Y-%m-%d")
+            formats[column] = lambda v: "–" if is_missing(v) else date_label(v)
         elif pd.api.types.is_integer_dtype(dtype):
             formats[column] = number
         elif pd.api.types.is_float_dtype(dtype):
             formats[column] = lambda v, digits=_decimals(shown[column]): number(v, digits)
     text_columns = [c for c in shown.columns if c not in formats]
-    formats.update({c: text_html for c in text_columns})  # every other value, whatever its type, as escaped text
+    formats.update({c: (lambda v: text_html(value_label(v))) for c in text_columns})  # any other value, as text
     styler = shown.style.format(formats, na_rep="–").hide(axis="index")
     styler = styler.set_uuid(_table_id(shown, caption))
     styler = styler.set_properties(subset=text_columns, **{"text-align": "left"})
     styler = styler.set_properties(subset=[c for c in shown.columns if c not in text_columns],
                                    **{"white-space": "nowrap"})
     labels = labels or {}
-    styler = styler.relabel_index([text_html(labels.get(c, str(c).replace("_", " "))) for c in shown.columns],
+    styler = styler.relabel_index([text_html(labels.get(c, column_label(c))) for c in shown.columns],
                                   axis=1)
     if caption:
-        styler = styler.set_caption(text_html(caption))
+        styler = styler.set_caption(text_html(plain_text(caption)))
     left_headers = [{"selector": f"th.col_heading.col{i}", "props": "text-align: left;"}
                     for i, c in enumerate(shown.columns) if c in text_columns]
     return styler.set_table_styles([{"selector": "caption", "props": "caption-side: top; text-align: left; "
@@ -104,9 +106,9 @@ class Metric:
 
 def cards(metrics: list[Metric]) -> HTML:
     items = "".join(
-        f'<div class="so-card"><div class="so-label">{text_html(m.label)}</div>'
+        f'<div class="so-card"><div class="so-label">{text_html(plain_text(m.label))}</div>'
         f'<div class="so-value">{text_html(m.display)}</div>'
-        + (f'<div class="so-note">{text_html(m.note)}</div>' if m.note else "") + "</div>"
+        + (f'<div class="so-note">{text_html(plain_text(m.note))}</div>' if m.note else "") + "</div>"
         for m in metrics
     )
     return HTML(f'<div class="so-cards">{items}</div>')
@@ -114,7 +116,7 @@ def cards(metrics: list[Metric]) -> HTML:
 
 def callout(text: str) -> HTML:
     """A highlighted note; ``text`` is escaped."""
-    return HTML(f'<div class="so-callout">{text_html(text)}</div>')
+    return HTML(f'<div class="so-callout">{text_html(plain_text(text))}</div>')
 
 
 def warnings(sentences: list[str]) -> HTML:
@@ -141,7 +143,7 @@ def section(content, reason: str = "", *args, chart=None, **kwargs):
 def bullets(sentences: list[str]) -> HTML:
     """Sentences as a bulleted list; each sentence is escaped and shown as written: no Markdown, and a web
     address in it stays text, never a link."""
-    items = "".join(f"<li>{text_html(s)}</li>" for s in sentences)
+    items = "".join(f"<li>{text_html(plain_text(s))}</li>" for s in sentences)
     return HTML(f'<ul class="so-bullets">{items}</ul>')
 
 

@@ -37,6 +37,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from salesops.formats import currency_symbol, money, number, percent
+from salesops.report import labels
 
 #: Name of the first sheet, the one describing the workbook.
 ABOUT_SHEET = "About"
@@ -93,8 +94,9 @@ class Sheet:
 
 
 def column_label(column) -> str:
-    """``"ramped_share"`` → ``"Ramped share"``: a column name as a header people read."""
-    text = str(column).replace("_", " ").strip()
+    """``"ramped_share"`` → ``"Ramped share"``, ``"ds"`` → ``"Month"``: a column name as a header people read, the
+    same words as on the pages (``report.labels``)."""
+    text = labels.column_label(column).strip()
     return text[:1].upper() + text[1:]
 
 
@@ -272,6 +274,22 @@ def _write_table(worksheet: Worksheet, sheet: Sheet, header_row: int, currency: 
     last = f"{get_column_letter(len(frame.columns))}{header_row + len(frame)}"
     worksheet.freeze_panes = f"A{header_row + 1}"
     worksheet.auto_filter.ref = f"A{header_row}:{last}"
+    worksheet.print_title_rows = f"{header_row}:{header_row}"  # the header on every printed page
+
+
+#: A sheet whose columns are wider than this (in characters, added up) prints in landscape.
+PORTRAIT_WIDTH = 110
+
+
+def _print_setup(worksheet: Worksheet) -> None:
+    """A4, as wide as one page (as many pages down as it takes), landscape when the columns are wide."""
+    widths = sum(worksheet.column_dimensions[get_column_letter(i)].width or MIN_COLUMN_WIDTH
+                 for i in range(1, worksheet.max_column + 1))
+    worksheet.page_setup.paperSize = worksheet.PAPERSIZE_A4
+    worksheet.page_setup.orientation = "landscape" if widths > PORTRAIT_WIDTH else "portrait"
+    worksheet.sheet_properties.pageSetUpPr.fitToPage = True
+    worksheet.page_setup.fitToWidth = 1
+    worksheet.page_setup.fitToHeight = 0
 
 
 def _has_rows(frame: pd.DataFrame | None) -> bool:
@@ -312,7 +330,31 @@ def build_workbook(sheets: Sequence[Sheet], currency: str, cover: Mapping[str, s
     _write_about(about, cover, sheets, names, currency)
     for name, sheet in zip(names, sheets):
         _write_sheet(workbook.create_sheet(title=name), sheet, currency)
+    for worksheet in workbook.worksheets:
+        _print_setup(worksheet)
     return workbook
+
+
+def apart_file(path: Path, sheet: Sheet) -> Path:
+    """The workbook of its own that a sheet too long for ``path`` goes to: ``plan.xlsx`` → ``plan-account-assignments.xlsx``."""
+    slug = re.sub(r"[^a-z0-9]+", "-", str(sheet.name).lower()).strip("-") or "sheet"
+    return path.with_name(f"{path.stem}-{slug}{path.suffix}")
+
+
+def split_long_sheets(path: Path, sheets: Sequence[Sheet], max_rows: int | None) -> tuple[list[Sheet], list[tuple[Path, Sheet]]]:
+    """The sheets of the workbook at ``path`` and those that go to workbooks of their own: each sheet of more than
+    ``max_rows`` rows, replaced in the workbook by a note naming its file."""
+    kept, apart = [], []
+    for sheet in sheets:
+        if max_rows is None or not _has_rows(sheet.frame) or len(sheet.frame) <= max_rows:
+            kept.append(sheet)
+            continue
+        file = apart_file(path, sheet)
+        apart.append((file, sheet))
+        kept.append(Sheet(name=sheet.name, frame=None, title=sheet.title,
+                          notes=(f"{len(sheet.frame):,} rows, more than the {max_rows:,} a sheet here holds: they are "
+                                 f"in {file.name}, beside this workbook.",)))
+    return kept, apart
 
 
 #: The date stamped on the workbook's document properties and on every part of its zip archive. openpyxl and
@@ -353,13 +395,20 @@ def _save_atomically(workbook: Workbook, path: Path) -> Path:
     return path
 
 
-def write_workbook(path, sheets: list[Sheet], currency: str, cover: dict[str, str]) -> Path:
+def write_workbook(path, sheets: list[Sheet], currency: str, cover: dict[str, str], max_rows: int | None = None) -> Path:
     """Write the workbook of ``sheets`` to ``path`` (.xlsx): an About sheet of the ``cover`` rows (label →
     value, e.g. company, quarter, data and params it was made from), then one sheet per :class:`Sheet`.
 
     Money columns are in ``currency`` (a code such as ``"USD"``). The whole workbook is built before anything
     is written, then saved atomically: a failure (e.g. a value that cannot be a cell, which raises
     ValueError naming sheet and column) leaves the previous file at ``path`` untouched. Returns ``path``.
+    A sheet of more than ``max_rows`` rows goes to a workbook of its own beside it (``split_long_sheets``). Every
+    sheet prints on A4, one page wide, its header row repeated on each page, landscape when wide.
     """
-    workbook = build_workbook(sheets, currency, cover)
-    return _save_atomically(workbook, Path(path))
+    path = Path(path)
+    kept, apart = split_long_sheets(path, sheets, max_rows)
+    workbooks = [(file, build_workbook([sheet], currency, cover)) for file, sheet in apart]
+    workbook = build_workbook(kept, currency, cover)
+    for file, separate in workbooks:
+        _save_atomically(separate, file)
+    return _save_atomically(workbook, path)

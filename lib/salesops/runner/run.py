@@ -12,6 +12,7 @@ and code, except ``timings.json``.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -27,11 +28,13 @@ from typing import Callable
 import pandas as pd
 
 from salesops import fiscal_calendar
+from salesops.align import overview as align_overview
 from salesops.data import artifacts, catalog
 from salesops.errors import DataError, StepError
+from salesops.formats import money
 from salesops.paths import ProjectPaths, project_paths
-from salesops.report import pages
-from salesops.runner import report_folder
+from salesops.report import board_pack, pages, plots
+from salesops.runner import fingerprint, report_folder, reuse
 from salesops.runner.requirements import ensure_data_can_run
 from salesops.plan_params import load_params
 from salesops.settings.loader import dump, params_files
@@ -39,9 +42,6 @@ from salesops.settings.loader import dump, params_files
 KERNEL_NAME = "salesops"
 #: The step whose summary is the quarter's executive summary on the index page.
 SUMMARY_STEP = "04_align"
-PACKAGES = ("salesops", "pandas", "numpy", "pyarrow", "pydantic", "matplotlib", "seaborn", "scikit-learn",
-            "statsforecast", "papermill", "nbconvert", "nbclient", "ipykernel", "openpyxl")
-
 
 @dataclass
 class StepResult:
@@ -49,6 +49,7 @@ class StepResult:
     seconds: float
     page: str
     analyst_page: str
+    reused: bool = False  # taken from the previous report, not run
 
 
 def ensure_kernel() -> None:
@@ -75,34 +76,41 @@ def ensure_kernel() -> None:
 
 def run_quarter(quarter: str, params_path: str | Path | None = None, data_dir: str | Path | None = None,
                 out_dir: str | Path | None = None, root: Path | None = None,
-                log: Callable[[str], None] = print) -> Path:
-    """Run every step of ``quarter`` and return the path of its ``index.html``.
+                log: Callable[[str], None] = print, from_step: str | None = None, only: str | None = None,
+                force: bool = False) -> Path:
+    """Run the steps of ``quarter`` and return the path of its ``index.html``.
+
+    A step whose dependencies (``fingerprint``) are those the quarter's previous report records for it is taken from
+    that report, not run again; ``from_step`` runs that step and the later ones whatever they depend on, ``only``
+    runs one step alone on the earlier steps' artifacts, ``force`` runs every step (``reuse``). The log names each
+    step reused, and why each step that runs does.
 
     Raises ParamsError before anything runs when the params are invalid; OutputFolderError (a StepError) before
     anything is written when the report folder must not or cannot be used (``report_folder``); RunInProgressError
-    (a StepError) when another run of the same folder is in progress; DataError before the first step when the
-    data cannot make a plan (``requirements``, as ``salesops check`` says); StepError naming the step and the
-    page that shows the error when a step fails.
+    (a StepError) when another run of the same folder is in progress; RerunError (a StepError) before any step runs
+    when ``only`` names a step whose earlier steps are missing or out of date in the previous report; DataError
+    before the first step when the data cannot make a plan (``requirements``, as ``salesops check`` says); StepError
+    naming the step and the page that shows the error when a step fails.
     """
     paths = project_paths(root)
     params = load_params(quarter, params_path, paths.root)  # fail fast, before any kernel starts
     notebooks = paths.step_notebooks()
     if not notebooks:
         raise StepError(f"no step notebooks (NN_name.ipynb) in {paths.notebooks}")
+    chosen = reuse.selection([n.stem for n in notebooks], from_step, only, force)
     from salesops.data.inputs import data_folder
 
     final = report_folder.check_output_folder(Path(out_dir) if out_dir else paths.report_dir(quarter),
                                               data_folder(params, paths.root, data_dir), paths.root)
     report_folder.prepare_parent(final)
     with report_folder.exclusive_run(final, quarter):
-        return _run_locked(quarter, params, params_path, data_dir, final, notebooks, paths, log)
+        return _run_locked(quarter, params, params_path, data_dir, final, notebooks, paths, log, chosen)
 
 
 def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: list[Path], paths: ProjectPaths,
-                log: Callable[[str], None]) -> Path:
+                log: Callable[[str], None], chosen: reuse.Selection) -> Path:
     build = report_folder.new_build_folder(final)
     (build / "notebooks").mkdir()
-    ensure_kernel()
     os.environ["SALESOPS_ROOT"] = str(paths.root)
     parameters = {
         "quarter": quarter,
@@ -111,57 +119,146 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
         # relative to the build folder, the notebooks' working folder: no temporary path in them
         "out_dir": artifacts.ARTIFACT_FOLDER,
     }
+    previous = reuse.previous_report(final) if chosen.mode != "force" else None
+    steps = [n.stem for n in notebooks]
+    dumped = dump(params)
+    library, package_versions = fingerprint.library_hash(), fingerprint.versions()
+    inputs = _inputs_part(params, paths, data_dir)
     results: list[StepResult] = []
+    records: dict[str, dict] = {}
+    produced: dict[str, str] = {}  # artifact name -> SHA-256, of every step taken or run so far
     started = time.perf_counter()
     kernels = _NextKernel(build)
     renders = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")  # pages render while the next step runs
+    printer = board_pack.BoardPackPrinter()  # and are printed for the board pack there too
     rendered = []
+    drafts = {n.stem: _draft(n, params, dumped, inputs, library, package_versions, build) for n in notebooks}
     try:
-        kernels.warm(notebooks[0])  # the first kernel starts while the data is checked
-        try:
-            ensure_data_can_run(params, paths.root, data_dir)  # what a plan needs, as salesops check says
-        except DataError:
-            kernels.discard()
-            shutil.rmtree(build, ignore_errors=True)  # stopped before any step: nothing to keep
-            raise
+        # the first step sure to run: its kernel starts and imports while the earlier steps are taken
+        first = chosen.step or (steps[0] if chosen.mode == "force" else
+                                reuse.first_to_run(list(drafts.values()), previous))
+        if first is not None:
+            ensure_kernel()  # the kernel papermill uses must run this Python
+            kernels.warm(notebooks[steps.index(first)])
         for number, notebook in enumerate(notebooks, start=1):
             step = notebook.stem
             began = time.perf_counter()
-            kernel = kernels.take()
-            if number < len(notebooks):
+            depends = drafts[step].with_upstream(produced)
+            forced = chosen.forces(step, steps)
+            stale = "" if forced else reuse.why_stale(depends, previous, dumped)
+            if not forced and stale is None:
+                produced.update(reuse.take(previous, step, build))
+                records[step] = {**previous.record(step), "depends_on": depends.record()}
+                results.append(StepResult(step, 0.0, *page_names(step), reused=True))
+                rendered.append(renders.submit(printer.add, build / page_names(step)[0]))  # the copy, for the pack
+                log(f"[{number}/{len(notebooks)}] {pages.step_title(step)}: reused from the previous report "
+                    "(unchanged)")
+                continue
+            if chosen.mode == "only" and step != chosen.step:
+                if steps.index(step) < steps.index(chosen.step):
+                    raise reuse.only_needs(chosen.step, step, stale, quarter)
+                log(f"[{number}/{len(notebooks)}] {pages.step_title(step)}: left out of the report, out of date "
+                    f"after --only {chosen.step} ({stale}); run --from {step} to bring it back")
+                continue
+            why = f"asked for by {chosen.describe()}" if forced else stale
+            if first is None and not any(not r.reused for r in results):
+                ensure_kernel()  # the first step to run, not known before: as above
+            if step in fingerprint.READS_INPUTS:
+                kernels.warm(notebook)  # the kernel starts while the data is checked
+                ensure_data_can_run(params, paths.root, data_dir)  # what a plan needs, as salesops check says
+            kernel = kernels.take(notebook)
+            if number < len(notebooks) and chosen.mode != "only":
                 kernels.warm(notebooks[number])  # the next step's kernel starts and imports while this one runs
+            before = reuse.snapshot(build)
             error = _execute(notebook, build / "notebooks" / notebook.name, parameters, build, kernel)
             seconds = time.perf_counter() - began
             if error is None:
-                rendered.append(renders.submit(_render, build, step, failed=False))
+                rendered.append(renders.submit(_render, build, step, False, params, steps, printer))
                 page, analyst = page_names(step)
             else:
                 kernels.discard()
                 for job in rendered:
                     job.result()
-                page, analyst = _render(build, step, failed=True)
+                page, analyst = _render(build, step, True, params, steps)
                 evidence = report_folder.keep_failed(build, final)
                 raise StepError(
                     f"step {step} failed after {seconds:.1f} s:\n{error}\n"
                     f"The page showing the error: {evidence / analyst}\n"
                     f"The last good report of {quarter}, if any, is unchanged in {final}."
                 )
+            records[step] = _ran_record(build, notebook, depends, before, produced)
             results.append(StepResult(step, seconds, page, analyst))
-            log(f"[{number}/{len(notebooks)}] {pages.step_title(step)}: done in {seconds:.1f} s")
+            log(f"[{number}/{len(notebooks)}] {pages.step_title(step)}: done in {seconds:.1f} s ({why})")
         for job in rendered:
             job.result()  # a page that failed to render fails the run here
+    except (DataError, reuse.RerunError):
+        kernels.discard()
+        renders.shutdown(wait=True)
+        printer.close()
+        if not any(not r.reused for r in results):
+            shutil.rmtree(build, ignore_errors=True)  # stopped before any step ran: nothing to keep
+        raise
+    except BaseException:
+        printer.close()
+        raise
     finally:
         kernels.discard()
         renders.shutdown(wait=True)
-    (build / "kernel.log").unlink(missing_ok=True)  # the kernels' own log lines: kept only as a failure's evidence
-    _write_manifest(build, params, params_path, data_dir, results, paths)
-    pages.write_index(build / "index.html", _index_context(build, params, results, paths))
+    if printer.problem:
+        printer.close()
+    (build / KERNEL_LOG).unlink(missing_ok=True)  # the kernels' own log lines: kept only as a failure's evidence
+    for record in records.values():
+        if isinstance(record["files"], list):  # a step that ran: its files' hashes, now that its pages are written
+            record["files"] = {relative: artifacts.file_sha256(build / relative) for relative in sorted(record["files"])}
+    _write_manifest(build, params, params_path, data_dir, list(records.values()), paths, package_versions,
+                    inputs["files"])
+    context = _index_context(build, params, results, paths)
+    pages.write_index(build / pages.INDEX_PAGE, {**context, "board_pack": board_pack.BOARD_PACK})
+    pack = _board_pack(build, printer, results, f"{params.company} · sales operations plan {params.quarter}", log)
+    if pack.path is None:
+        pages.write_index(build / pages.INDEX_PAGE, {**context, "board_pack_reason": pack.reason})
     total = time.perf_counter() - started
     _write_timings(build, results, total)
     report_folder.publish(build, final)
     report_folder.clear_failed(final)
-    log(f"Quarter {quarter} done in {total:.1f} s.")
+    ran = [r.step for r in results if not r.reused]
+    log(f"Quarter {quarter} done in {total:.1f} s: {len(ran)} step(s) run"
+        + (f", reused {', '.join(r.step for r in results if r.reused)}" if len(ran) < len(results) else "") + ".")
     return final / "index.html"
+
+
+KERNEL_LOG = "kernel.log"
+
+
+def _draft(notebook: Path, params, dumped: dict, inputs: dict, library: str, package_versions: dict[str, str],
+           build: Path) -> fingerprint.Fingerprint:
+    """The fingerprint of ``notebook``'s step as far as it is known before any step runs (its upstream part is
+    added once the earlier steps ran or were taken)."""
+    return fingerprint.fingerprint(
+        notebook.stem, fingerprint.code_part(library, notebook, package_versions), dumped, inputs, {},
+        fingerprint.earlier_reports(notebook.stem, artifacts.artifact_folder(build), params.quarter,
+                                    params.fiscal_year_start_month))
+
+
+def _ran_record(build: Path, notebook: Path, depends: fingerprint.Fingerprint, before: dict,
+                produced: dict[str, str]) -> dict:
+    """The manifest's record of a step that just ran: its pages, what it depends on and the files it wrote (their
+    hashes are taken once its pages are rendered); the artifacts among them are added to ``produced``."""
+    page, analyst = page_names(notebook.stem)
+    written = reuse.written_since(build, before, {report_folder.MARKER, KERNEL_LOG})
+    produced.update({name: artifacts.file_sha256(build / relative) for relative in written
+                     if (name := reuse.artifact_name(relative)) is not None})
+    return {"step": notebook.stem, "page": page, "analyst_page": analyst, "depends_on": depends.record(),
+            "files": [*written, f"notebooks/{notebook.name}", page, analyst]}
+
+
+def _inputs_part(params, paths: ProjectPaths, data_dir) -> dict:
+    """What step 1 reads: every input file, and whether the data folder was given (the sample company is read as
+    canonical tables only when it was not)."""
+    from salesops.data.inputs import data_folder
+
+    return {"files": fingerprint.input_files(data_folder(params, paths.root, data_dir)),
+            "data_given": bool(data_dir)}
 
 
 def _kernel_manager_class(log_path: Path):
@@ -205,12 +302,17 @@ class _NextKernel:
 
     def __init__(self, build: Path):
         self.build = build
-        self.pending = None  # (kernel manager, warm-up thread)
+        self.pending = None  # (notebook, kernel manager, warm-up thread)
 
     def warm(self, notebook: Path) -> None:
+        """Start the kernel of ``notebook`` (nothing when it is started already; one started for another notebook
+        is shut down)."""
         import threading
 
-        manager = _kernel_manager_class(self.build / "kernel.log")(kernel_name=KERNEL_NAME)
+        if self.pending is not None and self.pending[0] == notebook:
+            return
+        self.discard()
+        manager = _kernel_manager_class(self.build / KERNEL_LOG)(kernel_name=KERNEL_NAME)
         code = notebook_imports(notebook)
 
         def start() -> None:
@@ -228,20 +330,22 @@ class _NextKernel:
 
         thread = threading.Thread(target=start, name=f"warm {notebook.stem}", daemon=True)
         thread.start()
-        self.pending = (manager, thread)
+        self.pending = (notebook, manager, thread)
 
-    def take(self):
-        """The warmed kernel's manager for papermill, or None (papermill then starts a kernel itself)."""
-        if self.pending is None:
+    def take(self, notebook: Path):
+        """The kernel warmed for ``notebook``, for papermill, or None (papermill then starts a kernel itself); a
+        kernel warmed for another notebook (the step it was for was reused) is shut down."""
+        if self.pending is None or self.pending[0] != notebook:
+            self.discard()
             return None
-        manager, thread = self.pending
+        _, manager, thread = self.pending
         self.pending = None
         thread.join()
         return manager if manager.has_kernel and manager.is_alive() else None
 
     def discard(self) -> None:
         if self.pending is not None:
-            manager, thread = self.pending
+            _, manager, thread = self.pending
             self.pending = None
             thread.join()
             if manager.has_kernel:
@@ -257,7 +361,7 @@ def _execute(notebook: Path, output: Path, parameters: dict, build: Path, kernel
 
     error = None
     options = {"km": kernel} if kernel is not None else {
-        "kernel_manager_class": _kernel_manager_class(build / "kernel.log")}
+        "kernel_manager_class": _kernel_manager_class(build / KERNEL_LOG)}
     try:
         pm.execute_notebook(
             str(notebook), str(output), parameters=parameters, kernel_name=KERNEL_NAME,
@@ -299,12 +403,31 @@ def page_names(step: str) -> tuple[str, str]:
     return f"{step}.html", f"analyst/{step}.html"
 
 
-def _render(build: Path, step: str, failed: bool) -> tuple[str, str]:
+def _board_pack(build: Path, printer: board_pack.BoardPackPrinter, results: list[StepResult], title: str,
+                log: Callable[[str], None]) -> board_pack.BoardPack:
+    """Print the index and bind it with the step pages printed during the run; never fails the run."""
+    began = time.perf_counter()
+    printer.add(build / pages.INDEX_PAGE)
+    pack = printer.bind([("Summary", pages.INDEX_PAGE)] + [(pages.step_title(r.step), r.page) for r in results],
+                        build / board_pack.BOARD_PACK, title)
+    if pack.path is None:
+        log(f"The board pack was not made: {pack.reason}.")
+    else:
+        log(f"Board pack: {pack.pages} pages, bound in {time.perf_counter() - began:.1f} s.")
+    return pack
+
+
+def _render(build: Path, step: str, failed: bool, params, steps: list[str],
+            printer: board_pack.BoardPackPrinter | None = None) -> tuple[str, str]:
     executed = build / "notebooks" / f"{step}.ipynb"
     page, analyst = page_names(step)
     title = pages.step_title(step)
-    pages.render_page(executed, build / page, executive=True, title=title, failed=failed)
-    pages.render_page(executed, build / analyst, executive=False, title=f"{title} (with code)", failed=failed)
+    pages.render_page(executed, build / page, executive=True, title=title, failed=failed,
+                      nav=pages.navigation(params.company, params.quarter, steps, step))
+    pages.render_page(executed, build / analyst, executive=False, title=f"{title} (with code)", failed=failed,
+                      nav=pages.navigation(params.company, params.quarter, steps, step, analyst=True))
+    if printer is not None:
+        printer.add(build / page)
     return page, analyst
 
 
@@ -320,36 +443,30 @@ def code_version(root: Path) -> str:
         return f"salesops {metadata.version('salesops')}"
 
 
-def _versions() -> dict[str, str]:
-    versions = {"python": sys.version.split()[0]}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
-
-
 def _relative(path: Path, root: Path) -> str:
     path = Path(path).resolve()
     return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
-def _write_manifest(build, params, params_path, data_dir, results, paths: ProjectPaths) -> None:
+def _write_manifest(build, params, params_path, data_dir, steps: list[dict], paths: ProjectPaths,
+                    package_versions: dict[str, str], input_files: dict[str, str]) -> None:
+    """What the report was made from: code, params, input files, packages; each step's pages, the hashes of what
+    it depends on (``fingerprint``) and of every file it wrote; every artifact's hash; and the run's own ``--params``
+    and ``--data`` (None when not given), which a notebook opened in JupyterLab uses as its defaults."""
     from salesops.data.inputs import data_folder
 
     folder = data_folder(params, paths.root, data_dir)
-    input_files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
     manifest = {
         "quarter": params.quarter,
         "code_version": code_version(paths.root),
         "params_files": [_relative(p, paths.root) for p in params_files(params.quarter, params_path, paths.root)],
         "params": dump(params),
         "inputs": {"folder": _relative(folder, paths.root),
-                   "files": {p.name: artifacts.file_sha256(p) for p in input_files}},
-        "packages": _versions(),
-        "steps": [{"step": r.step, "page": r.page, "analyst_page": r.analyst_page}
-                  for r in results],
+                   "files": dict(input_files)},
+        "packages": dict(package_versions),
+        "run": {"params": _relative(params_path, paths.root) if params_path else None,
+                "data": _relative(data_dir, paths.root) if data_dir else None},
+        "steps": steps,
         "artifacts": {p.name: artifacts.file_sha256(p)
                       for p in artifacts.artifact_files(artifacts.artifact_folder(build))},
     }
@@ -366,8 +483,22 @@ def _write_timings(build: Path, results: list[StepResult], total_seconds: float)
     artifacts.write_json({
         "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "total_seconds": round(total_seconds, 2),
-        "steps": {r.step: round(r.seconds, 2) for r in results},
+        "steps": {r.step: round(r.seconds, 2) for r in results if not r.reused},
+        "reused": [r.step for r in results if r.reused],
     }, build / TIMINGS_FILE)
+
+
+def run_outcome(report: Path) -> dict:
+    """What a finished run did, from its report folder: the steps it ran and those it took from the previous report
+    (``timings.json``), and the plan's headline figures by their stable keys (``plan_facts``: ``forecast_base``,
+    ``target``, ``gap_to_target``, ``pipeline_coverage``, ``capacity_vs_target``, ``hires``, ``cost_total`` …;
+    money in the company currency; empty when step 4 is not in the report)."""
+    timings = json.loads((Path(report) / TIMINGS_FILE).read_text(encoding="utf-8"))
+    facts = artifacts.read_optional_artifact(artifacts.artifact_folder(report), "plan_facts")
+    headline = {} if facts is None else {
+        str(row.key): (None if pd.isna(row.value) else float(row.value)) for row in facts.itertuples()}
+    return {"steps_run": list(timings.get("steps", {})), "steps_reused": list(timings.get("reused", [])),
+            "headline": headline}
 
 
 def _index_context(build: Path, params, results: list[StepResult], paths: ProjectPaths) -> dict:
@@ -386,17 +517,33 @@ def _index_context(build: Path, params, results: list[StepResult], paths: Projec
                       "analyst_page": result.analyst_page,
                       "metrics": metrics, "findings": findings, "skipped": skipped})
     summary = next((s for s in steps if s["title"] == pages.step_title(SUMMARY_STEP)), None)
+    facts = artifacts.read_optional_artifact(artifacts.artifact_folder(build), "plan_facts")
+    if summary is not None and facts is not None:  # the cards are the plan's facts, as plan.xlsx shows them
+        summary["metrics"] = [vars(metric) for metric in align_overview.summary_metrics(facts)]
+    chart = None
+    if summary is not None and facts is not None:
+        figure = align_overview.index_chart(
+            facts, artifacts.read_optional_artifact(artifacts.artifact_folder(build), "growth_quarterly"),
+            artifacts.read_optional_artifact(artifacts.artifact_folder(build), "plan_review_forecast"), params)
+        if figure is not None:
+            image, width, alt = plots.image_data(figure)
+            chart = {"image": image, "width": width, "alt": alt}
     actions = artifacts.read_optional_artifact(artifacts.artifact_folder(build), "actions")
     top_actions = []
     if summary is not None and actions is not None:
         top_actions = [{"title": a.title, "owner": a.owner, "due": f"{a.due_date:%d %b %Y}", "metric": a.metric,
                         "effect": a.expected_effect} for a in actions[actions["on_summary"]].itertuples()]
+    bridge = artifacts.read_optional_artifact(artifacts.artifact_folder(build), "gap_bridge")
+    bridge_rows = [] if summary is None or bridge is None else [
+        {"step": row.step, "amount": money(row.amount, params.currency, compact=True), "how": row.how}
+        for row in bridge.itertuples()]
     return {
-        "summary": summary, "top_actions": top_actions,
+        "summary": summary, "top_actions": top_actions, "bridge": bridge_rows, "chart": chart,
         "workbook": "plan.xlsx" if (build / "plan.xlsx").exists() else None,
         "company": params.company, "quarter": params.quarter, "currency": params.currency,
         "quarter_start": f"{params.quarter_start:%d %b %Y}", "quarter_end": f"{params.quarter_end:%d %b %Y}",
         "data_end": f"{params.data_end:%d %b %Y}", "steps": steps,
+        "nav": pages.navigation(params.company, params.quarter, [r.step for r in results], None),
         "code_version": code_version(paths.root),
     }
 

@@ -18,6 +18,7 @@ from salesops.data.inputs import Inputs, load_inputs
 from salesops.paths import ProjectPaths, project_paths
 from salesops.report import plots
 from salesops.report.present import Metric
+from salesops.runner import reuse
 from salesops.plan_params import Params, load_params
 
 SUMMARY_COLUMNS = ["kind", "label", "display", "value", "note"]
@@ -107,15 +108,32 @@ def artifact_columns(table: str, columns, params: Params) -> list[str]:
 
 
 def start(name: str, quarter: str, params_path: str = "", data_dir: str = "", out_dir: str = "") -> Step:
-    """Set up a step notebook. Empty strings mean the defaults: ``params/<quarter>.yaml`` over the
-    defaults, the data source the params name, and ``reports/<quarter>/data`` for artifacts."""
+    """Set up a step notebook. Empty strings mean the defaults: ``reports/<quarter>/data`` for artifacts, and, when
+    all three are empty (a notebook opened in JupyterLab), the params file and data folder the last run of that
+    report was given (:func:`last_run_options`), else ``params/<quarter>.yaml`` over the defaults and the data
+    source the params name."""
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     logging.getLogger().setLevel(logging.WARNING)
     pd.set_option("display.max_columns", 50)
     plots.set_theme()
     paths = project_paths()
+    if not (params_path or data_dir or out_dir):
+        params_path, data_dir = last_run_options(paths.report_dir(quarter), paths.root)
     params = load_params(quarter, params_path or None, paths.root)
     artifact_folder = Path(out_dir).resolve() if out_dir else artifacts.artifact_folder(paths.report_dir(quarter))
     artifact_folder.mkdir(parents=True, exist_ok=True)
     return Step(name, params, paths, artifact_folder, Path(data_dir) if data_dir else None)
+
+
+def last_run_options(report: Path, root: Path) -> tuple[str, str]:
+    """The ``--params`` file and ``--data`` folder the last run into ``report`` was given, as absolute paths, each ""
+    when that run was not given it, when it no longer exists, or when there is no such run: a notebook opened in
+    JupyterLab with its defaults then works on the last run's artifacts with the same params and data."""
+    previous = reuse.previous_report(report)
+    given = previous.manifest.get("run", {}) if previous is not None else {}
+    found = []
+    for key in ("params", "data"):
+        path = Path(root) / given[key] if isinstance(given, dict) and given.get(key) else None
+        found.append(str(path.resolve()) if path is not None and path.exists() else "")
+    return found[0], found[1]

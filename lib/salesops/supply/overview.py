@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from salesops.contract.analyses import has_product_kind, missing_sentence, no_product_kind
-from salesops.contract.schema import ROLE_NAMES
+from salesops.contract.schema import ROLE_NAMES, roles_in_words
 from salesops.formats import money, number, percent
 from salesops.report.present import Metric
 from salesops.supply.hiring import hire_contribution
@@ -73,13 +73,36 @@ def team_plan(plan: SupplyPlan, params: Params, scenario: str) -> pd.DataFrame:
     return team.reset_index()
 
 
+def quarter_capacity(gaps: pd.DataFrame, scenario: str, quarter: str) -> tuple[float, float]:
+    """Today's team's capacity in ``quarter`` and what the hires of ``scenario`` starting in it add (step 3's
+    capacity gaps summed over segments), company currency."""
+    rows = gaps[(gaps["scenario"] == scenario) & (gaps["quarter"] == quarter)]
+    return float(rows["capacity"].sum()), float(rows["added_capacity"].sum())
+
+
+def capacity_vs_target(gaps: pd.DataFrame, scenario: str, quarter: str, target: float) -> float:
+    """What the team can book in ``quarter`` with the hires of ``scenario`` starting in it, less the target
+    (company currency; negative: short of the target even if demand reaches it)."""
+    capacity, added = quarter_capacity(gaps, scenario, quarter)
+    return capacity + added - target
+
+
+def capacity_vs_target_metric(gaps: pd.DataFrame, target: float, params: Params) -> Metric:
+    """The card on capacity against the target (the same figure as the plan's summary shows)."""
+    difference = capacity_vs_target(gaps, params.supply.plan_scenario, params.quarter, target)
+    currency = params.currency
+    return Metric("Capacity vs target", difference, money(difference, currency, compact=True),
+                  "the team can book the target" if difference >= 0 else
+                  "short of the target even if demand reaches it: hires cannot ramp in time")
+
+
 def _quarter_rows(plan: SupplyPlan, params: Params, scenario: str) -> pd.DataFrame:
     gaps = plan.gaps
     return gaps[(gaps["scenario"] == scenario) & (gaps["quarter"] == params.quarter)]
 
 
-def supply_metrics(plan: SupplyPlan, params: Params) -> list[Metric]:
-    """The cards at the top of the supply page and of the quarter's index."""
+def supply_metrics(plan: SupplyPlan, params: Params, target: float) -> list[Metric]:
+    """The cards at the top of the supply page (and of the quarter's index when step 4 did not run)."""
     currency, quarter = params.currency, params.quarter
     rows = _quarter_rows(plan, params, "base")
     capacity, demand = float(rows["capacity"].sum()), float(rows["demand"].sum())
@@ -98,6 +121,7 @@ def supply_metrics(plan: SupplyPlan, params: Params) -> list[Metric]:
                if pd.notna(cost["added_payroll"]) else "unknown",
                "payroll of hires + contractors" if pd.notna(cost["added_payroll"]) else
                "no on-target earnings to cost the hires"),
+        capacity_vs_target_metric(plan.gaps, target, params),
     ]
     return metrics
 
@@ -145,15 +169,17 @@ def supply_findings(plan: SupplyPlan, params: Params) -> list[str]:
     else:
         sentences.append(f"The {settings.plan_scenario} demand needs no new account executives over the horizon.")
     if plan_row["support_hires"]:
-        sentences.append(f"Supporting roles: {plan_row['hires_by_role']}; contractors cover "
+        sentences.append(f"Hires by role: {roles_in_words(str(plan_row['hires_by_role']))}; contractors cover "
                          f"{number(plan_row['contractor_hours'])} hours of short or early gaps "
                          f"({money(plan_row['contractor_cost'], currency, compact=True)}).")
     check = plan.quota_check.dropna(subset=["quota_to_capacity"])
     over = check[check["quota_to_capacity"] > 1.1]
     if len(over):
-        sentences.append("Quotas ask more than the team is measured to deliver in " + ", ".join(
+        sentences.append("Today's quotas (as the reps table records them) ask more than the team is measured to "
+                         "deliver in " + ", ".join(
             f"{s} ({percent(r - 1)} more)" for s, r in zip(over["segment"], over["quota_to_capacity"])) +
-            ": expect attainment below 100% there unless productivity rises.")
+            ": expect attainment below 100% there unless productivity rises; step 4 sets the plan's quotas and "
+            "compares them the same way.")
     ae_attrition = plan.attrition.set_index("role")["annual_rate"].get("AE")
     if ae_attrition is not None and pd.notna(ae_attrition):
         sentences.append(f"Account executives left at {percent(ae_attrition)} a year over the last "
@@ -167,8 +193,9 @@ def supply_findings(plan: SupplyPlan, params: Params) -> list[str]:
             sentences.append(
                 f"{row.product}: {number(row.on_hand)} units in stock cover less than the "
                 f"{number(row.monthly_demand * row.lead_time_months)} expected to be ordered during the supplier's "
-                f"{number(row.lead_time_days)}-day lead time ({percent(row.stockout_risk_before_delivery)} chance of "
-                f"running out before a new order arrives): order now, and expedite.")
+                f"{number(row.lead_time_days)}-day lead time ({percent(row.stockout_risk_before_delivery, 0)} chance of "
+                f"running out before a new order arrives; {percent(row.stockout_risk_quarter, 0)} over the quarter "
+                "with the order): order now, and expedite.")
     return sentences
 
 

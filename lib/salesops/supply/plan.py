@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from salesops.contract.schema import TEXT_DTYPE
+from salesops.contract.schema import ROLE_NAMES, TEXT_DTYPE
 from salesops.demand import plan as demand_plan
 from salesops.supply import capacity, hiring, inventory, staffing
 from salesops.demand.methods import SCENARIOS
@@ -168,7 +168,8 @@ def _scenario_costs(hires: pd.DataFrame, cover: pd.DataFrame, orders: pd.DataFra
             scenario,
             int(by_role.get("AE", 0)),
             int(by_role.drop("AE", errors="ignore").sum()),
-            ", ".join(f"{n} {role}" for role, n in by_role.items() if n) or "none",
+            ", ".join(f"{int(n)} {ROLE_NAMES.get(role, role)}{'s' if n != 1 else ''}"  # "2 sales engineers"
+                      for role, n in by_role.items() if n) or "none",
             float(h["cost_in_horizon"].sum(min_count=1)) if len(h) else 0.0,  # NaN: hires of unknown cost
             float(c["contractor_hours"].sum()),
             float(c["contractor_cost"].sum()),

@@ -81,7 +81,7 @@ def run(step: Step) -> SupplyResult:
                                      "the mean bookings of the last complete quarters", params.currency))
     return SupplyResult(
         warnings=warnings, scenario=scenario, drivers=drivers, plan=plan, hiring_plan=plan.hiring_plan(scenario),
-        metrics=supply_overview.supply_metrics(plan, params),
+        metrics=supply_overview.supply_metrics(plan, params, float(step.read("planning_target")["target"].iloc[0])),
         findings=findings,
         ramp_reason=missing_ramp + RAMP_FALLBACK if missing_ramp else "",
         team=None if missing_ramp else supply_overview.team_plan(plan, params, scenario),

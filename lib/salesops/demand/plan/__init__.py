@@ -81,6 +81,14 @@ Estimators — measured in the data, never the CRM's default stage probabilities
   amount²). The spread adds to the pipeline's variance (new deals taken as independent of the open ones).
   What neither part sees: open deals due outside the period that close in it, and stale deals that still
   close.
+* **Coverage needed** (``pipeline_gap``): the pipeline coverage at which the pipeline method reaches the target,
+  (won to date + (target − won to date − expected new deals) ÷ pipeline yield) ÷ target, where the yield is the
+  share of the open pipeline's value it expects to be won. Measured at the company's close rates, not the "3×"
+  rule of thumb.
+* **Pipeline to create** (``pipeline_gap``): when coverage is below that, the new opportunities to create each
+  month of the quarter, the same number each month, for the bookings the forecast lacks, at the *creation yield*
+  of each month: over the last complete quarters, the bookings won within the quarter per opportunity created in
+  its k-th month (win rate, deal size and cycle together). Leads = opportunities ÷ the measured lead conversion.
 * **Blend weights**: ``settings.blend_weights`` when set; else inverse backtest error, w_m = (1/e_m) /
   sum_k (1/e_k) over the methods available (a method with no backtest error is given the largest error
   measured: untested counts as no better than the worst tested); equal weights when no errors are given.
