@@ -235,3 +235,10 @@ def test_the_index_chart_shows_history_forecast_range_target_and_last_quarters_f
     assert figure.alt_text.startswith("2027Q1: forecast $800 ($700 to $900) against a target of $1k; 2026Q3 "
                                       "booked $11 against the $9 forecast for it; the last 8 quarters booked $4 to $11.")
     assert align_overview.index_chart(facts, None, None, PARAMS) is None
+
+
+def test_bad_arguments_of_the_pipeline_gap_are_named():
+    with pytest.raises(ValueError, match="quarters must be a whole number of quarters of at least 1, e.g. 4; got 0"):
+        pipeline_gap.creation_yield(opportunities(), "2026-12-31", quarters=0)
+    with pytest.raises(ValueError, match="opportunities is missing"):
+        pipeline_gap.creation_yield(opportunities().drop(columns="amount"), "2026-12-31")

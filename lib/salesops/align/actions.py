@@ -38,6 +38,7 @@ from salesops import deals
 from salesops.checks import as_timestamp
 from salesops.collect import performers, quality
 from salesops.contract.schema import TEXT_DTYPE
+from salesops.demand.plan.pipeline_gap import opportunities
 from salesops.formats import money
 from salesops.settings.base import Settings, settings_or_default
 from salesops.settings.fields import Count, Days, MappingOf, Number, OneOf, Text
@@ -265,11 +266,6 @@ def actions_from_hiring(hiring_plan: pd.DataFrame, currency: str = "USD") -> pd.
             "cost": float(row.cost),
         })
     return _candidates(records)
-
-
-def opportunities(count: int) -> str:
-    """``1`` → ``"1 new opportunity"``, ``304`` → ``"304 new opportunities"``."""
-    return f"{count:,} new opportunit{'y' if count == 1 else 'ies'}"
 
 
 def actions_from_pipeline(need: pd.DataFrame, to_create: pd.DataFrame, currency: str = "USD") -> pd.DataFrame:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from salesops.align import plan_facts
-from salesops.align.actions import opportunities
+from salesops.demand.plan.pipeline_gap import opportunities
 from salesops.formats import money, number, percent
 from salesops.report import plots
 from salesops.report.present import Metric

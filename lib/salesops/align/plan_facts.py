@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from salesops.align.actions import opportunities
+from salesops.align.compensation import TOTAL, scenario_totals
 from salesops.contract.schema import roles_in_words
+from salesops.demand.plan.pipeline_gap import opportunities
 from salesops.formats import money, number, percent
 from salesops.supply.overview import capacity_vs_target_metric, quarter_capacity
 
@@ -50,20 +51,12 @@ def _fact(key: str, label: str, value: float, display: str, note: str, basis: st
             "display": display, "note": note, "basis": basis}
 
 
-def forecast_range(comparison: pd.DataFrame) -> dict[str, float]:
-    """The blended forecast of the planned quarter per scenario (downside, base, upside), company currency."""
-    blended = comparison[comparison["method"] == "blended"].set_index("scenario")["bookings"]
-    return {scenario: float(blended[scenario]) for scenario in ("downside", "base", "upside")}
-
-
 def commission_cost(payouts: pd.DataFrame | None) -> float:
     """The expected commission of the quarter in the plan's base scenario (the payout simulation's total row),
     NaN when payouts were not simulated."""
     if payouts is None:
         return math.nan
-    total = payouts[payouts["rep_id"].astype(str) == "total"]
-    if "scenario" in total.columns:
-        total = total[total["scenario"].astype(str) == "base"]
+    total = payouts[(payouts["rep_id"].astype(str) == TOTAL) & (payouts["scenario"].astype(str) == "base")]
     return float(total["expected_payout"].iloc[0]) if len(total) else math.nan
 
 
@@ -73,7 +66,7 @@ def plan_facts(inputs: PlanInputs, params: Params) -> pd.DataFrame:
     ``note`` (one line of context) and ``basis`` (measured from which step's data, or assumed from which param)."""
     currency, quarter, scenario = params.currency, params.quarter, params.supply.plan_scenario
     cash = lambda value: money(value, currency, compact=True)  # noqa: E731
-    forecast = forecast_range(inputs.comparison)
+    forecast = scenario_totals(inputs.comparison)
     target = inputs.target
     gap = target - forecast["base"]
     need = inputs.pipeline_need.iloc[0]

@@ -14,6 +14,7 @@ import pandas as pd
 from salesops import deals
 from salesops.demand.forecast import TOTAL_ID
 from salesops.demand.methods import SCENARIOS
+from salesops.demand.plan.pipeline_gap import opportunities
 from salesops.formats import money, number, percent
 from salesops.report.present import Metric
 
@@ -215,6 +216,6 @@ def pipeline_sentences(need: pd.DataFrame, to_create: pd.DataFrame, params: Para
                    f"those of {first:%B} bring {percent(share, 0)} of it")
     return [covers,
             f"To add the {money(row['bookings_to_add'], currency, compact=True)} ({row['basis']}), create about "
-            f"{number(per_month)} new opportunit{'y' if per_month == 1 else 'ies'} a month from {first:%B} to "
+            f"{opportunities(per_month)} a month from {first:%B} to "
             f"{last:%B %Y} ({number(to_create['usual_opportunities'].iloc[0])} in a usual month{lead_text}): at the "
             f"measured win rate, deal size and cycle, {first_month} within the quarter."]

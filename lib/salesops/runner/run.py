@@ -504,10 +504,10 @@ def run_outcome(report: Path) -> dict:
 def _index_context(build: Path, params, results: list[StepResult], paths: ProjectPaths) -> dict:
     """What the index shows: step 4's executive summary (cards, sentences, top actions) when it ran, else
     every step's headline numbers; skipped analyses; the pages."""
+    folder = artifacts.artifact_folder(build)
     steps = []
     for result in results:
-        summary = artifacts.read_optional_artifact(artifacts.artifact_folder(build),
-                                                   catalog.summary_artifact(result.step))
+        summary = artifacts.read_optional_artifact(folder, catalog.summary_artifact(result.step))
         if summary is None:
             summary = pd.DataFrame(columns=["kind", "label", "display", "note"])
         metrics = summary[summary["kind"] == "metric"].fillna("").to_dict("records")
@@ -516,24 +516,22 @@ def _index_context(build: Path, params, results: list[StepResult], paths: Projec
         steps.append({"title": pages.step_title(result.step), "page": result.page,
                       "analyst_page": result.analyst_page,
                       "metrics": metrics, "findings": findings, "skipped": skipped})
+    # step 4's summary: its cards are the plan's facts already (``align.overview.summary_metrics``)
     summary = next((s for s in steps if s["title"] == pages.step_title(SUMMARY_STEP)), None)
-    facts = artifacts.read_optional_artifact(artifacts.artifact_folder(build), "plan_facts")
-    if summary is not None and facts is not None:  # the cards are the plan's facts, as plan.xlsx shows them
-        summary["metrics"] = [vars(metric) for metric in align_overview.summary_metrics(facts)]
+    facts = artifacts.read_optional_artifact(folder, "plan_facts")
     chart = None
     if summary is not None and facts is not None:
-        figure = align_overview.index_chart(
-            facts, artifacts.read_optional_artifact(artifacts.artifact_folder(build), "growth_quarterly"),
-            artifacts.read_optional_artifact(artifacts.artifact_folder(build), "plan_review_forecast"), params)
+        figure = align_overview.index_chart(facts, artifacts.read_optional_artifact(folder, "growth_quarterly"),
+                                            artifacts.read_optional_artifact(folder, "plan_review_forecast"), params)
         if figure is not None:
             image, width, alt = plots.image_data(figure)
             chart = {"image": image, "width": width, "alt": alt}
-    actions = artifacts.read_optional_artifact(artifacts.artifact_folder(build), "actions")
+    actions = artifacts.read_optional_artifact(folder, "actions")
     top_actions = []
     if summary is not None and actions is not None:
         top_actions = [{"title": a.title, "owner": a.owner, "due": f"{a.due_date:%d %b %Y}", "metric": a.metric,
                         "effect": a.expected_effect} for a in actions[actions["on_summary"]].itertuples()]
-    bridge = artifacts.read_optional_artifact(artifacts.artifact_folder(build), "gap_bridge")
+    bridge = artifacts.read_optional_artifact(folder, "gap_bridge")
     bridge_rows = [] if summary is None or bridge is None else [
         {"step": row.step, "amount": money(row.amount, params.currency, compact=True), "how": row.how}
         for row in bridge.itertuples()]

@@ -34,6 +34,11 @@ CREATE_COLUMNS: tuple[str, ...] = ("ds", "opportunities", "usual_opportunities",
                                    "expected_bookings")
 
 
+def opportunities(count: int) -> str:
+    """``1`` → ``"1 new opportunity"``, ``304`` → ``"304 new opportunities"``."""
+    return f"{count:,} new opportunit{'y' if count == 1 else 'ies'}"
+
+
 def creation_yield(opportunities: pd.DataFrame, as_of, quarters: int = 4, fiscal_year_start_month: int = 1
                    ) -> pd.DataFrame:
     """Bookings won within the quarter per opportunity created in each month of it, measured over the last
