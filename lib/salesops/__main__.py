@@ -1,8 +1,6 @@
 """``python -m salesops``: the ``salesops`` command (``salesops.runner.cli``)."""
 
-import sys
-
-from salesops.runner.cli import main
+from salesops.runner.cli import command
 
 if __name__ == "__main__":
-    sys.exit(main())
+    command()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -115,6 +116,21 @@ def skip_slow_optional_imports() -> None:
     that takes about 2 s — a quarter of a rerun of step 4. No schema the workbook validates uses that format
     (``nbformat`` checks no format at all), so nothing changes but the time."""
     sys.modules.setdefault("rfc3987_syntax", None)  # None: "import rfc3987_syntax" raises ImportError
+
+
+def command() -> None:
+    """The ``salesops`` command: :func:`main`, then the process ends with its exit code at once, skipping the
+    teardown of native libraries. Arrow's thread pools, used to read the artifacts, can abort the interpreter's
+    exit ("terminate called without an active exception", exit code 134) after a run that succeeded — an
+    intermittent upstream problem (apache/arrow issue 34314) that would make automation see a failure. Everything
+    the run writes is closed by then; the standard streams and logging are flushed first."""
+    import logging
+
+    code = main()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
