@@ -73,19 +73,17 @@ def ensure_data_can_run(params: Params, root: Path | None = None, data_dir: Path
     no other table points to (activities, orders, forecast submissions). Data that breaks the contract is left
     to step 1, which stops in seconds with the same message and a page showing it."""
     from salesops.contract.validation import validate_tables
-    from salesops.data.inputs import locate_files, mapping_rules, read_raw
+    from salesops.data.inputs import mapping_rules, read_inputs
 
     try:
-        folder, table_files, using_sample = locate_files(params, root, data_dir)
-        table_files = {table: paths for table, paths in table_files.items() if table not in _LEAF_TABLES}
-        raw = read_raw(table_files, params, using_sample)
+        source, raw = read_inputs(params, root, data_dir, leave_out=_LEAF_TABLES)
         if raw.unreadable:
             return  # step 1 stops with the same message, on a page that shows it
-        result = validate_tables(raw.tables, raw.sources, mapping_rules(params, using_sample),
+        result = validate_tables(raw.tables, raw.sources, mapping_rules(params, source.using_sample),
                                  on_row_error=params.data.on_row_error, max_reject_share=params.data.max_reject_share)
     except DataError:
         return  # step 1 stops with the same message, on a page that shows it
     problems = unmet(result.tables, params, raw.sources)
     if problems:
-        raise DataError(f"the data in {folder} cannot be planned from:\n" + "\n".join(f"  - {p}" for p in problems))
+        raise DataError(f"the data in {source.database or source.folder} cannot be planned from:\n" + "\n".join(f"  - {p}" for p in problems))
 
