@@ -127,9 +127,12 @@ class _Connection:
     def read(self, sql: str) -> pd.DataFrame:
         if self.database.kind == "duckdb":
             return self.raw.execute(sql).df()
+        from sqlalchemy import text
+
         try:
-            # a plain string goes to the driver as it is (no bind parameters: a ':' or '%' in it is the query's own)
-            return pd.read_sql(sql, self.raw, coerce_float=True)
+            # as SQLAlchemy text, so that a '%' (LIKE 'O%') reaches every driver as written; ':name' after a space
+            # would be a bind parameter (a '::' cast and a time '10:30' are not)
+            return pd.read_sql(text(sql), self.raw, coerce_float=True)
         except Exception:
             self.raw.rollback()  # PostgreSQL refuses every later statement of a transaction that failed
             raise
