@@ -227,13 +227,20 @@ def test_postgresql_names_a_missing_table_and_a_failing_query(tmp_path, postgres
 def test_an_unreachable_server_is_named_with_what_to_check(tmp_path):
     pytest.importorskip("psycopg", reason="psycopg 3 is not installed")
     port = postgres_server.free_port()  # nothing listens there
+    params = sql_params(tmp_path, f"postgresql://analyst:hunter2@127.0.0.1:{port}/crm",
+                        {"opportunities": "crm.opportunities"})
     with pytest.raises(DataError) as error:
-        load_inputs(sql_params(tmp_path, f"postgresql://analyst:hunter2@127.0.0.1:{port}/crm",
-                               {"opportunities": "crm.opportunities"}))
+        load_inputs(params)
     message = str(error.value)
     assert message.startswith(f"data.sql.url: cannot connect to postgresql://analyst:***@127.0.0.1:{port}/crm (")
     assert "could not be reached: check the host, the port and the database name" in message
     assert "hunter2" not in message
+    report = check_data(params)
+    assert not report.ok and message in report.text()
+    # the runner's record of the inputs: the reason, so that step 1 runs and shows it; never the password
+    part = fingerprint.inputs_part(params, ROOT, None)
+    assert part["database"] == f"postgresql://analyst:***@127.0.0.1:{port}/crm" and part["error"] == message
+    assert "hunter2" not in repr(part)
 
 
 def test_a_password_variable_that_is_not_set(tmp_path, monkeypatch):
@@ -255,6 +262,9 @@ def test_a_missing_table_and_a_failing_query_in_a_file(tmp_path):
         load_inputs(sql_params(tmp_path, str(tmp_path / "crm.duckdb"), {"reps": "select * fro reps"}))
     assert str(error.value).startswith("data.sql.tables.reps (select * fro reps): the query failed in ")
     assert "Query: select * fro reps. Fix: run the query in a SQL client" in str(error.value)
+    with pytest.raises(DataError, match=r"^data.sql.tables.reps \(select rep_id, \* from reps\): the result names "
+                                        r"column 'rep_id' twice, .* Fix: give each column of the query its own name"):
+        load_inputs(sql_params(tmp_path, str(tmp_path / "crm.sqlite"), {"reps": "select rep_id, * from reps"}))
 
 
 def test_no_opportunities_and_missing_or_unknown_files(tmp_path):

@@ -202,9 +202,11 @@ def read_tables(sql: SqlParams, root: Path, leave_out: tuple[str, ...] = ()) -> 
         frames, unreadable = {}, {}
         for table, query in queries.items():
             try:
-                frames[table] = as_read(connection.read(query.sql))
+                frames[table] = as_read(connection.read(query.sql), query.where)
             except connection.errors as exc:
                 unreadable[table] = query_error(query, _reason(exc), database.shown)
+            except DataError as error:
+                unreadable[table] = str(error)
     finally:
         connection.close()
     return SqlRead(database.shown, queries, frames, unreadable)
@@ -222,15 +224,16 @@ def query_error(query: TableQuery, reason: str, shown: str) -> str:
             "query in a SQL client against the same database and correct it in data.sql.tables.")
 
 
-def as_read(frame: pd.DataFrame) -> pd.DataFrame:
+def as_read(frame: pd.DataFrame, where: str = "the query") -> pd.DataFrame:
     """A query's result as a file's rows are read: text columns (and columns with no value) as text, exact
     decimals as floats, dates and date-times as datetimes (with their zone when they carry one), labels 0, 1 ...;
-    the columns' names as text, stripped, and each once."""
+    the columns' names as text, stripped, and each once (else a DataError naming ``where``)."""
     names = [str(name).strip() for name in frame.columns]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
-        raise DataError(f"a query's result names column(s) {', '.join(map(repr, repeated))} twice. Fix: give each "
-                        "column of the query its own name (select a.id AS account_id, ...).")
+        raise DataError(f"{where}: the result names column{'s' if len(repeated) > 1 else ''} "
+                        f"{', '.join(map(repr, repeated))} twice, so the mapping could not tell them apart. Fix: give "
+                        "each column of the query its own name (select a.id as account_id, r.id as rep_id ...).")
     columns = {name: _as_read_column(frame.iloc[:, position]) for position, name in enumerate(names)}
     return pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
 
