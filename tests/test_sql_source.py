@@ -6,6 +6,7 @@ URL's password never reaches the manifest; step 1's fingerprint follows the rows
 from __future__ import annotations
 
 import sqlite3
+import sys
 
 import pandas as pd
 import pytest
@@ -280,6 +281,14 @@ def test_no_opportunities_and_missing_or_unknown_files(tmp_path):
     (tmp_path / "fake.duckdb").write_text("not a database", encoding="utf-8")
     with pytest.raises(DataError, match=r"fake\.duckdb cannot be opened as a DuckDB database"):
         load_inputs(sql_params(tmp_path, str(tmp_path / "fake.duckdb")))
+
+
+def test_a_missing_package_names_the_extra_to_install(tmp_path, monkeypatch):
+    write_sqlite(tmp_path / "crm.sqlite", tiny_export())
+    monkeypatch.setitem(sys.modules, "sqlalchemy", None)  # as if the sql extra were not installed
+    with pytest.raises(DataError, match=r"data.source is 'sql': reading SQL databases needs the Python package "
+                                        r"'sqlalchemy', which is not installed\. Fix: pip install -e '\.\[sql\]'"):
+        load_inputs(sql_params(tmp_path, str(tmp_path / "crm.sqlite")))
 
 
 def test_the_params_refuse_a_sql_source_without_a_database_or_with_files(tmp_path):
