@@ -122,7 +122,8 @@ def test_a_query_is_mapped_like_a_file(tmp_path, from_files):
         columns={"opportunities": {"Deal Id": "opportunity_id", "Deal Stage": "stage"}},
         values={"opportunities": {"stage": {"Signed": "closed_won", "Closed Lost": "closed_lost"}}}))
     assert_same_tables(from_files, inputs)
-    assert inventory(inputs).set_index("table").loc["opportunities", "file"].startswith("SELECT * EXCLUDE")
+    assert inventory(inputs).set_index("table").loc["opportunities", "file"] == (  # on one line
+        'SELECT * EXCLUDE (deleted) FROM deals WHERE NOT deleted ORDER BY "Deal Id"')
 
 
 def test_a_bad_row_is_named_by_the_table_or_query_and_its_row(tmp_path):
@@ -184,10 +185,14 @@ def test_postgresql_gives_the_same_tables_as_the_files(tmp_path, from_files, pos
     monkeypatch.setenv("SALESOPS_TEST_PG_PASSWORD", postgres_server.PASSWORD)
     url = postgres.url(password="${SALESOPS_TEST_PG_PASSWORD}")
     params = sql_params(tmp_path, url, {
-        "reps": "crm.reps", "accounts": "crm.accounts", "activities": "crm.activities",
-        # a query with a cast and a LIKE: the driver gets it as written (no bind parameters)
-        "opportunities": "select * from crm.opportunities where opportunity_id like 'O%' and amount::numeric >= 0 "
-                         "order by opportunity_id"})
+        "reps": "crm.reps", "accounts": "crm.accounts",
+        # an instant (timestamp with time zone): converted to the company's time zone, as an ISO time with Z is
+        "activities": "select activity_id, rep_id, \"timestamp\" at time zone 'UTC' as \"timestamp\", type, "
+                      "opportunity_id, duration_minutes from crm.activities",
+        # a cast, a LIKE and exact decimals: the driver gets the query as written, the decimals come back as numbers
+        "opportunities": "select opportunity_id, account_id, rep_id, created_date, close_date, stage, "
+                         "amount::numeric(14, 2) as amount, forecast_category from crm.opportunities "
+                         "where opportunity_id like 'O%' and amount::numeric >= 0 order by opportunity_id"})
     inputs = load_inputs(params)
     assert_same_tables(from_files, inputs)
     assert inputs.database == url  # the variable's name is shown, never its value

@@ -296,7 +296,7 @@ def inventory(inputs: Inputs) -> pd.DataFrame:
             rows.append((table, "not provided", 0, 0, pd.NaT, pd.NaT, used_for))
             continue
         dates = frame[date_column] if date_column and date_column in frame.columns else pd.Series(dtype="datetime64[ns]")
-        source = (inputs.queries[table] if table in inputs.queries
+        source = (" ".join(inputs.queries[table].split()) if table in inputs.queries  # a query on one line
                   else " + ".join(path.name for path in inputs.files[table]) if table in inputs.files
                   else "derived from line items" if table == "products" and "opportunity_lines" in inputs.tables
                   else "derived from opportunities")
