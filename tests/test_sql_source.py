@@ -198,7 +198,8 @@ def test_postgresql_gives_the_same_tables_as_the_files(tmp_path, from_files, pos
     assert inputs.database == url  # the variable's name is shown, never its value
     report = check_data(params)
     assert report.ok, report.text()
-    assert f"Database:\n  {url}" in report.text() or url in report.text()
+    assert report.text().startswith(f"Database:\n  {url}\nTables and columns:\n")
+    assert "opportunities (the opportunities query): canonical" in report.text()
     assert postgres_server.PASSWORD not in report.text()
 
 

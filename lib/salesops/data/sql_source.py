@@ -114,15 +114,21 @@ class _Connection:
             self.errors = (sqlalchemy.exc.SQLAlchemyError,)
 
     def tables(self) -> set[str]:
-        """The names of the tables and views of the default schema (lower case)."""
-        if self.database.kind == "duckdb":
-            rows = self.raw.execute("SELECT table_name FROM information_schema.tables "
-                                    "WHERE table_schema = current_schema()").fetchall()
-            return {str(name).lower() for (name,) in rows}
-        from sqlalchemy import inspect
+        """The names of the tables and views of the default schema (lower case); none when the user may not list
+        them (then only the tables of ``data.sql.tables`` are read)."""
+        try:
+            if self.database.kind == "duckdb":
+                rows = self.raw.execute("SELECT table_name FROM information_schema.tables "
+                                        "WHERE table_schema = current_schema()").fetchall()
+                return {str(name).lower() for (name,) in rows}
+            from sqlalchemy import inspect
 
-        found = inspect(self.raw)
-        return {name.lower() for name in [*found.get_table_names(), *found.get_view_names()]}
+            found = inspect(self.raw)
+            return {name.lower() for name in [*found.get_table_names(), *found.get_view_names()]}
+        except self.errors:
+            if self.database.kind != "duckdb":
+                self.raw.rollback()
+            return set()
 
     def read(self, sql: str) -> pd.DataFrame:
         if self.database.kind == "duckdb":
