@@ -106,3 +106,22 @@ def test_every_figure_the_demand_rests_on_says_whether_it_was_measured_or_assume
     assert table.loc["Support tickets per new customer a month", "basis"] == (
         "assumed (demand.support_tickets_per_customer_month)")
     assert table.loc["Weight of each method in the blend", "value"] == "statistical 50%, pipeline 50%"
+
+
+def test_the_range_check_says_how_the_total_s_band_held_up_and_how_it_was_rescaled():
+    params = load_params("2027Q1", root=ROOT)
+    metrics = pd.DataFrame({"unique_id": ["total", "total", "region=NA"], "candidate": [True, False, True],
+                            "model": ["combo", "SeasonalNaive", "combo"], "covered-80": [0.734, 0.6, 0.734],
+                            "factor-80": [1.126, 1.5, 1.126]})
+    [(figure, value, basis)] = demand_overview.range_check(metrics, params)
+    assert figure == "Statistical forecast's 80% range, checked on past quarters"
+    assert value == "the models' own 80% range held 73% of past outcomes; widened 1.13× to hold 80%"
+    assert basis.startswith("measured")
+    narrow = demand_overview.range_check(metrics.assign(**{"factor-80": 0.9}), params)
+    assert narrow[0][1].endswith("narrowed 0.90× to hold 80%")
+    few = demand_overview.range_check(metrics.assign(**{"factor-80": float("nan")}), params)
+    assert few[0][1].endswith("too few backtest points to rescale it")
+    # no backtest of the total, or bands never checked: no row rather than a made-up figure
+    assert demand_overview.range_check(metrics.assign(**{"covered-80": float("nan")}), params) == []
+    assert demand_overview.range_check(metrics.drop(columns=["covered-80", "factor-80"]), params) == []
+    assert demand_overview.range_check(None, params) == []

@@ -11,6 +11,7 @@ import pandas as pd
 
 from salesops.contract.schema import TEXT_DTYPE
 from salesops.demand.forecast.engine import Engine, engine_for
+from salesops.demand.forecast.intervals import interval_factors, with_factors
 from salesops.demand.forecast.series import SERIES_KEYS, check_regular, check_series, trim_leading_zeros
 from salesops.demand.forecast.settings import (
     BASELINE,
@@ -263,6 +264,7 @@ def cross_validate(series: pd.DataFrame, settings: ForecastSettings | None = Non
         actual = long_enough[["unique_id", "ds", "y"]]
         cv = cv.drop(columns=["y", "cv_h"]).merge(actual, on=["unique_id", "ds"], how="left")
         cv, columns = _with_averages(cv, settings)
+        factors = interval_factors(cv, columns, settings.levels_pct) if settings.calibrate_intervals else None
         if settings.nonnegative:
             cv[columns] = cv[columns].clip(lower=0)
         metrics = cv_metrics(cv, long_enough, settings.season, columns)
@@ -274,7 +276,7 @@ def cross_validate(series: pd.DataFrame, settings: ForecastSettings | None = Non
             metrics = _with_combinations(cv, long_enough, settings.season, ranked, metrics)
         metrics["cv_h"] = metrics["unique_id"].astype(str).map(horizons).to_numpy(dtype="int64")
         metrics["note"] = pd.array([""] * len(metrics), dtype=TEXT_DTYPE)
-        pieces.append(metrics)
+        pieces.append(metrics if factors is None else with_factors(metrics, factors))
     if len(fallbacks):
         pieces.append(pd.DataFrame({
             "unique_id": fallbacks["unique_id"], "model": fallbacks["model"], "mase": np.nan, "smape": np.nan,
@@ -288,7 +290,8 @@ def cross_validate(series: pd.DataFrame, settings: ForecastSettings | None = Non
     out = out.assign(_order=out["model"].astype(object).map(order).fillna(len(order)),
                      top_k=out["top_k"].fillna(0), candidate=out["candidate"].astype(bool))
     out = out.sort_values(["unique_id", "_order", "top_k"], kind="stable").drop(columns="_order").reset_index(drop=True)
-    return out[list(_METRIC_COLUMNS)].astype({
+    calibration = [column for column in out.columns if str(column).startswith(("covered-", "factor-"))]
+    return out[[*_METRIC_COLUMNS, *calibration]].astype({column: "float64" for column in calibration}).astype({
         "unique_id": TEXT_DTYPE, "model": TEXT_DTYPE, "mase": "float64", "smape": "float64", "bias": "float64",
         "windows": "int64", "cv_h": "int64", "candidate": "bool", "top_k": "int64", "nested_mase": "float64",
         "note": TEXT_DTYPE})
@@ -299,12 +302,18 @@ def _with_averages(cv: pd.DataFrame, settings: ForecastSettings) -> tuple[pd.Dat
     mean of the candidates, when listed and all backtested) and the combination (the mean of its members,
     when there are two or more and all were backtested); and the list of every model column to score."""
     backtested = list(settings.backtested)
-    averages = {}
+    members = {}
     if "Ensemble" in settings.models and set(settings.candidates) <= set(backtested):
-        averages["Ensemble"] = cv[list(settings.candidates)].mean(axis=1, skipna=False)
+        members["Ensemble"] = list(settings.candidates)
     if len(settings.combination) > 1 and set(settings.combination) <= set(backtested):
-        averages[settings.combination_label] = cv[list(settings.combination)].mean(axis=1, skipna=False)
-    columns = [*backtested, *averages]
+        members[settings.combination_label] = list(settings.combination)
+    averages = {}
+    for label, names in members.items():  # the mean of the members' means, and of their bounds (as forecast does)
+        averages[label] = cv[names].mean(axis=1, skipna=False)
+        for bound in (f"{side}-{level}" for level in settings.levels_pct for side in ("lo", "hi")):
+            if all(f"{name}-{bound}" in cv.columns for name in names):
+                averages[f"{label}-{bound}"] = cv[[f"{name}-{bound}" for name in names]].mean(axis=1, skipna=False)
+    columns = [*backtested, *members]
     return cv.assign(**averages), columns + ([BASELINE] if BASELINE not in columns else [])
 
 

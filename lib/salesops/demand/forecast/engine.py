@@ -97,7 +97,7 @@ class Engine:
         with _quiet():
             result = self._statsforecast(names, s, fallback=True).cross_validation(
                 h=s.cv_h, df=self._frame(df), n_windows=s.cv_windows, step_size=s.cv_step_periods,
-                refit=s.cv_refit)
+                refit=s.cv_refit, level=list(s.levels_pct) if s.calibrate_intervals else None)
             return self._local(result).sort_values(["unique_id", "cutoff", "ds"], kind="stable").reset_index(drop=True)
 
     def forecast(self, df: pd.DataFrame, names: Sequence[str], s: ForecastSettings) -> pd.DataFrame:

@@ -194,6 +194,9 @@ class ForecastSettings(Settings):
       ``combination`` rule averages (the fast profile leaves AutoARIMA out). ``models`` are the candidates of
       the other two rules.
     * ``levels_pct`` ([80, 95]): prediction-interval levels, percent.
+    * ``calibrate_intervals`` (true): stretch or shrink each model's bands by the factor that would have made
+      them hold their level of the backtest's outcomes, pooled over the series (package notes, *Intervals*;
+      ``salesops.demand.forecast.intervals``); false keeps the models' own bands.
     * ``reconciliation`` (``"bottom_up"``): ``bottom_up``, ``top_down``, ``middle_out`` or ``min_trace``.
     * ``engine`` (``"local"``), ``n_jobs`` (-1 = all cores), ``dask_address`` (null = start a LocalCluster
       when ``engine: dask``).
@@ -226,6 +229,8 @@ class ForecastSettings(Settings):
                                    "models), 'top_k' (the mean of its k best candidates) or 'best' (its best one).")
     combination: CombinationModels = Field(DEFAULT_COMBINATION, description="Models the combination rule averages.")
     levels_pct: IntervalLevels = Field((80, 95), description="Prediction-interval levels, percent.")
+    calibrate_intervals: bool = Field(True, description="Rescale the intervals so that they would have held their "
+                                                        "level of the backtest's outcomes (false: the models' own).")
     reconciliation: OneOf(RECONCILIATIONS) = Field("bottom_up", description="bottom_up, top_down, middle_out or min_trace.")
     engine: OneOf(("local", "dask"), meanings={"local": "processes on this machine", "dask": "a Dask cluster"}) = Field("local", description="'local' (processes on this machine) or 'dask'.")
     n_jobs: WorkerProcesses = Field(-1, description="Local worker processes; -1 = all cores.")

@@ -10,6 +10,7 @@ import pandas as pd
 from salesops.contract.schema import TEXT_DTYPE
 from salesops.demand.forecast.backtest import cross_validate
 from salesops.demand.forecast.engine import open_engine
+from salesops.demand.forecast.intervals import calibrate, series_factors
 from salesops.demand.forecast.predict import forecast
 from salesops.demand.forecast.reconciliation import reconcile
 from salesops.demand.forecast.selection import backtest_table, select_models
@@ -67,6 +68,8 @@ def forecast_step(series: pd.DataFrame, settings: ForecastSettings | None = None
         metrics = cross_validate(series, settings, engine=runner)
         selection = select_models(metrics)
         raw = forecast(series, settings, selection, engine=runner)
+    if settings.calibrate_intervals:
+        raw = calibrate(raw, series_factors(metrics, selection), settings.nonnegative)
     coherent = reconcile(raw, series, settings) if reconcile_levels else raw.copy()
     low = 80 if 80 in settings.levels_pct else settings.levels_pct[0]
     return ForecastResult(metrics, selection, raw, coherent,
