@@ -119,7 +119,7 @@ def fit(name: str, n_series: int | None, short: int | None, verify: bool) -> dic
     times = {}
     with fc.open_engine(settings) as engine:
         began = time.perf_counter()
-        metrics = fc.cross_validate(train, settings, engine=engine)
+        metrics, intervals = fc.backtest(train, settings, engine=engine)
         times["backtest"] = time.perf_counter() - began
         print(f"  backtest: {times['backtest']:.1f} s", flush=True)
         ids = train["unique_id"].unique()
@@ -145,7 +145,7 @@ def fit(name: str, n_series: int | None, short: int | None, verify: bool) -> dic
     pieces.append(theta(train, freq, horizon, settings.season).assign(model=THETA))
     times[THETA] = time.perf_counter() - began
     forecasts = pd.concat(pieces, ignore_index=True)[["unique_id", "ds", "model", *VALUES]]
-    return {"train": train, "test": test, "freq": freq, "horizon": horizon, "metrics": metrics,
+    return {"train": train, "test": test, "freq": freq, "horizon": horizon, "metrics": metrics, "intervals": intervals,
             "forecasts": forecasts.astype({"unique_id": str, "model": str}), "times": times}
 
 
@@ -220,8 +220,8 @@ def _methods(run: dict) -> tuple[dict[str, pd.DataFrame], dict[str, float]]:
     out["combination: mean of ETS, ARIMA, CES, DOTM"] = compose(forecasts, {uid: SCUM for uid in ids})
     seconds["combination: mean of ETS, ARIMA, CES, DOTM"] = cost(SCUM, False)
     # the default's bands rescaled on the backtest, as forecast_step does (calibrate_intervals: true)
-    factors = fc.series_factors(metrics, pd.DataFrame({"unique_id": ids, "model": COMBINATION_LABEL}))
-    out[CALIBRATED] = fc.calibrate(out["combination: mean of ETS, ARIMA, CES, DOTM"], factors, nonnegative=False)
+    out[CALIBRATED] = fc.calibrate(out["combination: mean of ETS, ARIMA, CES, DOTM"], run["intervals"],
+                                   pd.DataFrame({"unique_id": ids, "model": COMBINATION_LABEL}), nonnegative=False)
     seconds[CALIBRATED] = cost(SCUM, True)
     out["median of ETS, ARIMA, CES, DOTM (SCUM)"] = compose(forecasts, {uid: SCUM for uid in ids}, how="median")
     seconds["median of ETS, ARIMA, CES, DOTM (SCUM)"] = cost(SCUM, False)
@@ -322,14 +322,14 @@ def table(name: str, run: dict, scores: pd.DataFrame, default: str | None) -> st
 
 def save(run: dict, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    for key in ("train", "test", "metrics", "forecasts"):
+    for key in ("train", "test", "metrics", "intervals", "forecasts"):
         run[key].to_parquet(folder / f"{key}.parquet")
     (folder / "run.json").write_text(json.dumps({k: run[k] for k in ("freq", "horizon", "times")}))
 
 
 def restore(folder: Path) -> dict:
     run = json.loads((folder / "run.json").read_text())
-    for key in ("train", "test", "metrics", "forecasts"):
+    for key in ("train", "test", "metrics", "intervals", "forecasts"):
         run[key] = pd.read_parquet(folder / f"{key}.parquet")
     return run
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import pandas as pd
 
@@ -110,18 +111,24 @@ def test_every_figure_the_demand_rests_on_says_whether_it_was_measured_or_assume
 
 def test_the_range_check_says_how_the_total_s_band_held_up_and_how_it_was_rescaled():
     params = load_params("2027Q1", root=ROOT)
-    metrics = pd.DataFrame({"unique_id": ["total", "total", "region=NA"], "candidate": [True, False, True],
-                            "model": ["combo", "SeasonalNaive", "combo"], "covered-80": [0.734, 0.6, 0.734],
-                            "factor-80": [1.126, 1.5, 1.126]})
-    [(figure, value, basis)] = demand_overview.range_check(metrics, params)
+    selection = pd.DataFrame({"unique_id": ["total", "region=NA"], "model": ["combo", "AutoETS"]})
+    table = pd.DataFrame({"model": ["combo"] * 4 + ["AutoETS"], "level": [80, 80, 80, 95, 80],
+                          "step": [1, 2, 3, 1, 1], "points": [40, 40, 20, 40, 40],
+                          "covered": [0.7, 0.8, 0.7, 0.9, 0.1], "factor": [1.1, 1.2, 1.2, 1.4, 5.0]})
+
+    def result(intervals, chosen=selection):
+        return SimpleNamespace(selection=chosen, intervals=intervals)
+
+    [(figure, value, basis)] = demand_overview.range_check(result(table), params)
     assert figure == "Statistical forecast's 80% range, checked on past quarters"
-    assert value == "the models' own 80% range held 73% of past outcomes; widened 1.13× to hold 80%"
+    # months 1-3 of the total's model, weighted by points: (28 + 32 + 14) / 100 held; factor (44 + 48 + 24) / 100
+    assert value == "the models' own 80% range held 74% of 100 past outcomes a quarter ahead; widened 1.16× to hold 80%"
     assert basis.startswith("measured")
-    narrow = demand_overview.range_check(metrics.assign(**{"factor-80": 0.9}), params)
+    narrow = demand_overview.range_check(result(table.assign(factor=0.9)), params)
     assert narrow[0][1].endswith("narrowed 0.90× to hold 80%")
-    few = demand_overview.range_check(metrics.assign(**{"factor-80": float("nan")}), params)
-    assert few[0][1].endswith("too few backtest points to rescale it")
-    # no backtest of the total, or bands never checked: no row rather than a made-up figure
-    assert demand_overview.range_check(metrics.assign(**{"covered-80": float("nan")}), params) == []
-    assert demand_overview.range_check(metrics.drop(columns=["covered-80", "factor-80"]), params) == []
+    few = demand_overview.range_check(result(table.assign(factor=float("nan"))), params)
+    assert few[0][1].endswith("too few to rescale it")
+    # bands never checked, or no total: no row rather than a made-up figure
+    assert demand_overview.range_check(result(table.iloc[0:0]), params) == []
+    assert demand_overview.range_check(result(table, selection.iloc[1:]), params) == []
     assert demand_overview.range_check(None, params) == []

@@ -512,3 +512,22 @@ def test_dask_engine_equals_the_local_engine():
             got = fc.forecast(series, distributed, selection, engine=engine)
     assert_frame_equal(fc.select_models(dask_metrics), selection)
     assert_frame_equal(got, expected, check_exact=False, rtol=1e-6, atol=1e-6)
+
+
+def test_forecast_step_rescales_the_bands_by_what_its_backtest_measured():
+    # 7 series (total, 2 regions, 4 segments) x 3 windows = 21 points a step: enough for a factor
+    series = hierarchy_series()
+    settings = ForecastSettings(profile="fast", n_jobs=1)
+    result = fc.forecast_step(series, settings)
+    label = settings.model_copy(update={"profile": "fast"}).for_series(7).combination_label
+    measured = result.intervals.loc[result.intervals["model"].astype(str) == label]
+    assert sorted(measured["level"].unique()) == [80, 95]
+    assert measured["step"].max() == result.backtest["cv_h"].max()
+    assert (measured["points"] == 21).all() and measured["factor"].notna().all()
+    # the bands are the plain forecast's rescaled by those factors; the means are untouched
+    plain = fc.forecast(series, result.settings, result.selection)
+    pd.testing.assert_frame_equal(result.forecasts, fc.calibrate(plain, result.intervals, result.selection))
+    assert np.allclose(result.forecasts["mean"], plain["mean"])
+    assert not np.allclose(result.forecasts["hi-80"], plain["hi-80"])
+    unscaled = fc.backtest(series, result.settings.model_copy(update={"calibrate_intervals": False}))[1]
+    assert unscaled.empty

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from salesops import deals
-from salesops.demand.forecast import TOTAL_ID
+from salesops.demand.forecast import TOTAL_ID, ForecastResult, range_held
+from salesops.demand.forecast.settings import PERIODS_PER_QUARTER
 from salesops.demand.methods import SCENARIOS
 from salesops.demand.plan.pipeline_gap import opportunities
 from salesops.formats import money, number, percent
@@ -130,12 +131,12 @@ def demand_findings(comparison: pd.DataFrame, target: float, backtest: pd.DataFr
 
 
 def assumptions(drivers: pd.DataFrame, comparison: pd.DataFrame, params: Params,
-                forecast_metrics: pd.DataFrame | None = None) -> pd.DataFrame:
+                bookings_forecast: ForecastResult | None = None) -> pd.DataFrame:
     """Every figure step 2's demand rests on, its value and whether it was measured from the data (over
     ``demand.history_months``) or assumed from a param: per segment the average deal, win rate and lead
     conversion the drivers used, then customers per deal, tickets, delivery hours, the forecast's interval,
-    how the statistical forecast's range held up in its backtest (``forecast_metrics``: the bookings forecast's
-    ``cross_validate`` output, when given) and how the methods were weighed. Columns figure, value, basis (text)."""
+    how the statistical forecast's range held up in its backtest (``bookings_forecast``: step 2's
+    ``forecast_step`` result, when given) and how the methods were weighed. Columns figure, value, basis (text)."""
     settings, currency, months = params.demand, params.currency, params.demand.history_months
     rows = []
     first = drivers.drop_duplicates("segment") if len(drivers) else drivers
@@ -162,34 +163,36 @@ def assumptions(drivers: pd.DataFrame, comparison: pd.DataFrame, params: Params,
               "assumed (demand.delivery_hours_per_deal)"),
              ("Range of each scenario", f"{percent(settings.interval, 0)} of outcomes between downside and upside",
               "assumed (demand.interval)"),
-             *range_check(forecast_metrics, params),
+             *range_check(bookings_forecast, params),
              ("Weight of each method in the blend",
               ", ".join(f"{m} {percent(w, 0)}" for m, w in zip(weights["method"], weights["weight"])),
               basis.iloc[0] if len(basis) else "")]
     return pd.DataFrame(rows, columns=["figure", "value", "basis"]).astype("string")
 
 
-def range_check(forecast_metrics: pd.DataFrame | None, params: Params) -> list[tuple[str, str, str]]:
-    """The row saying how the company total's statistical forecast range (at the scenarios' level) held up in
-    the backtest: the share of past outcomes the models' own band held and the factor it was rescaled by
-    (``salesops.demand.forecast.intervals``); none without a backtest of the total."""
-    level = 80 if 80 in params.forecast.levels_pct else params.forecast.levels_pct[0]
-    covered, factor = f"covered-{level}", f"factor-{level}"
-    if forecast_metrics is None or covered not in forecast_metrics.columns:
+def range_check(result: ForecastResult | None, params: Params) -> list[tuple[str, str, str]]:
+    """The row saying how the company total's statistical forecast range (at the scenarios' level) held up over a
+    quarter ahead in the backtest: the share of past outcomes its model's own band held and the factor it was
+    rescaled by (``salesops.demand.forecast.intervals``); none when the total's bands were not backtested."""
+    settings = params.forecast
+    level = 80 if 80 in settings.levels_pct else settings.levels_pct[0]
+    if result is None or result.intervals is None or result.intervals.empty:
         return []
-    chosen = forecast_metrics.loc[(forecast_metrics["unique_id"].astype(str) == TOTAL_ID)
-                                  & forecast_metrics["candidate"].astype(bool)]
-    if chosen.empty or pd.isna(chosen.iloc[0][covered]):
+    chosen = result.selection.loc[result.selection["unique_id"].astype(str) == TOTAL_ID, "model"]
+    if chosen.empty:
         return []
-    row = chosen.iloc[0]
-    held = f"the models' own {level}% range held {percent(row[covered], 0)} of past outcomes"
-    if pd.isna(row[factor]):
-        value = f"{held}; too few backtest points to rescale it"
-    elif abs(row[factor] - 1) < 0.005:
+    covered, factor, points = range_held(result.intervals, str(chosen.iloc[0]), level,
+                                         PERIODS_PER_QUARTER[settings.freq])
+    if not points:
+        return []
+    held = (f"the models' own {level}% range held {percent(covered, 0)} of {number(points)} past outcomes "
+            "a quarter ahead")
+    if pd.isna(factor):
+        value = f"{held}; too few to rescale it"
+    elif abs(factor - 1) < 0.005:
         value = f"{held}; kept as it is"
     else:
-        verb = "widened" if row[factor] > 1 else "narrowed"
-        value = f"{held}; {verb} {row[factor]:.2f}× to hold {level}%"
+        value = f"{held}; {'widened' if factor > 1 else 'narrowed'} {factor:.2f}× to hold {level}%"
     return [(f"Statistical forecast's {level}% range, checked on past quarters", value,
              "measured: backtest of every forecast series, pooled")]
 

@@ -112,10 +112,12 @@ fitting every candidate on every series would take about 113 s. Intervals start 
 the members' bounds (an approximation: the members' errors are correlated but not identical).
 
 **Intervals** (``intervals``; ``calibrate_intervals``, default true): the backtest forecasts every model with its
-bands too, and counts how many past outcomes each band held. Each model's band at each level is then stretched
-(or shrunk) around the mean by the factor that would have made it hold its level of the backtest's outcomes,
-pooled over the series of the call (a split-conformal quantile of error over half-width; module notes). Up to
-the horizon the backtest measured the factor applies as it is; beyond it, only when it widens. Measured on the
+bands too, and counts how many past outcomes each band held. Each model's band at each level and forecast step is then
+stretched (or shrunk) around the mean by the factor that would have made it hold its level of the backtest's
+outcomes at that step, pooled over the series of the call (a split-conformal quantile of error over half-width;
+module notes). Up to the last step the backtest measured the factor applies as it is; beyond it, only when it
+widens. ``backtest`` returns the factors beside the metrics; ``forecast_step`` applies them
+(``ForecastResult.intervals``). Measured on the
 competition data (``benchmarks/forecast_competitions.py``): the combination's own 80 % and 95 % bands held
 73 % and 85 % of the next quarter's outcomes on M3 quarterly, the rescaled ones 76 % and 92 %.
 
@@ -179,9 +181,9 @@ pandas, numpy and pydantic are imported at module level (statsforecast, scipy an
 used); ``settings`` imports pydantic only, so ``settings/loader.py`` can embed ``ForecastSettings`` cheaply.
 """
 
-from salesops.demand.forecast.backtest import cross_validate, cv_metrics, top_k_backtest
+from salesops.demand.forecast.backtest import backtest, cross_validate, cv_metrics, top_k_backtest
 from salesops.demand.forecast.engine import Engine, open_engine
-from salesops.demand.forecast.intervals import calibrate, interval_factors, series_factors
+from salesops.demand.forecast.intervals import calibrate, interval_factors, range_held
 from salesops.demand.forecast.predict import forecast
 from salesops.demand.forecast.reconciliation import reconcile
 from salesops.demand.forecast.selection import backtest_table, select_models
@@ -208,6 +210,6 @@ from salesops.demand.forecast.step import ForecastResult, forecast_step, scenari
 __all__ = [
     "BASELINE", "COMBINATION_SEPARATOR", "DEFAULT_COMBINATION", "DEFAULT_LEVELS", "DEFAULT_MODELS", "FAST_PROFILE", "FREQS", "MEAN_MODEL",
     "MODELS", "PROFILES", "RECONCILIATIONS", "RULES", "SIMPLICITY", "TOTAL_ID", "Engine", "ForecastResult", "ForecastSettings",
-    "backtest_table", "calibrate", "cross_validate", "cv_metrics", "forecast", "forecast_step", "interval_factors",
-    "open_engine", "reconcile", "scenarios", "select_models", "series_factors", "series_from_bookings", "series_from_counts", "series_id", "top_k_backtest",
+    "backtest", "backtest_table", "calibrate", "cross_validate", "cv_metrics", "forecast", "forecast_step", "interval_factors",
+    "open_engine", "reconcile", "scenarios", "range_held", "select_models", "series_from_bookings", "series_from_counts", "series_id", "top_k_backtest",
 ]

@@ -11,7 +11,7 @@ import pandas as pd
 
 from salesops.contract.schema import TEXT_DTYPE
 from salesops.demand.forecast.engine import Engine, engine_for
-from salesops.demand.forecast.intervals import interval_factors, with_factors
+from salesops.demand.forecast.intervals import interval_factors
 from salesops.demand.forecast.series import SERIES_KEYS, check_regular, check_series, trim_leading_zeros
 from salesops.demand.forecast.settings import (
     BASELINE,
@@ -221,6 +221,12 @@ def _split_short(frame: pd.DataFrame, settings: ForecastSettings) -> tuple[pd.Da
 
 def cross_validate(series: pd.DataFrame, settings: ForecastSettings | None = None,
                    engine: Engine | None = None) -> pd.DataFrame:
+    """The backtest's metrics per series and model: ``backtest``'s first frame (its docstring says what they are)."""
+    return backtest(series, settings, engine)[0]
+
+
+def backtest(series: pd.DataFrame, settings: ForecastSettings | None = None,
+             engine: Engine | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rolling-origin backtest of every candidate model on every series (statsforecast's
     ``StatsForecast.cross_validation``; windows, horizon and metrics in the package notes).
 
@@ -237,6 +243,9 @@ def cross_validate(series: pd.DataFrame, settings: ForecastSettings | None = Non
     ``nested_mase`` its leave-one-window-out MASE; the row of the series' best single candidate has
     ``top_k`` 1 and the nested MASE of k = 1. Other rows: ``top_k`` 0, ``nested_mase`` NaN. Sorted by
     unique_id, then model (backtested, listed, the combination, the baseline), then the top-k means by k.
+
+    Second frame: with ``calibrate_intervals``, how each backtested model's bands held up, per level and step
+    (``intervals.interval_factors``: ``model, level, step, points, covered, factor``); empty otherwise.
     """
     frame = check_series(series)
     settings = resolve_settings(settings).for_series(frame["unique_id"].nunique())
@@ -246,6 +255,7 @@ def cross_validate(series: pd.DataFrame, settings: ForecastSettings | None = Non
 
     names = list(settings.backtested) + ([BASELINE] if BASELINE not in settings.backtested else [])
     pieces = []
+    factors = interval_factors(pd.DataFrame({"step": [], "y": []}), [], ())
     if len(long_enough):
         groups = [(settings, long_enough)]
         if settings.cv_horizon == "auto":
@@ -264,7 +274,9 @@ def cross_validate(series: pd.DataFrame, settings: ForecastSettings | None = Non
         actual = long_enough[["unique_id", "ds", "y"]]
         cv = cv.drop(columns=["y", "cv_h"]).merge(actual, on=["unique_id", "ds"], how="left")
         cv, columns = _with_averages(cv, settings)
-        factors = interval_factors(cv, columns, settings.levels_pct) if settings.calibrate_intervals else None
+        if settings.calibrate_intervals:
+            steps = cv.groupby(["unique_id", "cutoff"], sort=False).cumcount() + 1
+            factors = interval_factors(cv.assign(step=steps.to_numpy()), columns, settings.levels_pct)
         if settings.nonnegative:
             cv[columns] = cv[columns].clip(lower=0)
         metrics = cv_metrics(cv, long_enough, settings.season, columns)
@@ -276,25 +288,24 @@ def cross_validate(series: pd.DataFrame, settings: ForecastSettings | None = Non
             metrics = _with_combinations(cv, long_enough, settings.season, ranked, metrics)
         metrics["cv_h"] = metrics["unique_id"].astype(str).map(horizons).to_numpy(dtype="int64")
         metrics["note"] = pd.array([""] * len(metrics), dtype=TEXT_DTYPE)
-        pieces.append(metrics if factors is None else with_factors(metrics, factors))
+        pieces.append(metrics)
     if len(fallbacks):
         pieces.append(pd.DataFrame({
             "unique_id": fallbacks["unique_id"], "model": fallbacks["model"], "mase": np.nan, "smape": np.nan,
             "bias": np.nan, "windows": 0, "cv_h": 0, "candidate": True, "top_k": 0, "nested_mase": np.nan,
             "note": fallbacks["note"]}))
     if not pieces:
-        return _empty_metrics()
+        return _empty_metrics(), factors
     out = pd.concat(pieces, ignore_index=True)
     listed = dict.fromkeys([*settings.backtested, *settings.models, settings.combination_label, BASELINE, MEAN_MODEL])
     order = {name: index for index, name in enumerate(listed)}  # each model at its first place
     out = out.assign(_order=out["model"].astype(object).map(order).fillna(len(order)),
                      top_k=out["top_k"].fillna(0), candidate=out["candidate"].astype(bool))
     out = out.sort_values(["unique_id", "_order", "top_k"], kind="stable").drop(columns="_order").reset_index(drop=True)
-    calibration = [column for column in out.columns if str(column).startswith(("covered-", "factor-"))]
-    return out[[*_METRIC_COLUMNS, *calibration]].astype({column: "float64" for column in calibration}).astype({
+    return out[list(_METRIC_COLUMNS)].astype({
         "unique_id": TEXT_DTYPE, "model": TEXT_DTYPE, "mase": "float64", "smape": "float64", "bias": "float64",
         "windows": "int64", "cv_h": "int64", "candidate": "bool", "top_k": "int64", "nested_mase": "float64",
-        "note": TEXT_DTYPE})
+        "note": TEXT_DTYPE}), factors
 
 
 def _with_averages(cv: pd.DataFrame, settings: ForecastSettings) -> tuple[pd.DataFrame, list[str]]:

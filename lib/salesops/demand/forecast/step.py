@@ -8,9 +8,9 @@ import dataclasses
 import pandas as pd
 
 from salesops.contract.schema import TEXT_DTYPE
-from salesops.demand.forecast.backtest import cross_validate
+from salesops.demand.forecast.backtest import backtest
 from salesops.demand.forecast.engine import open_engine
-from salesops.demand.forecast.intervals import calibrate, series_factors
+from salesops.demand.forecast.intervals import calibrate
 from salesops.demand.forecast.predict import forecast
 from salesops.demand.forecast.reconciliation import reconcile
 from salesops.demand.forecast.selection import backtest_table, select_models
@@ -56,21 +56,21 @@ class ForecastResult:
     scenarios: pd.DataFrame
     backtest: pd.DataFrame
     settings: ForecastSettings | None = None  # as run: ``profile`` resolved (ForecastSettings.for_series)
+    intervals: pd.DataFrame | None = None  # how each model's bands held up in the backtest (interval_factors)
 
 
 def forecast_step(series: pd.DataFrame, settings: ForecastSettings | None = None,
                   reconcile_levels: bool = True) -> ForecastResult:
-    """Cross-validate, select, forecast, reconcile (unless ``reconcile_levels`` is False, e.g. for series
+    """Cross-validate, select, forecast (bands rescaled on the backtest with ``calibrate_intervals``), reconcile (unless ``reconcile_levels`` is False, e.g. for series
     that are not a hierarchy), and derive the scenarios and the backtest table, on one engine, with the
     profile resolved once for the number of series (``ForecastResult.settings``)."""
     settings = resolve_settings(settings).for_series(check_series(series)["unique_id"].nunique())
     with open_engine(settings) as runner:
-        metrics = cross_validate(series, settings, engine=runner)
+        metrics, intervals = backtest(series, settings, engine=runner)
         selection = select_models(metrics)
-        raw = forecast(series, settings, selection, engine=runner)
-    if settings.calibrate_intervals:
-        raw = calibrate(raw, series_factors(metrics, selection), settings.nonnegative)
+        raw = calibrate(forecast(series, settings, selection, engine=runner), intervals, selection,
+                        settings.nonnegative)
     coherent = reconcile(raw, series, settings) if reconcile_levels else raw.copy()
     low = 80 if 80 in settings.levels_pct else settings.levels_pct[0]
-    return ForecastResult(metrics, selection, raw, coherent,
-                          scenarios(coherent, low, settings.nonnegative), backtest_table(metrics, selection), settings)
+    return ForecastResult(metrics, selection, raw, coherent, scenarios(coherent, low, settings.nonnegative),
+                          backtest_table(metrics, selection), settings, intervals)
