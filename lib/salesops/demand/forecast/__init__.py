@@ -194,11 +194,11 @@ from salesops.demand.forecast.settings import (
     TOTAL_ID,
     ForecastSettings,
 )
-from salesops.demand.forecast.step import ForecastResult, forecast_step, scenarios
+from salesops.demand.forecast.step import ForecastResult, compute_ahead, forecast_step, pending_ahead, scenarios
 
 __all__ = [
     "BASELINE", "COMBINATION_SEPARATOR", "DEFAULT_COMBINATION", "DEFAULT_LEVELS", "DEFAULT_MODELS", "FAST_PROFILE", "FREQS", "MEAN_MODEL",
     "MODELS", "PROFILES", "RECONCILIATIONS", "RULES", "SIMPLICITY", "TOTAL_ID", "Engine", "ForecastResult", "ForecastSettings",
-    "backtest_table", "cross_validate", "cv_metrics", "forecast", "forecast_step", "open_engine", "reconcile",
+    "backtest_table", "compute_ahead", "cross_validate", "cv_metrics", "forecast", "forecast_step", "open_engine", "pending_ahead", "reconcile",
     "scenarios", "select_models", "series_from_bookings", "series_from_counts", "series_id", "top_k_backtest",
 ]
