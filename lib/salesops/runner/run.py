@@ -28,12 +28,11 @@ from typing import Callable
 import pandas as pd
 
 from salesops import fiscal_calendar
-from salesops.align import overview as align_overview
 from salesops.data import artifacts, catalog
 from salesops.errors import DataError, StepError
 from salesops.formats import money
 from salesops.paths import ProjectPaths, project_paths
-from salesops.report import board_pack, pages, plots
+from salesops.report import board_pack, pages
 from salesops.runner import fingerprint, report_folder, reuse
 from salesops.runner.ahead import ahead_code
 from salesops.runner.timeline import Timeline, cell_seconds, step_phase
@@ -172,6 +171,9 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
                 kernels.warm(notebook)  # the kernel starts while the data is checked
                 with timeline.measure("check"):
                     ensure_data_can_run(params, paths.root, data_dir)  # what a plan needs, as salesops check says
+            if not any(not r.reused for r in results):  # while the first kernel to be used starts
+                with timeline.measure("imports for the pages"):
+                    _import_for_pages()
             with timeline.measure(step_phase(step, "waiting for kernel")):
                 kernel = kernels.take(notebook)
             if number < len(notebooks) and chosen.mode != "only":
@@ -244,6 +246,14 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
 KERNEL_LOG = "kernel.log"
 
 
+def _import_for_pages() -> None:
+    """Import what rendering the pages and the index needs (nbconvert, the index's chart: two to three seconds of
+    the command's start otherwise), while the first kernel starts. In this thread: importing a package in two
+    threads at once can fail, and the page renderer's thread and the kernels' warm-up threads import too."""
+    pages.import_renderer()
+    from salesops.align import overview  # noqa: F401 - the index's chart
+
+
 def _draft(notebook: Path, params, dumped: dict, inputs: dict, library: str, package_versions: dict[str, str],
            build: Path) -> fingerprint.Fingerprint:
     """The fingerprint of ``notebook``'s step as far as it is known before any step runs (its upstream part is
@@ -292,14 +302,13 @@ def notebook_imports(notebook: Path) -> str:
     """The import statements of a step notebook's code cells (top level only), as one block of code."""
     import ast
 
-    import nbformat
-
     lines = []
-    for cell in nbformat.read(notebook, as_version=4).cells:
-        if cell.cell_type != "code" or "parameters" in cell.metadata.get("tags", []):
+    for cell in json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]:  # nbformat 4, not imported
+        if cell["cell_type"] != "code" or "parameters" in cell.get("metadata", {}).get("tags", []):
             continue
+        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
         try:
-            tree = ast.parse(cell.source)
+            tree = ast.parse(source)
         except SyntaxError:
             continue
         lines += [ast.unparse(node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
@@ -575,6 +584,9 @@ def _index_context(build: Path, params, results: list[StepResult], paths: Projec
                       "metrics": metrics, "findings": findings, "skipped": skipped})
     # step 4's summary: its cards are the plan's facts already (``align.overview.summary_metrics``)
     summary = next((s for s in steps if s["title"] == pages.step_title(SUMMARY_STEP)), None)
+    from salesops.align import overview as align_overview
+    from salesops.report import plots
+
     facts = artifacts.read_optional_artifact(folder, "plan_facts")
     chart = None
     if summary is not None and facts is not None:
