@@ -80,7 +80,8 @@ def breakdown(run: dict) -> list[tuple[str, float, str]]:
     """Where the time of ``run`` went, as (phase, seconds, how it counts) rows: ``critical`` phases happen one after
     the other and add up (with ``other``, the rest) to the wall time; ``background`` ones overlap them."""
     phases = dict(run["phases"])
-    rows = [(name, phases.pop(name, 0.0), "critical") for name in ("process start", "command imports", "set-up", "check")]
+    rows = [(name, phases.pop(name, 0.0), "critical") for name in ("process start", "command imports", "set-up",
+                                                                  "check", "imports for the pages")]
     steps = sorted({name.split("/")[0] for name in phases if "/" in name})
     for step in steps:
         notebook = phases.pop(f"{step}/notebook", 0.0)
@@ -90,8 +91,8 @@ def breakdown(run: dict) -> list[tuple[str, float, str]]:
         rows.append((f"{step}: papermill around the cells", notebook - sum(cells.values()), "critical"))
         rows += [(f"{step}: {phase}", phases.pop(f"{step}/{phase}", 0.0), "background")
                  for phase in ("kernel start", "kernel imports", "work ahead", "render", "print")]
-    rows += [(name, phases.pop(name, 0.0), "critical") for name in ("waiting for pages", "manifest", "index",
-                                                                   "board pack")]
+    rows += [(name, phases.pop(name, 0.0), "critical") for name in ("index", "index print", "waiting for pages",
+                                                                   "manifest", "board pack")]
     rows += [(name, spent, "critical") for name, spent in phases.items()]
     rows.append(("other (publishing the folder, exit)", run["seconds"] - sum(s for _, s, how in rows if how == "critical"),
                  "critical"))

@@ -201,6 +201,12 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
             records[step] = _ran_record(build, notebook, depends, before, produced)
             results.append(StepResult(step, seconds, page, analyst))
             log(f"[{number}/{len(notebooks)}] {pages.step_title(step)}: done in {seconds:.1f} s ({why})")
+        # the index, written and printed while the last step's pages render and print
+        with timeline.measure("index"):
+            context = _index_context(build, params, results, paths)
+            pages.write_index(build / pages.INDEX_PAGE, {**context, "board_pack": board_pack.BOARD_PACK})
+        with timeline.measure("index print"):
+            printer.add(build / pages.INDEX_PAGE)
         with timeline.measure("waiting for pages"):
             for job in rendered:
                 job.result()  # a page that failed to render fails the run here
@@ -226,9 +232,6 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
     with timeline.measure("manifest"):
         _write_manifest(build, params, params_path, data_dir, list(records.values()), paths, package_versions,
                         inputs["files"])
-    with timeline.measure("index"):
-        context = _index_context(build, params, results, paths)
-        pages.write_index(build / pages.INDEX_PAGE, {**context, "board_pack": board_pack.BOARD_PACK})
     with timeline.measure("board pack"):
         pack = _board_pack(build, printer, results, f"{params.company} · sales operations plan {params.quarter}", log)
     if pack.path is None:
@@ -461,9 +464,8 @@ def page_names(step: str) -> tuple[str, str]:
 
 def _board_pack(build: Path, printer: board_pack.BoardPackPrinter, results: list[StepResult], title: str,
                 log: Callable[[str], None]) -> board_pack.BoardPack:
-    """Print the index and bind it with the step pages printed during the run; never fails the run."""
+    """Bind the index and the step pages printed during the run; never fails the run."""
     began = time.perf_counter()
-    printer.add(build / pages.INDEX_PAGE)
     pack = printer.bind([("Summary", pages.INDEX_PAGE)] + [(pages.step_title(r.step), r.page) for r in results],
                         build / board_pack.BOARD_PACK, title)
     if pack.path is None:
