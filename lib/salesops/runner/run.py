@@ -419,7 +419,9 @@ def _execute(notebook: Path, output: Path, parameters: dict, build: Path, kernel
     try:
         pm.execute_notebook(
             str(notebook), str(output), parameters=parameters, kernel_name=KERNEL_NAME,
-            cwd=str(build), progress_bar=False, log_output=False, **options,
+            cwd=str(build), progress_bar=False, log_output=False,
+            # written once, when the notebook has run or failed (not twice a cell: a second or two of a step)
+            request_save_on_cell_execute=False, **options,
         )
     except PapermillExecutionError as exc:
         error = f"{exc.ename}: {exc.evalue}"
