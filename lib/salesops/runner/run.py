@@ -323,7 +323,9 @@ class _NextKernel:
 
     Each step still runs in a kernel of its own (steps share no state): the next one is only launched early and
     made to import the libraries its notebook imports (silently: no output, no execution count), which takes a
-    few seconds of a kernel's start that would otherwise wait for the current step to finish.
+    few seconds of a kernel's start that would otherwise wait for the current step to finish; with ``ahead`` it
+    first does the step's work that can be done before the current step ends (``runner.ahead``). ``take`` waits
+    for both.
     """
 
     def __init__(self, build: Path, timeline: Timeline | None = None, parameters: dict | None = None):
@@ -342,8 +344,8 @@ class _NextKernel:
         self.discard()
         manager = _kernel_manager_class(self.build / KERNEL_LOG)(kernel_name=KERNEL_NAME)
         work = [("kernel imports", notebook_imports(notebook))]
-        if ahead and self.parameters:
-            work.append(("work ahead", ahead_code(notebook.stem, self.parameters)))
+        if ahead and self.parameters:  # first: the notebook's imports (charts, tables) are not needed for it
+            work.insert(0, ("work ahead", ahead_code(notebook.stem, self.parameters)))
 
         stop = threading.Event()
 
