@@ -295,6 +295,17 @@ def flagged_reps(forecast_flags: pd.DataFrame, reps: pd.DataFrame | None) -> pd.
     return reps[["rep_id", "name"]].merge(flagged, on="rep_id", how="right")
 
 
+def source_sentences(result: CollectResult) -> list[str]:
+    """Where the input tables were read from, for the appendix: the database (its password hidden) and each table's
+    table name or query, or the files named in the table of the data."""
+    inputs = result.inputs
+    if inputs.database is None:
+        return ["The tables were read from the files named in the table below (“read from”)."]
+    return [f"The tables were read from the database {inputs.database}, each by the table name or the query shown "
+            "in the table below (“read from”); the report's manifest records them with the hash of the rows they "
+            "gave."]
+
+
 def availability_table(result: CollectResult) -> pd.DataFrame:
     """What this data supports, ``available`` spelled yes or no."""
     return result.supported.assign(available=result.supported["available"].map({True: "yes", False: "no"}))

@@ -16,6 +16,9 @@ The workbook reads a folder of tables: CSV (any of `,` `;` tab `|` as separator,
 byte-order mark, or the encoding set in `data.encoding`), Parquet, or Excel (first sheet). A file is found by
 its table name (`opportunities.csv`, `opportunities.parquet` or `opportunities.xlsx`) or by the name given in
 `data.files`. Only **opportunities** is required; each of the others switches on the analyses that need it.
+The tables may instead come from a database (`data.source: sql`: a DuckDB or SQLite file, or a PostgreSQL or
+other SQLAlchemy URL, one table name or query per table): their rows are mapped and checked exactly as a
+file's ([sources.md](sources.md)).
 
 A table may come from several files (`data.files: {activities: [Task.csv, Event.csv]}`): their rows are
 stacked, a column one file lacks is empty on its rows, `data.columns` applies to each file (a mapping entry

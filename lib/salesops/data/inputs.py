@@ -1,10 +1,10 @@
-"""Find, read and validate the input tables of a run: the sample company or a folder of files."""
+"""Find, read and validate the input tables of a run: the sample company, a folder of files or a database."""
 
 from __future__ import annotations
 
 import shutil
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +13,7 @@ import pandas as pd
 from salesops import deals, fiscal_calendar
 from salesops.contract import assembly, derive, quarantine, schema
 from salesops.contract.validation import MappingRules, RawTable, validate_tables
-from salesops.data import files
+from salesops.data import files, sql_source
 from salesops.errors import DataError
 from salesops.paths import project_paths
 
@@ -24,14 +24,18 @@ if TYPE_CHECKING:  # only for annotations: the params are put together above eve
 @dataclass
 class Inputs:
     """Validated canonical tables, the rows set aside, the file(s) each table came from (several when
-    ``data.files.<table>`` lists several), and the documented rules applied to them (derived tables, unified
-    spellings, collapsed rows: ``derive.py`` and its neighbours)."""
+    ``data.files.<table>`` lists several; none for a table read from a database), and the documented rules applied
+    to them (derived tables, unified spellings, collapsed rows: ``derive.py`` and its neighbours). Tables read from a
+    database (``data.source: sql``): ``database`` as shown (its password hidden) and ``queries``, per table the
+    table name or query of ``data.sql.tables``; ``folder`` is then None."""
 
     tables: dict[str, pd.DataFrame]
     rejects: pd.DataFrame
     files: dict[str, tuple[Path, ...]]
-    folder: Path
+    folder: Path | None
     adjustments: pd.DataFrame
+    database: str | None = None
+    queries: dict[str, str] = field(default_factory=dict)
 
     @property
     def provided(self) -> dict[str, pd.DataFrame]:
@@ -43,6 +47,17 @@ class Inputs:
         """Tables built from the opportunities because no file held them, and ``"table.column"`` of each column
         of a provided table derived on every row (``derive.derived_columns``): neither counts as provided."""
         return (set(self.tables) - set(self.files)) | derive.derived_columns(self.adjustments)
+
+
+def reads_database(params: Params, data_dir: Path | str | None = None) -> bool:
+    """Whether the run's tables come from a database (``data.source: sql``; a data folder given on the command
+    line comes first)."""
+    return params.data.source == "sql" and not data_dir
+
+
+def input_folder(params: Params, root: Path | None = None, data_dir: Path | str | None = None) -> Path | None:
+    """The folder of input files (:func:`data_folder`), or None when the tables come from a database."""
+    return None if reads_database(params, data_dir) else data_folder(params, root, data_dir)
 
 
 def data_folder(params: Params, root: Path | None = None, data_dir: Path | str | None = None) -> Path:
@@ -182,6 +197,40 @@ def read_raw(table_files: dict[str, tuple[Path, ...]], params: Params, using_sam
     return raw
 
 
+@dataclass
+class Source:
+    """Where the tables were read from: ``folder`` and each table's ``files`` (the sample company's when
+    ``using_sample``), or the ``database`` as shown and each table's ``queries`` (``data.sql.tables``)."""
+
+    folder: Path | None
+    files: dict[str, tuple[Path, ...]]
+    using_sample: bool = False
+    database: str | None = None
+    queries: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def described(self) -> tuple[str, str]:
+        """A heading and what it names, for ``salesops check``: the data folder, or the database."""
+        return ("Data folder:", str(self.folder)) if self.database is None else ("Database:", self.database)
+
+
+def read_inputs(params: Params, root: Path | None = None, data_dir: Path | str | None = None,
+                leave_out: tuple[str, ...] = ()) -> tuple[Source, RawInputs]:
+    """Find and read the tables of the run as they are (those of ``leave_out`` left out): each table's file(s) in
+    the data folder (:func:`locate_files`, :func:`read_raw`), or its table or query in the database of
+    ``data.sql`` (``sql_source.read_tables``). Raises DataError when the folder or database cannot be used or holds
+    no opportunities; a table that cannot be read is in ``unreadable``."""
+    if not reads_database(params, data_dir):
+        folder, table_files, using_sample = locate_files(params, root, data_dir)
+        table_files = {table: paths for table, paths in table_files.items() if table not in leave_out}
+        return Source(folder, table_files, using_sample), read_raw(table_files, params, using_sample)
+    read = sql_source.read_tables(params.data.sql, project_paths(root).root, leave_out)
+    queries = {table: query.given for table, query in read.queries.items()}
+    raw = RawInputs(tables=dict(read.frames), sources={table: query.source for table, query in read.queries.items()},
+                    unreadable=dict(read.unreadable), joined={table: [] for table in read.queries})
+    return Source(None, {table: () for table in read.queries}, False, read.shown, queries), raw
+
+
 def planning_horizon_end(params: Params) -> pd.Timestamp:
     """Last day of the planning horizon: the end of the planned quarter plus ``forecast.horizon_quarters``."""
     last = fiscal_calendar.shift_quarter(params.quarter, params.forecast.horizon_quarters)
@@ -189,17 +238,22 @@ def planning_horizon_end(params: Params) -> pd.Timestamp:
 
 
 def load_inputs(params: Params, root: Path | None = None, data_dir: Path | str | None = None) -> Inputs:
-    """Read every table present in the data folder and validate them against the contract."""
-    folder, table_files, using_sample = locate_files(params, root, data_dir)
-    raw = read_raw(table_files, params, using_sample)
+    """Read every table present in the data folder or the database and validate them against the contract."""
+    source, raw = read_inputs(params, root, data_dir)
     if raw.unreadable:
         raise DataError(next(iter(raw.unreadable.values())))
     result = validate_tables(
-        raw.tables, raw.sources, mapping_rules(params, using_sample),
+        raw.tables, raw.sources, mapping_rules(params, source.using_sample),
         on_row_error=params.data.on_row_error, max_reject_share=params.data.max_reject_share,
     )
     tables, adjustments = derive_segments(result.tables, result.adjustments, params)
-    return Inputs(tables, result.rejects, table_files, folder, adjustments)
+    return inputs_from(source, tables, result.rejects, adjustments)
+
+
+def inputs_from(source: Source, tables: dict[str, pd.DataFrame], rejects: pd.DataFrame, adjustments: pd.DataFrame
+                ) -> Inputs:
+    """The ``Inputs`` of validated ``tables`` read from ``source``."""
+    return Inputs(tables, rejects, source.files, source.folder, adjustments, source.database, dict(source.queries))
 
 
 def derive_segments(tables: dict[str, pd.DataFrame], adjustments: pd.DataFrame, params: Params
@@ -233,8 +287,8 @@ TABLE_ROLES: dict[str, tuple[str | None, str]] = {
 
 
 def inventory(inputs: Inputs) -> pd.DataFrame:
-    """One row per canonical table: the file it came from (or that it was not provided), rows kept,
-    rows set aside, the span of its main date column, and what it is used for."""
+    """One row per canonical table: the file it came from (the table name or query of a database; or that it was
+    not provided), rows kept, rows set aside, the span of its main date column, and what it is used for."""
     rows = []
     for table, (date_column, used_for) in TABLE_ROLES.items():
         frame = inputs.tables.get(table)
@@ -242,7 +296,8 @@ def inventory(inputs: Inputs) -> pd.DataFrame:
             rows.append((table, "not provided", 0, 0, pd.NaT, pd.NaT, used_for))
             continue
         dates = frame[date_column] if date_column and date_column in frame.columns else pd.Series(dtype="datetime64[ns]")
-        source = (" + ".join(path.name for path in inputs.files[table]) if table in inputs.files
+        source = (" ".join(inputs.queries[table].split()) if table in inputs.queries  # a query on one line
+                  else " + ".join(path.name for path in inputs.files[table]) if table in inputs.files
                   else "derived from line items" if table == "products" and "opportunity_lines" in inputs.tables
                   else "derived from opportunities")
         rows.append((table, source, len(frame), quarantine.rows_set_aside(inputs.rejects, table),

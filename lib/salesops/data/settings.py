@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_serializer, field_validator, model_validator
 
 from salesops.contract import schema
+from salesops.data import sql_url
 from salesops.settings.base import Settings
 from salesops.settings.fields import ListOf, Number, Seed, Share, Text, Whole
 from salesops.settings.loader import require_known
@@ -38,11 +39,40 @@ class JoinParams(Settings):
         return self.file_key or self.key
 
 
+class SqlParams(Settings):
+    """A database the input tables are read from (``data.sql``, when ``data.source`` is ``sql``).
+
+    ``url``: a SQLAlchemy URL (``postgresql://analyst:${CRM_DB_PASSWORD}@db.example.com:5432/crm``; a password
+    written ``${NAME}`` is read from the environment variable NAME when connecting), or the path of a DuckDB file
+    (``.duckdb``, ``.ddb``) or a SQLite file (``.sqlite``, ``.sqlite3``, ``.db``), relative to the project root or
+    absolute. A password written in the URL itself is never shown: the manifest and the pages show ``***``.
+    ``tables``: per contract table, a table name (``crm.opportunities``) or a query (``select ... from ...``); a
+    contract table not listed is read from the database's table of its own name when there is one, as a folder's
+    ``<table>.csv`` is. The rows are then mapped exactly as a file's (``data.columns``, ``data.values``,
+    ``data.preset`` ...)."""
+
+    url: Text("postgresql://analyst:${CRM_DB_PASSWORD}@db.example.com/crm")
+    tables: dict[str, Text("crm.opportunities")] = Field(default_factory=dict)
+
+    @field_validator("tables")
+    @classmethod
+    def _known_tables(cls, tables: dict[str, str]) -> dict[str, str]:
+        for table in tables:
+            require_known(table, list(schema.TABLES), "table")
+        return tables
+
+    @field_serializer("url")
+    def _hide_password(self, url: str) -> str:
+        """The URL as the manifest and the fingerprints record it: a password written in it replaced by ``***``."""
+        return sql_url.redact(url)
+
+
 class DataParams(Settings):
     """Where the input tables come from and how a CRM export maps onto the canonical tables."""
 
-    source: Literal["sample", "folder"] = "sample"
+    source: Literal["sample", "folder", "sql"] = "sample"
     dir: str | None = None
+    sql: SqlParams | None = None
     preset: Literal["salesforce", "hubspot", "pipedrive", "dynamics", "zoho"] | None = None
     on_row_error: Literal["error", "quarantine"] = "error"
     max_reject_share: Share = 0.2
@@ -123,6 +153,21 @@ class DataParams(Settings):
     def _folder_needs_dir(self) -> "DataParams":
         if self.source == "folder" and not self.dir:
             raise ValueError("data.source is 'folder' but data.dir is empty: set data.dir to the folder of tables")
+        return self
+
+    @model_validator(mode="after")
+    def _sql_needs_a_database(self) -> "DataParams":
+        if self.source != "sql":
+            return self
+        if self.sql is None:
+            raise ValueError("data.source is 'sql' but data.sql is empty: set data.sql.url to the database (a "
+                             "SQLAlchemy URL, or the path of a .duckdb or .sqlite file) and data.sql.tables to the "
+                             "table or query of each contract table")
+        file_keys = [f"data.{key}" for key in ("files", "joins") if getattr(self, key)]
+        if file_keys:
+            raise ValueError(f"data.source is 'sql' but {' and '.join(file_keys)} name files: tables read from a "
+                             "database are named in data.sql.tables. Fix: remove "
+                             f"{' and '.join(file_keys)}, and write a join as a query in data.sql.tables")
         return self
 
     @model_validator(mode="after")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 def _demand_ahead(quarter: str, params_path: str, data_dir: str) -> None:
+    from salesops.data.inputs import reads_database
     from salesops.demand import workflow as demand_workflow
     from salesops.paths import project_paths
     from salesops.plan_params import load_params
@@ -17,8 +18,8 @@ def _demand_ahead(quarter: str, params_path: str, data_dir: str) -> None:
 
     root = project_paths().root
     params = load_params(quarter, params_path or None, root)
-    if params.forecast.engine != "local":
-        return  # a dask cluster is not started for work that may not be used
+    if params.forecast.engine != "local" or reads_database(params, data_dir or None):
+        return  # no dask cluster started, no database queried again, for work that may not be used
     found = planning_tables(params, root, data_dir or None)
     if found is not None:
         demand_workflow.compute_ahead(found.tables, params)

@@ -19,7 +19,7 @@ from salesops.contract import analyses, schema
 from salesops.contract.validation import (NOTHING_LEFT, MappingRules, Problem, find_problems, masked,
                                           reject_share_problems)
 from salesops.data import files
-from salesops.data.inputs import Inputs, derive_segments, inventory, locate_files, mapping_rules, read_raw
+from salesops.data.inputs import derive_segments, inputs_from, inventory, mapping_rules, read_inputs
 from salesops.errors import DataError
 from salesops.runner import requirements
 from salesops.plan_params import Params
@@ -55,15 +55,15 @@ def check_data(params: Params, root: Path | None = None, data_dir: Path | str | 
     row problems of the tables that could be used, root causes before the problems they cause (a bad reps row
     before the opportunities that point to it). The tables and the mapping used are printed first."""
     try:
-        folder, table_files, using_sample = locate_files(params, root, data_dir)
+        source, raw = read_inputs(params, root, data_dir)
     except DataError as error:
         return CheckReport(False, [("Problems:", [str(error)])])
-    rules = mapping_rules(params, using_sample)
-    sections = [("Data folder:", [str(folder)])]
-    raw = read_raw(table_files, params, using_sample)
+    rules = mapping_rules(params, source.using_sample)
+    heading, where = source.described
+    sections = [(heading, [where])]
     unusable = dict(raw.unreadable)
     mapping_lines = []
-    for table in table_files:
+    for table in source.files:
         if table in unusable:
             mapping_lines.append(f"{table} ({raw.sources[table]}): cannot be read (see the problems below)")
             continue
@@ -85,7 +85,7 @@ def check_data(params: Params, root: Path | None = None, data_dir: Path | str | 
         return CheckReport(False, sections + [("Problems:", [NOTHING_LEFT.strip()] + problems)])
     tables, adjustments = derive_segments({name: frame.reset_index(drop=True) for name, frame in result.tables.items()},
                                           result.adjustments, params)
-    inputs = Inputs(tables, result.rejects, table_files, folder, adjustments)
+    inputs = inputs_from(source, tables, result.rejects, adjustments)
     sections.append(("Rows and dates:", _frame_lines(inventory(inputs).drop(columns="used_for"))))
     supported = analyses.availability(tables, inputs.derived)
     sections.append(("Analyses:", [f"{'yes' if row.available else 'no '}  {row.analysis}"

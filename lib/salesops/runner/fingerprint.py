@@ -8,7 +8,10 @@ A step depends on
 * ``params``: the params keys the step reads (``STEP_PARAMS``: whole sections, or ``section.key``), always with
   the shared keys every step reads (``SHARED_PARAMS``: quarter, calendar, company, currency, the data source);
 * ``inputs`` (step 1 only): every input file of the data folder, by path and SHA-256, and whether the data folder
-  was given on the command line (the sample company is read as canonical only when it was not);
+  was given on the command line (the sample company is read as canonical only when it was not); or, for tables read
+  from a database (``data.source: sql``), each table's table name or query and the SHA-256 of the rows it gave
+  (fetched once more before step 1: a database has no file to hash, and no cheaper sign of change that every
+  database gives);
 * ``upstream``: every artifact the earlier steps of this run wrote (all of them, not only those declared read: a
   step is reused only when nothing before it changed);
 * ``earlier_reports``: the artifacts it reads from the reports of earlier quarters beside this one (step 1's
@@ -31,7 +34,9 @@ from typing import Any, Mapping
 
 import salesops
 from salesops.collect import plan_review
-from salesops.data import artifacts, catalog
+from salesops.data import artifacts, catalog, sql_source, sql_url
+from salesops.data.inputs import data_folder, reads_database
+from salesops.errors import DataError
 from salesops.plan_params import Params, dump
 
 #: The params every step reads (the quarter and its calendar, who and what currency the plan is for, where
@@ -149,6 +154,26 @@ def input_files(folder: Path) -> dict[str, str]:
     files = sorted(p for p in folder.rglob("*") if p.is_file()
                    and not any(part.startswith(".") for part in p.relative_to(folder).parts))
     return {p.relative_to(folder).as_posix(): artifacts.file_sha256(p) for p in files}
+
+
+def inputs_part(params: Params, root: Path, data_dir: Path | str | None) -> dict[str, Any]:
+    """What step 1 reads, as its ``inputs`` part hashes it and the manifest records it: every input file
+    (:func:`input_files`) and whether the data folder was given; or the database (its password hidden) and, per
+    table, the table name or query of ``data.sql.tables``, how many rows it gave and their hash
+    (``sql_source.content_hash``: another row, value or order is another hash). A database that cannot be read is
+    recorded with the reason, so step 1 runs and shows it."""
+    if not reads_database(params, data_dir):
+        return {"files": input_files(data_folder(params, root, data_dir)), "data_given": bool(data_dir)}
+    try:
+        read = sql_source.read_tables(params.data.sql, root)
+    except DataError as error:
+        return {"database": sql_url.redact(params.data.sql.url), "tables": {}, "error": str(error),
+                "data_given": False}
+    tables = {table: {"query": query.given, "rows": len(read.frames[table]),
+                      "sha256": sql_source.content_hash(read.frames[table])} if table in read.frames
+              else {"query": query.given, "error": read.unreadable[table]}
+              for table, query in read.queries.items()}
+    return {"database": read.shown, "tables": tables, "data_given": False}
 
 
 def upstream_artifacts(step: str, produced: Mapping[str, str]) -> dict[str, str]:

@@ -71,35 +71,33 @@ def unmet(tables: dict[str, pd.DataFrame], params: Params, sources: dict[str, st
 @dataclass(frozen=True)
 class PlanningTables:
     """The validated input tables but those no other table points to (``_LEAF_TABLES``), keyed by table name, with
-    the reps' segments derived as step 1 derives them; ``sources`` names each table's file, ``folder`` the data
-    folder."""
+    the reps' segments derived as step 1 derives them; ``sources`` names each table's file or query, ``where`` the
+    data folder or database."""
 
     tables: dict[str, pd.DataFrame]
     sources: dict[str, str]
-    folder: Path
+    where: str
 
 
 def planning_tables(params: Params, root: Path | None = None,
                     data_dir: Path | str | None = None) -> PlanningTables | None:
     """Read and validate every table of the data the params (or ``data_dir``) point at except those no other table
     points to (activities, orders, forecast submissions, stage history, quotas: leaving them out changes no other
-    table's rows); None when a file cannot be read or the data breaks the contract (step 1 stops with the same
+    table's rows); None when a table cannot be read or the data breaks the contract (step 1 stops with the same
     message, on a page that shows it)."""
     from salesops.contract.validation import validate_tables
-    from salesops.data.inputs import derive_segments, locate_files, mapping_rules, read_raw
+    from salesops.data.inputs import derive_segments, mapping_rules, read_inputs
 
     try:
-        folder, table_files, using_sample = locate_files(params, root, data_dir)
-        table_files = {table: paths for table, paths in table_files.items() if table not in _LEAF_TABLES}
-        raw = read_raw(table_files, params, using_sample)
+        source, raw = read_inputs(params, root, data_dir, leave_out=_LEAF_TABLES)
         if raw.unreadable:
             return None
-        result = validate_tables(raw.tables, raw.sources, mapping_rules(params, using_sample),
+        result = validate_tables(raw.tables, raw.sources, mapping_rules(params, source.using_sample),
                                  on_row_error=params.data.on_row_error, max_reject_share=params.data.max_reject_share)
     except DataError:
         return None
     tables, _ = derive_segments(result.tables, result.adjustments, params)
-    return PlanningTables(tables, raw.sources, folder)
+    return PlanningTables(tables, raw.sources, str(source.database or source.folder))
 
 
 def ensure_data_can_run(params: Params, root: Path | None = None, data_dir: Path | str | None = None) -> None:
@@ -111,6 +109,6 @@ def ensure_data_can_run(params: Params, root: Path | None = None, data_dir: Path
         return  # step 1 stops with the same message, on a page that shows it
     problems = unmet(found.tables, params, found.sources)
     if problems:
-        raise DataError(f"the data in {found.folder} cannot be planned from:\n"
+        raise DataError(f"the data in {found.where} cannot be planned from:\n"
                         + "\n".join(f"  - {p}" for p in problems))
 

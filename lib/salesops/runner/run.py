@@ -99,10 +99,10 @@ def run_quarter(quarter: str, params_path: str | Path | None = None, data_dir: s
     if not notebooks:
         raise StepError(f"no step notebooks (NN_name.ipynb) in {paths.notebooks}")
     chosen = reuse.selection([n.stem for n in notebooks], from_step, only, force)
-    from salesops.data.inputs import data_folder
+    from salesops.data.inputs import input_folder
 
     final = report_folder.check_output_folder(Path(out_dir) if out_dir else paths.report_dir(quarter),
-                                              data_folder(params, paths.root, data_dir), paths.root)
+                                              input_folder(params, paths.root, data_dir), paths.root)
     report_folder.prepare_parent(final)
     with report_folder.exclusive_run(final, quarter):
         return _run_locked(quarter, params, params_path, data_dir, final, notebooks, paths, log, chosen)
@@ -230,8 +230,7 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
         if isinstance(record["files"], list):  # a step that ran: its files' hashes, now that its pages are written
             record["files"] = {relative: artifacts.file_sha256(build / relative) for relative in sorted(record["files"])}
     with timeline.measure("manifest"):
-        _write_manifest(build, params, params_path, data_dir, list(records.values()), paths, package_versions,
-                        inputs["files"])
+        _write_manifest(build, params, params_path, data_dir, list(records.values()), paths, package_versions, inputs)
     with timeline.measure("board pack"):
         pack = _board_pack(build, printer, results, f"{params.company} · sales operations plan {params.quarter}", log)
     if pack.path is None:
@@ -280,12 +279,8 @@ def _ran_record(build: Path, notebook: Path, depends: fingerprint.Fingerprint, b
 
 
 def _inputs_part(params, paths: ProjectPaths, data_dir) -> dict:
-    """What step 1 reads: every input file, and whether the data folder was given (the sample company is read as
-    canonical tables only when it was not)."""
-    from salesops.data.inputs import data_folder
-
-    return {"files": fingerprint.input_files(data_folder(params, paths.root, data_dir)),
-            "data_given": bool(data_dir)}
+    """What step 1 reads (``fingerprint.inputs_part``)."""
+    return fingerprint.inputs_part(params, paths.root, data_dir)
 
 
 def _kernel_manager_class(log_path: Path):
@@ -519,20 +514,21 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def _write_manifest(build, params, params_path, data_dir, steps: list[dict], paths: ProjectPaths,
-                    package_versions: dict[str, str], input_files: dict[str, str]) -> None:
-    """What the report was made from: code, params, input files, packages; each step's pages, the hashes of what
-    it depends on (``fingerprint``) and of every file it wrote; every artifact's hash; and the run's own ``--params``
-    and ``--data`` (None when not given), which a notebook opened in JupyterLab uses as its defaults."""
-    from salesops.data.inputs import data_folder
+                    package_versions: dict[str, str], inputs: dict) -> None:
+    """What the report was made from: code, params, input files (or the database, its password hidden, and each
+    table's table name or query and rows' hash), packages; each step's pages, the hashes of what it depends on
+    (``fingerprint``) and of every file it wrote; every artifact's hash; and the run's own ``--params`` and
+    ``--data`` (None when not given), which a notebook opened in JupyterLab uses as its defaults."""
+    from salesops.data.inputs import input_folder
 
-    folder = data_folder(params, paths.root, data_dir)
+    folder = input_folder(params, paths.root, data_dir)
     manifest = {
         "quarter": params.quarter,
         "code_version": code_version(paths.root),
         "params_files": [_relative(p, paths.root) for p in params_files(params.quarter, params_path, paths.root)],
         "params": dump(params),
-        "inputs": {"folder": _relative(folder, paths.root),
-                   "files": dict(input_files)},
+        "inputs": ({"folder": _relative(folder, paths.root), "files": dict(inputs["files"])} if folder is not None
+                   else {key: inputs[key] for key in ("database", "tables")}),
         "packages": dict(package_versions),
         "run": {"params": _relative(params_path, paths.root) if params_path else None,
                 "data": _relative(data_dir, paths.root) if data_dir else None},
