@@ -4,9 +4,10 @@ the phases on hand-made notebooks and clocks, the code a kernel is given, and wo
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from salesops.demand import forecast
-from salesops.runner import ahead, timeline
+from salesops.runner import ahead, requirements, timeline
 
 
 def cell(source: str, seconds: float | None, kind: str = "code") -> dict:
@@ -56,3 +57,14 @@ def test_work_ahead_that_cannot_be_done_is_left_to_the_step(tmp_path):
     ahead.compute_ahead("02_demand", "2027Q1", "", str(tmp_path))  # an empty data folder: the same
     ahead.compute_ahead("01_collect", "2027Q1", "", "")  # a step without work ahead
     assert forecast.pending_ahead() == 0
+
+
+@pytest.mark.parametrize(("data", "reads"), [({"source": "sql", "sql": {"url": "sqlite:///crm.db"}}, False),
+                                             ({"source": "folder"}, True)])
+def test_no_work_ahead_queries_a_database_a_second_time(data, reads, tmp_path, monkeypatch):
+    params = tmp_path / "params.yaml"
+    params.write_text(yaml.safe_dump({"data": {**data, "dir": str(tmp_path)}}), encoding="utf-8")
+    read = []
+    monkeypatch.setattr(requirements, "planning_tables", lambda *args: read.append(args))  # returns None: no work
+    ahead.compute_ahead("02_demand", "2027Q1", str(params), "")
+    assert bool(read) is reads
