@@ -1,14 +1,16 @@
 """Wall time and peak memory of a whole quarter run on the sample company, with each step's share, and of the
 reruns that take unchanged steps from the previous report.
 
-    .venv/bin/python benchmarks/run_quarter.py [--scales 1 10] [--quarter 2027Q1]
+    .venv/bin/python benchmarks/run_quarter.py [--scales 1 10] [--quarter 2027Q1] [--runs cold warm step4 nothing]
 
 Each scale runs as separate `salesops run` processes into one report folder: cold (the sample company is
 generated first) and warm (the cached sample is reused), both with --force so that every step runs; then a rerun
 after a step-4 param change (quotas.over_assignment: step 4 runs, steps 1-3 are taken from the warm run's report)
 and a rerun with nothing changed (every step taken). Peak memory is the largest resident set of the runner or of
-any process it started (the notebook kernels), read from the operating system. Prints Markdown tables for
-benchmarks/README.md.
+any process it started (the notebook kernels), read from the operating system. ``--runs`` picks among those four
+runs (``--runs warm`` for the warm whole run alone). Prints Markdown tables for benchmarks/README.md: the runs, the
+reruns, and where the time of the last whole run went (``breakdown``: the process start and the command's imports
+measured here, every other phase from the run's ``timings.json``, see ``salesops.runner.timeline``).
 """
 
 from __future__ import annotations
@@ -43,42 +45,78 @@ def run_once(quarter: str, scale: float, workdir: Path, cold: bool, kind: str = 
         for cached in (ROOT / ".cache" / "sample").glob(f"*_scale{scale:g}_*"):
             shutil.rmtree(cached)
     script = (
-        "import resource, sys; from salesops.runner.cli import main; code = main(sys.argv[1:]); "
-        "own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
-        "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss; "
-        "print('PEAK_KB', max(own, kids), file=sys.stderr); sys.exit(code)"
+        "import time; began = time.time(); import os, resource, sys; "
+        "from salesops.runner.cli import main, skip_slow_optional_imports; skip_slow_optional_imports(); "
+        "import salesops.runner.run; imported = time.time(); code = main(sys.argv[1:]); "
+        "own = resource.getrusage(resource.RUSAGE_SELF); kids = resource.getrusage(resource.RUSAGE_CHILDREN); "
+        "print('PEAK_KB', max(own.ru_maxrss, kids.ru_maxrss), file=sys.stderr); "
+        "print('STARTED', began - float(os.environ['BENCHMARK_LAUNCHED']), imported - began, file=sys.stderr); "
+        "print('CPU', own.ru_utime + own.ru_stime, file=sys.stderr); "
+        "sys.stdout.flush(); sys.stderr.flush(); os._exit(code)"
     )
+    launched = time.time()
     began = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-c", script, "run", quarter, "--params", str(params), "--out", str(out), *options],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "BENCHMARK_LAUNCHED": repr(launched)},
     )
     seconds = time.perf_counter() - began
     if result.returncode != 0:
         raise SystemExit(f"run at scale {scale} failed:\n{result.stderr}")
-    peak_kb = int(next(line.split()[1] for line in result.stderr.splitlines() if line.startswith("PEAK_KB")))
+    said = {line.split()[0]: line.split()[1:] for line in result.stderr.splitlines()
+            if line.startswith(("PEAK_KB", "STARTED", "CPU"))}
+    peak_kb = int(said["PEAK_KB"][0])
     timings = json.loads((out / "timings.json").read_text())
+    phases = {"process start": float(said["STARTED"][0]), "command imports": float(said["STARTED"][1]),
+              **timings.get("phases", {})}
     rows = {name: len(pd.read_parquet(out / "data" / f"table_{name}.parquet"))
             for name in ("opportunities", "activities", "leads")}
     return {"scale": scale, "cold": cold, "kind": kind, "seconds": seconds, "peak_mb": peak_kb / 1024,
-            "steps": timings["steps"], "reused": timings.get("reused", []), "rows": rows}
+            "steps": timings["steps"], "reused": timings.get("reused", []), "rows": rows, "phases": phases,
+            "run_seconds": timings["total_seconds"], "cpu": float(said["CPU"][0])}
+
+
+def breakdown(run: dict) -> list[tuple[str, float, str]]:
+    """Where the time of ``run`` went, as (phase, seconds, how it counts) rows: ``critical`` phases happen one after
+    the other and add up (with ``other``, the rest) to the wall time; ``background`` ones overlap them."""
+    phases = dict(run["phases"])
+    rows = [(name, phases.pop(name, 0.0), "critical") for name in ("process start", "command imports", "set-up",
+                                                                  "check", "imports for the pages")]
+    steps = sorted({name.split("/")[0] for name in phases if "/" in name})
+    for step in steps:
+        notebook = phases.pop(f"{step}/notebook", 0.0)
+        cells = {kind: phases.pop(f"{step}/{kind}", 0.0) for kind in ("compute", "display", "write")}
+        rows.append((f"{step}: waiting for its kernel", phases.pop(f"{step}/waiting for kernel", 0.0), "critical"))
+        rows += [(f"{step}: {kind} cells", spent, "critical") for kind, spent in cells.items()]
+        rows.append((f"{step}: papermill around the cells", notebook - sum(cells.values()), "critical"))
+        rows += [(f"{step}: {phase}", phases.pop(f"{step}/{phase}", 0.0), "background")
+                 for phase in ("kernel start", "kernel imports", "work ahead", "render", "print")]
+    rows += [(name, phases.pop(name, 0.0), "critical") for name in ("index", "index print", "waiting for pages",
+                                                                   "manifest", "board pack")]
+    rows += [(name, spent, "critical") for name, spent in phases.items()]
+    rows.append(("other (publishing the folder, exit)", run["seconds"] - sum(s for _, s, how in rows if how == "critical"),
+                 "critical"))
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", nargs="+", type=float, default=[1.0, 10.0])
     parser.add_argument("--quarter", default="2027Q1")
+    parser.add_argument("--runs", nargs="+", choices=("cold", "warm", "step4", "nothing"),
+                        default=["cold", "warm", "step4", "nothing"])
     args = parser.parse_args()
     results, reruns = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for scale in args.scales:
-            for cold in (True, False):
+            for cold in [kind == "cold" for kind in ("cold", "warm") if kind in args.runs]:
                 result = run_once(args.quarter, scale, Path(tmp), cold)
                 results.append(result)
                 print(f"scale {scale:g} {'cold' if cold else 'warm'}: {result['seconds']:.1f} s, "
                       f"peak {result['peak_mb']:.0f} MB, steps {result['steps']}", file=sys.stderr)
             whole = results[-1]
-            for kind in ("step 4 param changed", "nothing changed"):
+            for kind in [k for key, k in (("step4", "step 4 param changed"), ("nothing", "nothing changed"))
+                         if key in args.runs]:
                 rerun = run_once(args.quarter, scale, Path(tmp), False, kind)
                 reruns.append({**rerun, "ratio": rerun["seconds"] / whole["seconds"]})
                 print(f"scale {scale:g} rerun, {kind}: {rerun['seconds']:.1f} s ({rerun['seconds'] / whole['seconds']:.0%} "
@@ -94,6 +132,14 @@ def main() -> None:
         print(f"| {r['scale']:g} | {'generated' if r['cold'] else 'cached'} | {r['rows']['opportunities']:,} | "
               f"{r['rows']['activities']:,} | {r['rows']['leads']:,} | {r['seconds']:.1f} s | {r['peak_mb']:,.0f} MB | "
               f"{shares}, set-up and rendering of the index {other:.0%} |")
+    last = results[-1]
+    print(f"\nWhere the time of the last whole run went (scale {last['scale']:g}, "
+          f"{'generated' if last['cold'] else 'cached'} sample, {last['seconds']:.1f} s wall; CPU of the command "
+          f"process {last['cpu']:.1f} s):\n")
+    print("| phase | seconds | |")
+    print("| --- | --- | --- |")
+    for name, spent, how in breakdown(last):
+        print(f"| {name} | {spent:.2f} | {'' if how == 'critical' else 'in the background'} |")
 
     print("\n| scale | rerun | steps run | steps reused | wall time | share of the warm whole run | peak memory |")
     print("| --- | --- | --- | --- | --- | --- | --- |")

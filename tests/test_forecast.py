@@ -355,6 +355,25 @@ def test_a_pure_seasonal_series_is_forecast_by_its_season():
     assert result.scenarios.columns.tolist() == ["unique_id", "ds", "downside", "base", "upside"]
 
 
+def test_a_forecast_computed_ahead_is_taken_once_by_the_call_with_the_same_inputs():
+    settings = ForecastSettings(levels=[[]], n_jobs=1, models=["SeasonalNaive", "AutoETS"], rule="best",
+                                cv_windows=1)
+    series = seasonal_series(3)
+    fc.compute_ahead(series, settings)
+    assert fc.pending_ahead() == 1
+    changed = series.assign(y=series["y"].where(series.index != 5, 999.0))  # one month differs: computed anew
+    other = fc.forecast_step(changed, settings)
+    fc.forecast_step(series, settings, reconcile_levels=False)  # not the same call either
+    assert fc.pending_ahead() == 1
+    taken = fc.forecast_step(series.copy(), settings)  # equal values, another frame: the one computed ahead
+    assert fc.pending_ahead() == 0
+    again = fc.forecast_step(series, settings)  # taken once: computed as usual, to the same numbers
+    assert again is not taken
+    for name in ("cv_metrics", "selection", "forecasts", "reconciled", "scenarios", "backtest"):
+        assert_frame_equal(getattr(taken, name), getattr(again, name))
+    assert not other.forecasts.equals(taken.forecasts)
+
+
 def test_reconciled_levels_add_up_with_every_method():
     series = hierarchy_series()
     settings = ForecastSettings(models=["AutoTheta", "SeasonalNaive", "Ensemble"], n_jobs=1, rule="top_k")

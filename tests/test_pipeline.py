@@ -59,6 +59,10 @@ def test_run_writes_pages_manifest_and_artifacts(tiny_run):
     assert [s["step"] for s in manifest["steps"]] == STEPS and STEPS[:2] == ["01_collect", "02_demand"]
     timings = json.loads((report / "timings.json").read_text())
     assert list(timings["steps"]) == STEPS and timings["steps"]["01_collect"] > 0 and timings["total_seconds"] > 0
+    # where the time went: the check, each step's kernel and cells (step 2's kernel also forecast ahead), the index
+    phases = timings["phases"]
+    assert {"check", "index", "01_collect/compute", "01_collect/write", "02_demand/work ahead",
+            "04_align/display", "04_align/render"} <= set(phases) and all(v >= 0 for v in phases.values())
     assert {"pandas", "papermill", "statsforecast", "python"} <= set(manifest["packages"])
     assert "table_opportunities.parquet" in manifest["artifacts"]
     assert not list(report.parent.glob(".build-*")) and not list(report.parent.glob(".old-*"))

@@ -22,7 +22,8 @@ import yaml
 import in_process
 from salesops.data import artifacts
 from salesops.plan_params import load_params
-from salesops.runner import cli, reuse, run, step
+from salesops.demand import forecast
+from salesops.runner import ahead, cli, reuse, run, step
 from salesops.runner.run import run_quarter
 
 from builders import ROOT, tiny_export, write_export
@@ -33,19 +34,33 @@ ALL = ["01_collect", "02_demand", "03_supply", "04_align"]
 
 
 class Kernels:
-    """Stands in for the runner's kernel warm-up: no kernel starts."""
+    """Stands in for the runner's kernel warm-up: no kernel starts; the work ahead is done in this process, as the
+    step's kernel would do it (``runner.ahead``)."""
 
-    def __init__(self, build):
-        pass
+    def __init__(self, build, timeline=None, parameters=None):
+        self.parameters = parameters
 
-    def warm(self, notebook):
-        pass
+    def warm(self, notebook, ahead=False):
+        if ahead:
+            p = self.parameters
+            computed_ahead(notebook.stem, p["quarter"], p["params_path"], p["data_dir"])
 
     def take(self, notebook):
         return None
 
     def discard(self):
         pass
+
+
+#: Per step run in the module's runs, in order: (step, forecasts computed ahead that no step had taken after it).
+ahead_left: list[tuple[str, int]] = []
+#: Per step whose work was done ahead: how many forecasts that work left for it.
+computed: list[tuple[str, int]] = []
+
+
+def computed_ahead(step: str, quarter: str, params_path: str, data_dir: str) -> None:
+    ahead.compute_ahead(step, quarter, params_path, data_dir)
+    computed.append((step, forecast.pending_ahead()))
 
 
 def every_file(folder: Path) -> dict[str, str]:
@@ -64,16 +79,18 @@ def runs(tmp_path_factory):
     changed.write_text(yaml.safe_dump({**FAST_PARAMS, "demand": {"slippage": False}}), encoding="utf-8")
     out = base / "reports" / QUARTER
     executed: list[str] = []
+    ahead_left.clear()
     log: list[str] = []
     found = {}
     with pytest.MonkeyPatch.context() as monkeypatch:
-        def execute(notebook, output, parameters, build, kernel=None):
+        def execute(notebook, output, parameters, build, kernel=None, timeline=None):
             executed.append(notebook.stem)
             in_process.run_notebook(notebook, {**parameters, "out_dir": str(build / "data")}, monkeypatch)
+            ahead_left.append((notebook.stem, forecast.pending_ahead()))
             shutil.copyfile(notebook, output)
             return None
 
-        def render(build, step, failed, params=None, steps=None, printer=None):
+        def render(build, step, failed, params=None, steps=None, printer=None, timeline=None):
             page, analyst = run.page_names(step)
             for name in (page, analyst):
                 (build / name).parent.mkdir(parents=True, exist_ok=True)
@@ -222,3 +239,11 @@ def test_step_4_opened_by_hand_with_its_defaults_runs_on_the_last_runs_artifacts
     in_process.run_notebook(notebook, {"quarter": QUARTER, "params_path": "", "data_dir": "", "out_dir": ""},
                             monkeypatch)  # the parameters cell as committed
     assert every_file(data) == made  # the same params as that run: the same bytes
+
+
+def test_step_2_takes_the_forecasts_its_kernel_computed_while_step_1_ran(runs):
+    # each time step 1 ran, the runner started step 2's kernel with its work ahead: the bookings forecast (the tiny
+    # export has no leads to forecast), taken by step 2: its series from step 1's artifacts were those of the files
+    ran_step_1 = [step for step, _ in ahead_left].count("01_collect")
+    assert ran_step_1 >= 2 and computed == [("02_demand", 1)] * ran_step_1
+    assert {left for step, left in ahead_left if step == "02_demand"} == {0}

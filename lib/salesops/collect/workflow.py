@@ -25,6 +25,7 @@ from salesops.report.present import Metric
 
 if TYPE_CHECKING:
     from salesops.collect.scoring import ScoringResult
+    from salesops.plan_params import Params
     from salesops.runner.step import Step
 
 NO_RANKED_SEGMENTS = "No segment has enough leads in the window to be ranked."
@@ -141,10 +142,7 @@ def run(step: Step) -> CollectResult:
     inputs = step.load_inputs()
     tables = inputs.tables
     as_of = params.data_end
-    opportunities = valuation.value_open_deals(
-        collect_overview.attach_segments(tables["opportunities"], tables.get("reps"), tables.get("accounts")),
-        as_of, params.collect.window_months, params.collect.open_deal_value, tables.get("opportunity_lines"),
-        tables.get("products"))
+    opportunities = valued_opportunities(tables, params)
     valued = valuation.valuation_summary(opportunities, as_of)
     supported = analyses.availability(tables, inputs.derived)
 
@@ -239,6 +237,16 @@ def run(step: Step) -> CollectResult:
         accuracy_sentences=rep_forecast_accuracy.accuracy_findings(forecast_accuracy, forecast_flags, forecast_trend,
                                                                    params.accuracy, currency),
         flagged=flagged_reps(forecast_flags, tables.get("reps")))
+
+
+def valued_opportunities(tables: dict[str, pd.DataFrame], params: Params) -> pd.DataFrame:
+    """The opportunities of the validated input ``tables`` as the plan uses them (and step 1 writes them): with their
+    segment and region (``deals.attach_segments``) and the open deals without an amount valued by
+    ``collect.open_deal_value`` (``valuation``)."""
+    return valuation.value_open_deals(
+        collect_overview.attach_segments(tables["opportunities"], tables.get("reps"), tables.get("accounts")),
+        params.data_end, params.collect.window_months, params.collect.open_deal_value, tables.get("opportunity_lines"),
+        tables.get("products"))
 
 
 def write(step: Step, result: CollectResult) -> None:

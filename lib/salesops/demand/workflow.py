@@ -95,22 +95,12 @@ def run(step: Step) -> DemandResult:
     opportunities = collect_overview.attach_segments(tables["opportunities"], tables.get("reps"),
                                                      tables.get("accounts"))
     target = float(step.read("planning_target")["target"].iloc[0])
-    history_end = demand_overview.history_end(deals.data_end(opportunities, as_of), params.forecast.freq)
-    first_won = opportunities.loc[deals.won_mask(opportunities), "close_date"].min()
-    whole_from = demand_overview.whole_history_start(deals.history_start(opportunities), first_won,
-                                                     params.forecast.freq)
-
-    bookings_series = forecast.series_from_bookings(opportunities, params.forecast.levels, params.forecast.freq,
-                                                    start=whole_from, end=history_end)
+    history_end, bookings_series, lead_series = statistical_series(opportunities, tables.get("leads"), params)
     bookings = forecast.forecast_step(bookings_series, params.forecast)
 
     leads = tables.get("leads")
-    lead_series = lead_reconciled = lead_volume = None
+    lead_reconciled = lead_volume = None
     if leads is not None:
-        first_lead = leads["created_date"].min()
-        lead_series = forecast.series_from_counts(
-            leads, "created_date", [[]], params.forecast.freq, end=history_end, table="leads",
-            start=demand_overview.whole_history_start(first_lead, first_lead, params.forecast.freq))
         lead_fc = forecast.forecast_step(lead_series, params.forecast, reconcile_levels=False)
         lead_reconciled, lead_volume = lead_fc.reconciled, lead_fc.scenarios
 
@@ -158,6 +148,40 @@ def run(step: Step) -> DemandResult:
         findings=findings, differences=differences,
         segment_demand=segment_demand, drivers=drivers,
         hardware_reason=hardware_why, hardware=hardware, pipeline_need=need, pipeline_to_create=to_create)
+
+
+def statistical_series(opportunities: pd.DataFrame, leads: pd.DataFrame | None, params: Params
+                       ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """What the statistical forecasts learn from: the last day of the history (the end of its last whole period),
+    the bookings series per level of ``forecast.levels`` (``opportunities`` with their segments attached) and the
+    series of new leads (None without ``leads``), each from its first whole period."""
+    history_end = demand_overview.history_end(deals.data_end(opportunities, params.data_end), params.forecast.freq)
+    first_won = opportunities.loc[deals.won_mask(opportunities), "close_date"].min()
+    whole_from = demand_overview.whole_history_start(deals.history_start(opportunities), first_won,
+                                                     params.forecast.freq)
+    bookings_series = forecast.series_from_bookings(opportunities, params.forecast.levels, params.forecast.freq,
+                                                    start=whole_from, end=history_end)
+    lead_series = None
+    if leads is not None:
+        first_lead = leads["created_date"].min()
+        lead_series = forecast.series_from_counts(
+            leads, "created_date", [[]], params.forecast.freq, end=history_end, table="leads",
+            start=demand_overview.whole_history_start(first_lead, first_lead, params.forecast.freq))
+    return history_end, bookings_series, lead_series
+
+
+def compute_ahead(tables: dict[str, pd.DataFrame], params: Params) -> None:
+    """Step 2's statistical forecasts (bookings, and lead volume when there are leads) computed now from the
+    validated input ``tables`` (``forecast.compute_ahead``), as step 1 will value and segment the opportunities
+    (``collect.workflow.valued_opportunities``): step 2's ``run`` then takes each one whose series comes out the same
+    from step 1's artifacts, and computes any other. The runner calls this in step 2's kernel while step 1 runs."""
+    from salesops.collect.workflow import valued_opportunities
+
+    _, bookings_series, lead_series = statistical_series(valued_opportunities(tables, params), tables.get("leads"),
+                                                         params)
+    forecast.compute_ahead(bookings_series, params.forecast)
+    if lead_series is not None:
+        forecast.compute_ahead(lead_series, params.forecast, reconcile_levels=False)
 
 
 def pipeline_plan(opportunities: pd.DataFrame, leads: pd.DataFrame | None, pipeline_fc: pd.DataFrame,

@@ -2,24 +2,39 @@
 
 Each step is rendered twice: an executive page (narrative, charts and tables only: no code, no
 prompts, no printed output, warnings, logs or tracebacks) and an analyst page (with code).
+
+nbconvert and nbformat are imported when a page is rendered (:func:`import_renderer`), not with this module:
+the runner names steps and pages from the start of a run, and renders the first page only once step 1 is done.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from nbconvert import HTMLExporter
 
 from salesops.report.labels import plain_text
 from salesops.report.present import printable
 
+if TYPE_CHECKING:
+    import nbformat
+    from nbconvert import HTMLExporter
+
 TEMPLATES = Path(__file__).parent / "templates"
 
 
+def import_renderer() -> None:
+    """Import what rendering a page needs (nbconvert, nbformat: about a second): the runner does it in the
+    background while the first step runs."""
+    import nbconvert  # noqa: F401
+    import nbformat  # noqa: F401
+
+
 def _exporter(executive: bool) -> HTMLExporter:
+    from nbconvert import HTMLExporter
+
     exporter = HTMLExporter(
         template_name="salesops",
         extra_template_basedirs=[str(TEMPLATES / "nbconvert")],
@@ -38,6 +53,8 @@ def executive_view(notebook: nbformat.NotebookNode, failed: bool = False) -> nbf
     dropped too unless the step ``failed``, when the error stays visible so the reader knows why
     the page stops short.
     """
+    import nbformat
+
     view = nbformat.from_dict(notebook)
     for cell in view.cells:
         if cell.cell_type != "code":
@@ -88,6 +105,8 @@ def navigation(company: str, quarter: str, steps: list[str], current: str | None
 def render_page(notebook_path: Path, html_path: Path, executive: bool, title: str, failed: bool = False,
                 nav: Navigation | None = None) -> Path:
     """Render one executed notebook to ``html_path``, with ``nav`` as its header when given."""
+    import nbformat
+
     notebook = nbformat.read(notebook_path, as_version=4)
     if executive:
         notebook = executive_view(notebook, failed=failed)

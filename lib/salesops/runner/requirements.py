@@ -17,6 +17,7 @@ and of won bookings that may be set aside) are checked by ``validation.validate_
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -67,23 +68,47 @@ def unmet(tables: dict[str, pd.DataFrame], params: Params, sources: dict[str, st
     return problems
 
 
-def ensure_data_can_run(params: Params, root: Path | None = None, data_dir: Path | str | None = None) -> None:
-    """Raise DataError, before any step runs, when the data the params (or ``data_dir``) point at cannot be
-    planned from (:func:`unmet`, on the tables as step 1 would validate them). Reads every table except those
-    no other table points to (activities, orders, forecast submissions). Data that breaks the contract is left
-    to step 1, which stops in seconds with the same message and a page showing it."""
+@dataclass(frozen=True)
+class PlanningTables:
+    """The validated input tables but those no other table points to (``_LEAF_TABLES``), keyed by table name, with
+    the reps' segments derived as step 1 derives them; ``sources`` names each table's file or query, ``where`` the
+    data folder or database."""
+
+    tables: dict[str, pd.DataFrame]
+    sources: dict[str, str]
+    where: str
+
+
+def planning_tables(params: Params, root: Path | None = None,
+                    data_dir: Path | str | None = None) -> PlanningTables | None:
+    """Read and validate every table of the data the params (or ``data_dir``) point at except those no other table
+    points to (activities, orders, forecast submissions, stage history, quotas: leaving them out changes no other
+    table's rows); None when a table cannot be read or the data breaks the contract (step 1 stops with the same
+    message, on a page that shows it)."""
     from salesops.contract.validation import validate_tables
-    from salesops.data.inputs import mapping_rules, read_inputs
+    from salesops.data.inputs import derive_segments, mapping_rules, read_inputs
 
     try:
         source, raw = read_inputs(params, root, data_dir, leave_out=_LEAF_TABLES)
         if raw.unreadable:
-            return  # step 1 stops with the same message, on a page that shows it
+            return None
         result = validate_tables(raw.tables, raw.sources, mapping_rules(params, source.using_sample),
                                  on_row_error=params.data.on_row_error, max_reject_share=params.data.max_reject_share)
     except DataError:
+        return None
+    tables, _ = derive_segments(result.tables, result.adjustments, params)
+    return PlanningTables(tables, raw.sources, str(source.database or source.folder))
+
+
+def ensure_data_can_run(params: Params, root: Path | None = None, data_dir: Path | str | None = None) -> None:
+    """Raise DataError, before any step runs, when the data the params (or ``data_dir``) point at cannot be
+    planned from (:func:`unmet`, on the tables as step 1 would validate them, :func:`planning_tables`). Data that
+    breaks the contract is left to step 1, which stops in seconds with the same message and a page showing it."""
+    found = planning_tables(params, root, data_dir)
+    if found is None:
         return  # step 1 stops with the same message, on a page that shows it
-    problems = unmet(result.tables, params, raw.sources)
+    problems = unmet(found.tables, params, found.sources)
     if problems:
-        raise DataError(f"the data in {source.database or source.folder} cannot be planned from:\n" + "\n".join(f"  - {p}" for p in problems))
+        raise DataError(f"the data in {found.where} cannot be planned from:\n"
+                        + "\n".join(f"  - {p}" for p in problems))
 

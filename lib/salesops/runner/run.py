@@ -28,13 +28,14 @@ from typing import Callable
 import pandas as pd
 
 from salesops import fiscal_calendar
-from salesops.align import overview as align_overview
 from salesops.data import artifacts, catalog
 from salesops.errors import DataError, StepError
 from salesops.formats import money
 from salesops.paths import ProjectPaths, project_paths
-from salesops.report import board_pack, pages, plots
+from salesops.report import board_pack, pages
 from salesops.runner import fingerprint, report_folder, reuse
+from salesops.runner.ahead import ahead_code
+from salesops.runner.timeline import Timeline, cell_seconds, step_phase
 from salesops.runner.requirements import ensure_data_can_run
 from salesops.plan_params import load_params
 from salesops.settings.loader import dump, params_files
@@ -109,6 +110,7 @@ def run_quarter(quarter: str, params_path: str | Path | None = None, data_dir: s
 
 def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: list[Path], paths: ProjectPaths,
                 log: Callable[[str], None], chosen: reuse.Selection) -> Path:
+    set_up = time.perf_counter()
     build = report_folder.new_build_folder(final)
     (build / "notebooks").mkdir()
     os.environ["SALESOPS_ROOT"] = str(paths.root)
@@ -128,7 +130,8 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
     records: dict[str, dict] = {}
     produced: dict[str, str] = {}  # artifact name -> SHA-256, of every step taken or run so far
     started = time.perf_counter()
-    kernels = _NextKernel(build)
+    timeline = Timeline()
+    kernels = _NextKernel(build, timeline, parameters)
     renders = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")  # pages render while the next step runs
     printer = board_pack.BoardPackPrinter()  # and are printed for the board pack there too
     rendered = []
@@ -140,6 +143,7 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
         if first is not None:
             ensure_kernel()  # the kernel papermill uses must run this Python
             kernels.warm(notebooks[steps.index(first)])
+        timeline.add("set-up", time.perf_counter() - set_up)  # hashing what each step depends on
         for number, notebook in enumerate(notebooks, start=1):
             step = notebook.stem
             began = time.perf_counter()
@@ -150,7 +154,7 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
                 produced.update(reuse.take(previous, step, build))
                 records[step] = {**previous.record(step), "depends_on": depends.record()}
                 results.append(StepResult(step, 0.0, *page_names(step), reused=True))
-                rendered.append(renders.submit(printer.add, build / page_names(step)[0]))  # the copy, for the pack
+                rendered.append(renders.submit(_print, printer, build / page_names(step)[0], timeline))  # the copy
                 log(f"[{number}/{len(notebooks)}] {pages.step_title(step)}: reused from the previous report "
                     "(unchanged)")
                 continue
@@ -165,15 +169,23 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
                 ensure_kernel()  # the first step to run, not known before: as above
             if step in fingerprint.READS_INPUTS:
                 kernels.warm(notebook)  # the kernel starts while the data is checked
-                ensure_data_can_run(params, paths.root, data_dir)  # what a plan needs, as salesops check says
-            kernel = kernels.take(notebook)
+                with timeline.measure("check"):
+                    ensure_data_can_run(params, paths.root, data_dir)  # what a plan needs, as salesops check says
+            if not any(not r.reused for r in results):  # while the first kernel to be used starts
+                with timeline.measure("imports for the pages"):
+                    _import_for_pages()
+            with timeline.measure(step_phase(step, "waiting for kernel")):
+                kernel = kernels.take(notebook)
             if number < len(notebooks) and chosen.mode != "only":
-                kernels.warm(notebooks[number])  # the next step's kernel starts and imports while this one runs
+                # the next step's kernel starts and imports while this one runs, and does its work ahead when this
+                # step reads the input files that work starts from (``ahead``)
+                kernels.warm(notebooks[number], ahead=step in fingerprint.READS_INPUTS)
             before = reuse.snapshot(build)
-            error = _execute(notebook, build / "notebooks" / notebook.name, parameters, build, kernel)
+            with timeline.measure(step_phase(step, "notebook")):
+                error = _execute(notebook, build / "notebooks" / notebook.name, parameters, build, kernel, timeline)
             seconds = time.perf_counter() - began
             if error is None:
-                rendered.append(renders.submit(_render, build, step, False, params, steps, printer))
+                rendered.append(renders.submit(_render, build, step, False, params, steps, printer, timeline))
                 page, analyst = page_names(step)
             else:
                 kernels.discard()
@@ -189,8 +201,15 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
             records[step] = _ran_record(build, notebook, depends, before, produced)
             results.append(StepResult(step, seconds, page, analyst))
             log(f"[{number}/{len(notebooks)}] {pages.step_title(step)}: done in {seconds:.1f} s ({why})")
-        for job in rendered:
-            job.result()  # a page that failed to render fails the run here
+        # the index, written and printed while the last step's pages render and print
+        with timeline.measure("index"):
+            context = _index_context(build, params, results, paths)
+            pages.write_index(build / pages.INDEX_PAGE, {**context, "board_pack": board_pack.BOARD_PACK})
+        with timeline.measure("index print"):
+            printer.add(build / pages.INDEX_PAGE)
+        with timeline.measure("waiting for pages"):
+            for job in rendered:
+                job.result()  # a page that failed to render fails the run here
     except (DataError, reuse.RerunError):
         kernels.discard()
         renders.shutdown(wait=True)
@@ -210,14 +229,14 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
     for record in records.values():
         if isinstance(record["files"], list):  # a step that ran: its files' hashes, now that its pages are written
             record["files"] = {relative: artifacts.file_sha256(build / relative) for relative in sorted(record["files"])}
-    _write_manifest(build, params, params_path, data_dir, list(records.values()), paths, package_versions, inputs)
-    context = _index_context(build, params, results, paths)
-    pages.write_index(build / pages.INDEX_PAGE, {**context, "board_pack": board_pack.BOARD_PACK})
-    pack = _board_pack(build, printer, results, f"{params.company} · sales operations plan {params.quarter}", log)
+    with timeline.measure("manifest"):
+        _write_manifest(build, params, params_path, data_dir, list(records.values()), paths, package_versions, inputs)
+    with timeline.measure("board pack"):
+        pack = _board_pack(build, printer, results, f"{params.company} · sales operations plan {params.quarter}", log)
     if pack.path is None:
         pages.write_index(build / pages.INDEX_PAGE, {**context, "board_pack_reason": pack.reason})
     total = time.perf_counter() - started
-    _write_timings(build, results, total)
+    _write_timings(build, results, total, timeline)
     report_folder.publish(build, final)
     report_folder.clear_failed(final)
     ran = [r.step for r in results if not r.reused]
@@ -227,6 +246,14 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
 
 
 KERNEL_LOG = "kernel.log"
+
+
+def _import_for_pages() -> None:
+    """Import what rendering the pages and the index needs (nbconvert, the index's chart: two to three seconds of
+    the command's start otherwise), while the first kernel starts. In this thread: importing a package in two
+    threads at once can fail, and the page renderer's thread and the kernels' warm-up threads import too."""
+    pages.import_renderer()
+    from salesops.align import overview  # noqa: F401 - the index's chart
 
 
 def _draft(notebook: Path, params, dumped: dict, inputs: dict, library: str, package_versions: dict[str, str],
@@ -273,14 +300,13 @@ def notebook_imports(notebook: Path) -> str:
     """The import statements of a step notebook's code cells (top level only), as one block of code."""
     import ast
 
-    import nbformat
-
     lines = []
-    for cell in nbformat.read(notebook, as_version=4).cells:
-        if cell.cell_type != "code" or "parameters" in cell.metadata.get("tags", []):
+    for cell in json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]:  # nbformat 4, not imported
+        if cell["cell_type"] != "code" or "parameters" in cell.get("metadata", {}).get("tags", []):
             continue
+        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
         try:
-            tree = ast.parse(cell.source)
+            tree = ast.parse(source)
         except SyntaxError:
             continue
         lines += [ast.unparse(node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
@@ -292,32 +318,45 @@ class _NextKernel:
 
     Each step still runs in a kernel of its own (steps share no state): the next one is only launched early and
     made to import the libraries its notebook imports (silently: no output, no execution count), which takes a
-    few seconds of a kernel's start that would otherwise wait for the current step to finish.
+    few seconds of a kernel's start that would otherwise wait for the current step to finish; with ``ahead`` it
+    first does the step's work that can be done before the current step ends (``runner.ahead``). ``take`` waits
+    for both.
     """
 
-    def __init__(self, build: Path):
+    def __init__(self, build: Path, timeline: Timeline | None = None, parameters: dict | None = None):
         self.build = build
-        self.pending = None  # (notebook, kernel manager, warm-up thread)
+        self.timeline = timeline or Timeline()
+        self.parameters = parameters or {}  # the notebooks' parameters, for the work done ahead
+        self.pending = None  # (notebook, kernel manager, warm-up thread, event that stops the thread's waiting)
 
-    def warm(self, notebook: Path) -> None:
+    def warm(self, notebook: Path, ahead: bool = False) -> None:
         """Start the kernel of ``notebook`` (nothing when it is started already; one started for another notebook
-        is shut down)."""
+        is shut down); with ``ahead``, it also does the step's work that can be done ahead (``runner.ahead``)."""
         import threading
 
         if self.pending is not None and self.pending[0] == notebook:
             return
         self.discard()
         manager = _kernel_manager_class(self.build / KERNEL_LOG)(kernel_name=KERNEL_NAME)
-        code = notebook_imports(notebook)
+        work = [("kernel imports", notebook_imports(notebook))]
+        if ahead and self.parameters:  # first: the notebook's imports (charts, tables) are not needed for it
+            work.insert(0, ("work ahead", ahead_code(notebook.stem, self.parameters)))
+
+        stop = threading.Event()
 
         def start() -> None:
             try:
-                manager.start_kernel(cwd=str(self.build))
-                client = manager.client()
-                client.start_channels()
+                with self.timeline.measure(step_phase(notebook, "kernel start")):
+                    manager.start_kernel(cwd=str(self.build))
+                    client = manager.client()
+                    client.start_channels()
                 try:
-                    client.wait_for_ready(timeout=60)
-                    client.execute(code, silent=True, store_history=False)
+                    with self.timeline.measure(step_phase(notebook, "kernel start")):
+                        client.wait_for_ready(timeout=60)
+                    for phase, code in work:
+                        if code:
+                            with self.timeline.measure(step_phase(notebook, phase)):
+                                _run_silently(client, manager, code, stop)
                 finally:
                     client.stop_channels()
             except Exception:  # noqa: BLE001 - a kernel that cannot warm up is started again by papermill
@@ -325,7 +364,7 @@ class _NextKernel:
 
         thread = threading.Thread(target=start, name=f"warm {notebook.stem}", daemon=True)
         thread.start()
-        self.pending = (notebook, manager, thread)
+        self.pending = (notebook, manager, thread, stop)
 
     def take(self, notebook: Path):
         """The kernel warmed for ``notebook``, for papermill, or None (papermill then starts a kernel itself); a
@@ -333,24 +372,41 @@ class _NextKernel:
         if self.pending is None or self.pending[0] != notebook:
             self.discard()
             return None
-        _, manager, thread = self.pending
+        _, manager, thread, _ = self.pending
         self.pending = None
-        thread.join()
+        thread.join()  # the kernel has imported and done its work ahead
         return manager if manager.has_kernel and manager.is_alive() else None
 
     def discard(self) -> None:
         if self.pending is not None:
-            _, manager, thread = self.pending
+            _, manager, thread, stop = self.pending
             self.pending = None
+            stop.set()  # no waiting for its imports or work ahead: the kernel is shut down
             thread.join()
             if manager.has_kernel:
                 manager.shutdown_kernel(now=True)
 
 
-def _execute(notebook: Path, output: Path, parameters: dict, build: Path, kernel=None) -> str | None:
+def _run_silently(client, manager, code: str, stop) -> None:
+    """Run ``code`` in the kernel of ``client`` without output, and wait until it has run, the kernel has died or
+    ``stop`` (a ``threading.Event``) is set."""
+    from queue import Empty
+
+    asked = client.execute(code, silent=True, store_history=False)
+    while not stop.is_set():
+        try:
+            if client.get_shell_msg(timeout=0.5)["parent_header"].get("msg_id") == asked:
+                return
+        except Empty:
+            if not manager.is_alive():
+                return
+
+
+def _execute(notebook: Path, output: Path, parameters: dict, build: Path, kernel=None,
+             timeline: Timeline | None = None) -> str | None:
     """Run one notebook in ``build`` (its working folder), in the started kernel ``kernel`` when given; return None
     on success, else the error as the reader should see it. The executed notebook is left without run times or
-    temporary paths."""
+    temporary paths; the seconds of its cells go to ``timeline`` (``timeline.cell_seconds``)."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -360,12 +416,16 @@ def _execute(notebook: Path, output: Path, parameters: dict, build: Path, kernel
     try:
         pm.execute_notebook(
             str(notebook), str(output), parameters=parameters, kernel_name=KERNEL_NAME,
-            cwd=str(build), progress_bar=False, log_output=False, **options,
+            cwd=str(build), progress_bar=False, log_output=False,
+            # written once, when the notebook has run or failed (not twice a cell: a second or two of a step)
+            request_save_on_cell_execute=False, **options,
         )
     except PapermillExecutionError as exc:
         error = f"{exc.ename}: {exc.evalue}"
     if output.exists():
-        _drop_run_metadata(output)
+        seconds = _drop_run_metadata(output)
+        for kind, spent in seconds.items():
+            (timeline or Timeline()).add(step_phase(notebook, kind), spent)
     return error
 
 
@@ -374,11 +434,13 @@ _MEMORY_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 _RUN_METADATA = ("start_time", "end_time", "duration", "input_path", "output_path", "environment_variables")
 
 
-def _drop_run_metadata(path: Path) -> None:
-    """Remove run times and paths from an executed notebook, so a rerun writes the same bytes."""
+def _drop_run_metadata(path: Path) -> dict[str, float]:
+    """Remove run times and paths from an executed notebook, so a rerun writes the same bytes; return the seconds
+    its cells took by kind, read before they are removed (``timeline.cell_seconds``)."""
     import nbformat
 
     notebook = nbformat.read(path, as_version=4)
+    seconds = cell_seconds(notebook)
     for key in _RUN_METADATA:
         notebook.metadata.get("papermill", {}).pop(key, None)
     for cell in notebook.cells:
@@ -391,6 +453,7 @@ def _drop_run_metadata(path: Path) -> None:
             if text:  # "<pandas.io.formats.style.Styler at 0x7f8d87e15850>": a memory address
                 output["data"]["text/plain"] = _MEMORY_ADDRESS.sub("", text if isinstance(text, str) else "".join(text))
     nbformat.write(notebook, path)
+    return seconds
 
 
 def page_names(step: str) -> tuple[str, str]:
@@ -400,9 +463,8 @@ def page_names(step: str) -> tuple[str, str]:
 
 def _board_pack(build: Path, printer: board_pack.BoardPackPrinter, results: list[StepResult], title: str,
                 log: Callable[[str], None]) -> board_pack.BoardPack:
-    """Print the index and bind it with the step pages printed during the run; never fails the run."""
+    """Bind the index and the step pages printed during the run; never fails the run."""
     began = time.perf_counter()
-    printer.add(build / pages.INDEX_PAGE)
     pack = printer.bind([("Summary", pages.INDEX_PAGE)] + [(pages.step_title(r.step), r.page) for r in results],
                         build / board_pack.BOARD_PACK, title)
     if pack.path is None:
@@ -413,17 +475,25 @@ def _board_pack(build: Path, printer: board_pack.BoardPackPrinter, results: list
 
 
 def _render(build: Path, step: str, failed: bool, params, steps: list[str],
-            printer: board_pack.BoardPackPrinter | None = None) -> tuple[str, str]:
+            printer: board_pack.BoardPackPrinter | None = None, timeline: Timeline | None = None) -> tuple[str, str]:
+    timeline = timeline or Timeline()
     executed = build / "notebooks" / f"{step}.ipynb"
     page, analyst = page_names(step)
     title = pages.step_title(step)
-    pages.render_page(executed, build / page, executive=True, title=title, failed=failed,
-                      nav=pages.navigation(params.company, params.quarter, steps, step))
-    pages.render_page(executed, build / analyst, executive=False, title=f"{title} (with code)", failed=failed,
-                      nav=pages.navigation(params.company, params.quarter, steps, step, analyst=True))
+    with timeline.measure(step_phase(step, "render")):
+        pages.render_page(executed, build / page, executive=True, title=title, failed=failed,
+                          nav=pages.navigation(params.company, params.quarter, steps, step))
+        pages.render_page(executed, build / analyst, executive=False, title=f"{title} (with code)", failed=failed,
+                          nav=pages.navigation(params.company, params.quarter, steps, step, analyst=True))
     if printer is not None:
-        printer.add(build / page)
+        _print(printer, build / page, timeline)
     return page, analyst
+
+
+def _print(printer: board_pack.BoardPackPrinter, page: Path, timeline: Timeline) -> None:
+    """Print ``page`` for the board pack, its time under its step's ``print`` phase."""
+    with timeline.measure(step_phase(page, "print")):
+        printer.add(page)
 
 
 def code_version(root: Path) -> str:
@@ -473,14 +543,16 @@ def _write_manifest(build, params, params_path, data_dir, steps: list[dict], pat
 TIMINGS_FILE = "timings.json"
 
 
-def _write_timings(build: Path, results: list[StepResult], total_seconds: float) -> None:
-    """When the run happened and how long each step took: kept apart from the manifest and the pages, so
-    that every other file of a rerun is byte-identical."""
+def _write_timings(build: Path, results: list[StepResult], total_seconds: float,
+                   timeline: Timeline | None = None) -> None:
+    """When the run happened, how long each step took and where the time went (``phases``: ``timeline``): kept
+    apart from the manifest and the pages, so that every other file of a rerun is byte-identical."""
     artifacts.write_json({
         "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "total_seconds": round(total_seconds, 2),
         "steps": {r.step: round(r.seconds, 2) for r in results if not r.reused},
         "reused": [r.step for r in results if r.reused],
+        "phases": timeline.record() if timeline is not None else {},
     }, build / TIMINGS_FILE)
 
 
@@ -514,6 +586,9 @@ def _index_context(build: Path, params, results: list[StepResult], paths: Projec
                       "metrics": metrics, "findings": findings, "skipped": skipped})
     # step 4's summary: its cards are the plan's facts already (``align.overview.summary_metrics``)
     summary = next((s for s in steps if s["title"] == pages.step_title(SUMMARY_STEP)), None)
+    from salesops.align import overview as align_overview
+    from salesops.report import plots
+
     facts = artifacts.read_optional_artifact(folder, "plan_facts")
     chart = None
     if summary is not None and facts is not None:

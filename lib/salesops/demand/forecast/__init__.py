@@ -205,11 +205,12 @@ from salesops.demand.forecast.settings import (
     TOTAL_ID,
     ForecastSettings,
 )
-from salesops.demand.forecast.step import ForecastResult, forecast_step, scenarios
+from salesops.demand.forecast.step import ForecastResult, compute_ahead, forecast_step, pending_ahead, scenarios
 
 __all__ = [
     "BASELINE", "COMBINATION_SEPARATOR", "DEFAULT_COMBINATION", "DEFAULT_LEVELS", "DEFAULT_MODELS", "FAST_PROFILE", "FREQS", "MEAN_MODEL",
     "MODELS", "PROFILES", "RECONCILIATIONS", "RULES", "SIMPLICITY", "TOTAL_ID", "Engine", "ForecastResult", "ForecastSettings",
-    "backtest", "backtest_table", "calibrate", "cross_validate", "cv_metrics", "forecast", "forecast_step", "interval_factors",
-    "open_engine", "reconcile", "scenarios", "range_held", "select_models", "series_from_bookings", "series_from_counts", "series_id", "top_k_backtest",
+    "backtest", "backtest_table", "calibrate", "compute_ahead", "cross_validate", "cv_metrics", "forecast", "forecast_step",
+    "interval_factors", "open_engine", "pending_ahead", "range_held", "reconcile", "scenarios", "select_models",
+    "series_from_bookings", "series_from_counts", "series_id", "top_k_backtest",
 ]

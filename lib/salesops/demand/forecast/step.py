@@ -1,9 +1,11 @@
 """The whole statistical forecast in one call (``forecast_step``) and the planning scenarios
-(downside / base / upside) it derives from the reconciled forecasts."""
+(downside / base / upside) it derives from the reconciled forecasts; ``compute_ahead`` runs it early, before the
+call that needs it."""
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 
 import pandas as pd
 
@@ -59,12 +61,49 @@ class ForecastResult:
     intervals: pd.DataFrame | None = None  # how each model's bands held up in the backtest (interval_factors)
 
 
+#: Results of ``compute_ahead`` by ``_inputs_key``, each taken by the one ``forecast_step`` call with those inputs.
+_AHEAD: dict[str, ForecastResult] = {}
+
+
+def _inputs_key(series: pd.DataFrame, settings: ForecastSettings, reconcile_levels: bool) -> str:
+    """Everything a ``forecast_step`` result is computed from: every column name, dtype and value of ``series`` in
+    order, every setting (as resolved) and whether the levels are reconciled."""
+    digest = hashlib.sha256()
+    digest.update(repr([(str(name), str(dtype)) for name, dtype in series.dtypes.items()]).encode())
+    digest.update(pd.util.hash_pandas_object(series, index=False).to_numpy().tobytes())
+    digest.update(settings.model_dump_json().encode())
+    digest.update(b"reconciled" if reconcile_levels else b"as fitted")
+    return digest.hexdigest()
+
+
+def compute_ahead(series: pd.DataFrame, settings: ForecastSettings | None = None,
+                  reconcile_levels: bool = True) -> None:
+    """Run ``forecast_step(series, settings, reconcile_levels)`` now and keep its result for the next call of
+    ``forecast_step`` with the same inputs (the same columns, dtypes and values of ``series``, settings and
+    ``reconcile_levels``), which then returns it at once instead of computing it again: the same result, computed
+    earlier. The runner uses it to forecast in step 2's kernel while step 1 still runs. A call with other inputs
+    computes as usual; a result nobody takes is kept until the process ends."""
+    resolved = resolve_settings(settings).for_series(check_series(series)["unique_id"].nunique())
+    key = _inputs_key(series, resolved, reconcile_levels)
+    if key not in _AHEAD:
+        _AHEAD[key] = forecast_step(series, settings, reconcile_levels)
+
+
+def pending_ahead() -> int:
+    """How many results ``compute_ahead`` made that no ``forecast_step`` call has taken yet."""
+    return len(_AHEAD)
+
+
 def forecast_step(series: pd.DataFrame, settings: ForecastSettings | None = None,
                   reconcile_levels: bool = True) -> ForecastResult:
     """Cross-validate, select, forecast (bands rescaled on the backtest with ``calibrate_intervals``), reconcile (unless ``reconcile_levels`` is False, e.g. for series
     that are not a hierarchy), and derive the scenarios and the backtest table, on one engine, with the
-    profile resolved once for the number of series (``ForecastResult.settings``)."""
+    profile resolved once for the number of series (``ForecastResult.settings``). Returns the result
+    ``compute_ahead`` made from the same inputs, when it made one (once)."""
     settings = resolve_settings(settings).for_series(check_series(series)["unique_id"].nunique())
+    ahead = _AHEAD.pop(_inputs_key(series, settings, reconcile_levels), None) if _AHEAD else None
+    if ahead is not None:
+        return ahead
     with open_engine(settings) as runner:
         metrics, intervals = backtest(series, settings, engine=runner)
         selection = select_models(metrics)
