@@ -23,7 +23,7 @@ from salesops.demand.forecast.settings import ForecastSettings, resolve_settings
 def scenarios(forecasts: pd.DataFrame, level: int = 80, nonnegative: bool = True) -> pd.DataFrame:
     """Three planning scenarios per series and period: ``downside`` = the lower bound of the ``level`` %
     interval, ``base`` = the mean, ``upside`` = its upper bound (with 80: a 1-in-10 chance of landing
-    below the downside and 1-in-10 above the upside, if the model's intervals are calibrated). The
+    below the downside and 1-in-10 above the upside, as far as the backtest that rescaled the bands tells). The
     downside is clipped at 0 with ``nonnegative`` (money, counts). Bounds are per series: the downside of
     the total is not the sum of the regions' downsides.
 
@@ -96,8 +96,8 @@ def pending_ahead() -> int:
 
 def forecast_step(series: pd.DataFrame, settings: ForecastSettings | None = None,
                   reconcile_levels: bool = True) -> ForecastResult:
-    """Cross-validate, select, forecast (bands rescaled on the backtest with ``calibrate_intervals``), reconcile (unless ``reconcile_levels`` is False, e.g. for series
-    that are not a hierarchy), and derive the scenarios and the backtest table, on one engine, with the
+    """Cross-validate, select, forecast (bands rescaled on the backtest with ``calibrate_intervals``), reconcile
+    (unless ``reconcile_levels`` is False, e.g. for series that are not a hierarchy), and derive the scenarios and the backtest table, on one engine, with the
     profile resolved once for the number of series (``ForecastResult.settings``). Returns the result
     ``compute_ahead`` made from the same inputs, when it made one (once)."""
     settings = resolve_settings(settings).for_series(check_series(series)["unique_id"].nunique())
