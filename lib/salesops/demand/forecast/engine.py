@@ -55,34 +55,43 @@ def _model(name: str, settings: ForecastSettings):
 
 
 class Engine:
-    """Runs statsforecast locally or through its Fugue backend on a dask.distributed client; get one from
+    """Runs statsforecast locally or, through Fugue, on a dask.distributed client; get one from
     ``open_engine``."""
 
     def __init__(self, client=None):
         self.client = client  # a dask.distributed Client, or None for the local engine
 
-    def _frame(self, df: pd.DataFrame):
-        if self.client is None:
-            return df
-        import dask.dataframe as dd
-
-        workers = max(1, sum(self.client.nthreads().values()))
-        return dd.from_pandas(df, npartitions=max(1, min(df["unique_id"].nunique(), 2 * workers)))
-
-    def _statsforecast(self, names: Sequence[str], settings: ForecastSettings, fallback: bool):
+    def _run(self, method: str, df: pd.DataFrame, names: Sequence[str], s: ForecastSettings, fallback: bool,
+             **arguments) -> pd.DataFrame:
+        """statsforecast's ``method`` (``forecast`` or ``cross_validation``) on every series of ``df``."""
         from statsforecast import StatsForecast
 
-        return StatsForecast(
-            models=[_model(name, settings) for name in names],
-            freq=_STATSFORECAST_FREQ[settings.freq],
-            n_jobs=settings.n_jobs if self.client is None else 1,
-            fallback_model=_model(BASELINE, settings) if fallback else None,
-        )
+        models = [_model(name, s) for name in names]
+        fallback_model = _model(BASELINE, s) if fallback else None
+        freq = _STATSFORECAST_FREQ[s.freq]
+        if self.client is None:
+            sf = StatsForecast(models=models, freq=freq, n_jobs=s.n_jobs, fallback_model=fallback_model)
+            return self._local(getattr(sf, method)(df=df, **arguments))
+        import fugue.api as fa
+
+        def run(part: pd.DataFrame) -> pd.DataFrame:
+            # statsforecast's own in-process code on a partition of whole series; defined here so that it
+            # reaches the workers by value: they need statsforecast, not this package
+            from statsforecast import StatsForecast
+
+            sf = StatsForecast(models=models, freq=freq, n_jobs=1, fallback_model=fallback_model)
+            return getattr(sf, method)(df=part.sort_values(["unique_id", "ds"]), **arguments)
+
+        # whole series per partition, a few partitions per worker thread: statsforecast's Fugue backend
+        # partitions by series, one task and one StatsForecast per series, 7x the time of the local engine
+        # on 2,000 series
+        threads = max(1, sum(self.client.nthreads().values()))
+        result = fa.transform(df, run, schema=_schema(method, names, arguments.get("level")), engine=self.client,
+                              partition={"by": "unique_id", "algo": "coarse", "num": 4 * threads}, as_local=True)
+        return self._local(fa.as_pandas(result))
 
     @staticmethod
-    def _local(result) -> pd.DataFrame:
-        if hasattr(result, "compute"):
-            result = result.compute()
+    def _local(result: pd.DataFrame) -> pd.DataFrame:
         out = pd.DataFrame(result).reset_index(drop=True)
         out["unique_id"] = out["unique_id"].astype(str).to_numpy(dtype=object)
         for column in ("ds", "cutoff"):
@@ -95,17 +104,27 @@ class Engine:
 
     def cross_validation(self, df: pd.DataFrame, names: Sequence[str], s: ForecastSettings) -> pd.DataFrame:
         with _quiet():
-            result = self._statsforecast(names, s, fallback=True).cross_validation(
-                h=s.cv_h, df=self._frame(df), n_windows=s.cv_windows, step_size=s.cv_step_periods,
-                refit=s.cv_refit)
-            return self._local(result).sort_values(["unique_id", "cutoff", "ds"], kind="stable").reset_index(drop=True)
+            result = self._run("cross_validation", df, names, s, fallback=True, h=s.cv_h, n_windows=s.cv_windows,
+                               step_size=s.cv_step_periods, refit=s.cv_refit)
+            return result.sort_values(["unique_id", "cutoff", "ds"], kind="stable").reset_index(drop=True)
 
     def forecast(self, df: pd.DataFrame, names: Sequence[str], s: ForecastSettings) -> pd.DataFrame:
-        fallback = MEAN_MODEL not in names
         with _quiet():
-            result = self._statsforecast(names, s, fallback=fallback).forecast(
-                h=s.horizon, df=self._frame(df), level=list(s.levels_pct))
-            return self._local(result).sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+            result = self._run("forecast", df, names, s, fallback=MEAN_MODEL not in names, h=s.horizon,
+                               level=list(s.levels_pct))
+            return result.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+
+
+def _schema(method: str, names: Sequence[str], levels: Sequence[int] | None):
+    """The columns statsforecast's ``method`` returns for the models ``names`` (their aliases) and ``levels``."""
+    import pyarrow as pa
+    from triad import Schema
+
+    keys = [("unique_id", pa.string()), ("ds", pa.timestamp("ns"))]
+    if method == "cross_validation":
+        keys += [("cutoff", pa.timestamp("ns")), ("y", pa.float64())]
+    bounds = [f"{side}-{level}" for level in (levels or []) for side in ("lo", "hi")]
+    return Schema(keys + [(column, pa.float64()) for name in names for column in (name, *(f"{name}-{b}" for b in bounds))])
 
 
 @contextlib.contextmanager
