@@ -3,6 +3,9 @@ seasonal series, exact reconciliation, clear errors, and the dask engine against
 
 from __future__ import annotations
 
+import importlib.util
+import socket
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -105,6 +108,11 @@ def test_the_auto_profile_drops_autoarima_above_the_series_threshold():
     ({"horizon": 4}, "Extra inputs are not permitted"),
     ({"profile": "fastest"}, "did you mean 'fast'?"),
     ({"fast_above_series": -1}, "expected a whole number of series of 0 or more"),
+    ({"engine": "spark2"}, "did you mean 'spark'?"),
+    ({"engine": "dask", "dask_address": "scheduler"}, "expected a Dask scheduler address, scheme://host:port"),
+    ({"engine": "dask", "dask_address": "http://scheduler:8786"}, "e.g. tcp://scheduler:8786, or null"),
+    ({"engine": "dask", "dask_address": "tcp://scheduler"}, "expected a Dask scheduler address"),
+    ({"dask_address": "tcp://scheduler:8786"}, "dask_address is set ('tcp://scheduler:8786') but engine is 'local'"),
 ])
 def test_bad_settings_say_what_to_do(changes, message):
     with pytest.raises(ValidationError) as caught:
@@ -514,6 +522,42 @@ def test_scenarios_are_the_80_percent_band_with_the_downside_clipped():
     assert_frame_equal(fc.scenarios(forecasts), expected)
     with pytest.raises(ValueError, match="level 90 is not among its interval levels"):
         fc.scenarios(forecasts, level=90)
+
+
+@pytest.mark.parametrize("address", ["tcp://10.0.0.5:8786", "scheduler.example.com:8786", " tls://[::1]:8786 ",
+                                     "inproc://10.0.0.5/1234/1"])
+def test_dask_addresses_accepted(address):
+    assert ForecastSettings(engine="dask", dask_address=address).dask_address == address.strip()
+
+
+def test_spark_and_ray_engines_say_what_to_install_when_missing():
+    for engine, package in (("spark", "pyspark"), ("ray", "ray")):
+        if importlib.util.find_spec(package) is not None:
+            continue
+        with pytest.raises(ValueError, match=rf"engine '{engine}' needs {package} and Fugue's support for it: pip "
+                                             rf"install 'fugue\[{engine}\]'"):
+            with fc.open_engine(ForecastSettings(engine=engine)):
+                pass
+
+
+def test_a_dask_address_without_scheduler_or_workers_says_what_to_do():
+    pytest.importorskip("distributed", reason="dask.distributed is not installed: pip install 'dask[distributed]'")
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        with socket.socket() as free:  # a port nothing listens on
+            free.bind(("127.0.0.1", 0))
+            address = f"tcp://127.0.0.1:{free.getsockname()[1]}"
+        with pytest.raises(ValueError, match=rf"no Dask scheduler answered at '{address}' within 1s"):
+            with fc.open_engine(ForecastSettings(engine="dask", dask_address=address)):
+                pass
+        with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as empty:
+            settings = ForecastSettings(engine="dask", dask_address=empty.scheduler_address)
+            with pytest.raises(ValueError, match=r"has no worker \(none joined within 1s\); start workers with "
+                                                 r"`dask worker "):
+                with fc.open_engine(settings):
+                    pass
 
 
 def test_dask_engine_equals_the_local_engine():

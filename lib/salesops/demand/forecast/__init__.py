@@ -146,7 +146,10 @@ statsforecast's Fugue backend (``forecast(df=<dask DataFrame>)``): it makes one 
 per series, which took 7x the local engine's time on 2,000 series (``benchmarks/forecast_scale.py``). The
 function sent to the workers carries the models with it: the workers need statsforecast (and fugue,
 pandas), not this package. Everything else (metrics, selection, ensemble, reconciliation) runs in the
-calling process on the gathered results.
+calling process on the gathered results. ``engine="spark"`` and ``engine="ray"`` send the same function
+through Fugue's Spark and Ray engines (the Spark session ``SparkSession.builder.getOrCreate()`` gives, the
+Ray cluster ``ray.init()`` finds); they need pyspark or ray and are not tested here. How to point the forecast
+at a cluster: ``docs/scale.md``.
 
 **Speed** (``benchmarks/forecast_speed.py``, 2 cores, 36–48 months per series). The full candidate set costs
 about 0.75 s of one core per series (3 backtest windows re-estimated at each + the forecast): 2.7 series/s,
