@@ -23,9 +23,11 @@ are 1 total + (n - 1) / 4 regions + the rest at the bottom. Seeded: the same ``n
 Each (engine, n) runs in a fresh process. Printed: wall time of ``forecast_step`` (the cluster's start-up is
 not in it; statsforecast's numba compilation is, as in a workbook run), series per second, and peak memory:
 of the process that calls ``forecast_step`` (the client) and of the largest worker (the local engine's worker
-processes, or the Dask workers: their resident memory sampled every second through the cluster). A size
-whose run is projected (from the largest size already measured with the same profile and engine) past
-``--budget`` minutes is not run; its projection is printed, marked as such.
+processes, or the Dask workers: their resident memory sampled every second through the cluster); and the CPU
+seconds a series (of the client and of its worker processes, their start-up included), which a machine busy
+with other work inflates less than the wall time. A size whose run is projected (from the last size measured
+with the same profile and engine) past ``--budget`` minutes is not run; its projection is printed, marked as
+such: at the measured wall rate, and on two idle cores (CPU seconds a series x n / 2).
 """
 
 from __future__ import annotations
@@ -128,9 +130,16 @@ class _WorkerMemory:
         self._thread.join()
 
 
+def _cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_one(engine: str, n: int) -> dict:
     series = synthetic_hierarchy(n)
     settings = fc.ForecastSettings()
+    cpu = _cpu_seconds(resource.RUSAGE_SELF) + _cpu_seconds(resource.RUSAGE_CHILDREN)
+    load = os.getloadavg()[0]
     if engine == "local":
         began = time.perf_counter()
         result = fc.forecast_step(series, settings)
@@ -146,10 +155,14 @@ def run_one(engine: str, n: int) -> dict:
             result = fc.forecast_step(series, settings)
             seconds = time.perf_counter() - began
         worker_bytes = workers.peak
+    # CPU of this process and of its finished children: the local engine's worker processes, or the Dask workers
+    # (start-up and numba compilation included), which a busy machine does not inflate as it does wall time
+    cpu = _cpu_seconds(resource.RUSAGE_SELF) + _cpu_seconds(resource.RUSAGE_CHILDREN) - cpu
     sizes = {name: int(getattr(result, name).memory_usage(deep=True).sum())
              for name in ("cv_metrics", "forecasts", "reconciled")}
     return {
-        "engine": engine, "series": n, "profile": result.settings.profile, "seconds": seconds,
+        "engine": engine, "series": n, "profile": result.settings.profile, "seconds": seconds, "cpu_seconds": cpu,
+        "load": (load + os.getloadavg()[0]) / 2,
         "client_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "worker_mb": worker_bytes / 2**20,
         "input_mb": series.memory_usage(deep=True).sum() / 2**20,
         "results_mb": {name: size / 2**20 for name, size in sizes.items()},
@@ -178,7 +191,7 @@ def _duration(seconds: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000], help="run in this order")
     parser.add_argument("--engines", nargs="+", default=["local", "dask"], choices=["local", "dask"])
     parser.add_argument("--budget", type=float, default=40.0, help="minutes a run may be projected to take")
     parser.add_argument("--one", nargs=2, metavar=("ENGINE", "N"), help=argparse.SUPPRESS)
@@ -189,35 +202,41 @@ def main() -> None:
 
     print(f"Machine: {machine()}", flush=True)
     rows = []
-    for n in sorted(args.sizes):
+    for n in args.sizes:
         profile = fc.ForecastSettings().for_series(n).profile
         for engine in args.engines:
             measured = [row for row in rows if row["engine"] == engine and row["profile"] == profile]
             if measured:
                 rate = measured[-1]["series"] / measured[-1]["seconds"]
                 if n / rate > args.budget * 60:
+                    idle = measured[-1]["cpu_seconds"] / measured[-1]["series"] * n / 2
                     rows.append({"engine": engine, "series": n, "profile": profile, "seconds": n / rate,
-                                 "projected_from": measured[-1]["series"]})
+                                 "idle_seconds": idle, "projected_from": measured[-1]["series"]})
                     print(f"{engine:5s} {n:>7,} series: NOT RUN, projected {_duration(n / rate)} from the "
-                          f"{measured[-1]['series']:,}-series rate ({rate:.1f} series/s)", flush=True)
+                          f"{measured[-1]['series']:,}-series rate ({rate:.1f} series/s), {_duration(idle)} on two "
+                          "idle cores", flush=True)
                     continue
             row = in_fresh_process(engine, n)
             print(f"{engine:5s} {n:>7,} series ({row['profile']}): {_duration(row['seconds'])}, "
-                  f"{n / row['seconds']:.1f} series/s, client peak {row['client_mb']:,.0f} MB, largest worker "
+                  f"{n / row['seconds']:.1f} series/s, {row['cpu_seconds'] / n * 1000:.0f} CPU ms a series, load "
+                  f"{row['load']:.1f}, client peak {row['client_mb']:,.0f} MB, largest worker "
                   f"{row['worker_mb']:,.0f} MB, input {row['input_mb']:.0f} MB, results "
                   f"{ {k: round(v) for k, v in row['results_mb'].items()} } MB", flush=True)
             rows.append(row)
 
     print(f"\nMachine at the end: {machine()}\n")
-    print("| engine | series | profile | wall time | series/s | peak memory: client | largest worker |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| engine | series | profile | wall time | series/s | CPU a series | load average | peak memory: client | "
+          "largest worker |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for row in rows:
         if "projected_from" in row:
             print(f"| {row['engine']} | {row['series']:,} | {row['profile']} | **projected** "
-                  f"{_duration(row['seconds'])} (from {row['projected_from']:,}) | — | — | — |")
+                  f"{_duration(row['seconds'])} at the {row['projected_from']:,}-series rate, "
+                  f"{_duration(row['idle_seconds'])} on two idle cores | — | — | — | — | — |")
             continue
         print(f"| {row['engine']} | {row['series']:,} | {row['profile']} | {_duration(row['seconds'])} | "
-              f"{row['series'] / row['seconds']:.1f} | {row['client_mb']:,.0f} MB | {row['worker_mb']:,.0f} MB |")
+              f"{row['series'] / row['seconds']:.1f} | {row['cpu_seconds'] / row['series'] * 1000:.0f} ms | "
+              f"{row['load']:.1f} | {row['client_mb']:,.0f} MB | {row['worker_mb']:,.0f} MB |")
 
 
 if __name__ == "__main__":
