@@ -83,7 +83,8 @@ class Engine:
             return getattr(sf, method)(df=part.sort_values(["unique_id", "ds"]), **arguments)
 
         # whole series per partition, four partitions per worker thread (CONCURRENCY): statsforecast's Fugue
-        # backend makes one task and one StatsForecast per series, 7x the local engine's time on 2,000 series
+        # backend groups by series and builds one StatsForecast per series: 62-76 s where the local engine took 9 s
+        # (2,000 series, SeasonalNaive alone; package notes)
         result = fa.transform(df, run, schema=_schema(method, names, arguments.get("level")), engine=self.target,
                               partition={"by": "unique_id", "algo": "coarse", "num": "CONCURRENCY*4"},
                               as_local=True)
