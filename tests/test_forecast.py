@@ -3,6 +3,9 @@ seasonal series, exact reconciliation, clear errors, and the dask engine against
 
 from __future__ import annotations
 
+import importlib.util
+import socket
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -105,6 +108,11 @@ def test_the_auto_profile_drops_autoarima_above_the_series_threshold():
     ({"horizon": 4}, "Extra inputs are not permitted"),
     ({"profile": "fastest"}, "did you mean 'fast'?"),
     ({"fast_above_series": -1}, "expected a whole number of series of 0 or more"),
+    ({"engine": "spark2"}, "did you mean 'spark'?"),
+    ({"engine": "dask", "dask_address": "scheduler"}, "expected a Dask scheduler address, scheme://host:port"),
+    ({"engine": "dask", "dask_address": "http://scheduler:8786"}, "e.g. tcp://scheduler:8786, or null"),
+    ({"engine": "dask", "dask_address": "tcp://scheduler"}, "expected a Dask scheduler address"),
+    ({"dask_address": "tcp://scheduler:8786"}, "dask_address is set ('tcp://scheduler:8786') but engine is 'local'"),
 ])
 def test_bad_settings_say_what_to_do(changes, message):
     with pytest.raises(ValidationError) as caught:
@@ -421,6 +429,27 @@ def test_a_shared_engine_uses_the_settings_of_each_call():
     assert metrics["windows"].tolist() == [2]
 
 
+def test_reconcile_bottom_up_sums_an_uneven_hierarchy_by_hand():
+    # region A has segments x and y, region B only x: a segment name shared by two regions is two series
+    ids = ["total", "region=A", "region=B", "region=A/segment=x", "region=A/segment=y", "region=B/segment=x"]
+    regions, segments = [None, "A", "B", "A", "A", "B"], [None, None, None, "x", "y", "x"]
+    series = pd.DataFrame({"unique_id": text(ids * 2), "ds": pd.to_datetime(["2026-01-01"] * 6 + ["2026-02-01"] * 6),
+                           "y": 1.0, "region": text(regions * 2), "segment": text(segments * 2)})
+    forecasts = pd.DataFrame({"unique_id": text(ids), "ds": pd.to_datetime(["2026-03-01"] * 6),
+                              "model": text(["AutoETS"] * 6), "mean": [100.0, 50, 50, 1, 2, 4],
+                              "lo-80": [90.0, 45, 45, 0.5, 1, 2], "hi-80": [110.0, 55, 55, 1.5, 3, 6]})
+    settings = ForecastSettings(levels_pct=[80])
+    out = fc.reconcile(forecasts, series, settings)
+    assert out.set_index("unique_id")["mean"].to_dict() == {
+        "total": 7.0, "region=A": 3.0, "region=B": 4.0, "region=A/segment=x": 1.0, "region=A/segment=y": 2.0,
+        "region=B/segment=x": 4.0}
+    childless = pd.concat([series, pd.DataFrame({"unique_id": text(["region=C"]), "ds": pd.to_datetime(["2026-01-01"]),
+                                                 "y": [1.0], "region": text(["C"]), "segment": text([None])})])
+    with pytest.raises(ValueError, match=r"series 'region=C' has no series below it at the bottom level "
+                                         r"\['region', 'segment'\]"):
+        fc.reconcile(forecasts, childless, settings)
+
+
 def test_reconcile_by_hand():
     # history: A sold 1 and 3, B sold 3 and 1 in the last season (season_length 2): shares 4/8 and 4/8
     ds = pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01"])
@@ -514,6 +543,42 @@ def test_scenarios_are_the_80_percent_band_with_the_downside_clipped():
         fc.scenarios(forecasts, level=90)
 
 
+@pytest.mark.parametrize("address", ["tcp://10.0.0.5:8786", "scheduler.example.com:8786", " tls://[::1]:8786 ",
+                                     "inproc://10.0.0.5/1234/1"])
+def test_dask_addresses_accepted(address):
+    assert ForecastSettings(engine="dask", dask_address=address).dask_address == address.strip()
+
+
+def test_spark_and_ray_engines_say_what_to_install_when_missing():
+    for engine, package in (("spark", "pyspark"), ("ray", "ray")):
+        if importlib.util.find_spec(package) is not None:
+            continue
+        with pytest.raises(ValueError, match=rf"engine '{engine}' needs {package} and Fugue's support for it: pip "
+                                             rf"install 'fugue\[{engine}\]'"):
+            with fc.open_engine(ForecastSettings(engine=engine)):
+                pass
+
+
+def test_a_dask_address_without_scheduler_or_workers_says_what_to_do():
+    pytest.importorskip("distributed", reason="dask.distributed is not installed: pip install 'dask[distributed]'")
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        with socket.socket() as free:  # a port nothing listens on
+            free.bind(("127.0.0.1", 0))
+            address = f"tcp://127.0.0.1:{free.getsockname()[1]}"
+        with pytest.raises(ValueError, match=rf"no Dask scheduler answered at '{address}' within 1s"):
+            with fc.open_engine(ForecastSettings(engine="dask", dask_address=address)):
+                pass
+        with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as empty:
+            settings = ForecastSettings(engine="dask", dask_address=empty.scheduler_address)
+            with pytest.raises(ValueError, match=r"has no worker \(none joined within 1s\); start workers with "
+                                                 r"`dask worker "):
+                with fc.open_engine(settings):
+                    pass
+
+
 def test_dask_engine_equals_the_local_engine():
     pytest.importorskip("distributed", reason="dask.distributed is not installed: pip install 'dask[distributed]'")
     pytest.importorskip("dask.dataframe", reason="dask.dataframe is not installed: pip install 'dask[dataframe]'")
@@ -521,16 +586,18 @@ def test_dask_engine_equals_the_local_engine():
 
     series = hierarchy_series(seed=3, months=36)
     local = ForecastSettings(models=["AutoETS", "AutoTheta", "SeasonalNaive", "Ensemble"], n_jobs=1, rule="top_k")
-    metrics = fc.cross_validate(series, local)
+    metrics, intervals = fc.backtest(series, local)
     selection = fc.select_models(metrics)
     expected = fc.forecast(series, local, selection)
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
         distributed = local.model_copy(update={"engine": "dask", "dask_address": cluster.scheduler_address})
         with fc.open_engine(distributed) as engine:
-            dask_metrics = fc.cross_validate(series, distributed, engine=engine)
+            dask_metrics, dask_intervals = fc.backtest(series, distributed, engine=engine)
             got = fc.forecast(series, distributed, selection, engine=engine)
-    assert_frame_equal(fc.select_models(dask_metrics), selection)
-    assert_frame_equal(got, expected, check_exact=False, rtol=1e-6, atol=1e-6)
+    assert_frame_equal(dask_metrics, metrics)  # the same statsforecast code on partitions of whole series
+    assert_frame_equal(dask_intervals, intervals)  # the backtest's bands too
+    assert not intervals.empty
+    assert_frame_equal(got, expected)
 
 
 def test_forecast_step_rescales_the_bands_by_what_its_backtest_measured():

@@ -46,18 +46,22 @@ def _hierarchy(series: pd.DataFrame, settings: ForecastSettings) -> _Hierarchy:
     nodes = nodes.sort_values(["_level", "unique_id"], kind="stable").reset_index(drop=True)
     bottom_level = levels[-1]
     bottom = nodes.loc[nodes["_level"] == order[bottom_level]].reset_index(drop=True)
-    rows, cols = [], []
-    for node_index, node in nodes.iterrows():
-        level = level_of[node["unique_id"]]
-        match = np.ones(len(bottom), dtype=bool)
-        for column in level:
-            match &= (bottom[column].astype(str) == str(node[column])).to_numpy(dtype=bool)
-        children = np.flatnonzero(match)
-        if len(children) == 0:
-            raise ValueError(f"series {node['unique_id']!r} has no series below it at the bottom level "
-                             f"{list(bottom_level)}; build all levels from the same data")
-        rows.extend([node_index] * len(children))
-        cols.extend(children.tolist())
+    # each node's bottom series by a join on its level's columns (every bottom series for the total): a scan
+    # of the bottom series per node grew with the square of the number of series
+    pieces = []
+    for level in levels:
+        at = np.flatnonzero((nodes["_level"] == order[level]).to_numpy())
+        mine = pd.DataFrame({"row": at,
+                             **{column: nodes[column].iloc[at].astype(str).to_numpy() for column in level}})
+        below = pd.DataFrame({"col": np.arange(len(bottom)),
+                              **{column: bottom[column].astype(str).to_numpy() for column in level}})
+        pieces.append(mine.merge(below, on=list(level)) if level else mine.merge(below, how="cross"))
+    pairs = pd.concat(pieces, ignore_index=True)
+    childless = np.setdiff1d(np.arange(len(nodes)), pairs["row"].to_numpy())
+    if len(childless):
+        raise ValueError(f"series {nodes['unique_id'].iloc[childless[0]]!r} has no series below it at the bottom "
+                         f"level {list(bottom_level)}; build all levels from the same data")
+    rows, cols = pairs["row"].to_numpy(), pairs["col"].to_numpy()
     summing = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(nodes), len(bottom)))
     return _Hierarchy(nodes["unique_id"].tolist(), bottom["unique_id"].tolist(), level_of, summing)
 
@@ -96,7 +100,7 @@ def reconcile(forecasts: pd.DataFrame, series: pd.DataFrame, settings: ForecastS
     means = means.reindex(tree.nodes)
     y_hat = means.to_numpy(dtype="float64")
     S = tree.summing
-    bottom_rows = [tree.nodes.index(b) for b in tree.bottom]
+    bottom_rows = pd.Index(tree.nodes).get_indexer(tree.bottom)
 
     method = settings.reconciliation
     if method == "bottom_up":

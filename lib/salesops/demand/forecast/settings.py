@@ -163,6 +163,34 @@ WorkerProcesses = Annotated[int, BeforeValidator(Rule(
     lambda value: is_whole(value) and (value >= 1 or value == -1), int))]
 
 
+#: ``ForecastSettings.engine`` values: where statsforecast runs (the notes of ``salesops.demand.forecast``).
+ENGINES: tuple[str, ...] = ("local", "dask", "spark", "ray")
+
+#: What each ``engine`` means.
+ENGINE_MEANINGS = {"local": "processes on this machine", "dask": "a Dask cluster",
+                   "spark": "the Spark session of the environment, through Fugue",
+                   "ray": "the Ray cluster of the environment, through Fugue"}
+
+_DASK_SCHEMES = ("tcp", "tls", "ucx", "ws", "wss", "inproc")
+
+
+def _is_dask_address(value: Any) -> bool:
+    """``scheme://host:port`` (or ``inproc://...``) with a scheme dask.distributed speaks, or ``host:port``."""
+    if not isinstance(value, str) or not value.strip() or any(space.isspace() for space in value.strip()):
+        return False
+    scheme, found, rest = value.strip().partition("://")
+    if not found:
+        host, colon, port = value.strip().rpartition(":")
+        return bool(colon and host and port.isdigit())
+    return scheme in _DASK_SCHEMES and bool(rest) and (scheme == "inproc" or rest.rpartition(":")[2].isdigit())
+
+
+#: A dask.distributed scheduler address: ``tcp://scheduler:8786`` (``host:port`` means tcp).
+DaskAddress = Annotated[str | None, BeforeValidator(Rule(
+    f"a Dask scheduler address, scheme://host:port with a scheme of {', '.join(_DASK_SCHEMES)} "
+    "(host:port alone means tcp)", "tcp://scheduler:8786", "scheduler", _is_dask_address, str.strip, True))]
+
+
 class ForecastSettings(Settings):
     """How bookings (or leads) are forecast (the ``forecast:`` block of the params).
 
@@ -198,8 +226,10 @@ class ForecastSettings(Settings):
       them hold their level of the backtest's outcomes, pooled over the series (package notes, *Intervals*;
       ``salesops.demand.forecast.intervals``); false keeps the models' own bands.
     * ``reconciliation`` (``"bottom_up"``): ``bottom_up``, ``top_down``, ``middle_out`` or ``min_trace``.
-    * ``engine`` (``"local"``), ``n_jobs`` (-1 = all cores), ``dask_address`` (null = start a LocalCluster
-      when ``engine: dask``).
+    * ``engine`` (``"local"``): ``"local"`` (statsforecast's worker processes on this machine, ``n_jobs`` of
+      them, -1 = all cores), ``"dask"`` (a dask.distributed cluster: ``dask_address``, null = start a
+      LocalCluster), ``"spark"`` or ``"ray"`` (the Spark session or Ray cluster the environment gives, through
+      Fugue; not tested here). ``dask_address`` is only read with ``engine: dask``.
     * ``min_history`` (24): months of history (from the first non-zero value) a series needs to be
       cross-validated; shorter ones fall back to SeasonalNaive or the mean of their history.
     * ``nonnegative`` (true): clip forecasts and bounds at 0 (money and counts).
@@ -232,9 +262,10 @@ class ForecastSettings(Settings):
     calibrate_intervals: bool = Field(True, description="Rescale the intervals so that they would have held their "
                                                         "level of the backtest's outcomes (false: the models' own).")
     reconciliation: OneOf(RECONCILIATIONS) = Field("bottom_up", description="bottom_up, top_down, middle_out or min_trace.")
-    engine: OneOf(("local", "dask"), meanings={"local": "processes on this machine", "dask": "a Dask cluster"}) = Field("local", description="'local' (processes on this machine) or 'dask'.")
+    engine: OneOf(ENGINES, meanings=ENGINE_MEANINGS) = Field(
+        "local", description="'local' (processes on this machine), 'dask', 'spark' or 'ray' (a cluster, through Fugue).")
     n_jobs: WorkerProcesses = Field(-1, description="Local worker processes; -1 = all cores.")
-    dask_address: Text("tcp://scheduler:8786", optional=True) = Field(None, description="Dask scheduler address; null = start a LocalCluster.")
+    dask_address: DaskAddress = Field(None, description="Dask scheduler address; null = start a LocalCluster.")
     min_history: Months(1, None, example=24) = Field(24, description="Months of history a series needs to be cross-validated.")
     nonnegative: bool = Field(True, description="Clip forecasts and bounds at 0.")
     profile: OneOf(PROFILES, meanings={
@@ -250,6 +281,9 @@ class ForecastSettings(Settings):
                 f"Ensemble is the mean of the other models and needs at least two of them; got {list(self.models)}, "
                 "e.g. [AutoETS, AutoTheta, SeasonalNaive, Ensemble]"
             )
+        if self.dask_address is not None and self.engine != "dask":
+            raise ValueError(f"dask_address is set ({self.dask_address!r}) but engine is {self.engine!r}: set "
+                             "engine: dask to run on that cluster, or remove dask_address")
         for field in ("models", "combination"):
             if "MSTL" in getattr(self, field) and self.freq != "W":
                 raise ValueError(
