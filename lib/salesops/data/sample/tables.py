@@ -43,14 +43,14 @@ def _frame(table: str, columns: dict) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def sequential_ids(prefix: str, n: int, width: int) -> np.ndarray:
-    """``prefix`` + 1..n zero-padded to ``width`` digits (wider when needed), as an object array of str."""
-    width = max(width, len(str(n)))
+def sequential_ids(prefix: str, n: int, width: int, start: int = 0) -> np.ndarray:
+    """``prefix`` + start+1..start+n zero-padded to ``width`` digits (wider when needed), as an object array of str."""
+    width = max(width, len(str(start + n)))
     size = len(prefix) + width
     out = np.empty(n, dtype=object)
     chunk = 500_000
     for lo in range(0, n, chunk):  # in chunks, to bound the temporary byte arrays
-        nums = np.arange(lo + 1, min(n, lo + chunk) + 1, dtype=np.int64)
+        nums = np.arange(start + lo + 1, start + min(n, lo + chunk) + 1, dtype=np.int64)
         raw = np.empty((len(nums), size), dtype=np.uint8)
         raw[:, : len(prefix)] = np.frombuffer(prefix.encode(), dtype=np.uint8)
         for k in range(width):
@@ -178,15 +178,19 @@ def opportunities_frame(rng, opps, accounts, rep_ids, account_ids, lead_ids):
     return opp_ids, frame
 
 
-def activities_frame(activities, rep_ids, opp_ids) -> pd.DataFrame:
-    """The ``activities`` table, in the order of ``activities.make_activities`` (by time); minutes as drawn."""
+def activities_frame(activities, rep_ids, opp_ids, rows: slice = slice(None)) -> pd.DataFrame:
+    """The ``activities`` table, in the order of ``activities.make_activities`` (by time); minutes as drawn. With
+    ``rows``, only those rows (ids as in the whole table): the largest table is written a slice at a time."""
     n = len(activities["opp"])
+    start, stop, _ = rows.indices(n)
+    part = {name: values[start:stop] for name, values in activities.items()}
     return _frame("activities", {
-        "activity_id": sequential_ids("X", n, 8), "rep_id": _lookup(rep_ids, activities["rep"]),
-        "timestamp": activities["timestamp"].view("datetime64[ns]"),
-        "type": _names(schema.ACTIVITY_TYPES, activities["kind"]),
-        "opportunity_id": _lookup(opp_ids, activities["opp"]),
-        "duration_minutes": activities["duration"],
+        "activity_id": sequential_ids("X", stop - start, max(8, len(str(n))), start),
+        "rep_id": _lookup(rep_ids, part["rep"]),
+        "timestamp": part["timestamp"].view("datetime64[ns]"),
+        "type": _names(schema.ACTIVITY_TYPES, part["kind"]),
+        "opportunity_id": _lookup(opp_ids, part["opp"]),
+        "duration_minutes": part["duration"],
     })
 
 
