@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from salesops.contract import schema
+from salesops.contract.schema import TEXT_DTYPE
 
 __all__ = [
     "LEGAL_SUFFIXES",
@@ -388,7 +389,8 @@ def _missing(values: pd.Series) -> pd.Series:
     """True where a value is empty: NA/NaN/NaT, or text that is blank after stripping spaces."""
     missing = values.isna()
     if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
-        text = values.astype("string").str.strip()
+        # Arrow-backed text strips in Arrow; "string" (Python objects) took 11 of step 1's 57 s at scale 10
+        text = values.astype(TEXT_DTYPE).str.strip()
         missing = missing | text.eq("").fillna(False).astype(bool)
     return missing.astype(bool)
 
