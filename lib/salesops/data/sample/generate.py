@@ -21,7 +21,7 @@ from salesops.data.sample.orders import make_orders
 from salesops.data.sample.people import monthly_demand, ramp_matrix, simulate_reps
 from salesops.data.sample.submissions import make_forecast_submissions
 from salesops.data.sample.tables import (
-    accounts_frame, activities_frame, leads_frame, opportunities_frame, orders_frame, products_frame,
+    accounts_frame, activities_frame, lead_ids_of, lead_rows, leads_frame, opportunities_frame, orders_frame, products_frame,
     reps_frame, sequential_ids, submissions_frame,
 )
 
@@ -34,8 +34,8 @@ SAMPLE_TABLES: tuple[str, ...] = tuple(name for name in schema.TABLES if name no
 
 
 #: Rows of the activities table built and written at a time by :func:`write_sample`: its frame would otherwise be
-#: the run's largest object (34 million rows at scale 100); a slice of 2 million takes about 0.3 GB.
-WRITE_CHUNK_ROWS = 2_000_000
+#: the run's largest object (34 million rows at scale 100); a slice of 500,000 rows takes about 0.1 GB.
+WRITE_CHUNK_ROWS = 500_000
 
 
 def _table_parts(end_date, scale: float, seed: int, history_years: int, chunk_rows: int | None
@@ -69,13 +69,16 @@ def _table_parts(end_date, scale: float, seed: int, history_years: int, chunk_ro
     account_ids = sequential_ids("A", len(account_rows), 6)
     yield "reps", reps_frame(reps, rep_ids)
     yield "accounts", accounts_frame(accounts, account_rows, rep_ids, account_ids)
-    lead_ids, frame = leads_frame(rng, clock, leads, accounts, rep_ids, account_ids)
-    del leads
-    yield "leads", frame
+    rows = lead_rows(rng, clock, leads, accounts)
+    lead_ids = lead_ids_of(leads, rows)
     opp_ids, frame = opportunities_frame(rng, opps, accounts, rep_ids, account_ids, lead_ids)
-    del lead_ids
     yield "opportunities", frame
     del frame
+    n = len(rows["lead"])
+    step = chunk_rows or max(n, 1)
+    for lo in range(0, max(n, 1), step):
+        yield "leads", leads_frame(rows, leads, accounts, rep_ids, account_ids, lead_ids, slice(lo, lo + step))
+    del leads, rows, lead_ids
     n = len(activities["opp"])
     step = chunk_rows or max(n, 1)
     for lo in range(0, max(n, 1), step):
