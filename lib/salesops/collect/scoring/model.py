@@ -133,6 +133,14 @@ def predict_probability(model, frame: pd.DataFrame) -> np.ndarray:
     return model.predict_proba(prepare_features(frame, numeric, categorical))[:, 1].astype(float)
 
 
+def fit_positions(rows: int, settings: ScoringSettings) -> np.ndarray:
+    """Positions (ascending) of the rows a model is fitted on out of ``rows``: all of them, or a random sample of
+    ``settings.max_fit_rows`` drawn with ``settings.random_state`` when there are more (the same every time)."""
+    if rows <= settings.max_fit_rows:
+        return np.arange(rows)
+    return np.sort(np.random.default_rng(settings.random_state).choice(rows, settings.max_fit_rows, replace=False))
+
+
 def fit_model(train: pd.DataFrame, settings: ScoringSettings | None = None):
     """Fit the conversion model of ``settings.model`` on ``train`` (a frame from :func:`split_by_time`, with
     its ``label`` column) and return the fitted scikit-learn Pipeline (see :func:`build_pipeline`).
@@ -148,9 +156,8 @@ def fit_model(train: pd.DataFrame, settings: ScoringSettings | None = None):
     if problem:
         raise ValueError(f"{problem}: a model needs at least 1 of each outcome. Give more history, or a longer "
                          "window of known outcomes (scoring.outcome_days).")
-    if len(train) > settings.max_fit_rows:  # a seeded sample, rows kept in their order
-        rows = np.sort(np.random.default_rng(settings.random_state).choice(len(train), settings.max_fit_rows,
-                                                                          replace=False))
+    if len(train) > settings.max_fit_rows:
+        rows = fit_positions(len(train), settings)
         train, labels = train.iloc[rows], labels[rows]
     features = prepare_features(train, settings.numeric_features, settings.categorical_features)
     pipeline = build_pipeline(settings.numeric_features, settings.categorical_features, settings.model,
