@@ -7,8 +7,9 @@ Each scale runs as separate `salesops run` processes into one report folder: col
 generated first) and warm (the cached sample is reused), both with --force so that every step runs; then a rerun
 after a step-4 param change (quotas.over_assignment: step 4 runs, steps 1-3 are taken from the warm run's report)
 and a rerun with nothing changed (every step taken). Peak memory is the largest resident set of the runner or of
-any process it started (the notebook kernels), read from the operating system. Prints Markdown tables for
-benchmarks/README.md.
+any process it started (the notebook kernels), read from the operating system; CPU time adds up the user and system
+time of the command and of every process it started and waited for (a better guide than wall time when other work
+shares the cores). Prints Markdown tables for benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ def run_once(quarter: str, scale: float, workdir: Path, cold: bool, kind: str = 
         "import resource, sys; from salesops.runner.cli import main; code = main(sys.argv[1:]); "
         "own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
         "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss; "
-        "print('PEAK_KB', max(own, kids), file=sys.stderr); sys.exit(code)"
+        "print('PEAK_KB', max(own, kids), file=sys.stderr); "
+        "cpu = sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN) "
+        "for f in ('ru_utime', 'ru_stime')); print('CPU_S', cpu, file=sys.stderr); sys.exit(code)"
     )
     began = time.perf_counter()
     result = subprocess.run(
@@ -57,12 +60,13 @@ def run_once(quarter: str, scale: float, workdir: Path, cold: bool, kind: str = 
     if result.returncode != 0:
         raise SystemExit(f"run at scale {scale} failed:\n{result.stderr}")
     peak_kb = int(next(line.split()[1] for line in result.stderr.splitlines() if line.startswith("PEAK_KB")))
+    cpu = float(next(line.split()[1] for line in result.stderr.splitlines() if line.startswith("CPU_S")))
     timings = json.loads((out / "timings.json").read_text())
     sample = next(folder for folder in (ROOT / ".cache" / "sample").glob(f"*_scale{scale:g}_*")
                   if (folder / ".complete").exists())  # counted in the sample: the activities stay in step 1
     rows = {name: pq.ParquetFile(sample / f"{name}.parquet").metadata.num_rows
             for name in ("opportunities", "activities", "leads")}
-    return {"scale": scale, "cold": cold, "kind": kind, "seconds": seconds, "peak_mb": peak_kb / 1024,
+    return {"scale": scale, "cold": cold, "kind": kind, "seconds": seconds, "cpu": cpu, "peak_mb": peak_kb / 1024,
             "steps": timings["steps"], "reused": timings.get("reused", []), "rows": rows}
 
 
@@ -81,6 +85,7 @@ def main() -> None:
                 result = run_once(args.quarter, scale, Path(tmp), cold)
                 results.append(result)
                 print(f"scale {scale:g} {'cold' if cold else 'warm'}: {result['seconds']:.1f} s, "
+                      f"CPU {result['cpu']:.1f} s, "
                       f"peak {result['peak_mb']:.0f} MB, steps {result['steps']}, load {os.getloadavg()[0]:.1f}",
                       file=sys.stderr, flush=True)
             if args.cold_only:
@@ -93,14 +98,15 @@ def main() -> None:
                       f"of the warm whole run), ran {list(rerun['steps'])}", file=sys.stderr)
     print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, {platform.system()}\n")
-    print("| scale | sample | opportunities | activities | leads | wall time | peak memory | step shares |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| scale | sample | opportunities | activities | leads | wall time | CPU time | peak memory | step shares |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in results:
         total = sum(r["steps"].values()) or 1
         shares = ", ".join(f"{step} {seconds / r['seconds']:.0%}" for step, seconds in r["steps"].items())
         other = 1 - total / r["seconds"]
         print(f"| {r['scale']:g} | {'generated' if r['cold'] else 'cached'} | {r['rows']['opportunities']:,} | "
-              f"{r['rows']['activities']:,} | {r['rows']['leads']:,} | {r['seconds']:.1f} s | {r['peak_mb']:,.0f} MB | "
+              f"{r['rows']['activities']:,} | {r['rows']['leads']:,} | {r['seconds']:.1f} s | {r['cpu']:.0f} s | "
+              f"{r['peak_mb']:,.0f} MB | "
               f"{shares}, set-up and rendering of the index {other:.0%} |")
 
     print("\n| scale | rerun | steps run | steps reused | wall time | share of the warm whole run | peak memory |")
