@@ -77,18 +77,21 @@ def main() -> None:
     parser.add_argument("--cold-only", action="store_true",
                         help="one whole run per scale with the sample generated first; no cached run, no reruns "
                              "(for the large scales, where each run takes minutes)")
+    parser.add_argument("--cached-only", action="store_true",
+                        help="one whole run per scale on the sample already in .cache/sample (generated first, and "
+                             "timed, only when absent); no reruns")
     args = parser.parse_args()
     results, reruns = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for scale in args.scales:
-            for cold in (True,) if args.cold_only else (True, False):
+            for cold in (True,) if args.cold_only else (False,) if args.cached_only else (True, False):
                 result = run_once(args.quarter, scale, Path(tmp), cold)
                 results.append(result)
                 print(f"scale {scale:g} {'cold' if cold else 'warm'}: {result['seconds']:.1f} s, "
                       f"CPU {result['cpu']:.1f} s, "
                       f"peak {result['peak_mb']:.0f} MB, steps {result['steps']}, load {os.getloadavg()[0]:.1f}",
                       file=sys.stderr, flush=True)
-            if args.cold_only:
+            if args.cold_only or args.cached_only:
                 continue
             whole = results[-1]
             for kind in ("step 4 param changed", "nothing changed"):

@@ -72,13 +72,15 @@ def ensure_data_can_run(params: Params, root: Path | None = None, data_dir: Path
     planned from (:func:`unmet`, on the tables as step 1 would validate them). Reads every table except those
     no other table points to (activities, orders, forecast submissions). Data that breaks the contract is left
     to step 1, which stops in seconds with the same message and a page showing it."""
+    from salesops import memory
     from salesops.contract.validation import validate_tables
-    from salesops.data.inputs import locate_files, mapping_rules, read_raw
+    from salesops.data.inputs import CHUNK_ROWS, locate_files, mapping_rules, read_raw
 
+    memory.release_freed_memory()  # the runner goes on for the whole run: what this check frees goes back
     try:
         folder, table_files, using_sample = locate_files(params, root, data_dir)
         table_files = {table: paths for table, paths in table_files.items() if table not in _LEAF_TABLES}
-        raw = read_raw(table_files, params, using_sample)
+        raw = read_raw(table_files, params, using_sample, chunk_rows=CHUNK_ROWS)  # large files a slice at a time
         if raw.unreadable:
             return  # step 1 stops with the same message, on a page that shows it
         result = validate_tables(raw.tables, raw.sources, mapping_rules(params, using_sample),

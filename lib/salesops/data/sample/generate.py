@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from salesops import memory
 from salesops.contract import schema
 from salesops.data.sample.accounts import finish_accounts, make_accounts
 from salesops.data.sample.activities import make_activities
@@ -114,6 +115,7 @@ def write_sample(
     The bytes are deterministic for the same arguments (and the same pyarrow version). Returns the paths
     written, in ``SAMPLE_TABLES`` order.
     """
+    memory.release_freed_memory()  # the process that generates goes on (the runner): what it frees goes back
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     writers: dict[str, pq.ParquetWriter] = {}
