@@ -101,6 +101,14 @@ def _period_starts(dates: pd.Series, freq: str, fiscal_year_start_month: int) ->
 # 1. activity inputs
 
 
+def _codes(values: pd.Series, options: list[str]) -> np.ndarray:
+    """The position in ``options`` of each value (-1: missing or none of them), as small integers; hashed once
+    per distinct value (a categorical of 34 million text cells went through Python strings: 77 bytes a row)."""
+    codes, found = pd.factorize(values)
+    position = [options.index(value) if value in options else -1 for value in np.asarray(found, dtype=object)]
+    return np.array([*position, -1], dtype=np.int8)[codes]  # code -1 (missing) takes the last: -1
+
+
 def input_kpis(
     activities: pd.DataFrame,
     opportunities: pd.DataFrame,
@@ -140,7 +148,7 @@ def input_kpis(
         **{key: activities[key] for key in keys},
         "period": _period_starts(activities["timestamp"], freq, fiscal_year_start_month),
         "selling_hours": activities["duration_minutes"].astype("float64") / 60 if has_duration else 0.0,
-        "kind": pd.Categorical(activities["type"], categories=list(kinds)).codes,  # -1: a type counted in none
+        "kind": _codes(activities["type"], list(kinds)),
     }, index=activities.index)
     groups = counted.groupby([*keys, "period"], dropna=False)
     hours = groups["selling_hours"].sum()
