@@ -310,7 +310,7 @@ def _exhaustive(accounts: pd.DataFrame, reps: pd.DataFrame, share: float) -> lis
     return [by_id[a] for a in accounts["account_id"].iloc[np.argsort(order)]]
 
 
-@hypothesis_settings(max_examples=150, deadline=None, database=None, derandomize=True)
+@hypothesis_settings(max_examples=100, deadline=None, database=None, derandomize=True)
 @given(books())
 def test_the_fast_search_finds_what_the_exhaustive_one_finds(drawn):
     # heaps and sorted shelves (territories.py) in place of trying every account against every rep: the same owners
