@@ -22,8 +22,8 @@ from salesops.data.sample.orders import make_orders
 from salesops.data.sample.people import monthly_demand, ramp_matrix, simulate_reps
 from salesops.data.sample.submissions import make_forecast_submissions
 from salesops.data.sample.tables import (
-    accounts_frame, activities_frame, lead_ids_of, lead_rows, leads_frame, opportunities_frame, orders_frame, products_frame,
-    reps_frame, sequential_ids, submissions_frame,
+    accounts_frame, activities_frame, lead_ids_of, lead_rows, leads_frame, opportunities_frame, orders_frame,
+    products_frame, reps_frame, sequential_ids, submissions_frame,
 )
 
 

@@ -168,7 +168,8 @@ def leads_frame(rows: dict[str, np.ndarray], leads, accounts, rep_ids, account_i
         "status": np.array(["converted", "working", "open", "disqualified"], dtype=object)[rows["status"][start:stop]],
         "converted": converted,
         "converted_date": _dates(np.where(converted, leads["convert_day"][keep], NO_END)),
-        "owner_rep_id": _lookup(rep_ids, leads["owner"][keep]), "email": email, "phone": _PHONES[rows["phone"][start:stop]],
+        "owner_rep_id": _lookup(rep_ids, leads["owner"][keep]), "email": email,
+        "phone": _PHONES[rows["phone"][start:stop]],
     }).set_axis(pd.RangeIndex(start, stop), axis=0)
 
 
