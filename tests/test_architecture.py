@@ -67,7 +67,7 @@ def test_the_check_sees_both_forms_and_allows_a_packages_own_reexports():
 #: The layers of lib/salesops, lowest first: a module imports (at run time) only from its own layer or below.
 #: Type-only imports (under ``if TYPE_CHECKING:``) do not count: ``Params`` and ``Step`` sit above the steps.
 LAYERS = {
-    "errors": 0, "paths": 0, "checks": 0, "fiscal_calendar": 0, "formats": 0,
+    "errors": 0, "paths": 0, "checks": 0, "fiscal_calendar": 0, "formats": 0, "memory": 0,
     "settings": 1, "contract": 2, "deals": 3, "sanity": 3, "data": 4, "report": 5,
     "collect": 6, "demand": 7, "supply": 8, "align": 9, "plan_params": 10, "runner": 11,
 }

@@ -266,6 +266,21 @@ def test_model_finds_the_planted_signal_and_not_a_shuffled_one(sample_split):
     assert 0.4 < noise.loc["model", "roc_auc"] < 0.6
 
 
+def test_a_large_training_set_is_fitted_on_a_seeded_sample(sample_split):
+    # more training leads than max_fit_rows: the model is the one fitted on that many rows drawn with random_state
+    train, test = sample_split
+    settings = ScoringSettings(max_fit_rows=2_000)
+    assert len(train) > 2_000
+    model = scoring.fit_model(train, settings)
+    rows = np.sort(np.random.default_rng(settings.random_state).choice(len(train), 2_000, replace=False))
+    by_hand = scoring.fit_model(train.iloc[rows], ScoringSettings())
+    assert np.array_equal(model.named_steps["model"].coef_, by_hand.named_steps["model"].coef_)
+    assert not np.array_equal(model.named_steps["model"].coef_,
+                              scoring.fit_model(train, ScoringSettings()).named_steps["model"].coef_)
+    assert np.array_equal(scoring.fit_model(train, settings).named_steps["model"].coef_,
+                          model.named_steps["model"].coef_)  # the same sample every time
+
+
 def test_evaluate_matches_rule_scores_by_lead_id_or_by_position(sample_split):
     train, test = sample_split
     model = scoring.fit_model(train, ScoringSettings())

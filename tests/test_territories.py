@@ -13,7 +13,7 @@ from pandas.testing import assert_frame_equal
 from pydantic import ValidationError
 
 from salesops.align.territories import (POOLS, REASONS, TerritorySettings, account_potential, assign_territories,
-                                        balance_summary, gini, territory_balance)
+                                        balance_summary, gini, pool_groups, pool_targets, territory_balance)
 
 from builders import assert_rejected
 
@@ -258,6 +258,79 @@ def test_assignment_rules_always_hold(drawn):
     assert out.loc[moved, "rule"].str.startswith("rebalanced").all()
     assert out.loc[kept & ~moved, "rule"].str.startswith("kept").all()
     assert out["potential"].sum() == pytest.approx(accounts["potential"].sum())
+
+
+def _exhaustive(accounts: pd.DataFrame, reps: pd.DataFrame, share: float) -> list[str]:
+    """The rep of each account by the rules of the module docstring, searched the slow way: every open account
+    tries every rep of its pool, every move tries every movable account of every over-loaded rep (largest excess
+    first) towards every other rep of its pool. Targets from ``pool_targets`` (the one piece not searched)."""
+    reps = reps.sort_values("rep_id", key=lambda ids: ids.astype(str), kind="stable").reset_index(drop=True)
+    order = np.argsort(accounts["account_id"].astype(str).to_numpy(), kind="stable")
+    accounts = accounts.iloc[order].reset_index(drop=True)
+    rep_ids = reps["rep_id"].tolist()
+    pools = [{rep_ids.index(r) for r in _expected_pool(account, reps)} for _, account in accounts.iterrows()]
+    potential = accounts["potential"].astype(float).to_numpy()
+    group, _, members = pool_groups(accounts, reps)
+    target = pool_targets(group, members, potential, reps["capacity_weight"].astype(float).to_numpy())
+    owner = [rep_ids.index(o) if o in rep_ids else -1 for o in accounts["owner_rep_id"]]
+    kept = [o >= 0 and o in pool for o, pool in zip(owner, pools)]
+    assigned = [o if k else -1 for o, k in zip(owner, kept)]
+    load = np.bincount([a for a in assigned if a >= 0], weights=potential[np.array(kept, dtype=bool)],
+                       minlength=len(rep_ids))
+    for row in np.lexsort((np.arange(len(accounts)), -potential)):
+        if not kept[row]:
+            assigned[row] = max(sorted(pools[row]), key=lambda r: target[r] - load[r])
+            load[assigned[row]] += potential[row]
+    load = np.bincount(assigned, weights=potential, minlength=len(rep_ids))
+    tolerance = 1e-12 * max(float(potential.sum()), 1.0) ** 2
+    moved = [False] * len(accounts)
+    for _ in range(math.floor(share * sum(kept) + 1e-9)):
+        excess = load - target
+        best = None
+        for source in np.argsort(-excess, kind="stable"):
+            if excess[source] <= 0:
+                break
+            for row in range(len(accounts)):
+                if kept[row] and not moved[row] and assigned[row] == source:
+                    for destination in sorted(pools[row] - {source}):
+                        p = potential[row]
+                        change = p * (p + excess[destination] - excess[source])
+                        if best is None or change < best[0]:
+                            best = (change, row, destination)
+            if best is not None and best[0] < -tolerance:
+                break
+            best = None
+        if best is None:
+            break
+        _, row, destination = best
+        load[assigned[row]] -= potential[row]
+        load[destination] += potential[row]
+        assigned[row], moved[row] = destination, True
+    by_id = dict(zip(accounts["account_id"], (rep_ids[a] for a in assigned)))
+    return [by_id[a] for a in accounts["account_id"].iloc[np.argsort(order)]]
+
+
+@hypothesis_settings(max_examples=100, deadline=None, database=None, derandomize=True)
+@given(books())
+def test_the_fast_search_finds_what_the_exhaustive_one_finds(drawn):
+    # heaps and sorted shelves (territories.py) in place of trying every account against every rep: the same owners
+    accounts, reps, share = drawn
+    out = assign_territories(accounts, reps, TerritorySettings(max_reassign_share=share))
+    assert out["rep_id"].tolist() == _exhaustive(accounts, reps, share)
+
+
+def test_the_fast_search_on_a_larger_book():
+    # 400 accounts with skewed owners and 12 reps in 6 pools: many open accounts and moves, ties among potentials
+    rng = np.random.default_rng(3)
+    reps = make_reps([(f"R{i:02d}", ["SMB", "MM"][i % 2], ["NA", "EMEA", "APAC"][i % 3], [0.5, 1.0][i % 2])
+                      for i in range(12)])
+    owners = np.array([*reps["rep_id"], "GONE", None], dtype=object)
+    accounts = make_accounts([(f"A{i:03d}", rng.choice(["SMB", "MM", "ENT"]), rng.choice(["NA", "EMEA", "APAC"]),
+                               owners[min(int(14 * rng.random() ** 2), 13)], float(rng.integers(1, 30)))
+                              for i in range(400)])
+    out = assign_territories(accounts, reps, TerritorySettings(max_reassign_share=0.3))
+    assert out["rule"].str.startswith("rebalanced").sum() >= 10
+    assert out["rep_id"].tolist() == _exhaustive(accounts, reps, 0.3)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -421,3 +421,24 @@ def test_a_sheet_longer_than_the_limit_goes_to_a_workbook_of_its_own(tmp_path):
     assert [c.value for c in apart["Territories"][2]] == ["Account id", "Month"] and apart["Territories"].max_row == 7
     write_workbook(tmp_path / "small.xlsx", [short, accounts], "USD", {}, max_rows=5)
     assert reopen(tmp_path / "small.xlsx")["Territories"].max_row == 7 and not (tmp_path / "small-territories.xlsx").exists()
+
+
+def test_a_sheet_of_its_own_is_written_row_by_row_with_the_same_formats(tmp_path):
+    # the long sheet goes through the write-only writer: title, note, header, number formats, text that looks like
+    # a formula, frozen header, filter over every row, widths and print setup as in a sheet of the workbook
+    frame = pd.DataFrame({"account_id": ["A1", "=A2", "A3"], "potential": [1200.0, None, 30.5],
+                          "moved": [True, False, True], "since": pd.to_datetime(["2027-01-01", None, "2027-02-01"])})
+    long = Sheet("Accounts", frame, "Accounts and owners", money_columns=("potential",), notes=("One row an account.",))
+    write_workbook(tmp_path / "plan.xlsx", [long], "USD", {"Quarter": "2027Q1"}, max_rows=2)
+    book = reopen(tmp_path / "plan-accounts.xlsx")
+    assert book.sheetnames == ["About", "Accounts"]
+    assert book["About"]["A1"].value == "About this workbook" and book["About"]["B3"].value == "2027Q1"
+    sheet = book["Accounts"]
+    assert [sheet["A1"].value, sheet["A2"].value] == ["Accounts and owners", "One row an account."]
+    assert [c.value for c in sheet[3]] == ["Account id", "Potential", "Moved", "Since"]
+    assert [c.value for c in sheet[4]] == ["A1", 1200.0, "Yes", dt.datetime(2027, 1, 1)]
+    assert sheet["A5"].value == "=A2" and sheet["A5"].data_type == "s" and sheet["B5"].value is None
+    assert sheet["B4"].number_format == '"$"#,##0' and sheet["D4"].number_format == "yyyy-mm-dd"
+    assert sheet.freeze_panes == "A4" and sheet.auto_filter.ref == "A3:D6" and sheet.print_title_rows == "$3:$3"
+    assert sheet["A3"].font.bold and sheet.column_dimensions["A"].width >= 12
+    assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.orientation == "portrait"

@@ -210,16 +210,27 @@ def _best_converters(pool: np.ndarray, conversion: np.ndarray, share: float) -> 
     return best
 
 
-def _weighted_round_robin(eligible: np.ndarray, to_best: np.ndarray, order: np.ndarray, weight: np.ndarray,
-                          conversion: np.ndarray, best_share: float) -> np.ndarray:
-    """Rep position of every lead, the leads taken in ``order`` (module docstring: quota method)."""
+def _lead_places(leads: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """The distinct (segment, region) of ``leads`` — all a pool depends on — as a frame of one row each, and the
+    row of that frame for every lead: pools are then worked out per place, never as a leads × reps matrix (at
+    scale 100, some 200,000 open leads × 6,000 reps)."""
+    places = pd.DataFrame({"segment": clean_text(leads["segment"]), "region": clean_text(leads["region"])})
+    code = places.fillna("\x00").groupby(["segment", "region"], sort=False, dropna=False).ngroup().to_numpy()
+    first = np.unique(code, return_index=True)[1]
+    return code, places.iloc[first].reset_index(drop=True)
+
+
+def _weighted_round_robin(pools: np.ndarray, pool_of: np.ndarray, to_best: np.ndarray, order: np.ndarray,
+                          weight: np.ndarray, conversion: np.ndarray, best_share: float) -> np.ndarray:
+    """Rep position of every lead, the leads taken in ``order`` (module docstring: quota method); the pool of lead
+    ``i`` is ``pools[pool_of[i]]``."""
     entitlement = np.zeros(len(weight))
     received = np.zeros(len(weight))
-    assigned = np.empty(len(eligible), dtype=int)
+    assigned = np.empty(len(pool_of), dtype=int)
     best_of: dict[bytes, np.ndarray] = {}
     positions = np.arange(len(weight))
     for row in order:
-        pool = eligible[row]
+        pool = pools[pool_of[row]]
         entitlement[pool] += weight[pool] / weight[pool].sum()
         candidates = pool
         if to_best[row]:
@@ -256,7 +267,9 @@ def route_leads(open_leads: pd.DataFrame, reps: pd.DataFrame, settings: RoutingS
     reps = _checked_reps(reps)
     _check_rules(settings.rules, reps)
 
-    eligible, labels = _lead_pools(open_leads, reps, settings.rules)
+    place, places = _lead_places(open_leads)
+    pools, place_labels = _lead_pools(places, reps, settings.rules)
+    labels = place_labels[place]
     weight = (reps["capacity_weight"].astype("float64").to_numpy() if settings.weighting == "capacity"
               else np.ones(len(reps)))
     conversion = reps["conversion_rate"].astype("float64").to_numpy()
@@ -264,7 +277,7 @@ def route_leads(open_leads: pd.DataFrame, reps: pd.DataFrame, settings: RoutingS
     to_best &= settings.a_grade_to_best
 
     order = np.lexsort((lead_ids.astype(str), -probability))
-    assigned = _weighted_round_robin(eligible, to_best, order, weight, conversion, settings.best_share)
+    assigned = _weighted_round_robin(pools, place, to_best, order, weight, conversion, settings.best_share)
     return pd.DataFrame({
         "lead_id": pd.array(lead_ids, dtype=TEXT_DTYPE),
         "rep_id": pd.array(reps["rep_id"].to_numpy(dtype=object)[assigned], dtype=TEXT_DTYPE),

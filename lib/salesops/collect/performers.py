@@ -190,7 +190,9 @@ def rep_performance(
     if has_activities:
         act_start = _starts(activities["rep_id"], start_of) + pd.Timedelta(days=1)
         stamp = activities["timestamp"]
-        logged = activities.loc[((stamp >= act_start) & (stamp < as_of + pd.Timedelta(days=1))).to_numpy(dtype=bool)]
+        used = [c for c in ("rep_id", "timestamp", "type", "duration_minutes") if c in activities.columns]
+        logged = activities.loc[((stamp >= act_start) & (stamp < as_of + pd.Timedelta(days=1))).to_numpy(dtype=bool),
+                                used]  # the columns counted, not a copy of every column
     else:
         logged = pd.DataFrame({"rep_id": pd.Series([], dtype=TEXT_DTYPE),
                                "timestamp": pd.Series([], dtype="datetime64[ns]"),
@@ -302,9 +304,12 @@ def _attainment(won_value: np.ndarray, roster: pd.DataFrame, quotas: pd.DataFram
 
 
 def _starts(rep_ids: pd.Series, start_of: dict) -> pd.Series:
-    """Each row's rep start (NaT for reps not compared), as datetime64 aligned on ``rep_ids``."""
-    mapped = rep_ids.astype(object).map(start_of)
-    return pd.to_datetime(mapped).astype("datetime64[ns]")
+    """Each row's rep start (NaT for reps not compared), as datetime64 aligned on ``rep_ids``; looked up once per
+    distinct rep (the activities name a few thousand reps on tens of millions of rows)."""
+    codes, reps = pd.factorize(rep_ids)
+    starts = pd.to_datetime(pd.Series(np.asarray(reps, dtype=object)).map(start_of)).astype("datetime64[ns]")
+    found = np.append(starts.to_numpy(), np.datetime64("NaT", "ns"))[np.where(codes < 0, len(starts), codes)]
+    return pd.Series(found, index=rep_ids.index)
 
 
 def _by_rep(frame: pd.DataFrame, ids: Sequence, indexed: bool = False) -> pd.DataFrame:
@@ -328,12 +333,11 @@ def _conversions(closed: pd.DataFrame, ids: Sequence) -> pd.DataFrame:
 
 def _time_shares(logged: pd.DataFrame, ids: Sequence) -> pd.DataFrame:
     """Per rep (rows) and activity type (columns): share of the logged duration (NaN when none logged)."""
-    minutes = (
-        logged.assign(_rep=logged["rep_id"].astype(object), _type=logged["type"].astype(object),
-                      _minutes=logged["duration_minutes"].astype("float64"))
-        .pivot_table(index="_rep", columns="_type", values="_minutes", aggfunc="sum", fill_value=0.0)
-        .reindex(index=list(ids), fill_value=0.0)
-    )
+    # grouped on the columns as they are: a text copy of rep and type per activity took GBs at scale 100
+    minutes = (logged["duration_minutes"].astype("float64").groupby([logged["rep_id"], logged["type"]]).sum()
+               .unstack(fill_value=0.0))
+    minutes = minutes.set_axis(minutes.index.astype(object), axis=0).set_axis(minutes.columns.astype(object), axis=1)
+    minutes = minutes.reindex(index=list(ids), fill_value=0.0)
     total = minutes.sum(axis=1)  # every logged minute, type other (notes, tasks) included
     named = minutes.reindex(columns=list(ACTIVITY_TYPES), fill_value=0.0)
     return named.div(total.where(total > 0), axis=0)

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from salesops.contract import schema
+from salesops.contract.schema import TEXT_DTYPE
 
 __all__ = [
     "LEGAL_SUFFIXES",
@@ -388,7 +389,8 @@ def _missing(values: pd.Series) -> pd.Series:
     """True where a value is empty: NA/NaN/NaT, or text that is blank after stripping spaces."""
     missing = values.isna()
     if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
-        text = values.astype("string").str.strip()
+        # Arrow-backed text strips in Arrow; "string" (Python objects) took 11 of step 1's 57 s at scale 10
+        text = values.astype(TEXT_DTYPE).str.strip()
         missing = missing | text.eq("").fillna(False).astype(bool)
     return missing.astype(bool)
 
@@ -580,7 +582,8 @@ def _opportunity_checks(opps: pd.DataFrame, activities: pd.DataFrame | None, as_
         out.append(_check_row("open_opportunities_zero_amount", is_open & amount.fillna(0).eq(0), ids, total))
     if (activities is not None and "opportunity_id" in activities.columns
             and "opportunity_id" in opps.columns and "created_date" in opps.columns):
-        worked = set(activities["opportunity_id"][~_missing(activities["opportunity_id"])].astype(str))
+        named = activities["opportunity_id"][~_missing(activities["opportunity_id"])]
+        worked = set(pd.Series(named.unique(), dtype=object).astype(str))  # each deal once, not once per activity
         old_enough = _dates(opps["created_date"]).le(as_of - pd.Timedelta(days=NO_ACTIVITY_MIN_AGE_DAYS))
         unworked = ~opps["opportunity_id"].astype(str).isin(worked)
         out.append(_check_row("opportunities_without_activity", old_enough & unworked, ids, total))

@@ -32,6 +32,10 @@ NO_RANKED_SEGMENTS = "No segment has enough leads in the window to be ranked."
 #: Industries of the rep–industry table; deals of an unknown industry say nothing about who wins where.
 UNKNOWN_INDUSTRY = "Unknown"
 STRONGEST_PAIRS = 12
+#: Input tables whose rows no later step reads: they reach steps 2-4 only as step 1's aggregates (the activities as
+#: ``inputs_team_monthly`` and ``inputs_rep_monthly``). At scale 100 the activities are 34 million rows, which step 1
+#: would write and step 2 read back whole for nothing.
+ROWS_NOT_PASSED_ON: tuple[str, ...] = ("activities",)
 
 
 @dataclass
@@ -253,7 +257,8 @@ def write(step: Step, result: CollectResult) -> None:
     """Write the validated input tables and the rows set aside (the later steps read these, never the input
     files), step 1's artifacts and its summary."""
     # the opportunities as valued (collect.open_deal_value): the later steps plan with the same amounts
-    step.write_tables({**result.inputs.tables, "opportunities": result.opportunities}, result.inputs.rejects)
+    tables = {name: frame for name, frame in result.inputs.tables.items() if name not in ROWS_NOT_PASSED_ON}
+    step.write_tables({**tables, "opportunities": result.opportunities}, result.inputs.rejects)
     step.write_all(result.artifacts())
     step.write_summary(result.metrics, result.warnings + result.summary_findings(),
                        analyses.skipped_sentences(result.supported))

@@ -64,7 +64,8 @@ def _empty_table(name: str, rows: int) -> dict[str, pd.Series]:
 
 
 def _ids(tables: dict[str, pd.DataFrame], columns) -> set[str]:
-    return {str(v) for t, c in columns if t in tables and c in tables[t].columns for v in tables[t][c].dropna()}
+    return {str(v) for t, c in columns if t in tables and c in tables[t].columns
+            for v in tables[t][c].dropna().unique()}  # each distinct id once: activities repeat a rep millions of times
 
 
 def _listed(ids) -> str:
@@ -289,7 +290,8 @@ def unify_spellings(values: pd.Series, preferred: pd.Series | None = None) -> pd
     if preferred is not None:
         official = pd.Series(preferred.dropna().to_numpy(), index=preferred.dropna().map(spelling_key).to_numpy())
         best = official[~official.index.duplicated()].combine_first(best)
-    return values.map(lambda v: v if pd.isna(v) else best.get(spelling_key(v), v)).astype(values.dtype)
+    spelling = {v: best.get(spelling_key(v), v) for v in present.unique()}  # per distinct value, not per row
+    return values.map(spelling).astype(values.dtype)
 
 
 def apply_rules(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:

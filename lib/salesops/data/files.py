@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io as _io
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -113,6 +114,41 @@ def read_table_file(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
     except pd.errors.ParserError as exc:
         raise _csv_error(path.name, str(exc), separator, leading_blank) from None
     return _with_header(frame, path.name, leading_blank)
+
+
+def parquet_rows(path: Path) -> int | None:
+    """Rows of a Parquet file from its footer (nothing else read), or None for another kind of file or one whose
+    footer cannot be read (reading it whole then reports why)."""
+    if Path(path).suffix.lower() != ".parquet":
+        return None
+    try:
+        return pq.ParquetFile(path).metadata.num_rows
+    except (OSError, pa.ArrowException):
+        return None
+
+
+def read_table_chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
+    """A Parquet file ``rows`` rows at a time, each slice as :func:`read_table_file` reads the whole file (text as
+    strings, nothing converted), its labels continuing from the slice before (label + 2 is the row a spreadsheet
+    would show): a table of tens of millions of rows is typed a slice at a time, never held raw and whole. A file
+    without rows gives one empty frame with its columns."""
+    path = Path(path)
+    text_types = {pa.string(): TEXT_DTYPE, pa.large_string(): TEXT_DTYPE}
+    try:
+        reader = pq.ParquetFile(path)
+        _require_unique_header(path.name, [str(name) for name in reader.schema_arrow.names])
+        start = 0
+        for batch in reader.iter_batches(batch_size=rows):
+            frame = batch.to_pandas(types_mapper=text_types.get)
+            yield frame.set_axis(pd.RangeIndex(start, start + len(frame)), axis=0)
+            start += len(frame)
+        if start == 0:
+            yield reader.schema_arrow.empty_table().to_pandas(types_mapper=text_types.get)
+    except (OSError, pa.ArrowException) as exc:
+        raise DataError(
+            f"{path.name} cannot be read as a Parquet file ({_reason(exc)}). Expected: a Parquet file as "
+            "written by pandas, Spark or the CRM's export. Fix: export the table again, or export it as CSV."
+        ) from None
 
 
 def _require_file(path: Path, table: str) -> None:

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -283,13 +284,7 @@ PORTRAIT_WIDTH = 110
 
 def _print_setup(worksheet: Worksheet) -> None:
     """A4, as wide as one page (as many pages down as it takes), landscape when the columns are wide."""
-    widths = sum(worksheet.column_dimensions[get_column_letter(i)].width or MIN_COLUMN_WIDTH
-                 for i in range(1, worksheet.max_column + 1))
-    worksheet.page_setup.paperSize = worksheet.PAPERSIZE_A4
-    worksheet.page_setup.orientation = "landscape" if widths > PORTRAIT_WIDTH else "portrait"
-    worksheet.sheet_properties.pageSetUpPr.fitToPage = True
-    worksheet.page_setup.fitToWidth = 1
-    worksheet.page_setup.fitToHeight = 0
+    _print_setup_columns(worksheet, worksheet.max_column)
 
 
 def _has_rows(frame: pd.DataFrame | None) -> bool:
@@ -357,6 +352,96 @@ def split_long_sheets(path: Path, sheets: Sequence[Sheet], max_rows: int | None)
     return kept, apart
 
 
+#: A sheet of its own (``split_long_sheets``) is written row by row in openpyxl's write-only mode, never held as
+#: cell objects: 1,000,000 account rows took several GB that way (about 300 bytes a cell). Its values are made
+#: ``STREAM_CHUNK_ROWS`` rows at a time, and its column widths measured on its first ``WIDTH_SAMPLE_ROWS`` rows.
+STREAM_CHUNK_ROWS = 50_000
+WIDTH_SAMPLE_ROWS = 5_000
+
+
+def _streamed(worksheet, value, number_format: str | None = None, font: Font | None = None):
+    """A value for a write-only sheet: as it is, or a styled cell; text that Excel would read as a formula stays
+    text (as :func:`_put` does)."""
+    if number_format is None and font is None and not (isinstance(value, str) and value.startswith("=")):
+        return value
+    cell = WriteOnlyCell(worksheet, value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    if number_format and value is not None:
+        cell.number_format = number_format
+    if font is not None:
+        cell.font = font
+    return cell
+
+
+def _streamed_about(workbook: Workbook, cover: Mapping[str, str], name: str, sheet: Sheet, currency: str) -> None:
+    """The About sheet of a workbook of one long sheet, as :func:`_write_about` writes it."""
+    about = workbook.create_sheet(ABOUT_SHEET)
+    rows = [*cover.items(), ("Money in", currency.upper()), ("", ""), ("Sheets", ""), (name, sheet.title)]
+    labels = [cell_value(label) for label, _ in rows]
+    values = [cell_value(value) for _, value in rows]
+    about.column_dimensions["A"].width = _column_width("", labels, None, currency)
+    about.column_dimensions["B"].width = _column_width("", values, None, currency)
+    _print_setup_columns(about, 2)
+    about.append([_streamed(about, "About this workbook", font=_TITLE_FONT)])
+    about.append([])
+    for label, value in zip(labels, values):
+        about.append([_streamed(about, label, font=_LABEL_FONT), _streamed(about, value)])
+
+
+def _print_setup_columns(worksheet, columns: int) -> None:
+    """A4, as wide as one page (as many pages down as it takes), landscape when the ``columns`` first columns are
+    wide (a write-only sheet has no ``max_column`` to count them)."""
+    widths = sum(worksheet.column_dimensions[get_column_letter(i)].width or MIN_COLUMN_WIDTH
+                 for i in range(1, columns + 1))
+    worksheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    worksheet.page_setup.orientation = "landscape" if widths > PORTRAIT_WIDTH else "portrait"
+    worksheet.sheet_properties.pageSetUpPr.fitToPage = True
+    worksheet.page_setup.fitToWidth = 1
+    worksheet.page_setup.fitToHeight = 0
+
+
+def build_streamed_workbook(sheet: Sheet, currency: str, cover: Mapping[str, str]) -> Workbook:
+    """The workbook of one long sheet (About, then the sheet), written row by row: the same title, header,
+    number formats, frozen header, filter and print setup as :func:`build_workbook`, in memory that does not
+    grow with the rows."""
+    workbook = Workbook(write_only=True)
+    name = sheet_names([sheet.name])[0]
+    _streamed_about(workbook, cover, name, sheet, currency)
+    worksheet = workbook.create_sheet(name)
+    frame, kinds = sheet.frame, column_kinds(sheet)
+    formats = {**NUMBER_FORMATS, "money": money_format(currency)}
+    headers = [sheet.labels.get(column, column_label(column)) for column in frame.columns]
+    where = [f"sheet {sheet.name!r}, column {column!r}" for column in frame.columns]
+    sample = frame.iloc[:WIDTH_SAMPLE_ROWS]
+    for position, (label, kind) in enumerate(zip(headers, kinds), start=1):
+        values = column_values(sample.iloc[:, position - 1], kind, where[position - 1])
+        worksheet.column_dimensions[get_column_letter(position)].width = _column_width(label, values, kind, currency)
+    notes = sheet.notes
+    header_row = 2 + len(notes)
+    worksheet.freeze_panes = f"A{header_row + 1}"
+    worksheet.auto_filter.ref = f"A{header_row}:{get_column_letter(len(frame.columns))}{header_row + len(frame)}"
+    worksheet.print_title_rows = f"{header_row}:{header_row}"
+    _print_setup_columns(worksheet, len(frame.columns))
+    worksheet.append([_streamed(worksheet, cell_value(sheet.title), font=_TITLE_FONT)])
+    for line in notes:
+        worksheet.append([_streamed(worksheet, cell_value(line), font=_NOTE_FONT)])
+    header = []
+    for label in headers:
+        cell = _streamed(worksheet, label, font=_HEADER_FONT)
+        cell.fill, cell.alignment = _HEADER_FILL, _HEADER_ALIGNMENT
+        header.append(cell)
+    worksheet.append(header)
+    number_formats = [formats.get(kind) for kind in kinds]
+    for start in range(0, len(frame), STREAM_CHUNK_ROWS):
+        part = frame.iloc[start:start + STREAM_CHUNK_ROWS]
+        columns = [column_values(part.iloc[:, i], kind, where[i]) for i, kind in enumerate(kinds)]
+        for row in zip(*columns):
+            worksheet.append([_streamed(worksheet, value, number_format)
+                              for value, number_format in zip(row, number_formats)])
+    return workbook
+
+
 #: The date stamped on the workbook's document properties and on every part of its zip archive. openpyxl and
 #: zipfile would stamp the time of saving, so two runs of the same plan would differ in bytes.
 DOCUMENT_TIME = dt.datetime(2000, 1, 1)
@@ -402,12 +487,13 @@ def write_workbook(path, sheets: list[Sheet], currency: str, cover: dict[str, st
     Money columns are in ``currency`` (a code such as ``"USD"``). The whole workbook is built before anything
     is written, then saved atomically: a failure (e.g. a value that cannot be a cell, which raises
     ValueError naming sheet and column) leaves the previous file at ``path`` untouched. Returns ``path``.
-    A sheet of more than ``max_rows`` rows goes to a workbook of its own beside it (``split_long_sheets``). Every
+    A sheet of more than ``max_rows`` rows goes to a workbook of its own beside it (``split_long_sheets``), written
+    row by row (:func:`build_streamed_workbook`). Every
     sheet prints on A4, one page wide, its header row repeated on each page, landscape when wide.
     """
     path = Path(path)
     kept, apart = split_long_sheets(path, sheets, max_rows)
-    workbooks = [(file, build_workbook([sheet], currency, cover)) for file, sheet in apart]
+    workbooks = [(file, build_streamed_workbook(sheet, currency, cover)) for file, sheet in apart]
     workbook = build_workbook(kept, currency, cover)
     for file, separate in workbooks:
         _save_atomically(separate, file)

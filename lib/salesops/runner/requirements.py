@@ -85,11 +85,14 @@ def planning_tables(params: Params, root: Path | None = None,
     points to (activities, orders, forecast submissions, stage history, quotas: leaving them out changes no other
     table's rows); None when a table cannot be read or the data breaks the contract (step 1 stops with the same
     message, on a page that shows it)."""
+    from salesops import memory
     from salesops.contract.validation import validate_tables
-    from salesops.data.inputs import derive_segments, mapping_rules, read_inputs
+    from salesops.data.inputs import CHUNK_ROWS, derive_segments, mapping_rules, read_inputs
 
+    memory.release_freed_memory()  # the runner goes on for the whole run: what this check frees goes back
     try:
-        source, raw = read_inputs(params, root, data_dir, leave_out=_LEAF_TABLES)
+        # large files a slice at a time
+        source, raw = read_inputs(params, root, data_dir, leave_out=_LEAF_TABLES, chunk_rows=CHUNK_ROWS)
         if raw.unreadable:
             return None
         result = validate_tables(raw.tables, raw.sources, mapping_rules(params, source.using_sample),

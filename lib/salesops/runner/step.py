@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from salesops import memory
 from salesops.contract import privacy, schema
 from salesops.data import artifacts, catalog
 from salesops.data.inputs import Inputs, load_inputs
@@ -112,6 +113,7 @@ def start(name: str, quarter: str, params_path: str = "", data_dir: str = "", ou
     all three are empty (a notebook opened in JupyterLab), the params file and data folder the last run of that
     report was given (:func:`last_run_options`), else ``params/<quarter>.yaml`` over the defaults and the data
     source the params name."""
+    memory.release_freed_memory()
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     logging.getLogger().setLevel(logging.WARNING)

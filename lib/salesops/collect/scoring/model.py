@@ -133,11 +133,20 @@ def predict_probability(model, frame: pd.DataFrame) -> np.ndarray:
     return model.predict_proba(prepare_features(frame, numeric, categorical))[:, 1].astype(float)
 
 
+def fit_positions(rows: int, settings: ScoringSettings) -> np.ndarray:
+    """Positions (ascending) of the rows a model is fitted on out of ``rows``: all of them, or a random sample of
+    ``settings.max_fit_rows`` drawn with ``settings.random_state`` when there are more (the same every time)."""
+    if rows <= settings.max_fit_rows:
+        return np.arange(rows)
+    return np.sort(np.random.default_rng(settings.random_state).choice(rows, settings.max_fit_rows, replace=False))
+
+
 def fit_model(train: pd.DataFrame, settings: ScoringSettings | None = None):
     """Fit the conversion model of ``settings.model`` on ``train`` (a frame from :func:`split_by_time`, with
     its ``label`` column) and return the fitted scikit-learn Pipeline (see :func:`build_pipeline`).
 
-    Deterministic: the same rows in the same order give the same model (fixed ``random_state``).
+    Deterministic: the same rows in the same order give the same model (fixed ``random_state``). Of more than
+    ``settings.max_fit_rows`` rows, a random sample of that many (drawn with ``random_state``) is fitted.
     """
     settings = check_settings(settings)
     if not isinstance(train, pd.DataFrame) or LABEL not in train.columns:
@@ -147,6 +156,9 @@ def fit_model(train: pd.DataFrame, settings: ScoringSettings | None = None):
     if problem:
         raise ValueError(f"{problem}: a model needs at least 1 of each outcome. Give more history, or a longer "
                          "window of known outcomes (scoring.outcome_days).")
+    if len(train) > settings.max_fit_rows:
+        rows = fit_positions(len(train), settings)
+        train, labels = train.iloc[rows], labels[rows]
     features = prepare_features(train, settings.numeric_features, settings.categorical_features)
     pipeline = build_pipeline(settings.numeric_features, settings.categorical_features, settings.model,
                               settings.random_state)

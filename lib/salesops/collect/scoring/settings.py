@@ -296,6 +296,12 @@ class ScoringSettings(Settings):
         description="Fewest converted and fewest unconverted leads accepted in each of train and test.",
     )
     random_state: Seed = Field(0, description="Seed of the model and of permutation importance (reproducible).")
+    max_fit_rows: Count("leads", 1000, example=300000) = Field(
+        300_000,
+        description="The model is fitted on at most this many leads: a random sample of the leads (the same for "
+                    "the same seed) when there are more. Fitting time grows with the leads, accuracy hardly beyond a "
+                    "few hundred thousand (a few dozen coefficients); the evaluation still uses every test lead.",
+    )
 
     @model_validator(mode="after")
     def _features_and_points(self) -> "ScoringSettings":

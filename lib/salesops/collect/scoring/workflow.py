@@ -15,7 +15,7 @@ from salesops.collect.scoring.evaluation import calibration_table, evaluate, fea
 from salesops.collect.scoring.grading import grade_lift, grades
 from salesops.collect.scoring.leads import check_leads, conversion_dates, converted_by, created, lead_states
 from salesops.collect.scoring.leakage import LEAKAGE_COLUMNS, leakage_check
-from salesops.collect.scoring.model import fit_model, predict_probability
+from salesops.collect.scoring.model import fit_model, fit_positions, predict_probability
 from salesops.collect.scoring.rule_score import rule_score_reason, rule_scores
 from salesops.collect.scoring.settings import SENIORITY_COLUMN, ScoringSettings, check_settings, rule_columns
 from salesops.collect.scoring.windows import LABEL, TimeWindows, choose_windows
@@ -147,6 +147,8 @@ def _learn(leads: pd.DataFrame, day: pd.Timestamp, settings: ScoringSettings, wi
     if choice.note:
         notes.append(choice.note)
     train, test, windows = choice.train, choice.test, choice.windows
+    # the guard and the model see the rows the model is fitted on (all, or scoring.max_fit_rows of them)
+    train = train.iloc[fit_positions(len(train), usable)]
     guard = leakage_check(train, usable.numeric_features, usable.categorical_features, usable,
                           conversion=conversion_dates(train, usable.outcome_days))
     left_out = set(guard.loc[guard["verdict"] == "left out", "feature"].astype(str))
@@ -166,10 +168,14 @@ def _learn(leads: pd.DataFrame, day: pd.Timestamp, settings: ScoringSettings, wi
     importance, measure = feature_importance(model, test, random_state=usable.random_state)
     scored_with = "evaluated model (fitted on the train set)"
     if usable.refit_on_all_known:
-        known = leads.loc[(created(leads) <= windows.outcome_cutoff).to_numpy(dtype=bool)]
+        known = np.flatnonzero((created(leads) <= windows.outcome_cutoff).to_numpy(dtype=bool))
+        total = len(known)
+        known = leads.iloc[known[fit_positions(total, usable)]]  # sampled before it is copied
         known = known.assign(**{LABEL: converted_by(known, day, usable.outcome_days).astype(np.int64)})
         model = fit_model(known.reset_index(drop=True), usable)
-        scored_with = f"model refitted on all {len(known):,} leads with a known outcome"
+        scored_with = (f"model refitted on all {total:,} leads with a known outcome" if len(known) == total else
+                       f"model refitted on {len(known):,} of the {total:,} leads with a known outcome (a random "
+                       "sample)")
     sizes = (len(train), int(train[LABEL].sum()), len(test), int(test[LABEL].sum()))
     return _Learned(model=model, settings=usable, metrics=metrics, calibration=calibration, grade_lift=lift,
                     importance=importance, measure=measure, windows=windows, sizes=sizes, scored_with=scored_with,

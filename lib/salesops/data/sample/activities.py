@@ -36,7 +36,7 @@ def make_activities(rng, clock: Clock, reps, opps) -> dict[str, np.ndarray]:
 
     # a first e-mail or call on the day the deal is created, then activities stage by stage
     opp_parts = [np.arange(len(idx))]
-    type_parts = [(rng.random(len(idx)) < 0.5).astype(np.int64)]
+    type_parts = [(rng.random(len(idx)) < 0.5).astype(np.int8)]  # small types: these are the largest arrays
     day_parts = [created]
     for s in range(5):  # one step per stage
         lo = created + starts[:, s]
@@ -50,12 +50,14 @@ def make_activities(rng, clock: Clock, reps, opps) -> dict[str, np.ndarray]:
             count = rng.poisson(ACTIVITY_RATE[s, t] * level * mix[:, t] * frac)
             who = np.repeat(np.arange(len(idx)), count)
             opp_parts.append(who)
-            type_parts.append(np.full(len(who), t))
+            type_parts.append(np.full(len(who), t, dtype=np.int8))
             day_parts.append(lo[who] + np.floor(rng.random(len(who)) * span[who]).astype(np.int64))
     local = np.concatenate(opp_parts)
     kind = np.concatenate(type_parts)
     day = to_weekday(np.concatenate(day_parts), clock.end)
+    del opp_parts, type_parts, day_parts  # the parts: as large as the activities (34 million rows at scale 100)
     opp = idx[local]
+    del local
 
     unlogged = np.zeros(len(opps["created"]), dtype=bool)
     unlogged[rng.choice(idx, int(round(NO_ACTIVITY_SHARE * len(idx))), replace=False)] = True
@@ -83,7 +85,11 @@ def make_activities(rng, clock: Clock, reps, opps) -> dict[str, np.ndarray]:
     duration = DURATION_MEDIAN[kind] * rng.lognormal(0.0, 0.3, len(day))
     step = np.where(kind <= 1, 1.0, 5.0)
     duration = np.maximum(1.0, np.round(duration / step) * step)
+    del minute, step, day
     order = np.lexsort((kind, opp, rep, timestamp))
     opps["unlogged"] = unlogged
-    return {"opp": opp[order], "kind": kind[order], "timestamp": timestamp[order], "rep": rep[order],
-            "duration": duration[order]}
+    out = {"opp": opp, "kind": kind, "timestamp": timestamp, "rep": rep, "duration": duration}
+    del opp, kind, timestamp, rep, duration
+    for name in out:  # one array sorted at a time: the unsorted one goes as its sorted copy comes
+        out[name] = out[name][order]
+    return out

@@ -43,14 +43,14 @@ def _frame(table: str, columns: dict) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def sequential_ids(prefix: str, n: int, width: int) -> np.ndarray:
-    """``prefix`` + 1..n zero-padded to ``width`` digits (wider when needed), as an object array of str."""
-    width = max(width, len(str(n)))
+def sequential_ids(prefix: str, n: int, width: int, start: int = 0) -> np.ndarray:
+    """``prefix`` + start+1..start+n zero-padded to ``width`` digits (wider when needed), as an object array of str."""
+    width = max(width, len(str(start + n)))
     size = len(prefix) + width
     out = np.empty(n, dtype=object)
     chunk = 500_000
     for lo in range(0, n, chunk):  # in chunks, to bound the temporary byte arrays
-        nums = np.arange(lo + 1, min(n, lo + chunk) + 1, dtype=np.int64)
+        nums = np.arange(start + lo + 1, start + min(n, lo + chunk) + 1, dtype=np.int64)
         raw = np.empty((len(nums), size), dtype=np.uint8)
         raw[:, : len(prefix)] = np.frombuffer(prefix.encode(), dtype=np.uint8)
         for k in range(width):
@@ -99,53 +99,78 @@ def accounts_frame(accounts, order, rep_ids, account_ids) -> pd.DataFrame:
     })
 
 
-def leads_frame(rng, clock: Clock, leads, accounts, rep_ids, account_ids):
-    """The kept leads by created date, with e-mail, phone and the planted duplicates and missing industries.
-
-    Returns (lead id per internal lead index, None for a lead not kept; the ``leads`` table).
-    """
+def lead_rows(rng, clock: Clock, leads, accounts) -> dict[str, np.ndarray]:
+    """Every draw the ``leads`` table needs, made at once in the simulation's order, as one number per kept lead (by
+    created date): the internal lead (``lead``), its status, whether its company is typed in lower case, where its
+    e-mail and phone come from (``contact``: the row whose contact it repeats, itself unless it is a planted
+    duplicate; ``phone``: index into the phone numbers) and its industry (-1 missing). Text is made from these a
+    slice at a time (:func:`leads_frame`)."""
     keep = np.flatnonzero(leads["keep"])
     keep = keep[np.lexsort((keep, leads["created"][keep]))]
-    lead_ids = np.full(len(leads["created"]), None, dtype=object)
-    lead_ids[keep] = sequential_ids("L", len(keep), 7)
     n = len(keep)
     account = leads["account"][keep]
     converted = leads["converted"][keep]
-    created = leads["created"][keep]
-    recent = created > clock.end - OPEN_LEAD_DAYS
+    recent = leads["created"][keep] > clock.end - OPEN_LEAD_DAYS
     engaged = (leads["email_clicks"][keep] + leads["form_fills"][keep]) > 0
     status = np.where(converted, 0, np.where(recent | leads["will_convert"][keep], np.where(engaged, 1, 2), 3))
-    status = np.array(["converted", "working", "open", "disqualified"], dtype=object)[status]
+    lower = rng.random(n) < 0.05  # typed in lower case
+    phone = rng.integers(0, len(_PHONES), n)
+    # duplicate leads: the same contact entered again later (same e-mail and phone as the previous lead)
+    by_account = np.lexsort((np.arange(n), account))
+    same = np.flatnonzero(account[by_account][1:] == account[by_account][:-1]) + 1
+    dup = rng.choice(same, min(len(same), int(round(DUPLICATE_LEAD_SHARE * n))), replace=False)
+    contact = np.arange(n)
+    contact[by_account[dup]] = by_account[dup - 1]
+    phone[by_account[dup]] = phone[by_account[dup - 1]]
+    industry = np.where(rng.random(n) < MISSING_LEAD_INDUSTRY, -1, accounts["industry"][account])
+    return {"lead": keep, "account": account, "status": status, "lower": lower, "contact": contact, "phone": phone,
+            "industry": industry}
+
+
+#: The phone numbers leads are drawn from.
+_PHONES = np.array([f"+1 555 01{i // 900:02d} ext {100 + i % 900}" for i in range(90_000)], dtype=object)
+
+
+def lead_ids_of(leads, rows: dict[str, np.ndarray]) -> np.ndarray:
+    """The lead id per internal lead index (``L0000001`` … by created date), None for a lead not kept."""
+    lead_ids = np.full(len(leads["created"]), None, dtype=object)
+    lead_ids[rows["lead"]] = sequential_ids("L", len(rows["lead"]), 7)
+    return lead_ids
+
+
+def leads_frame(rows: dict[str, np.ndarray], leads, accounts, rep_ids, account_ids, lead_ids,
+                part: slice = slice(None)) -> pd.DataFrame:
+    """The ``leads`` table (or the rows ``part`` of it) from :func:`lead_rows`: kept leads by created date, with
+    e-mail, phone and the planted duplicates and missing industries."""
+    start, stop, _ = part.indices(len(rows["lead"]))
+    keep, account = rows["lead"][start:stop], rows["account"][start:stop]
+    converted = leads["converted"][keep]
     company = accounts["name"][account]
-    lower = np.flatnonzero(rng.random(n) < 0.05)  # typed in lower case
+    lower = np.flatnonzero(rows["lower"][start:stop])
     company[lower] = np.char.lower(company[lower].astype(str)).astype(object)
     domain = ("@" + pd.Series(accounts["name"]).str.lower().str.replace(r"[^a-z0-9]", "", regex=True)
               + ".example").to_numpy(object)
     local = (pd.Series(np.repeat(np.array(FIRST_NAMES, dtype=object), len(LAST_NAMES)))
              + "." + np.tile(np.array(LAST_NAMES, dtype=object), len(FIRST_NAMES)))
     local = local.str.lower().str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
-    email = local.to_numpy(object)[leads["first"][keep] * len(LAST_NAMES) + leads["last"][keep]] + domain[account]
-    phones = np.array([f"+1 555 01{i // 900:02d} ext {100 + i % 900}" for i in range(90_000)], dtype=object)
-    phone = phones[rng.integers(0, len(phones), n)]
-    # duplicate leads: the same contact entered again later (same e-mail and phone as the previous lead)
-    by_account = np.lexsort((np.arange(n), account))
-    same = np.flatnonzero(account[by_account][1:] == account[by_account][:-1]) + 1
-    dup = rng.choice(same, min(len(same), int(round(DUPLICATE_LEAD_SHARE * n))), replace=False)
-    email[by_account[dup]] = email[by_account[dup - 1]]
-    phone[by_account[dup]] = phone[by_account[dup - 1]]
-    industry = np.where(rng.random(n) < MISSING_LEAD_INDUSTRY, -1, accounts["industry"][account])
+    contact = rows["lead"][rows["contact"][start:stop]]
+    email = (local.to_numpy(object)[leads["first"][contact] * len(LAST_NAMES) + leads["last"][contact]]
+             + domain[rows["account"][rows["contact"][start:stop]]])
     shown = np.where(leads["show_account"][keep], accounts["position"][account], -1)
-    frame = _frame("leads", {
-        "lead_id": lead_ids[keep], "created_date": _dates(created), "source": _names(SOURCES, leads["source"][keep]),
-        "account_id": _lookup(account_ids, shown), "company": company, "industry": _names(INDUSTRIES, industry),
+    return _frame("leads", {
+        "lead_id": lead_ids[keep], "created_date": _dates(leads["created"][keep]),
+        "source": _names(SOURCES, leads["source"][keep]),
+        "account_id": _lookup(account_ids, shown), "company": company,
+        "industry": _names(INDUSTRIES, rows["industry"][start:stop]),
         "employees": leads["employees"][keep], "region": _names(REGIONS, accounts["region"][account]),
         "title": leads["title"][keep],
         **{col: leads[col][keep] for col in ENGAGEMENT},
-        "status": status, "converted": converted,
+        "status": np.array(["converted", "working", "open", "disqualified"], dtype=object)[rows["status"][start:stop]],
+        "converted": converted,
         "converted_date": _dates(np.where(converted, leads["convert_day"][keep], NO_END)),
-        "owner_rep_id": _lookup(rep_ids, leads["owner"][keep]), "email": email, "phone": phone,
-    })
-    return lead_ids, frame
+        "owner_rep_id": _lookup(rep_ids, leads["owner"][keep]), "email": email,
+        "phone": _PHONES[rows["phone"][start:stop]],
+    }).set_axis(pd.RangeIndex(start, stop), axis=0)
 
 
 def opportunities_frame(rng, opps, accounts, rep_ids, account_ids, lead_ids):
@@ -178,15 +203,19 @@ def opportunities_frame(rng, opps, accounts, rep_ids, account_ids, lead_ids):
     return opp_ids, frame
 
 
-def activities_frame(activities, rep_ids, opp_ids) -> pd.DataFrame:
-    """The ``activities`` table, in the order of ``activities.make_activities`` (by time); minutes as drawn."""
+def activities_frame(activities, rep_ids, opp_ids, rows: slice = slice(None)) -> pd.DataFrame:
+    """The ``activities`` table, in the order of ``activities.make_activities`` (by time); minutes as drawn. With
+    ``rows``, only those rows (ids as in the whole table): the largest table is written a slice at a time."""
     n = len(activities["opp"])
+    start, stop, _ = rows.indices(n)
+    part = {name: values[start:stop] for name, values in activities.items()}
     return _frame("activities", {
-        "activity_id": sequential_ids("X", n, 8), "rep_id": _lookup(rep_ids, activities["rep"]),
-        "timestamp": activities["timestamp"].view("datetime64[ns]"),
-        "type": _names(schema.ACTIVITY_TYPES, activities["kind"]),
-        "opportunity_id": _lookup(opp_ids, activities["opp"]),
-        "duration_minutes": activities["duration"],
+        "activity_id": sequential_ids("X", stop - start, max(8, len(str(n))), start),
+        "rep_id": _lookup(rep_ids, part["rep"]),
+        "timestamp": part["timestamp"].view("datetime64[ns]"),
+        "type": _names(schema.ACTIVITY_TYPES, part["kind"]),
+        "opportunity_id": _lookup(opp_ids, part["opp"]),
+        "duration_minutes": part["duration"],
     })
 
 
