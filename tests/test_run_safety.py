@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -87,3 +88,26 @@ def test_a_killed_run_leaves_the_last_good_report_and_the_next_run_cleans_up(two
     assert "plan.xlsx" in good and "analyst/04_align.html" in good
     notebook = (out / "notebooks" / "01_collect.ipynb").read_text()
     assert ".build-" not in notebook and "start_time" not in notebook  # no build path, no run times
+
+
+def test_a_step_whose_kernel_dies_fails_with_a_clear_error_instead_of_waiting(tmp_path):
+    # the system ends a kernel (e.g. for memory) while a cell runs: the step fails at once, with a notebook to show
+    import nbformat
+
+    from salesops.runner import run
+
+    notebook = tmp_path / "01_collect.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"),
+        nbformat.v4.new_code_cell("print('never')")]), notebook)
+    output = tmp_path / "out.ipynb"
+    run.ensure_kernel()
+    said = {}
+    worker = threading.Thread(target=lambda: said.update(error=run.execute_notebook(notebook, output, {}, tmp_path)),
+                              daemon=True)
+    worker.start()
+    worker.join(120)
+    assert not worker.is_alive(), "the step still waits for its dead kernel after 2 minutes"
+    assert said["error"] == run.KERNEL_DIED and "ran out of memory" in said["error"]
+    shown = nbformat.read(output, as_version=4)
+    assert shown.cells[0].source.startswith("**This step stopped before it finished:** the step's Python process")

@@ -182,7 +182,7 @@ def _run_locked(quarter, params, params_path, data_dir, final: Path, notebooks: 
                 kernels.warm(notebooks[number], ahead=step in fingerprint.READS_INPUTS)
             before = reuse.snapshot(build)
             with timeline.measure(step_phase(step, "notebook")):
-                error = _execute(notebook, build / "notebooks" / notebook.name, parameters, build, kernel, timeline)
+                error = execute_notebook(notebook, build / "notebooks" / notebook.name, parameters, build, kernel, timeline)
             seconds = time.perf_counter() - began
             if error is None:
                 rendered.append(renders.submit(_render, build, step, False, params, steps, printer, timeline))
@@ -284,10 +284,16 @@ def _inputs_part(params, paths: ProjectPaths, data_dir) -> dict:
 
 
 def _kernel_manager_class(log_path: Path):
-    """A kernel manager whose kernel writes its own log lines to ``log_path``, not to the terminal."""
+    """A kernel manager whose kernel writes its own log lines to ``log_path``, not to the terminal, and whose
+    clients are asynchronous: papermill's client waits for a cell's output on the event loop that also checks the
+    kernel is alive, and a blocking client's wait would stop that loop (a kernel killed mid-step, e.g. for memory,
+    left the run waiting for ever)."""
     from jupyter_client.manager import KernelManager
+    from traitlets import DottedObjectName
 
     class LoggingKernelManager(KernelManager):
+        client_class = DottedObjectName("jupyter_client.asynchronous.AsyncKernelClient")
+
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             with open(log_path, "ab") as log_file:
                 kw.setdefault("stderr", log_file)
@@ -334,6 +340,8 @@ class _NextKernel:
         is shut down); with ``ahead``, it also does the step's work that can be done ahead (``runner.ahead``)."""
         import threading
 
+        from jupyter_client.blocking import BlockingKernelClient  # the warm-up waits in its own thread
+
         if self.pending is not None and self.pending[0] == notebook:
             return
         self.discard()
@@ -348,7 +356,8 @@ class _NextKernel:
             try:
                 with self.timeline.measure(step_phase(notebook, "kernel start")):
                     manager.start_kernel(cwd=str(self.build))
-                    client = manager.client()
+                    client = BlockingKernelClient(parent=manager, connection_file=manager.connection_file,
+                                                  **manager.get_connection_info(session=True))
                     client.start_channels()
                 try:
                     with self.timeline.measure(step_phase(notebook, "kernel start")):
@@ -402,12 +411,13 @@ def _run_silently(client, manager, code: str, stop) -> None:
                 return
 
 
-def _execute(notebook: Path, output: Path, parameters: dict, build: Path, kernel=None,
+def execute_notebook(notebook: Path, output: Path, parameters: dict, build: Path, kernel=None,
              timeline: Timeline | None = None) -> str | None:
     """Run one notebook in ``build`` (its working folder), in the started kernel ``kernel`` when given; return None
     on success, else the error as the reader should see it. The executed notebook is left without run times or
     temporary paths; the seconds of its cells go to ``timeline`` (``timeline.cell_seconds``)."""
     import papermill as pm
+    from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     error = None
@@ -422,12 +432,30 @@ def _execute(notebook: Path, output: Path, parameters: dict, build: Path, kernel
         )
     except PapermillExecutionError as exc:
         error = f"{exc.ename}: {exc.evalue}"
+    except DeadKernelError:
+        error = KERNEL_DIED
+        if not output.exists():  # papermill writes nothing when the kernel dies: the failure page needs a notebook
+            _write_stopped(notebook, output, error)
     if output.exists():
         seconds = _drop_run_metadata(output)
         for kind, spent in seconds.items():
             (timeline or Timeline()).add(step_phase(notebook, kind), spent)
     return error
 
+
+def _write_stopped(notebook: Path, output: Path, error: str) -> None:
+    """``notebook`` as it is, under a first cell saying the step stopped and why, written to ``output``."""
+    import nbformat
+
+    stopped = nbformat.read(notebook, as_version=4)
+    stopped.cells.insert(0, nbformat.v4.new_markdown_cell(f"**This step stopped before it finished:** {error}."))
+    nbformat.write(stopped, output)
+
+
+#: The error of a step whose kernel ended while it ran (killed by the system, most often for lack of memory).
+KERNEL_DIED = ("the step's Python process stopped while the step ran: something ended it, most often the system "
+               "when the machine ran out of memory. Run the quarter again; if it stops again, free memory or plan "
+               "from less data (docs/scale.md)")
 
 _MEMORY_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 #: What papermill and nbclient record about one execution (times, temporary paths): not part of the report.
