@@ -97,7 +97,7 @@ def runs(tmp_path_factory):
                 (build / name).write_text(f"page of {step}", encoding="utf-8")
             return page, analyst
 
-        monkeypatch.setattr(run, "_execute", execute)
+        monkeypatch.setattr(run, "execute_notebook", execute)
         monkeypatch.setattr(run, "_render", render)
         monkeypatch.setattr(run, "_NextKernel", Kernels)
         monkeypatch.setattr(run, "ensure_kernel", lambda: None)
