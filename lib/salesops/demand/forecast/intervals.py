@@ -2,7 +2,7 @@
 of ``salesops.demand.forecast``).
 
 The models' own intervals assume their errors follow the model; on real series they are often too narrow (M3
-quarterly: the mean of four models' 80 % bands held 73 % of the next quarter's outcomes) and sometimes too wide.
+quarterly: the mean of four models' 80 % bands held 67 % of the outcomes over two years) and sometimes too wide.
 The backtest already forecasts past origins, so it can measure the miss. For each model and level ``L``, every
 backtest point gives a *ratio*: the point's error over the band's half-width on the error's side,
 
