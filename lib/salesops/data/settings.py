@@ -39,6 +39,12 @@ class JoinParams(Settings):
         return self.file_key or self.key
 
 
+def _contract_tables(mapping: dict[str, Any]) -> dict[str, Any]:
+    """``mapping`` as it is when every key names a contract table; else the error naming the nearest one."""
+    for table in mapping:
+        require_known(table, list(schema.TABLES), "table")
+    return mapping
+
 class SqlParams(Settings):
     """A database the input tables are read from (``data.sql``, when ``data.source`` is ``sql``).
 
@@ -57,9 +63,7 @@ class SqlParams(Settings):
     @field_validator("tables")
     @classmethod
     def _known_tables(cls, tables: dict[str, str]) -> dict[str, str]:
-        for table in tables:
-            require_known(table, list(schema.TABLES), "table")
-        return tables
+        return _contract_tables(tables)
 
     @field_serializer("url")
     def _hide_password(self, url: str) -> str:
@@ -95,9 +99,7 @@ class DataParams(Settings):
     @field_validator("files", "joins", "columns", "values", "ignore_columns")
     @classmethod
     def _known_tables(cls, mapping: dict[str, Any]) -> dict[str, Any]:
-        for table in mapping:
-            require_known(table, list(schema.TABLES), "table")
-        return mapping
+        return _contract_tables(mapping)
 
     @field_validator("collapse")
     @classmethod

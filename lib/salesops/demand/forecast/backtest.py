@@ -11,7 +11,7 @@ import pandas as pd
 
 from salesops.contract.schema import TEXT_DTYPE
 from salesops.demand.forecast.engine import Engine, engine_for
-from salesops.demand.forecast.intervals import interval_factors
+from salesops.demand.forecast.intervals import interval_factors, no_factors
 from salesops.demand.forecast.series import SERIES_KEYS, check_regular, check_series, trim_leading_zeros
 from salesops.demand.forecast.settings import (
     BASELINE,
@@ -255,7 +255,7 @@ def backtest(series: pd.DataFrame, settings: ForecastSettings | None = None,
 
     names = list(settings.backtested) + ([BASELINE] if BASELINE not in settings.backtested else [])
     pieces = []
-    factors = interval_factors(pd.DataFrame({"step": [], "y": []}), [], ())
+    factors = no_factors()
     if len(long_enough):
         groups = [(settings, long_enough)]
         if settings.cv_horizon == "auto":

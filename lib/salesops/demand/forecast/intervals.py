@@ -68,6 +68,15 @@ def interval_factors(cv: pd.DataFrame, models: Sequence[str], levels_pct: Sequen
                 rows.append({"model": model, "level": int(level), "step": int(step), "points": int(at.size),
                              "covered": float(np.mean(at <= 1)),
                              "factor": _conformal_quantile(at, level / 100) if at.size >= MIN_POINTS else np.nan})
+    return _factor_frame(rows)
+
+
+def no_factors() -> pd.DataFrame:
+    """``interval_factors``' frame without rows: nothing measured, every band kept as the models made it."""
+    return _factor_frame([])
+
+
+def _factor_frame(rows: list[dict]) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=["model", "level", "step", "points", "covered", "factor"])
     return out.astype({"model": TEXT_DTYPE, "level": "int64", "step": "int64", "points": "int64",
                        "covered": "float64", "factor": "float64"})
